@@ -1,0 +1,65 @@
+"""`python -m scheduler tables|breakouts ...`: planning from the shell (contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from scheduler.people import InputError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m scheduler", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    tables = commands.add_parser("tables", help="seat people at tables for every round")
+    tables.add_argument("people", type=Path, metavar="PEOPLE.csv")
+    tables.add_argument("--rounds", type=int, required=True, metavar="R")
+    tables.add_argument("--table-size", type=int, required=True, metavar="K")
+    tables.add_argument("--time-limit", type=float, default=60.0, metavar="S")
+    tables.add_argument("--seed", type=int, default=0, metavar="N")
+    tables.add_argument("--out", type=Path, metavar="PLAN.json")
+
+    breakouts = commands.add_parser("breakouts", help="assign people to breakouts by preference")
+    breakouts.add_argument("people", type=Path, metavar="PEOPLE.csv")
+    breakouts.add_argument("breakouts", type=Path, metavar="BREAKOUTS.csv")
+    breakouts.add_argument("--time-limit", type=float, default=60.0, metavar="S")
+    breakouts.add_argument("--seed", type=int, default=0, metavar="N")
+    breakouts.add_argument("--out", type=Path, metavar="PLAN.json")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "tables":
+            from scheduler.cli_tables import run
+        else:
+            from scheduler.cli_breakouts import run
+        document = run(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    write_json(document, args.out)
+    return 0 if document.get("status") != "infeasible" else 1
+
+
+def write_json(document: dict, out: Path | None) -> None:
+    """Write to `out` atomically (a reader never sees half a plan), or to stdout."""
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, out)
+    except BaseException:
+        os.unlink(tmp)
+        raise

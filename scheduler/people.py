@@ -1,0 +1,74 @@
+"""People as the planners see them, and the PEOPLE.csv format that carries them."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+REQUIRED_COLUMNS = ("id", "name", "organisation", "sector", "profession")
+OPTIONAL_COLUMNS = ("facilitator", "prefs")
+
+
+class InputError(ValueError):
+    """Input the planners cannot use; the message names the row or constraint at fault."""
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    organisation: str
+    sector: str
+    profession: str
+    facilitator: bool = False
+    preferences: tuple[str, ...] = ()
+
+
+def read_people_csv(path: str | Path) -> list[Person]:
+    """Read PEOPLE.csv: header `id,name,organisation,sector,profession[,facilitator][,prefs]`."""
+    try:
+        handle = open(path, newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    with handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+        unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+        if unknown:
+            raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}")
+        people: list[Person] = []
+        seen: dict[str, int] = {}
+        for line, row in enumerate(reader, start=2):
+            people.append(_person_from_row(path, line, row, seen))
+    return people
+
+
+def _person_from_row(path: str | Path, line: int, row: dict, seen: dict[str, int]) -> Person:
+    if None in row:
+        raise InputError(f"{path}: row {line} has more cells than the header")
+    values = {key: (value or "").strip() for key, value in row.items()}
+    person_id = values["id"]
+    if not person_id:
+        raise InputError(f"{path}: row {line} has an empty id")
+    if person_id in seen:
+        raise InputError(f"{path}: row {line} repeats id {person_id!r} (first on row {seen[person_id]})")
+    seen[person_id] = line
+    flag = values.get("facilitator", "")
+    if flag not in ("", "0", "1"):
+        raise InputError(f"{path}: row {line} facilitator must be 0 or 1, not {flag!r}")
+    prefs = tuple(p.strip() for p in values.get("prefs", "").split(";") if p.strip())
+    if len(set(prefs)) != len(prefs):
+        raise InputError(f"{path}: row {line} ranks the same breakout twice")
+    return Person(
+        id=person_id,
+        name=values["name"],
+        organisation=values["organisation"],
+        sector=values["sector"],
+        profession=values["profession"],
+        facilitator=flag == "1",
+        preferences=prefs,
+    )
