@@ -1,0 +1,73 @@
+"""Convene's web application: `create_app()` builds it (Flask's application-factory pattern)."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+
+from app.extensions import csrf, db, login_manager, migrate
+from config import Config, config_from_env
+
+
+def create_app(config: Config | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_object(config or config_from_env())
+    app.config["INSTANCE_DIR"].mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    _register_blueprints(app)
+    _register_error_pages(app)
+    _register_template_helpers(app)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _migrations_dir() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.auth.views import bp as auth_bp
+    from app.organise.views import bp as organise_bp
+    from app.public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(organise_bp, url_prefix="/organise")
+
+
+def _register_error_pages(app: Flask) -> None:
+    def page(code: int, title: str, message: str):
+        def handler(_error):
+            return render_template("error.html", code=code, title=title, message=message), code
+
+        return handler
+
+    app.register_error_handler(400, page(400, "Bad request", "The request could not be understood."))
+    app.register_error_handler(403, page(403, "Not allowed", "You do not have access to this page."))
+    app.register_error_handler(404, page(404, "Not found", "There is nothing at this address."))
+    app.register_error_handler(
+        405, page(405, "Not allowed", "This address does not accept that kind of request.")
+    )
+    app.register_error_handler(
+        500, page(500, "Something went wrong", "The error has been logged; please try again.")
+    )
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app import formatting
+
+    app.jinja_env.filters.update(
+        date=formatting.format_date,
+        time=formatting.format_time,
+        datetime=formatting.format_datetime,
+        timespan=formatting.format_timespan,
+    )

@@ -1,0 +1,36 @@
+"""The data model. Models hold data and database-level integrity; rules live in app/services."""
+
+from app.models.event import (
+    Breakout,
+    Event,
+    EventStatus,
+    Organisation,
+    Session,
+    SessionKind,
+    Table,
+    WaitlistPolicy,
+)
+from app.models.planning import Assignment, Plan, PlanKind, PlanStatus, SolveJob, JobState
+from app.models.registration import BreakoutPreference, Registration, RegistrationStatus
+from app.models.user import User
+
+__all__ = [
+    "Assignment",
+    "Breakout",
+    "BreakoutPreference",
+    "Event",
+    "EventStatus",
+    "JobState",
+    "Organisation",
+    "Plan",
+    "PlanKind",
+    "PlanStatus",
+    "Registration",
+    "RegistrationStatus",
+    "Session",
+    "SessionKind",
+    "SolveJob",
+    "Table",
+    "User",
+    "WaitlistPolicy",
+]

@@ -1,0 +1,88 @@
+"""Registrations: who is coming, their private manage token and their breakout preferences."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.event import Breakout, Event, Organisation, _enum
+from app.models.types import UTCDateTime, utcnow
+
+
+
+class RegistrationStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Registration(db.Model):
+    __table_args__ = (
+        # One registration per email per event; erased registrations have no email (NULLs differ).
+        UniqueConstraint("event_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
+    )
+    profession: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(200), default="")
+    access_needs: Mapped[str] = mapped_column(Text, default="")
+    dietary_needs: Mapped[str] = mapped_column(Text, default="")
+    needs_accessible_table: Mapped[bool] = mapped_column(default=False)
+    consent: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        _enum(RegistrationStatus, "registration_status"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship(back_populates="registrations")
+    organisation: Mapped[Organisation | None] = relationship()
+    preferences: Mapped[list[BreakoutPreference]] = relationship(
+        back_populates="registration",
+        cascade="all, delete-orphan",
+        order_by="BreakoutPreference.rank",
+    )
+
+    @property
+    def sector(self) -> str:
+        return self.organisation.sector if self.organisation else ""
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.status}>"
+
+
+class BreakoutPreference(db.Model):
+    """One ranked choice: rank 1 is the breakout the person wants most."""
+
+    __table_args__ = (
+        UniqueConstraint("registration_id", "rank"),
+        CheckConstraint("rank > 0", name="rank_positive"),
+    )
+
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
+    )
+    breakout_id: Mapped[int] = mapped_column(
+        ForeignKey("breakout.id", ondelete="CASCADE"), primary_key=True
+    )
+    rank: Mapped[int]
+
+    registration: Mapped[Registration] = relationship(back_populates="preferences")
+    breakout: Mapped[Breakout] = relationship()

@@ -1,0 +1,198 @@
+"""Organiser forms. Field-level rules live here so errors show beside the field at fault."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from app.models import SessionKind, WaitlistPolicy
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    names = sorted(n for n in available_timezones() if "/" in n and not n.startswith("Etc/"))
+    return [("UTC", "UTC"), *((n, n.replace("_", " ")) for n in names)]
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "event"
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but its CSRF token, for buttons that change state."""
+
+
+class EventForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        "Web address name",
+        description="Lower-case letters, digits and hyphens; left empty, it is made from the title.",
+        validators=[
+            Optional(),
+            Length(max=80),
+            Regexp(SLUG_PATTERN, message="Use lower-case letters, digits and single hyphens."),
+        ],
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=10000)])
+    venue = StringField("Venue", validators=[Optional(), Length(max=300)])
+    timezone = SelectField("Timezone", default="Europe/London", validators=[DataRequired()])
+    starts_at = DateTimeLocalField("Starts", format=DATETIME_FORMAT, validators=[InputRequired()])
+    ends_at = DateTimeLocalField("Ends", format=DATETIME_FORMAT, validators=[InputRequired()])
+    capacity = IntegerField(
+        "Capacity", validators=[InputRequired(), NumberRange(min=1, max=100000)]
+    )
+    registration_opens_at = DateTimeLocalField(
+        "Registration opens", format=DATETIME_FORMAT, validators=[Optional()],
+        description="Left empty, registration opens as soon as the event is published.",
+    )
+    registration_closes_at = DateTimeLocalField(
+        "Registration closes", format=DATETIME_FORMAT, validators=[Optional()],
+        description="Left empty, registration closes when the event starts.",
+    )
+    waitlist_policy = SelectField(
+        "When a seat frees up",
+        choices=[
+            (WaitlistPolicy.AUTO_PROMOTE.value, "Confirm the first person on the waiting list"),
+            (WaitlistPolicy.OFFER.value, "Offer the seat to the first person for a limited time"),
+        ],
+        default=WaitlistPolicy.AUTO_PROMOTE.value,
+    )
+    offer_hours = IntegerField(
+        "Hours to claim an offered seat", default=48,
+        validators=[InputRequired(), NumberRange(min=1, max=24 * 14)],
+    )
+    convenors = SelectMultipleField("Co-convening organisations", coerce=int)
+    new_convenor_name = StringField(
+        "Add a convenor not listed: name", validators=[Optional(), Length(max=200)]
+    )
+    new_convenor_sector = StringField(
+        "Its sector", validators=[Optional(), Length(max=100)]
+    )
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
+        self.convenors.choices = [(o.id, f"{o.name} ({o.sector})") for o in organisations]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        start, end = self.starts_at.data, self.ends_at.data
+        if start and end and end <= start:
+            self.ends_at.errors.append("The event must end after it starts.")
+            ok = False
+        opens, closes = self.registration_opens_at.data, self.registration_closes_at.data
+        if opens and closes and closes <= opens:
+            self.registration_closes_at.errors.append("Registration must close after it opens.")
+            ok = False
+        if closes and end and closes > end:
+            self.registration_closes_at.errors.append("Registration must close by the event's end.")
+            ok = False
+        name, sector = self.new_convenor_name.data, self.new_convenor_sector.data
+        if name and not sector:
+            self.new_convenor_sector.errors.append("Give the new convenor's sector.")
+            ok = False
+        if sector and not name:
+            self.new_convenor_name.errors.append("Give the new convenor's name.")
+            ok = False
+        if not self.convenors.data and not name:
+            self.convenors.errors.append("An event needs at least one convening organisation.")
+            ok = False
+        return ok
+
+
+class SessionForm(FlaskForm):
+    kind = SelectField(
+        "Kind", choices=[(k.value, k.label) for k in SessionKind], validators=[DataRequired()]
+    )
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    location = StringField(
+        "Location", validators=[Optional(), Length(max=200)],
+        description="The main room; breakouts name their own rooms.",
+    )
+    starts_at = DateTimeLocalField("Starts", format=DATETIME_FORMAT, validators=[InputRequired()])
+    ends_at = DateTimeLocalField("Ends", format=DATETIME_FORMAT, validators=[InputRequired()])
+
+    def __init__(self, *args, event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        start, end = self.starts_at.data, self.ends_at.data
+        if start and end:
+            if end <= start:
+                self.ends_at.errors.append("A session must end after it starts.")
+                ok = False
+            if start < self.event.starts_at or end > self.event.ends_at:
+                window = f"{self.event.starts_at:%d %b %H:%M} – {self.event.ends_at:%d %b %H:%M}"
+                self.starts_at.errors.append(f"Sessions must fall within the event ({window}).")
+                ok = False
+        return ok
+
+
+class BreakoutForm(FlaskForm):
+    title = StringField("Topic", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    room = StringField("Room", validators=[DataRequired(), Length(max=200)])
+    capacity = IntegerField("Capacity", validators=[InputRequired(), NumberRange(min=1, max=10000)])
+    min_attendance = IntegerField(
+        "Minimum attendance", validators=[Optional(), NumberRange(min=0, max=10000)],
+        description="Below this the breakout is cancelled and its people placed elsewhere.",
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        low, cap = self.min_attendance.data, self.capacity.data
+        if low is not None and cap is not None and low > cap:
+            self.min_attendance.errors.append("The minimum cannot exceed the capacity.")
+            ok = False
+        return ok
+
+
+class TableForm(FlaskForm):
+    number = IntegerField("Table number", validators=[InputRequired(), NumberRange(min=1, max=9999)])
+    capacity = IntegerField("Seats", validators=[InputRequired(), NumberRange(min=1, max=100)])
+    accessible = BooleanField("Step-free, wheelchair-accessible table")
+    facilitator_id = SelectField("Facilitator", coerce=int, validate_choice=True)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.facilitator_id.choices = [(0, "No facilitator")] + [
+            (r.id, f"{r.name} — {r.organisation.name if r.organisation else ''}")
+            for r in candidates
+        ]
+
+
+class AddTablesForm(FlaskForm):
+    count = IntegerField("How many tables", validators=[InputRequired(), NumberRange(min=1, max=500)])
+    capacity = IntegerField("Seats at each", default=8,
+                            validators=[InputRequired(), NumberRange(min=1, max=100)])
+    accessible = IntegerField(
+        "How many of them are accessible", default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=500)],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.accessible.data > self.count.data:
+            self.accessible.errors.append("Cannot be more than the number of tables.")
+            ok = False
+        return ok
+

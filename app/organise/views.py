@@ -1,0 +1,281 @@
+"""Organiser pages: events, their programme, breakouts and tables. Every page needs sign-in."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.extensions import db
+from app.models import Breakout, Event, RegistrationStatus, Session, SessionKind, Table
+from app.organise.forms import (
+    ActionForm,
+    AddTablesForm,
+    BreakoutForm,
+    EventForm,
+    SessionForm,
+    TableForm,
+    slugify,
+)
+from app.services import events as service
+from app.services.events import EventDetails, EventError
+
+bp = Blueprint("organise", __name__)
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every organiser page needs a signed-in organiser."""
+
+
+def _event(slug: str) -> Event:
+    event = service.event_for_organiser(slug, current_user)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _session(event: Event, session_id: int) -> Session:
+    session = db.session.get(Session, session_id)
+    if session is None or session.event_id != event.id:
+        abort(404)
+    return session
+
+
+def _breakout(session: Session, breakout_id: int) -> Breakout:
+    breakout = db.session.get(Breakout, breakout_id)
+    if breakout is None or breakout.session_id != session.id:
+        abort(404)
+    return breakout
+
+
+def _table(event: Event, table_id: int) -> Table:
+    table = db.session.get(Table, table_id)
+    if table is None or table.event_id != event.id:
+        abort(404)
+    return table
+
+
+def _details(form: EventForm) -> EventDetails:
+    new = (form.new_convenor_name.data, form.new_convenor_sector.data)
+    return EventDetails(
+        title=form.title.data.strip(),
+        slug=form.slug.data or slugify(form.title.data),
+        description=form.description.data or "",
+        venue=form.venue.data or "",
+        timezone=form.timezone.data,
+        starts_at=form.starts_at.data,
+        ends_at=form.ends_at.data,
+        capacity=form.capacity.data,
+        registration_opens_at=form.registration_opens_at.data,
+        registration_closes_at=form.registration_closes_at.data,
+        waitlist_policy=form.waitlist_policy.data,
+        offer_hours=form.offer_hours.data,
+        convenor_ids=form.convenors.data or [],
+        new_convenor=new if all(new) else None,
+    )
+
+
+def _report(form, error: EventError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error)]
+    else:
+        flash(str(error), "error")
+
+
+@bp.get("/")
+def dashboard():
+    return render_template("organise/dashboard.html", events=service.events_for(current_user))
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event():
+    form = EventForm(organisations=service.all_organisations())
+    if form.validate_on_submit():
+        try:
+            event = service.create_event(_details(form), current_user)
+        except EventError as error:
+            _report(form, error)
+        else:
+            flash(f"Created “{event.title}” as a draft.", "success")
+            return redirect(url_for(".event", slug=event.slug))
+    return render_template("organise/event_form.html", form=form, event=None)
+
+
+@bp.route("/events/<slug>/edit", methods=["GET", "POST"])
+def edit_event(slug: str):
+    event = _event(slug)
+    form = EventForm(obj=event, organisations=service.all_organisations())
+    if request.method == "GET":
+        form.convenors.data = [o.id for o in event.convenors]
+        form.waitlist_policy.data = event.waitlist_policy.value
+    if form.validate_on_submit():
+        try:
+            service.update_event(event, _details(form))
+        except EventError as error:
+            _report(form, error)
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for(".event", slug=event.slug))
+    return render_template("organise/event_form.html", form=form, event=event)
+
+
+@bp.get("/events/<slug>")
+def event(slug: str):
+    event = _event(slug)
+    counts = Counter(r.status for r in event.registrations)
+    return render_template(
+        "organise/event.html",
+        event=event,
+        counts={status: counts.get(status, 0) for status in RegistrationStatus},
+        problems=service.publication_problems(event),
+        action=ActionForm(),
+        SessionKind=SessionKind,
+    )
+
+
+@bp.post("/events/<slug>/<any(publish, close, reopen):change>")
+def change_status(slug: str, change: str):
+    event = _event(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        getattr(service, change)(event)
+    except EventError as error:
+        flash(str(error), "error")
+    else:
+        flash({"publish": "Published.", "close": "Closed.", "reopen": "Re-opened."}[change],
+              "success")
+    return redirect(url_for(".event", slug=event.slug))
+
+
+@bp.route("/events/<slug>/sessions/new", methods=["GET", "POST"])
+@bp.route("/events/<slug>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+def edit_session(slug: str, session_id: int | None = None):
+    event = _event(slug)
+    session = _session(event, session_id) if session_id else None
+    form = SessionForm(obj=session, event=event)
+    if request.method == "GET" and session is not None:
+        form.kind.data = session.kind.value
+    if form.validate_on_submit():
+        fields = {
+            "kind": form.kind.data, "title": form.title.data.strip(),
+            "description": form.description.data or "", "location": form.location.data or "",
+            "starts_at": form.starts_at.data, "ends_at": form.ends_at.data,
+        }
+        try:
+            service.save_session(event, session, **fields)
+        except EventError as error:
+            _report(form, error)
+        else:
+            flash("Session saved.", "success")
+            return redirect(url_for(".event", slug=event.slug) + "#programme")
+    return render_template("organise/session_form.html", form=form, event=event, session=session)
+
+
+@bp.route("/events/<slug>/sessions/<int:session_id>/breakouts/new", methods=["GET", "POST"])
+@bp.route(
+    "/events/<slug>/sessions/<int:session_id>/breakouts/<int:breakout_id>/edit",
+    methods=["GET", "POST"],
+)
+def edit_breakout(slug: str, session_id: int, breakout_id: int | None = None):
+    event = _event(slug)
+    session = _session(event, session_id)
+    if session.kind != SessionKind.BREAKOUT_SLOT:
+        abort(404)
+    breakout = _breakout(session, breakout_id) if breakout_id else None
+    form = BreakoutForm(obj=breakout)
+    if form.validate_on_submit():
+        service.save_breakout(
+            session, breakout, title=form.title.data.strip(), room=form.room.data.strip(),
+            description=form.description.data or "", capacity=form.capacity.data,
+            min_attendance=form.min_attendance.data,
+        )
+        flash("Breakout saved.", "success")
+        return redirect(url_for(".event", slug=event.slug) + "#programme")
+    return render_template(
+        "organise/breakout_form.html", form=form, event=event, session=session, breakout=breakout
+    )
+
+
+@bp.route("/events/<slug>/tables/new", methods=["GET", "POST"])
+def add_tables(slug: str):
+    event = _event(slug)
+    form = AddTablesForm()
+    if form.validate_on_submit():
+        tables = service.add_tables(
+            event, form.count.data, form.capacity.data, form.accessible.data
+        )
+        flash(f"Added {len(tables)} tables.", "success")
+        return redirect(url_for(".event", slug=event.slug) + "#tables")
+    return render_template("organise/tables_form.html", form=form, event=event)
+
+
+@bp.route("/events/<slug>/tables/<int:table_id>/edit", methods=["GET", "POST"])
+def edit_table(slug: str, table_id: int):
+    event = _event(slug)
+    table = _table(event, table_id)
+    candidates = sorted(
+        (r for r in event.registrations if r.status == RegistrationStatus.CONFIRMED),
+        key=lambda r: r.name.lower(),
+    )
+    form = TableForm(obj=table, candidates=candidates)
+    if request.method == "GET":
+        form.facilitator_id.data = table.facilitator_id or 0
+    if form.validate_on_submit():
+        try:
+            service.save_table(
+                table, form.number.data, form.capacity.data, form.accessible.data,
+                form.facilitator_id.data or None,
+            )
+        except EventError as error:
+            _report(form, error)
+        else:
+            flash(f"Table {table.number} saved.", "success")
+            return redirect(url_for(".event", slug=event.slug) + "#tables")
+    return render_template("organise/table_form.html", form=form, event=event, table=table)
+
+
+@bp.route("/events/<slug>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
+def delete_session(slug: str, session_id: int):
+    event = _event(slug)
+    session = _session(event, session_id)
+    return _confirm_delete(
+        event, f"the session “{session.title}”", lambda: service.delete_session(session),
+        "#programme",
+    )
+
+
+@bp.route(
+    "/events/<slug>/sessions/<int:session_id>/breakouts/<int:breakout_id>/delete",
+    methods=["GET", "POST"],
+)
+def delete_breakout(slug: str, session_id: int, breakout_id: int):
+    event = _event(slug)
+    breakout = _breakout(_session(event, session_id), breakout_id)
+    return _confirm_delete(
+        event, f"the breakout “{breakout.title}”", lambda: service.delete_breakout(breakout),
+        "#programme",
+    )
+
+
+@bp.route("/events/<slug>/tables/<int:table_id>/delete", methods=["GET", "POST"])
+def delete_table(slug: str, table_id: int):
+    event = _event(slug)
+    table = _table(event, table_id)
+    return _confirm_delete(
+        event, f"table {table.number}", lambda: service.delete_table(table), "#tables"
+    )
+
+
+def _confirm_delete(event: Event, what: str, delete, anchor: str):
+    """GET asks; POST (with its CSRF token) deletes."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        delete()
+        flash(f"Deleted {what}.", "success")
+        return redirect(url_for(".event", slug=event.slug) + anchor)
+    return render_template("organise/confirm_delete.html", form=form, event=event, what=what)

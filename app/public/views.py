@@ -1,0 +1,34 @@
+"""Public pages: upcoming events and each event's page with its programme."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+
+from app.models import Event, EventStatus
+from app.services import events as service
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def index():
+    return render_template("public/index.html", events=service.upcoming_events())
+
+
+@bp.get("/events/<slug>")
+def event(slug: str):
+    event = service.published_event(slug) or _draft_preview(slug)
+    if event is None:
+        abort(404)
+    return render_template("public/event.html", event=event)
+
+
+def _draft_preview(slug: str) -> Event | None:
+    """The event's own organisers may look at a draft before publishing it."""
+    if not current_user.is_authenticated:
+        return None
+    event = service.event_for_organiser(slug, current_user)
+    return event if event is not None and event.status == EventStatus.DRAFT else None
+
+

@@ -1,0 +1,254 @@
+"""Setting up events: details, convenors, sessions, breakouts, tables, publishing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    Breakout,
+    Event,
+    EventStatus,
+    Organisation,
+    Session,
+    SessionKind,
+    Table,
+    User,
+    WaitlistPolicy,
+)
+
+
+class EventError(ValueError):
+    """A change that would leave the event inconsistent; the message says what is wrong."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class EventDetails:
+    title: str
+    slug: str
+    description: str
+    venue: str
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    waitlist_policy: WaitlistPolicy
+    offer_hours: int
+    convenor_ids: list[int]
+    new_convenor: tuple[str, str] | None = None  # (name, sector)
+
+
+def events_for(user: User) -> list[Event]:
+    return list(
+        db.session.scalars(
+            select(Event).where(Event.organisers.contains(user)).order_by(Event.starts_at.desc())
+        )
+    )
+
+
+def event_for_organiser(slug: str, user: User) -> Event | None:
+    """The event, if this organiser is one of its organisers; None otherwise (no hint it exists)."""
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    return event if event is not None and user in event.organisers else None
+
+
+def published_event(slug: str) -> Event | None:
+    return db.session.scalar(
+        select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT)
+    )
+
+
+def upcoming_events() -> list[Event]:
+    events = db.session.scalars(
+        select(Event).where(Event.status != EventStatus.DRAFT).order_by(Event.starts_at)
+    )
+    return [e for e in events if e.ends_at >= e.local_now()]
+
+
+def find_or_create_organisation(name: str, sector: str) -> Organisation:
+    """Organisations are matched by name, ignoring case and surrounding space."""
+    name, sector = " ".join(name.split()), " ".join(sector.split())
+    existing = db.session.scalar(
+        select(Organisation).where(func.lower(Organisation.name) == name.lower())
+    )
+    if existing is not None:
+        return existing
+    organisation = Organisation(name=name, sector=sector)
+    db.session.add(organisation)
+    db.session.flush()
+    return organisation
+
+
+def all_organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def create_event(details: EventDetails, organiser: User) -> Event:
+    event = Event(status=EventStatus.DRAFT, organisers=[organiser])
+    _apply(event, details)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def update_event(event: Event, details: EventDetails) -> Event:
+    _apply(event, details)
+    outside = [s.title for s in event.sessions if not _within(s, event)]
+    if outside:
+        db.session.rollback()
+        raise EventError(
+            "Sessions would fall outside the event: " + ", ".join(outside), field="starts_at"
+        )
+    db.session.commit()
+    return event
+
+
+def _within(session: Session, event: Event) -> bool:
+    return event.starts_at <= session.starts_at and session.ends_at <= event.ends_at
+
+
+def _apply(event: Event, details: EventDetails) -> None:
+    slug = details.slug
+    clash = db.session.scalar(select(Event).where(Event.slug == slug, Event.id != event.id))
+    if clash is not None:
+        db.session.rollback()
+        raise EventError(f"The address name {slug!r} is taken by another event.", field="slug")
+    convenors = list(
+        db.session.scalars(select(Organisation).where(Organisation.id.in_(details.convenor_ids)))
+    )
+    if details.new_convenor:
+        organisation = find_or_create_organisation(*details.new_convenor)
+        if organisation not in convenors:
+            convenors.append(organisation)
+    event.title = details.title
+    event.slug = slug
+    event.description = details.description
+    event.venue = details.venue
+    event.timezone = details.timezone
+    event.starts_at = details.starts_at
+    event.ends_at = details.ends_at
+    event.capacity = details.capacity
+    event.registration_opens_at = details.registration_opens_at
+    event.registration_closes_at = details.registration_closes_at
+    event.waitlist_policy = details.waitlist_policy
+    event.offer_hours = details.offer_hours
+    event.convenors = convenors
+
+
+def publish(event: Event) -> None:
+    problems = publication_problems(event)
+    if problems:
+        raise EventError("Not ready to publish: " + "; ".join(problems))
+    event.status = EventStatus.PUBLISHED
+    db.session.commit()
+
+
+def publication_problems(event: Event) -> list[str]:
+    problems = []
+    if not event.convenors:
+        problems.append("add at least one convening organisation")
+    if not event.sessions:
+        problems.append("add at least one session to the programme")
+    if event.sessions_of(SessionKind.TABLE_ROUND) and not event.tables:
+        problems.append("add tables for the table rounds")
+    for slot in event.sessions_of(SessionKind.BREAKOUT_SLOT):
+        if not slot.breakouts:
+            problems.append(f"add breakouts to “{slot.title}”")
+    return problems
+
+
+def close(event: Event) -> None:
+    event.status = EventStatus.CLOSED
+    db.session.commit()
+
+
+def reopen(event: Event) -> None:
+    event.status = EventStatus.PUBLISHED
+    db.session.commit()
+
+
+def save_session(event: Event, session: Session | None, **fields) -> Session:
+    if session is None:
+        session = Session(event=event)
+        db.session.add(session)
+    kind = SessionKind(fields["kind"])
+    if session.breakouts and kind != SessionKind.BREAKOUT_SLOT:
+        db.session.rollback()
+        raise EventError("Remove this slot's breakouts before changing its kind.", field="kind")
+    for name, value in fields.items():
+        setattr(session, name, value)
+    session.kind = kind
+    db.session.commit()
+    return session
+
+
+def delete_session(session: Session) -> None:
+    db.session.delete(session)
+    db.session.commit()
+
+
+def save_breakout(session: Session, breakout: Breakout | None, **fields) -> Breakout:
+    if session.kind != SessionKind.BREAKOUT_SLOT:
+        raise EventError("Breakouts belong to breakout slots only.")
+    if breakout is None:
+        breakout = Breakout(session=session)
+        db.session.add(breakout)
+    for name, value in fields.items():
+        setattr(breakout, name, value)
+    db.session.commit()
+    return breakout
+
+
+def delete_breakout(breakout: Breakout) -> None:
+    db.session.delete(breakout)
+    db.session.commit()
+
+
+def add_tables(event: Event, count: int, capacity: int, accessible: int) -> list[Table]:
+    """Append `count` tables numbered after the highest; the first `accessible` are accessible."""
+    start = max((t.number for t in event.tables), default=0) + 1
+    tables = [
+        Table(number=start + i, capacity=capacity, accessible=i < accessible)
+        for i in range(count)
+    ]
+    event.tables.extend(tables)
+    db.session.commit()
+    return tables
+
+
+def save_table(
+    table: Table, number: int, capacity: int, accessible: bool, facilitator_id: int | None
+) -> Table:
+    clash = db.session.scalar(
+        select(Table).where(
+            Table.event_id == table.event_id, Table.number == number, Table.id != table.id
+        )
+    )
+    if clash is not None:
+        raise EventError(f"Table {number} already exists.", field="number")
+    if facilitator_id is not None:
+        other = db.session.scalar(
+            select(Table).where(Table.facilitator_id == facilitator_id, Table.id != table.id)
+        )
+        if other is not None:
+            raise EventError(
+                f"That person already facilitates table {other.number}.", field="facilitator_id"
+            )
+    table.number, table.capacity, table.accessible = number, capacity, accessible
+    table.facilitator_id = facilitator_id
+    db.session.commit()
+    return table
+
+
+def delete_table(table: Table) -> None:
+    db.session.delete(table)
+    db.session.commit()

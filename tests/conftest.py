@@ -1,0 +1,127 @@
+"""Shared fixtures: an app on a fresh database per test (SQLite file, or TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+from app.models import Event, EventStatus, Organisation, Session, SessionKind, Table, User
+from config import TestingConfig
+
+PASSWORD = "correct horse battery staple"
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def make_config(tmp_path) -> TestingConfig:
+    config = TestingConfig()
+    config.INSTANCE_DIR = tmp_path / "instance"
+    config.MAIL_OUTBOX_DIR = config.INSTANCE_DIR / "outbox"
+    config.SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "TEST_DATABASE_URL", f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    )
+    return config
+
+
+def drop_everything() -> None:
+    """Leave the database empty, including Alembic's bookkeeping table."""
+    db.session.remove()
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture
+def app(tmp_path) -> Iterator[Flask]:
+    app = create_app(make_config(tmp_path))
+    with app.app_context():
+        drop_everything()
+        db.create_all()
+        yield app
+        drop_everything()
+        db.engine.dispose()
+
+
+class Client(FlaskClient):
+    """The test client, with a helper that posts a form the way a browser does (CSRF included)."""
+
+    def csrf_token(self, url: str) -> str:
+        page = self.get(url)
+        match = CSRF_INPUT.search(page.get_data(as_text=True))
+        assert match, f"no CSRF token in the form at {url} (status {page.status_code})"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict | None = None, *, form_url: str | None = None, **kw):
+        """GET the page holding the form (form_url, default url), then POST data with its token."""
+        data = dict(data or {})
+        data["csrf_token"] = self.csrf_token(form_url or url)
+        return self.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    app.test_client_class = Client
+    return app.test_client()
+
+
+@pytest.fixture
+def organiser(app: Flask) -> User:
+    user = User(email="org@example.org", name="Olu Organiser")
+    user.set_password(PASSWORD)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def signed_in(client: Client, organiser: User) -> Client:
+    response = client.submit("/login", {"email": organiser.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def future(days: int = 30, hour: int = 9, minute: int = 0) -> datetime:
+    base = datetime.now().replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return base + timedelta(days=days)
+
+
+@pytest.fixture
+def event(app: Flask, organiser: User) -> Event:
+    """A published event with two table rounds, a breakout slot, and ten tables of six."""
+    start = future()
+    council = Organisation(name="Riverside City Council", sector="Local government")
+    nhs = Organisation(name="Riverside NHS Trust", sector="Health")
+    event = Event(
+        slug="learning-day",
+        title="Learning Day",
+        description="Learning together.",
+        venue="Town Hall",
+        timezone="Europe/London",
+        starts_at=start,
+        ends_at=start + timedelta(hours=7),
+        capacity=60,
+        status=EventStatus.PUBLISHED,
+        convenors=[council, nhs],
+        organisers=[organiser],
+        sessions=[
+            Session(kind=SessionKind.TABLE_ROUND, title="Round one", starts_at=start,
+                    ends_at=start + timedelta(hours=1)),
+            Session(kind=SessionKind.TABLE_ROUND, title="Round two",
+                    starts_at=start + timedelta(hours=1, minutes=15),
+                    ends_at=start + timedelta(hours=2)),
+            Session(kind=SessionKind.BREAKOUT_SLOT, title="Breakouts",
+                    starts_at=start + timedelta(hours=3), ends_at=start + timedelta(hours=4)),
+        ],
+        tables=[Table(number=n, capacity=6) for n in range(1, 11)],
+    )
+    db.session.add(event)
+    db.session.commit()
+    return event
