@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 
 from app.extensions import csrf, db, login_manager, migrate
 from config import Config, config_from_env
@@ -51,8 +52,21 @@ def _register_error_pages(app: Flask) -> None:
 
         return handler
 
-    app.register_error_handler(400, page(400, "Bad request", "The request could not be understood."))
-    app.register_error_handler(403, page(403, "Not allowed", "You do not have access to this page."))
+    app.register_error_handler(
+        400, page(400, "Bad request", "The request could not be understood.")
+    )
+    app.register_error_handler(
+        CSRFError,
+        page(
+            400,
+            "Please try again",
+            "The form had expired or was sent from elsewhere. "
+            "Go back, reload it and send it again.",
+        ),
+    )
+    app.register_error_handler(
+        403, page(403, "Not allowed", "You do not have access to this page.")
+    )
     app.register_error_handler(404, page(404, "Not found", "There is nothing at this address."))
     app.register_error_handler(
         405, page(405, "Not allowed", "This address does not accept that kind of request.")

@@ -13,7 +13,7 @@ from app.models import Event, User
 from app.services.accounts import AccountError, create_organiser
 from app.services.demo import seed_demo
 
-DEFAULT_ORGANISER = "organiser@convene.localhost"
+DEFAULT_ORGANISER = "organiser@convene.example"
 
 
 def register_commands(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,22 +29,26 @@ class Person:
 def read_people_csv(path: str | Path) -> list[Person]:
     """Read PEOPLE.csv: header `id,name,organisation,sector,profession[,facilitator][,prefs]`."""
     try:
-        handle = open(path, newline="", encoding="utf-8-sig")
+        text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
-    with handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        if missing:
-            raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-        unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-        if unknown:
-            raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}")
-        people: list[Person] = []
-        seen: dict[str, int] = {}
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+    unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}")
+    people: list[Person] = []
+    seen: dict[str, int] = {}
+    try:
         for line, row in enumerate(reader, start=2):
             people.append(_person_from_row(path, line, row, seen))
+    except csv.Error as exc:
+        raise InputError(f"{path}: row {reader.line_num} is not valid CSV ({exc})") from None
     return people
 
 
@@ -55,7 +60,9 @@ def _person_from_row(path: str | Path, line: int, row: dict, seen: dict[str, int
     if not person_id:
         raise InputError(f"{path}: row {line} has an empty id")
     if person_id in seen:
-        raise InputError(f"{path}: row {line} repeats id {person_id!r} (first on row {seen[person_id]})")
+        raise InputError(
+            f"{path}: row {line} repeats id {person_id!r} (first on row {seen[person_id]})"
+        )
     seen[person_id] = line
     flag = values.get("facilitator", "")
     if flag not in ("", "0", "1"):

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db
-from app.models import Event, EventStatus, Organisation, Session, SessionKind, Table, User
+from app.models import Breakout, Event, EventStatus, Organisation, Session, SessionKind, Table, User
 from config import TestingConfig
 
 PASSWORD = "correct horse battery staple"
@@ -95,7 +95,7 @@ def future(days: int = 30, hour: int = 9, minute: int = 0) -> datetime:
 
 @pytest.fixture
 def event(app: Flask, organiser: User) -> Event:
-    """A published event with two table rounds, a breakout slot, and ten tables of six."""
+    """A published event: two table rounds, a slot of two breakouts, and ten tables of six."""
     start = future()
     council = Organisation(name="Riverside City Council", sector="Local government")
     nhs = Organisation(name="Riverside NHS Trust", sector="Health")
@@ -112,13 +112,28 @@ def event(app: Flask, organiser: User) -> Event:
         convenors=[council, nhs],
         organisers=[organiser],
         sessions=[
-            Session(kind=SessionKind.TABLE_ROUND, title="Round one", starts_at=start,
-                    ends_at=start + timedelta(hours=1)),
-            Session(kind=SessionKind.TABLE_ROUND, title="Round two",
-                    starts_at=start + timedelta(hours=1, minutes=15),
-                    ends_at=start + timedelta(hours=2)),
-            Session(kind=SessionKind.BREAKOUT_SLOT, title="Breakouts",
-                    starts_at=start + timedelta(hours=3), ends_at=start + timedelta(hours=4)),
+            Session(
+                kind=SessionKind.TABLE_ROUND,
+                title="Round one",
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+            ),
+            Session(
+                kind=SessionKind.TABLE_ROUND,
+                title="Round two",
+                starts_at=start + timedelta(hours=1, minutes=15),
+                ends_at=start + timedelta(hours=2),
+            ),
+            Session(
+                kind=SessionKind.BREAKOUT_SLOT,
+                title="Breakouts",
+                starts_at=start + timedelta(hours=3),
+                ends_at=start + timedelta(hours=4),
+                breakouts=[
+                    Breakout(title="Sharing data", room="Room 1", capacity=30),
+                    Breakout(title="Homelessness", room="Room 2", capacity=30),
+                ],
+            ),
         ],
         tables=[Table(number=n, capacity=6) for n in range(1, 11)],
     )

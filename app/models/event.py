@@ -19,9 +19,11 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    Table as SATable,
     Text,
     UniqueConstraint,
+)
+from sqlalchemy import (
+    Table as SATable,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -59,8 +61,13 @@ class SessionKind(enum.StrEnum):
 def _enum(kind: type[enum.Enum], name: str) -> Enum:
     # Stored as short strings with a CHECK constraint: portable, readable in SQL, easy to migrate.
     return Enum(
-        kind, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e],
-        validate_strings=True, length=20, create_constraint=True,
+        kind,
+        name=name,
+        native_enum=False,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+        length=20,
+        create_constraint=True,
     )
 
 

@@ -1,4 +1,4 @@
-"""Plans (solver results, one assignment per person and session) and the solve jobs that make them."""
+"""Plans (solver results: one assignment per person and session) and the jobs that make them."""
 
 from __future__ import annotations
 
@@ -57,9 +57,7 @@ class Assignment(db.Model):
 
     __table_args__ = (
         UniqueConstraint("plan_id", "registration_id", "session_id"),
-        CheckConstraint(
-            "(table_id IS NULL) <> (breakout_id IS NULL)", name="table_or_breakout"
-        ),
+        CheckConstraint("(table_id IS NULL) <> (breakout_id IS NULL)", name="table_or_breakout"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

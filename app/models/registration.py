@@ -5,14 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.event import Breakout, Event, Organisation, _enum
 from app.models.types import UTCDateTime, utcnow
-
 
 
 class RegistrationStatus(enum.StrEnum):

@@ -16,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.models import SessionKind, WaitlistPolicy
@@ -27,7 +28,7 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 @cache
 def timezone_choices() -> list[tuple[str, str]]:
     names = sorted(n for n in available_timezones() if "/" in n and not n.startswith("Etc/"))
-    return [("UTC", "UTC"), *((n, n.replace("_", " ")) for n in names)]
+    return [SelectChoice("UTC", "UTC"), *(SelectChoice(n, n.replace("_", " ")) for n in names)]
 
 
 def slugify(text: str) -> str:
@@ -42,7 +43,7 @@ class EventForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         "Web address name",
-        description="Lower-case letters, digits and hyphens; left empty, it is made from the title.",
+        description="Lower-case letters, digits and hyphens; made from the title when empty.",
         validators=[
             Optional(),
             Length(max=80),
@@ -58,37 +59,46 @@ class EventForm(FlaskForm):
         "Capacity", validators=[InputRequired(), NumberRange(min=1, max=100000)]
     )
     registration_opens_at = DateTimeLocalField(
-        "Registration opens", format=DATETIME_FORMAT, validators=[Optional()],
+        "Registration opens",
+        format=DATETIME_FORMAT,
+        validators=[Optional()],
         description="Left empty, registration opens as soon as the event is published.",
     )
     registration_closes_at = DateTimeLocalField(
-        "Registration closes", format=DATETIME_FORMAT, validators=[Optional()],
+        "Registration closes",
+        format=DATETIME_FORMAT,
+        validators=[Optional()],
         description="Left empty, registration closes when the event starts.",
     )
     waitlist_policy = SelectField(
         "When a seat frees up",
         choices=[
-            (WaitlistPolicy.AUTO_PROMOTE.value, "Confirm the first person on the waiting list"),
-            (WaitlistPolicy.OFFER.value, "Offer the seat to the first person for a limited time"),
+            SelectChoice(
+                WaitlistPolicy.AUTO_PROMOTE.value, "Confirm the first person on the waiting list"
+            ),
+            SelectChoice(
+                WaitlistPolicy.OFFER.value, "Offer the seat to the first person for a limited time"
+            ),
         ],
         default=WaitlistPolicy.AUTO_PROMOTE.value,
     )
     offer_hours = IntegerField(
-        "Hours to claim an offered seat", default=48,
+        "Hours to claim an offered seat",
+        default=48,
         validators=[InputRequired(), NumberRange(min=1, max=24 * 14)],
     )
     convenors = SelectMultipleField("Co-convening organisations", coerce=int)
     new_convenor_name = StringField(
         "Add a convenor not listed: name", validators=[Optional(), Length(max=200)]
     )
-    new_convenor_sector = StringField(
-        "Its sector", validators=[Optional(), Length(max=100)]
-    )
+    new_convenor_sector = StringField("Its sector", validators=[Optional(), Length(max=100)])
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_choices()
-        self.convenors.choices = [(o.id, f"{o.name} ({o.sector})") for o in organisations]
+        self.convenors.choices = [
+            SelectChoice(o.id, f"{o.name} ({o.sector})") for o in organisations
+        ]
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -118,12 +128,15 @@ class EventForm(FlaskForm):
 
 class SessionForm(FlaskForm):
     kind = SelectField(
-        "Kind", choices=[(k.value, k.label) for k in SessionKind], validators=[DataRequired()]
+        "Kind",
+        choices=[SelectChoice(k.value, k.label) for k in SessionKind],
+        validators=[DataRequired()],
     )
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     location = StringField(
-        "Location", validators=[Optional(), Length(max=200)],
+        "Location",
+        validators=[Optional(), Length(max=200)],
         description="The main room; breakouts name their own rooms.",
     )
     starts_at = DateTimeLocalField("Starts", format=DATETIME_FORMAT, validators=[InputRequired()])
@@ -153,7 +166,8 @@ class BreakoutForm(FlaskForm):
     room = StringField("Room", validators=[DataRequired(), Length(max=200)])
     capacity = IntegerField("Capacity", validators=[InputRequired(), NumberRange(min=1, max=10000)])
     min_attendance = IntegerField(
-        "Minimum attendance", validators=[Optional(), NumberRange(min=0, max=10000)],
+        "Minimum attendance",
+        validators=[Optional(), NumberRange(min=0, max=10000)],
         description="Below this the breakout is cancelled and its people placed elsewhere.",
     )
 
@@ -167,25 +181,31 @@ class BreakoutForm(FlaskForm):
 
 
 class TableForm(FlaskForm):
-    number = IntegerField("Table number", validators=[InputRequired(), NumberRange(min=1, max=9999)])
+    number = IntegerField(
+        "Table number", validators=[InputRequired(), NumberRange(min=1, max=9999)]
+    )
     capacity = IntegerField("Seats", validators=[InputRequired(), NumberRange(min=1, max=100)])
     accessible = BooleanField("Step-free, wheelchair-accessible table")
     facilitator_id = SelectField("Facilitator", coerce=int, validate_choice=True)
 
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.facilitator_id.choices = [(0, "No facilitator")] + [
-            (r.id, f"{r.name} — {r.organisation.name if r.organisation else ''}")
+        self.facilitator_id.choices = [SelectChoice(0, "No facilitator")] + [
+            SelectChoice(r.id, f"{r.name} — {r.organisation.name if r.organisation else ''}")
             for r in candidates
         ]
 
 
 class AddTablesForm(FlaskForm):
-    count = IntegerField("How many tables", validators=[InputRequired(), NumberRange(min=1, max=500)])
-    capacity = IntegerField("Seats at each", default=8,
-                            validators=[InputRequired(), NumberRange(min=1, max=100)])
+    count = IntegerField(
+        "How many tables", validators=[InputRequired(), NumberRange(min=1, max=500)]
+    )
+    capacity = IntegerField(
+        "Seats at each", default=8, validators=[InputRequired(), NumberRange(min=1, max=100)]
+    )
     accessible = IntegerField(
-        "How many of them are accessible", default=0,
+        "How many of them are accessible",
+        default=0,
         validators=[InputRequired(), NumberRange(min=0, max=500)],
     )
 
@@ -195,4 +215,3 @@ class AddTablesForm(FlaskForm):
             self.accessible.errors.append("Cannot be more than the number of tables.")
             ok = False
         return ok
-

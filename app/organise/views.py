@@ -147,8 +147,9 @@ def change_status(slug: str, change: str):
     except EventError as error:
         flash(str(error), "error")
     else:
-        flash({"publish": "Published.", "close": "Closed.", "reopen": "Re-opened."}[change],
-              "success")
+        flash(
+            {"publish": "Published.", "close": "Closed.", "reopen": "Re-opened."}[change], "success"
+        )
     return redirect(url_for(".event", slug=event.slug))
 
 
@@ -162,9 +163,12 @@ def edit_session(slug: str, session_id: int | None = None):
         form.kind.data = session.kind.value
     if form.validate_on_submit():
         fields = {
-            "kind": form.kind.data, "title": form.title.data.strip(),
-            "description": form.description.data or "", "location": form.location.data or "",
-            "starts_at": form.starts_at.data, "ends_at": form.ends_at.data,
+            "kind": form.kind.data,
+            "title": form.title.data.strip(),
+            "description": form.description.data or "",
+            "location": form.location.data or "",
+            "starts_at": form.starts_at.data,
+            "ends_at": form.ends_at.data,
         }
         try:
             service.save_session(event, session, **fields)
@@ -190,8 +194,12 @@ def edit_breakout(slug: str, session_id: int, breakout_id: int | None = None):
     form = BreakoutForm(obj=breakout)
     if form.validate_on_submit():
         service.save_breakout(
-            session, breakout, title=form.title.data.strip(), room=form.room.data.strip(),
-            description=form.description.data or "", capacity=form.capacity.data,
+            session,
+            breakout,
+            title=form.title.data.strip(),
+            room=form.room.data.strip(),
+            description=form.description.data or "",
+            capacity=form.capacity.data,
             min_attendance=form.min_attendance.data,
         )
         flash("Breakout saved.", "success")
@@ -228,7 +236,10 @@ def edit_table(slug: str, table_id: int):
     if form.validate_on_submit():
         try:
             service.save_table(
-                table, form.number.data, form.capacity.data, form.accessible.data,
+                table,
+                form.number.data,
+                form.capacity.data,
+                form.accessible.data,
                 form.facilitator_id.data or None,
             )
         except EventError as error:
@@ -244,7 +255,9 @@ def delete_session(slug: str, session_id: int):
     event = _event(slug)
     session = _session(event, session_id)
     return _confirm_delete(
-        event, f"the session “{session.title}”", lambda: service.delete_session(session),
+        event,
+        f"the session “{session.title}”",
+        lambda: service.delete_session(session),
         "#programme",
     )
 
@@ -257,7 +270,9 @@ def delete_breakout(slug: str, session_id: int, breakout_id: int):
     event = _event(slug)
     breakout = _breakout(_session(event, session_id), breakout_id)
     return _confirm_delete(
-        event, f"the breakout “{breakout.title}”", lambda: service.delete_breakout(breakout),
+        event,
+        f"the breakout “{breakout.title}”",
+        lambda: service.delete_breakout(breakout),
         "#programme",
     )
 

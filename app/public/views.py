@@ -30,5 +30,3 @@ def _draft_preview(slug: str) -> Event | None:
         return None
     event = service.event_for_organiser(slug, current_user)
     return event if event is not None and event.status == EventStatus.DRAFT else None
-
-

@@ -49,12 +49,28 @@ ORGANISATIONS = [
 ]
 
 PROFESSIONS = {
-    "Local government": ["Social worker", "Policy officer", "Commissioner", "Finance lead",
-                         "Service manager", "Public health consultant"],
-    "Health": ["GP", "Nurse", "Commissioner", "Data analyst", "Service manager",
-               "Public health consultant"],
-    "Policing and justice": ["Police inspector", "Neighbourhood officer", "Probation officer",
-                             "Data analyst"],
+    "Local government": [
+        "Social worker",
+        "Policy officer",
+        "Commissioner",
+        "Finance lead",
+        "Service manager",
+        "Public health consultant",
+    ],
+    "Health": [
+        "GP",
+        "Nurse",
+        "Commissioner",
+        "Data analyst",
+        "Service manager",
+        "Public health consultant",
+    ],
+    "Policing and justice": [
+        "Police inspector",
+        "Neighbourhood officer",
+        "Probation officer",
+        "Data analyst",
+    ],
     "Fire and rescue": ["Prevention officer", "Station manager"],
     "Housing": ["Housing officer", "Tenancy support worker", "Service manager"],
     "Voluntary and community": ["Chief executive", "Volunteer coordinator", "Adviser"],
@@ -63,14 +79,64 @@ PROFESSIONS = {
 }
 
 FIRST_NAMES = [
-    "Aisha", "Ben", "Chloé", "Dev", "Eilidh", "Femi", "Gareth", "Hannah", "Imran", "Joanna",
-    "Kwame", "Lucy", "Mohammed", "Niamh", "Oliver", "Priya", "Rhys", "Siobhán", "Tomasz", "Uma",
-    "Victoria", "Wei", "Yusuf", "Zoë", "Amara", "Callum", "Deborah", "Ewan", "Fatima", "Grace",
+    "Aisha",
+    "Ben",
+    "Chloé",
+    "Dev",
+    "Eilidh",
+    "Femi",
+    "Gareth",
+    "Hannah",
+    "Imran",
+    "Joanna",
+    "Kwame",
+    "Lucy",
+    "Mohammed",
+    "Niamh",
+    "Oliver",
+    "Priya",
+    "Rhys",
+    "Siobhán",
+    "Tomasz",
+    "Uma",
+    "Victoria",
+    "Wei",
+    "Yusuf",
+    "Zoë",
+    "Amara",
+    "Callum",
+    "Deborah",
+    "Ewan",
+    "Fatima",
+    "Grace",
 ]
 LAST_NAMES = [
-    "Adeyemi", "Brown", "Chaudhry", "Davies", "Evans", "Fitzgerald", "Green", "Hughes", "Iqbal",
-    "Jones", "Kowalski", "Lewis", "MacLeod", "Nguyễn", "O'Brien", "Patel", "Quinn", "Roberts",
-    "Singh", "Thompson", "Ward", "Williams", "Yilmaz", "Zhang", "Ó Súilleabháin", "Okafor",
+    "Adeyemi",
+    "Brown",
+    "Chaudhry",
+    "Davies",
+    "Evans",
+    "Fitzgerald",
+    "Green",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Kowalski",
+    "Lewis",
+    "MacLeod",
+    "Nguyễn",
+    "O'Brien",
+    "Patel",
+    "Quinn",
+    "Roberts",
+    "Singh",
+    "Thompson",
+    "Ward",
+    "Williams",
+    "Yilmaz",
+    "Zhang",
+    "Ó Súilleabháin",
+    "Okafor",
 ]
 
 BREAKOUTS = [
@@ -121,21 +187,51 @@ def seed_demo(slug: str = "demo", attendees: int = 120, capacity: int = 150) -> 
         organisers=list(db.session.scalars(select(User))),
     )
     event.sessions = [
-        Session(kind=SessionKind.PLENARY, title="Welcome and why we are here",
-                location="Main hall", starts_at=at(9, 30), ends_at=at(10, 0)),
-        Session(kind=SessionKind.TABLE_ROUND, title="Table round 1: what keeps you up at night",
-                location="Main hall", starts_at=at(10, 0), ends_at=at(10, 45)),
-        Session(kind=SessionKind.TABLE_ROUND, title="Table round 2: a setback we learned from",
-                location="Main hall", starts_at=at(11, 0), ends_at=at(11, 45)),
-        Session(kind=SessionKind.BREAKOUT_SLOT, title="Breakouts", starts_at=at(12, 30),
-                ends_at=at(13, 30), breakouts=[
-                    Breakout(title=title, room=room, capacity=capacity // len(BREAKOUTS) + 10)
-                    for title, room in BREAKOUTS
-                ]),
-        Session(kind=SessionKind.TABLE_ROUND, title="Table round 3: what we will do differently",
-                location="Main hall", starts_at=at(13, 45), ends_at=at(14, 45)),
-        Session(kind=SessionKind.PLENARY, title="Commitments and close", location="Main hall",
-                starts_at=at(15, 30), ends_at=at(16, 30)),
+        Session(
+            kind=SessionKind.PLENARY,
+            title="Welcome and why we are here",
+            location="Main hall",
+            starts_at=at(9, 30),
+            ends_at=at(10, 0),
+        ),
+        Session(
+            kind=SessionKind.TABLE_ROUND,
+            title="Table round 1: what keeps you up at night",
+            location="Main hall",
+            starts_at=at(10, 0),
+            ends_at=at(10, 45),
+        ),
+        Session(
+            kind=SessionKind.TABLE_ROUND,
+            title="Table round 2: a setback we learned from",
+            location="Main hall",
+            starts_at=at(11, 0),
+            ends_at=at(11, 45),
+        ),
+        Session(
+            kind=SessionKind.BREAKOUT_SLOT,
+            title="Breakouts",
+            starts_at=at(12, 30),
+            ends_at=at(13, 30),
+            breakouts=[
+                Breakout(title=title, room=room, capacity=capacity // len(BREAKOUTS) + 10)
+                for title, room in BREAKOUTS
+            ],
+        ),
+        Session(
+            kind=SessionKind.TABLE_ROUND,
+            title="Table round 3: what we will do differently",
+            location="Main hall",
+            starts_at=at(13, 45),
+            ends_at=at(14, 45),
+        ),
+        Session(
+            kind=SessionKind.PLENARY,
+            title="Commitments and close",
+            location="Main hall",
+            starts_at=at(15, 30),
+            ends_at=at(16, 30),
+        ),
     ]
     table_count = -(-capacity // 8)
     event.tables = [
@@ -168,7 +264,8 @@ def _add_registrations(event: Event, count: int, rng: random.Random) -> None:
             dietary_needs=rng.choice(["", "", "", "Vegetarian", "Vegan", "Gluten-free"]),
             access_needs="Step-free access" if rng.random() < 0.03 else "",
             consent=True,
-            status=RegistrationStatus.CONFIRMED if i < event.capacity
+            status=RegistrationStatus.CONFIRMED
+            if i < event.capacity
             else RegistrationStatus.WAITLISTED,
         )
         registration.needs_accessible_table = bool(registration.access_needs)
@@ -185,7 +282,11 @@ def _unique_name(rng: random.Random, used: set[str]) -> str:
     """A name not used yet; middle initials come in once plain first/last pairs run short."""
     for attempt in range(1000):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        name = f"{first} {last}" if attempt < 20 else f"{first} {rng.choice('ABCDEFGHJKLMNPRST')}. {last}"
+        name = (
+            f"{first} {last}"
+            if attempt < 20
+            else f"{first} {rng.choice('ABCDEFGHJKLMNPRST')}. {last}"
+        )
         if name not in used:
             used.add(name)
             return name

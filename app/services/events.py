@@ -217,8 +217,7 @@ def add_tables(event: Event, count: int, capacity: int, accessible: int) -> list
     """Append `count` tables numbered after the highest; the first `accessible` are accessible."""
     start = max((t.number for t in event.tables), default=0) + 1
     tables = [
-        Table(number=start + i, capacity=capacity, accessible=i < accessible)
-        for i in range(count)
+        Table(number=start + i, capacity=capacity, accessible=i < accessible) for i in range(count)
     ]
     event.tables.extend(tables)
     db.session.commit()

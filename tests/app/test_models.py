@@ -22,15 +22,25 @@ from tests.conftest import future
 
 def _registration(event, email, **kw):
     return Registration(
-        event=event, token=new_token(), name="A Person", email=email,
-        status=RegistrationStatus.CONFIRMED, **kw,
+        event=event,
+        token=new_token(),
+        name="A Person",
+        email=email,
+        status=RegistrationStatus.CONFIRMED,
+        **kw,
     )
 
 
 def _event(slug="another", **kw):
     start = future()
-    fields = dict(slug=slug, title="T", timezone="UTC", starts_at=start,
-                  ends_at=start + timedelta(hours=2), capacity=10)
+    fields = dict(
+        slug=slug,
+        title="T",
+        timezone="UTC",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=10,
+    )
     fields.update(kw)
     return Event(**fields)
 
@@ -54,7 +64,9 @@ def test_email_registers_once_per_event(event):
 
 def test_same_email_may_register_for_another_event(event):
     other = _event()
-    db.session.add_all([_registration(event, "a@example.org"), _registration(other, "a@example.org")])
+    db.session.add_all(
+        [_registration(event, "a@example.org"), _registration(other, "a@example.org")]
+    )
     db.session.commit()
     assert {r.event.slug for r in db.session.query(Registration)} == {event.slug, "another"}
 
