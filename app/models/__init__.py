@@ -27,6 +27,8 @@ __all__ = [
     "PlanStatus",
     "Registration",
     "RegistrationStatus",
+    "SeatingRule",
+    "SeatingRuleKind",
     "Session",
     "SessionKind",
     "SolveJob",

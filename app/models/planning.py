@@ -26,6 +26,11 @@ class PlanStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
+class SeatingRuleKind(enum.StrEnum):
+    KEEP_APART = "keep_apart"
+    KEEP_TOGETHER = "keep_together"
+
+
 class JobState(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -95,3 +100,21 @@ class SolveJob(db.Model):
 
     event: Mapped[Event] = relationship()
     plan: Mapped[Plan | None] = relationship()
+
+
+class SeatingRule(db.Model):
+    """Two people the table planner must keep apart, or always seat together."""
+
+    __table_args__ = (
+        UniqueConstraint("first_id", "second_id"),
+        CheckConstraint("first_id < second_id", name="ordered_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[SeatingRuleKind] = mapped_column(_enum(SeatingRuleKind, "seating_rule_kind"))
+    first_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+    second_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
+
+    first: Mapped[Registration] = relationship(foreign_keys=[first_id])
+    second: Mapped[Registration] = relationship(foreign_keys=[second_id])
