@@ -121,6 +121,10 @@ class Event(db.Model):
     )
     offer_hours: Mapped[int] = mapped_column(default=48)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Calendar revision (iCalendar SEQUENCE) and the time of the last change calendars can see;
+    # kept by app.services.calendars so feeds and invites update in people's calendars.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     convenors: Mapped[list[Organisation]] = relationship(
         secondary=event_convenors, order_by=Organisation.name
@@ -162,6 +166,7 @@ class Session(db.Model):
     location: Mapped[str] = mapped_column(String(200), default="")
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")  # iCalendar SEQUENCE
 
     event: Mapped[Event] = relationship(back_populates="sessions")
     breakouts: Mapped[list[Breakout]] = relationship(

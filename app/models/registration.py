@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
 from app.models.event import Breakout, Event, Organisation, _enum
@@ -49,6 +49,9 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Added to the iCalendar SEQUENCE of this person's calendar entries: raised when their status
+    # or seats change, so calendars replace what they hold (app.services.calendars).
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     event: Mapped[Event] = relationship(back_populates="registrations")
     organisation: Mapped[Organisation | None] = relationship()
@@ -57,6 +60,12 @@ class Registration(db.Model):
         cascade="all, delete-orphan",
         order_by="BreakoutPreference.rank",
     )
+
+    @validates("status")
+    def _status_change_updates_calendars(self, _key: str, status: RegistrationStatus):
+        if self.status is not None and status != self.status:
+            self.calendar_sequence = (self.calendar_sequence or 0) + 1
+        return status
 
     @property
     def sector(self) -> str:
