@@ -10,7 +10,16 @@ from app.models.event import (
     Table,
     WaitlistPolicy,
 )
-from app.models.planning import Assignment, JobState, Plan, PlanKind, PlanStatus, SolveJob
+from app.models.planning import (
+    Assignment,
+    JobState,
+    Plan,
+    PlanKind,
+    PlanStatus,
+    SeatingRule,
+    SeatingRuleKind,
+    SolveJob,
+)
 from app.models.registration import BreakoutPreference, Registration, RegistrationStatus
 from app.models.user import User
 
