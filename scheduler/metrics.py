@@ -53,3 +53,98 @@ def excess_meetings_lower_bound(group_sizes_per_round: Sequence[Sequence[int]], 
     only C(N, 2) pairs, so at least that many minus C(N, 2) are repeats."""
     meetings = sum(comb(s, 2) for sizes in group_sizes_per_round for s in sizes)
     return max(0, meetings - comb(people, 2))
+
+
+def repeat_pairs(rounds: Iterable[Iterable[Sequence[str]]]) -> int:
+    """Excess meetings: a pair of people who share a group in m rounds counts max(0, m - 1)."""
+    meetings: Counter[tuple[str, str]] = Counter()
+    for groups in rounds:
+        for group in groups:
+            members = sorted(group)
+            for i, a in enumerate(members):
+                for b in members[i + 1 :]:
+                    meetings[a, b] += 1
+    return sum(m - 1 for m in meetings.values() if m > 1)
+
+
+def balanced_size_ranges(people: int, capacities: Sequence[int]) -> list[tuple[int, int]]:
+    """The size range (lo_t, hi_t) of each table when `people` sit as evenly as capacities allow.
+
+    Water-filling: L is the smallest level with sum_t min(c_t, L) >= N; a table then seats
+    between min(c_t, L - 1) and min(c_t, L), so open tables differ by at most one and only a
+    full small table sits below the rest. Raises ValueError when the tables seat fewer than N.
+    """
+    if people > sum(capacities):
+        raise ValueError(f"{people} people but the tables seat only {sum(capacities)}")
+    level = 0
+    while sum(min(c, level) for c in capacities) < people:
+        level += 1
+    return [(min(c, max(level - 1, 0)), min(c, level)) for c in capacities]
+
+
+def balanced_sizes(people: int, capacities: Sequence[int]) -> list[int]:
+    """One most even seating: every table at its lower size, then one more at the first tables
+    that can take it until all N are seated. Its spread is the least any plan can have."""
+    ranges = balanced_size_ranges(people, capacities)
+    sizes = [lo for lo, _ in ranges]
+    extra = people - sum(sizes)
+    for t, (lo, hi) in enumerate(ranges):
+        if extra and hi > lo:
+            sizes[t] += 1
+            extra -= 1
+    return sizes
+
+
+def size_spread(sizes: Sequence[int]) -> int:
+    """Largest minus smallest table size in one round."""
+    return max(sizes) - min(sizes) if sizes else 0
+
+
+def table_plan_metrics(
+    rounds: Sequence[Sequence[Sequence[tuple[str, str, str, str]]]], capacities: Sequence[int]
+) -> dict[str, dict[str, float | int]]:
+    """Every DESIGN.md measure of a table plan, each beside its bound.
+
+    `rounds` holds, per round and table, one (id, organisation, sector, profession) tuple per
+    person seated there; `capacities` the capacity of each table.
+
+    - same_org_pairs: value and pigeonhole lower bound, summed over rounds.
+    - repeat_pairs: excess meetings and the counting lower bound.
+    - sector_mix, profession_mix: distinct (table, label) pairs summed over rounds, their upper
+      bound, and value = distinct / bound.
+    - balance: the largest size spread in any round, and the spread the capacities force.
+    """
+    result: dict[str, dict[str, float | int]] = {}
+    people = sum(len(table) for table in rounds[0]) if rounds else 0
+    table_count = len(capacities)
+    org_value = org_bound = 0
+    sizes_per_round = [[len(table) for table in tables] for tables in rounds]
+    for tables in rounds:
+        orgs = [[p[1] for p in table] for table in tables]
+        org_value += same_label_pairs(orgs)
+        org_bound += same_label_pairs_lower_bound(
+            Counter(o for table in orgs for o in table).values(), table_count
+        )
+    result["same_org_pairs"] = {"value": org_value, "bound": org_bound}
+    result["repeat_pairs"] = {
+        "value": repeat_pairs([[[p[0] for p in table] for table in tables] for tables in rounds]),
+        "bound": excess_meetings_lower_bound(sizes_per_round, people),
+    }
+    for name, field in (("sector_mix", 2), ("profession_mix", 3)):
+        distinct = bound = 0
+        for tables in rounds:
+            labels = [[p[field] for p in table] for table in tables]
+            distinct += distinct_labels(labels)
+            bound += distinct_labels_upper_bound(
+                [len(t) for t in labels], list(Counter(x for t in labels for x in t).values())
+            )
+        result[name] = {
+            "value": round(distinct / bound, 4) if bound else 1.0,
+            "distinct": distinct,
+            "bound": bound,
+        }
+    result["balance"] = {
+        "value": max((size_spread(sizes) for sizes in sizes_per_round), default=0),
+        "bound": size_spread(balanced_sizes(people, capacities)),
+    }
+    return result

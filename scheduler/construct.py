@@ -1,0 +1,253 @@
+"""Starting plans: a constrained greedy seating, and the finite-field grid for golfer instances.
+
+Greedy, round by round: facilitators (one table for all rounds), pinned units and, in repair
+mode, units that can keep their earlier seat go first; then the rest, most constrained first
+(accessible needs, keep-apart, group size), then largest organisation and rarest sector and
+profession first. Each unit takes the feasible table with the lowest penalty increase
+(Seating.place_delta), ties going to the emptier table. Balance is kept by a look-ahead: with
+R people still to seat and a deficit D = sum_t max(0, lo_t - size_t), a placement is allowed
+only if R - |unit| >= D afterwards.
+
+Grid (research/planner.md): for N = S*G people in G tables of S, G a prime power and S <= G,
+put people in S rows x G columns (one organisation per row where possible) and seat person
+(i, g) in round b at table g + a_i*b over GF(G), a_i distinct. People in different rows meet at
+most once and row-mates never meet, so G rounds have no repeat; if S divides G a further round
+seats each row at G/S tables of its own.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+from scheduler.seating import UNSEATED, Seating
+from scheduler.table_problem import Instance
+
+
+def facilitator_tables(instance: Instance) -> dict[int, int] | None:
+    """A table for every facilitator unit (pins, then earlier seats, then first free), or None."""
+    hosts = [u for u in range(len(instance.units)) if instance.facilitator[u]]
+    hosts.sort(key=lambda u: (not instance.pins[u], not instance.needs_accessible[u]))
+    taken: dict[int, int] = {}
+    for u in hosts:
+        options = list(range(instance.tables))
+        if instance.previous is not None:
+            before = instance.previous[0][instance.units[u][0]]
+            if before != -1:
+                options.insert(0, before)
+        if instance.pins[u]:
+            options = [next(iter(instance.pins[u].values()))]
+        free = [t for t in options if t not in taken.values() and instance.allowed(u, t)]
+        if not free:
+            return None
+        taken[u] = free[0]
+    return taken
+
+
+def greedy_plan(
+    seating: Seating, hosts: dict[int, int], rng: random.Random, first_round: int = 0
+) -> bool:
+    """Seat everyone in the rounds from `first_round` on; False if the greedy gets stuck."""
+    rounds = range(first_round, seating.instance.rounds)
+    return all(_greedy_round(seating, r, hosts, rng) for r in rounds)
+
+
+def _greedy_round(seating: Seating, r: int, hosts: dict[int, int], rng: random.Random) -> bool:
+    inst = seating.instance
+    fixed = dict(hosts)
+    for u, pins in enumerate(inst.pins):
+        if r in pins:
+            fixed[u] = pins[r]
+    for u, t in fixed.items():
+        if not _fits(seating, r, u, t, check_balance=False):
+            return False
+        seating.place(r, u, t)
+    if inst.previous is not None:
+        _keep_earlier_seats(seating, r, fixed)
+    org_size = Counter(inst.org)
+    sector_size = Counter(inst.sector)
+    profession_size = Counter(inst.profession)
+    tiebreak = {u: rng.random() for u in range(len(inst.units))}
+
+    def order(u: int) -> tuple:
+        p = inst.units[u][0]
+        return (
+            not inst.needs_accessible[u],
+            -len(inst.apart[u]),
+            -len(inst.units[u]),
+            -org_size[inst.org[p]],
+            sector_size[inst.sector[p]],
+            profession_size[inst.profession[p]],
+            tiebreak[u],
+        )
+
+    waiting = sorted(
+        (u for u in range(len(inst.units)) if seating.unit_table[r][u] == UNSEATED), key=order
+    )
+    for u in waiting:
+        options = [t for t in range(inst.tables) if _fits(seating, r, u, t, check_balance=True)]
+        if not options:
+            return False
+        best = min(
+            options,
+            key=lambda t: (
+                sum(seating.place_delta(r, p, t) for p in inst.units[u]),
+                seating.size(r, t),
+                rng.random(),
+            ),
+        )
+        seating.place(r, u, best)
+    return True
+
+
+def _fits(seating: Seating, r: int, u: int, t: int, check_balance: bool) -> bool:
+    """Hard constraints for seating unit u at table t in round r, given who is seated already."""
+    inst = seating.instance
+    size = len(inst.units[u])
+    if not inst.allowed(u, t) or seating.size(r, t) + size > inst.hi[t]:
+        return False
+    if any(seating.unit_table[r][v] == t for v in inst.apart[u]):
+        return False
+    if check_balance:
+        unseated = sum(1 for p in range(inst.people) if seating.table_of[r][p] == UNSEATED)
+        deficit = sum(max(0, inst.lo[x] - seating.size(r, x)) for x in range(inst.tables))
+        deficit -= min(size, max(0, inst.lo[t] - seating.size(r, t)))
+        return unseated - size >= deficit
+    return True
+
+
+def _keep_earlier_seats(seating: Seating, r: int, fixed: dict[int, int]) -> None:
+    """Repair mode: seat units at their earlier table where that is still allowed, then unseat
+    a few from tables above their lower size until the rest can fill every table's deficit."""
+    inst = seating.instance
+    assert inst.previous is not None
+    for u, unit in enumerate(inst.units):
+        before = {inst.previous[r][p] for p in unit}
+        if u in fixed or len(before) != 1 or -1 in before:
+            continue
+        t = before.pop()
+        if _fits(seating, r, u, t, check_balance=False):
+            seating.place(r, u, t)
+    while True:
+        unseated = sum(1 for p in range(inst.people) if seating.table_of[r][p] == UNSEATED)
+        deficit = sum(max(0, inst.lo[t] - seating.size(r, t)) for t in range(inst.tables))
+        if unseated >= deficit:
+            return
+        spare = [
+            u
+            for u in range(len(inst.units))
+            if u not in fixed
+            and seating.unit_table[r][u] != UNSEATED
+            and seating.size(r, seating.unit_table[r][u]) - len(inst.units[u])
+            >= inst.lo[seating.unit_table[r][u]]
+        ]
+        if not spare:
+            return
+        seating.unseat(r, min(spare, key=lambda u: (len(inst.units[u]), u)))
+
+
+def grid_plan(instance: Instance) -> list[list[int]] | None:
+    """Unit tables for up to `instance.rounds` zero-repeat grid rounds, or None if it does not fit."""
+    size, groups = instance.capacity[0], instance.tables
+    field = GaloisField.of_order(groups)
+    plain = (
+        all(len(u) == 1 for u in instance.units)
+        and not any(instance.facilitator)
+        and not any(instance.pins)
+        and not any(instance.apart)
+        and not any(instance.needs_accessible)
+        and instance.previous is None
+    )
+    if (
+        not plain
+        or field is None
+        or size > groups
+        or instance.people != size * groups
+        or any(lo != size or hi != size for lo, hi in zip(instance.lo, instance.hi, strict=True))
+    ):
+        return None
+    org_size = Counter(instance.org)
+    by_org = sorted(
+        range(instance.people), key=lambda p: (-org_size[instance.org[p]], instance.org[p])
+    )
+    cell = {p: divmod(k, groups) for k, p in enumerate(by_org)}  # person -> (row, column)
+    rounds = []
+    for b in range(min(groups, instance.rounds)):
+        rounds.append(
+            [field.add(g, field.mul(i, b)) for i, g in (cell[u] for u in range(instance.people))]
+        )
+    if instance.rounds > groups and groups % size == 0:
+        per_row = groups // size
+        rounds.append(
+            [i * per_row + g // size for i, g in (cell[u] for u in range(instance.people))]
+        )
+    return rounds
+
+
+class GaloisField:
+    """GF(p^k) on the integers 0..p^k-1 (base-p digits are polynomial coefficients)."""
+
+    def __init__(self, p: int, k: int) -> None:
+        self.p, self.k, self.order = p, k, p**k
+        self.modulus = _irreducible(p, k)
+        self._mul = [[self._slow_mul(a, b) for b in range(self.order)] for a in range(self.order)]
+
+    @classmethod
+    def of_order(cls, q: int) -> GaloisField | None:
+        for p in range(2, q + 1):
+            if q % p == 0:
+                k, rest = 0, q
+                while rest % p == 0:
+                    rest //= p
+                    k += 1
+                return cls(p, k) if rest == 1 else None
+        return None
+
+    def add(self, a: int, b: int) -> int:
+        result, place = 0, 1
+        for _ in range(self.k):
+            result += ((a % self.p + b % self.p) % self.p) * place
+            a, b, place = a // self.p, b // self.p, place * self.p
+        return result
+
+    def mul(self, a: int, b: int) -> int:
+        return self._mul[a][b]
+
+    def _slow_mul(self, a: int, b: int) -> int:
+        product = _poly_mul(_digits(a, self.p, self.k), _digits(b, self.p, self.k), self.p)
+        remainder = _poly_mod(product, self.modulus, self.p)
+        return sum(c * self.p**i for i, c in enumerate(remainder[: self.k]))
+
+
+def _digits(a: int, p: int, k: int) -> list[int]:
+    return [(a // p**i) % p for i in range(k)]
+
+
+def _poly_mul(a: list[int], b: list[int], p: int) -> list[int]:
+    out = [0] * (len(a) + len(b))
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            out[i + j] = (out[i + j] + x * y) % p
+    return out
+
+
+def _poly_mod(a: list[int], m: list[int], p: int) -> list[int]:
+    """Remainder of a by the monic polynomial m (coefficients lowest first)."""
+    a = a[:]
+    d = len(m) - 1
+    for i in range(len(a) - 1, d - 1, -1):
+        c = a[i]
+        if c:
+            for j in range(d + 1):
+                a[i - d + j] = (a[i - d + j] - c * m[j]) % p
+    return (a + [0] * d)[:d]
+
+
+def _irreducible(p: int, k: int) -> list[int]:
+    """The first monic polynomial of degree k over GF(p) with no monic factor of degree <= k/2."""
+    for code in range(p**k):
+        candidate = [*_digits(code, p, k), 1]
+        factors = ([*_digits(c, p, d), 1] for d in range(1, k // 2 + 1) for c in range(p**d))
+        if all(any(_poly_mod(candidate, f, p)) for f in factors):
+            return candidate
+    raise AssertionError("an irreducible polynomial of every degree exists")

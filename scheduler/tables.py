@@ -1,0 +1,271 @@
+"""The table planner: seat everyone at a table in every round, mixing organisations, sectors and
+professions, with nobody meeting the same person twice.
+
+Public API (plain dataclasses in and out)::
+
+    from scheduler.tables import Table, TableProblem, SolveOptions, Weights, plan_tables
+
+    problem = TableProblem(people, rounds=4, tables=[Table(8, accessible=True)] + [Table(8)] * 9,
+                           keep_apart=[("p1", "p2")], keep_together=[("p3", "p4")],
+                           pinned={("p5", 0): 2}, needs_accessible=["p6"],
+                           previous=None)            # or an earlier plan: repair mode
+    plan = plan_tables(problem, SolveOptions(time_limit=60, seed=0, workers=2),
+                       on_progress=lambda progress: cancelled())   # True = stop now
+    plan.rounds    # [round][table] -> person ids; table index = position (table number - 1)
+    plan.metrics   # each measure with its bound (scheduler.metrics.table_plan_metrics)
+    plan.status    # "optimal" | "feasible" | "infeasible" (plan.message names the conflict)
+    plan.objective, plan.bound, plan.moves
+
+Hard constraints: everyone sits at exactly one table per round; table sizes stay within
+capacity and balanced (metrics.balanced_size_ranges: open tables differ by at most one); a
+facilitator keeps one table for all rounds, at most one per table; keep-apart pairs never share
+a table and keep-together groups always do; pinned seats hold; people with access needs sit at
+accessible tables.
+
+Objective (minimised; Weights, largest first):
+
+    w_moves*moved + w_org*same_org_pairs + w_rep*repeat_pairs
+        + w_sec*(sector_bound - distinct_sectors) + w_prof*(profession_bound - distinct_professions)
+
+where `moved` counts (person, round) seats that differ from `previous` (repair mode only). Its
+lower bound, `plan.bound`, is w_org*(pigeonhole bound) + w_rep*(counting bound); when the
+objective reaches it the plan is proven optimal and the search stops.
+
+Method: a greedy start (construct.py; the finite-field grid too when the instance is a pure
+social-golfer one; a CP-SAT model of the hard constraints alone when the greedy gets stuck, which
+also names conflicting constraints, feasibility.py), then tabu search on swaps (tabu.py), then
+CP-SAT large-neighbourhood search over a few tables of one round at a time, hinted with the
+current plan (lns.py), then tabu again. Work is counted in move evaluations and deterministic
+solver time, so a run is reproducible for a fixed seed and worker count whenever it ends
+before `time_limit`; the time limit is always respected and the best plan so far returned.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from scheduler.construct import facilitator_tables, greedy_plan, grid_plan
+from scheduler.feasibility import solve_hard_constraints
+from scheduler.lns import lns_search
+from scheduler.metrics import (
+    balanced_size_ranges,
+    balanced_sizes,
+    excess_meetings_lower_bound,
+    same_label_pairs_lower_bound,
+    table_plan_metrics,
+)
+from scheduler.seating import Seating, seating_from
+from scheduler.table_problem import Instance, Table, TableProblem, Weights, compile_problem
+from scheduler.tabu import tabu_search
+
+__all__ = [
+    "Progress",
+    "SolveOptions",
+    "Table",
+    "TablePlan",
+    "TableProblem",
+    "Weights",
+    "plan_tables",
+]
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """time_limit in seconds (wall clock, always respected); effort scales the deterministic
+    work budget (move evaluations and solver time) that a run spends before stopping."""
+
+    time_limit: float = 60.0
+    seed: int = 0
+    workers: int = 2
+    weights: Weights = field(default_factory=Weights)
+    effort: float = 1.0
+
+
+@dataclass
+class Progress:
+    elapsed: float
+    objective: int
+    bound: int
+    metrics: dict
+    rounds: list[list[list[str]]]
+
+
+@dataclass
+class TablePlan:
+    rounds: list[list[list[str]]]
+    metrics: dict
+    status: str
+    objective: int | None = None
+    bound: int | None = None
+    moves: int | None = None
+    message: str = ""
+    elapsed: float = 0.0
+
+
+ProgressCallback = Callable[[Progress], "bool | None"]
+
+
+def plan_tables(
+    problem: TableProblem,
+    options: SolveOptions | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> TablePlan:
+    """Seat everyone for every round (see the module docstring). Raises InputError on
+    malformed input; contradictory constraints give status "infeasible" and a message."""
+    options = options or SolveOptions()
+    started = time.monotonic()
+    deadline = started + options.time_limit
+    instance = compile_problem(problem)
+    if instance.conflicts:
+        return _infeasible(instance, instance.conflicts, started)
+    bound, offset = objective_bound(instance, options.weights)
+    rng = random.Random(options.seed)
+    seating = _start(instance, options, rng, deadline)
+    if isinstance(seating, list):
+        return _infeasible(instance, seating, started)
+    reporter = _Reporter(seating, offset, bound, started, on_progress)
+    target = bound - offset
+    if reporter.report():
+        return _result(seating, offset, bound, started)
+    budget = int(options.effort * 400_000)
+    tabu_search(seating, rng, budget, deadline, target, reporter.report)
+    if seating.penalty > target and not reporter.cancelled:
+        lns_search(
+            seating,
+            rng,
+            steps=int(options.effort * 60),
+            deadline=deadline,
+            target=target,
+            workers=options.workers,
+            on_best=reporter.report,
+        )
+    if seating.penalty > target and not reporter.cancelled:
+        tabu_search(seating, rng, budget // 2, deadline, target, reporter.report)
+    return _result(seating, offset, bound, started)
+
+
+def objective_bound(instance: Instance, weights: Weights) -> tuple[int, int]:
+    """(lower bound on the objective, offset = objective - Seating.penalty).
+
+    Per round: same-org pairs >= the pigeonhole bound; distinct sectors (professions) <=
+    min(max_sizes sum_t min(s_t, V), sum_v min(T, m_v)), the first term maximised over the
+    balanced size ranges by giving the spare people to tables still below V. Over all rounds,
+    repeats >= max(counting bound, pairs inside keep-together groups times (R - 1))."""
+    rounds, tables = instance.rounds, instance.tables
+    sizes = balanced_sizes(instance.people, instance.capacity)
+    org_lb = rounds * same_label_pairs_lower_bound(Counter(instance.org).values(), tables)
+    forced = sum(len(u) * (len(u) - 1) // 2 for u in instance.units) * (rounds - 1)
+    repeat_lb = max(excess_meetings_lower_bound([sizes] * rounds, instance.people), forced)
+    offset = 0
+    for labels, weight in (
+        (instance.sector, weights.sector),
+        (instance.profession, weights.profession),
+    ):
+        offset += weight * rounds * _distinct_upper_bound(instance, Counter(labels).values())
+    return weights.same_org * org_lb + weights.repeats * repeat_lb, offset
+
+
+def _distinct_upper_bound(instance: Instance, label_counts) -> int:
+    kinds = len(label_counts)
+    ranges = balanced_size_ranges(instance.people, instance.capacity)
+    base = sum(min(lo, kinds) for lo, _ in ranges)
+    spare = instance.people - sum(lo for lo, _ in ranges)
+    room = sum(min(hi, kinds) - min(lo, kinds) for lo, hi in ranges)
+    by_tables = base + min(spare, room)
+    return min(by_tables, sum(min(instance.tables, m) for m in label_counts))
+
+
+def _start(
+    instance: Instance, options: SolveOptions, rng: random.Random, deadline: float
+) -> Seating | list[str]:
+    """The better of the greedy and (when it fits) grid starts; the hard-constraint model when
+    the greedy gets stuck; or the list of conflicting constraints."""
+    weights = options.weights
+    hosts = facilitator_tables(instance)
+    seating = Seating(instance, weights)
+    if hosts is None or not greedy_plan(seating, hosts, rng):
+        remaining = deadline - time.monotonic()
+        result = solve_hard_constraints(instance, remaining / 2, options.seed, options.workers)
+        if result.unit_table is None:
+            return result.conflicts
+        return seating_from(instance, weights, result.unit_table)
+    grid = grid_plan(instance)
+    if grid:
+        other = Seating(instance, weights)
+        for r, row in enumerate(grid):
+            for u, t in enumerate(row):
+                other.place(r, u, t)
+        if greedy_plan(other, {}, rng, first_round=len(grid)) and other.penalty < seating.penalty:
+            seating = other
+    return seating
+
+
+class _Reporter:
+    """Calls on_progress with the best plan so far, at most twice a second (and always on the
+    first call); remembers whether the caller asked to cancel."""
+
+    def __init__(self, seating, offset, bound, started, on_progress) -> None:
+        self.seating, self.offset, self.bound = seating, offset, bound
+        self.started, self.on_progress = started, on_progress
+        self.last = float("-inf")
+        self.cancelled = False
+
+    def report(self) -> bool:
+        now = time.monotonic()
+        if self.on_progress is None or now - self.last < 0.5:
+            return self.cancelled
+        self.last = now
+        progress = Progress(
+            elapsed=now - self.started,
+            objective=self.seating.penalty + self.offset,
+            bound=self.bound,
+            metrics=plan_metrics(self.seating),
+            rounds=self.seating.table_ids(),
+        )
+        self.cancelled = bool(self.on_progress(progress))
+        return self.cancelled
+
+
+def plan_metrics(seating: Seating) -> dict:
+    inst = seating.instance
+    rounds = [
+        [
+            [(inst.ids[p], inst.org[p], inst.sector[p], inst.profession[p]) for p in table]
+            for table in tables
+        ]
+        for tables in seating.members
+    ]
+    labelled = [
+        [[(str(a), str(b), str(c), str(d)) for a, b, c, d in t] for t in ts] for ts in rounds
+    ]
+    metrics = table_plan_metrics(labelled, inst.capacity)
+    if inst.previous is not None:
+        metrics["moves"] = {"value": seating.moved, "bound": 0}
+    return metrics
+
+
+def _result(seating: Seating, offset: int, bound: int, started: float) -> TablePlan:
+    objective = seating.penalty + offset
+    return TablePlan(
+        rounds=seating.table_ids(),
+        metrics=plan_metrics(seating),
+        status="optimal" if objective <= bound else "feasible",
+        objective=objective,
+        bound=bound,
+        moves=seating.moved if seating.instance.previous is not None else None,
+        elapsed=time.monotonic() - started,
+    )
+
+
+def _infeasible(instance: Instance, conflicts: list[str], started: float) -> TablePlan:
+    return TablePlan(
+        rounds=[],
+        metrics={},
+        status="infeasible",
+        message="conflicting constraints: " + "; ".join(conflicts),
+        elapsed=time.monotonic() - started,
+    )

@@ -1,0 +1,160 @@
+"""Tabu search over swaps and moves within a round (after Dotu & Van Hentenryck, CPAIOR 2005).
+
+Each step picks a round r and, among the people of r who take part in a penalty (a same-org
+tablemate, a repeated tablemate, a duplicated sector or profession at their table), one person p
+with probability proportional to their share of it. It evaluates every swap of p's unit with
+a movable unit at another table (same size, both allowed there) and every move of p's unit to
+a table with room within the balance range, and applies the best one that is not tabu, even if
+it makes things worse; moving a unit back to the table it just left is tabu for `tenure` steps,
+unless that reaches a new best (aspiration). The best plan seen is kept and returned.
+
+The search is deterministic for a seed: it counts evaluations (`budget`) and only consults the
+wall clock (`deadline`) to stop early, and it stops as soon as the penalty reaches `target`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+from scheduler.seating import Seating
+
+
+def tabu_search(
+    seating: Seating,
+    rng: random.Random,
+    budget: int,
+    deadline: float,
+    target: int,
+    on_best: Callable[[], bool] | None = None,
+) -> list[list[int]]:
+    """Improve `seating` in place; return the best unit tables found (also left in `seating`).
+
+    on_best is called after each new best; returning True stops the search.
+    """
+    inst = seating.instance
+    best_penalty, best = seating.penalty, seating.snapshot()
+    tabu: dict[tuple[int, int, int], int] = {}  # (round, unit, table) -> step it is free again
+    tenure = max(5, min(20, inst.people // 10))
+    sample = 8
+    step = spent = stale = 0
+    while spent < budget and best_penalty > target:
+        step += 1
+        if step % 64 == 0 and time.monotonic() > deadline:
+            break
+        r = rng.randrange(inst.rounds)
+        people = pick_conflicted(seating, r, rng, sample)
+        if not people:
+            stale += 1
+            if stale > 4 * inst.rounds:
+                break
+            continue
+        moves = [m for p in people for m in _candidate_moves(seating, r, inst.unit_of[p])]
+        spent += len(moves) + 1
+        chosen, chosen_delta = None, None
+        for changes, delta in moves:
+            new = seating.penalty + delta
+            is_tabu = any(tabu.get((r, v, t), 0) > step for v, t in changes)
+            if is_tabu and new >= best_penalty:
+                continue
+            if chosen_delta is None or delta < chosen_delta:
+                chosen, chosen_delta = changes, delta
+        if chosen is None:
+            continue
+        for v, _ in chosen:
+            tabu[(r, v, seating.unit_table[r][v])] = step + tenure + rng.randrange(3)
+        for v, t in chosen:
+            seating.move(r, v, t)
+        if seating.penalty < best_penalty:
+            best_penalty, best = seating.penalty, seating.snapshot()
+            stale = 0
+            if on_best is not None and on_best():
+                break
+        else:
+            stale += 1
+            if stale > 200 * inst.tables:
+                seating.restore(best)
+                stale = 0
+    seating.restore(best)
+    return best
+
+
+def movable(seating: Seating, r: int, u: int) -> bool:
+    inst = seating.instance
+    return not inst.facilitator[u] and r not in inst.pins[u]
+
+
+def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1) -> list[int]:
+    """Up to `count` movable people of round r in a penalty, drawn with probability
+    proportional to their share of it."""
+    inst, w = seating.instance, seating.weights
+    people, shares = [], []
+    for t, table in enumerate(seating.members[r]):
+        org_n, sec_n, prof_n = seating.org_n[r][t], seating.sec_n[r][t], seating.prof_n[r][t]
+        for p in table:
+            if not movable(seating, r, inst.unit_of[p]):
+                continue
+            row = seating.meet[p]
+            share = (
+                w.same_org * (org_n[inst.org[p]] - 1)
+                + w.repeats * sum(1 for x in table if row[x] >= 2)
+                + w.sector * (sec_n[inst.sector[p]] > 1)
+                + w.profession * (prof_n[inst.profession[p]] > 1)
+            )
+            if inst.previous is not None and inst.previous[r][p] not in (-1, t):
+                share += w.moves
+            if share > 0:
+                people.append(p)
+                shares.append(share)
+    if not people:
+        return []
+    return sorted(set(rng.choices(people, weights=shares, k=count)))
+
+
+def _candidate_moves(seating: Seating, r: int, u: int) -> list[tuple[list[tuple[int, int]], int]]:
+    """Every allowed swap of unit u with another unit, and move of u, as (changes, delta)."""
+    inst = seating.instance
+    a = seating.unit_table[r][u]
+    size = len(inst.units[u])
+    single = size == 1
+    p = inst.units[u][0]
+    moves: list[tuple[list[tuple[int, int]], int]] = []
+    for b in range(inst.tables):
+        if b == a or not inst.allowed(u, b):
+            continue
+        if not _apart_at(seating, r, u, b, ignore=-1) and _sizes_allow(seating, r, a, b, size):
+            delta = (
+                seating.move_delta(r, p, b) if single else seating.unit_change_delta(r, [(u, b)])
+            )
+            moves.append(([(u, b)], delta))
+        for q in seating.members[r][b]:
+            v = inst.unit_of[q]
+            if q != inst.units[v][0] or not movable(seating, r, v):
+                continue
+            if len(inst.units[v]) != size and not _sizes_allow(
+                seating, r, a, b, size - len(inst.units[v])
+            ):
+                continue
+            if not inst.allowed(v, a) or _apart_at(seating, r, v, a, ignore=u):
+                continue
+            if _apart_at(seating, r, u, b, ignore=v):
+                continue
+            if single and len(inst.units[v]) == 1:
+                delta = seating.swap_delta(r, p, q)
+            else:
+                delta = seating.unit_change_delta(r, [(u, b), (v, a)])
+            moves.append(([(u, b), (v, a)], delta))
+    return moves
+
+
+def _sizes_allow(seating: Seating, r: int, a: int, b: int, shift: int) -> bool:
+    """Can `shift` people move from table a to table b (negative: the other way)?"""
+    inst = seating.instance
+    new_a, new_b = seating.size(r, a) - shift, seating.size(r, b) + shift
+    return inst.lo[a] <= new_a <= inst.hi[a] and inst.lo[b] <= new_b <= inst.hi[b]
+
+
+def _apart_at(seating: Seating, r: int, u: int, t: int, ignore: int) -> bool:
+    """Is a unit that must stay apart from u (other than `ignore`) seated at table t?"""
+    return any(v != ignore and seating.unit_table[r][v] == t for v in seating.instance.apart[u])
