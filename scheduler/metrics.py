@@ -72,14 +72,18 @@ def balanced_size_ranges(people: int, capacities: Sequence[int]) -> list[tuple[i
 
     Water-filling: L is the smallest level with sum_t min(c_t, L) >= N; a table then seats
     between min(c_t, L - 1) and min(c_t, L), so open tables differ by at most one and only a
-    full small table sits below the rest. Raises ValueError when the tables seat fewer than N.
+    full small table sits below the rest (lo_t = hi_t when the upper sizes add up to exactly N).
+    Raises ValueError when the tables seat fewer than N.
     """
     if people > sum(capacities):
         raise ValueError(f"{people} people but the tables seat only {sum(capacities)}")
     level = 0
     while sum(min(c, level) for c in capacities) < people:
         level += 1
-    return [(min(c, max(level - 1, 0)), min(c, level)) for c in capacities]
+    ranges = [(min(c, max(level - 1, 0)), min(c, level)) for c in capacities]
+    if sum(hi for _, hi in ranges) == people:  # every table must be at its upper size
+        return [(hi, hi) for _, hi in ranges]
+    return ranges
 
 
 def balanced_sizes(people: int, capacities: Sequence[int]) -> list[int]:

@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 from scheduler.seating import Seating
 
+SAMPLE = 8  # conflicted people whose moves one step evaluates, per round looked at
+
 
 def tabu_search(
     seating: Seating,
@@ -37,34 +39,34 @@ def tabu_search(
     best_penalty, best = seating.penalty, seating.snapshot()
     tabu: dict[tuple[int, int, int], int] = {}  # (round, unit, table) -> step it is free again
     tenure = max(5, min(20, inst.people // 10))
-    sample = 8
+    whole = inst.people * inst.rounds <= 1000  # small: look at every round each step
     step = spent = stale = 0
     while spent < budget and best_penalty > target:
         step += 1
         if step % 64 == 0 and time.monotonic() > deadline:
             break
-        r = rng.randrange(inst.rounds)
-        people = pick_conflicted(seating, r, rng, sample)
-        if not people:
+        rounds = range(inst.rounds) if whole else [rng.randrange(inst.rounds)]
+        chosen, chosen_key = None, None
+        for r in rounds:
+            for p in pick_conflicted(seating, r, rng, SAMPLE):
+                for changes, delta in _candidate_moves(seating, r, inst.unit_of[p]):
+                    spent += 1
+                    is_tabu = any(tabu.get((r, v, t), 0) > step for v, t in changes)
+                    if is_tabu and seating.penalty + delta >= best_penalty:
+                        continue
+                    key = (delta, rng.random())
+                    if chosen_key is None or key < chosen_key:
+                        chosen, chosen_key = (r, changes), key
+        spent += 1
+        if chosen is None:
             stale += 1
             if stale > 4 * inst.rounds:
                 break
             continue
-        moves = [m for p in people for m in _candidate_moves(seating, r, inst.unit_of[p])]
-        spent += len(moves) + 1
-        chosen, chosen_delta = None, None
-        for changes, delta in moves:
-            new = seating.penalty + delta
-            is_tabu = any(tabu.get((r, v, t), 0) > step for v, t in changes)
-            if is_tabu and new >= best_penalty:
-                continue
-            if chosen_delta is None or delta < chosen_delta:
-                chosen, chosen_delta = changes, delta
-        if chosen is None:
-            continue
-        for v, _ in chosen:
-            tabu[(r, v, seating.unit_table[r][v])] = step + tenure + rng.randrange(3)
-        for v, t in chosen:
+        r, changes = chosen
+        for v, _ in changes:
+            tabu[(r, v, seating.unit_table[r][v])] = step + tenure + rng.randrange(tenure)
+        for v, t in changes:
             seating.move(r, v, t)
         if seating.penalty < best_penalty:
             best_penalty, best = seating.penalty, seating.snapshot()
@@ -73,11 +75,25 @@ def tabu_search(
                 break
         else:
             stale += 1
-            if stale > 200 * inst.tables:
+            if stale > 50 * inst.tables:
                 seating.restore(best)
+                _perturb(seating, rng)
                 stale = 0
     seating.restore(best)
     return best
+
+
+def _perturb(seating: Seating, rng: random.Random) -> None:
+    """A few random allowed swaps or moves, to leave a basin the tabu list cannot escape."""
+    inst = seating.instance
+    for _ in range(2 + rng.randrange(3)):
+        r = rng.randrange(inst.rounds)
+        u = rng.randrange(len(inst.units))
+        if movable(seating, r, u):
+            moves = _candidate_moves(seating, r, u)
+            if moves:
+                for v, t in rng.choice(moves)[0]:
+                    seating.move(r, v, t)
 
 
 def movable(seating: Seating, r: int, u: int) -> bool:
