@@ -38,11 +38,15 @@ def _migrations_dir() -> str:
 def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.organise.views import bp as organise_bp
+    from app.printing.views import bp as printing_bp
+    from app.printing.views import itinerary_bp
     from app.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(organise_bp, url_prefix="/organise")
+    app.register_blueprint(printing_bp, url_prefix="/organise")
+    app.register_blueprint(itinerary_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -1,0 +1,1 @@
+"""Printing: table plans, facilitator sheets, place cards, badges, find-your-table, itineraries."""

@@ -1,0 +1,194 @@
+"""Print views: each document is a print-ready HTML page, and the same page rendered to PDF.
+
+Organiser documents live under /organise (sign-in, and only the event's organisers); an attendee's
+itinerary is reached with their private token, like the rest of their registration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms import Form, SelectField
+from wtforms.fields.choices import SelectChoice
+
+from app.models import Event, PlanKind, PlanStatus
+from app.services import printing
+from app.services.events import event_for_organiser
+
+bp = Blueprint("printing", __name__)
+itinerary_bp = Blueprint("itinerary", __name__)
+
+DOC = "any(" + ", ".join(f'"{doc}"' for doc in printing.DOCUMENTS) + "):doc"
+OPTIONS = ("plan", "breakouts_plan", "sheet", "card")
+
+# The organiser's event page lists the documents from the same table as the addresses.
+bp.add_app_template_global(printing.DOCUMENTS, "print_documents")
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every print view needs a signed-in organiser."""
+
+
+def _event(slug: str) -> Event:
+    event = event_for_organiser(slug, current_user)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _plan_id(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        abort(404)
+    return int(raw)
+
+
+def _choice(name: str, choices: dict, default: str) -> str:
+    value = request.args.get(name) or default
+    if value not in choices:
+        abort(404)
+    return value
+
+
+def _options() -> dict[str, str]:
+    """The print options in this request, to carry over into links (e.g. HTML view → PDF)."""
+    return {name: request.args[name] for name in OPTIONS if request.args.get(name)}
+
+
+def _pdf_response(html: str, filename: str) -> Response:
+    stylesheet = Path(current_app.static_folder or "") / "css" / "print.css"
+    return Response(
+        printing.render_pdf(html, stylesheet),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+class PrintOptionsForm(Form):
+    """Which plan to print and on what paper (a GET form: choosing changes nothing)."""
+
+    plan = SelectField("Table plan", default="")
+    breakouts_plan = SelectField("Breakouts plan", default="")
+    sheet = SelectField(
+        "Badge labels",
+        choices=[SelectChoice(key, preset.label) for key, preset in printing.SHEETS.items()],
+        default=printing.DEFAULT_SHEET,
+    )
+    card = SelectField(
+        "Place cards",
+        choices=[SelectChoice(key, label) for key, label in printing.CARD_SIZES.items()],
+        default=printing.DEFAULT_CARD,
+    )
+
+
+def _plan_choices(event: Event, kind: PlanKind) -> list[SelectChoice]:
+    plans = printing.event_plans(event, kind)
+    published = [p for p in plans if p.status == PlanStatus.PUBLISHED]
+    first = "The published plan" if published else "The published plan (none yet)"
+    return [SelectChoice("", first)] + [
+        SelectChoice(str(p.id), f"Draft #{p.id}, made {p.created_at:%d %b %H:%M} UTC")
+        for p in plans
+        if p.status == PlanStatus.DRAFT
+    ]
+
+
+@bp.get("/events/<slug>/print")
+def index(slug: str):
+    event = _event(slug)
+    form = PrintOptionsForm(request.args)
+    form.plan.choices = _plan_choices(event, PlanKind.TABLES)
+    form.breakouts_plan.choices = _plan_choices(event, PlanKind.BREAKOUTS)
+    valid = form.validate() if request.args else True
+    options = {k: v for k, v in form.data.items() if v} if valid else {}
+    return render_template(
+        "printing/index.html",
+        event=event,
+        form=form,
+        options=options,
+        documents=printing.DOCUMENTS,
+    )
+
+
+@bp.get(f"/events/<slug>/print/<{DOC}>")
+def document(slug: str, doc: str):
+    return _document(slug, doc, pdf=False)
+
+
+@bp.get(f"/events/<slug>/print/<{DOC}>.pdf")
+def document_pdf(slug: str, doc: str):
+    return _document(slug, doc, pdf=True)
+
+
+def _document(slug: str, doc: str, pdf: bool):
+    event = _event(slug)
+    sheet = printing.SHEETS[_choice("sheet", printing.SHEETS, printing.DEFAULT_SHEET)]
+    card = _choice("card", printing.CARD_SIZES, printing.DEFAULT_CARD)
+    try:
+        pack = printing.print_pack(event, _plan_id("plan"), _plan_id("breakouts_plan"))
+    except printing.PlanNotFound:
+        abort(404)
+    html = render_template(
+        f"printing/{doc.replace('-', '_')}.html",
+        event=event,
+        pack=pack,
+        doc=doc,
+        title=printing.DOCUMENTS[doc],
+        sheet=sheet,
+        card=card,
+        pdf=pdf,
+        name_size=printing.name_size,
+        initial=printing.initial,
+        pdf_url=url_for(".document_pdf", slug=slug, doc=doc, **_options()),
+        back_url=url_for(".index", slug=slug, **_options()),
+    )
+    if pdf:
+        return _pdf_response(html, f"{event.slug}-{doc}.pdf")
+    return html
+
+
+@bp.get("/print/labels.css")
+def sheet_css():
+    """Label positions for every badge sheet preset (generated from the preset table)."""
+    return Response(printing.sheet_css(), mimetype="text/css")
+
+
+@itinerary_bp.get("/r/<token>/itinerary")
+def itinerary(token: str):
+    return _itinerary(token, pdf=False)
+
+
+@itinerary_bp.get("/r/<token>/itinerary.pdf")
+def itinerary_pdf(token: str):
+    return _itinerary(token, pdf=True)
+
+
+def _itinerary(token: str, pdf: bool):
+    registration = printing.registration_by_token(token)
+    if registration is None:
+        abort(404)
+    html = render_template(
+        "printing/itinerary.html",
+        event=registration.event,
+        plan=printing.itinerary(registration),
+        doc="itinerary",
+        title="Your day",
+        pdf=pdf,
+        pdf_url=url_for(".itinerary_pdf", token=token),
+        back_url=f"/r/{token}",
+    )
+    response = (
+        _pdf_response(html, f"{registration.event.slug}-itinerary.pdf")
+        if pdf
+        else Response(html, mimetype="text/html")
+    )
+    # The token in the address is the key to this registration: keep it out of caches and
+    # out of the Referer header of any link followed from here.
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

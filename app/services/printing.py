@@ -1,0 +1,369 @@
+"""What goes on paper: the seating and breakouts of a plan, gathered for the printed documents.
+
+Every document prints from one `PrintPack`: the event's confirmed attendees (alphabetical), its
+table rounds and breakout slots, and where each attendee sits or goes according to one tables plan
+and one breakouts plan (the published ones unless the organiser picks another). `render_pdf` turns
+the print-ready HTML of any document into an A4 PDF with WeasyPrint: paper and screen never differ.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    Assignment,
+    Breakout,
+    Event,
+    Plan,
+    PlanKind,
+    PlanStatus,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionKind,
+    Table,
+)
+
+DOCUMENTS = {
+    "table-plan": "Table plan",
+    "facilitator-sheets": "Facilitator sheets",
+    "find-your-table": "Find your table",
+    "place-cards": "Place cards",
+    "badges": "Name badges",
+}
+
+
+class PlanNotFound(LookupError):
+    """The organiser asked for a plan that is not one of this event's plans of that kind."""
+
+
+@dataclass(frozen=True)
+class SheetPreset:
+    """A label sheet: `columns` x `rows` labels of a size (mm), placed by margins and gaps (mm)."""
+
+    key: str
+    label: str
+    columns: int
+    rows: int
+    width: float
+    height: float
+    margin_top: float
+    margin_left: float
+    column_gap: float
+    row_gap: float = 0.0
+
+    @property
+    def per_page(self) -> int:
+        return self.columns * self.rows
+
+    def pages(self, count: int) -> int:
+        return math.ceil(count / self.per_page)
+
+    def left(self, column: int) -> float:
+        return self.margin_left + column * (self.width + self.column_gap)
+
+    def top(self, row: int) -> float:
+        return self.margin_top + row * (self.height + self.row_gap)
+
+
+# Common A4 badge/label sheets (Avery L7166, L7165 and L7173 layouts and their equivalents).
+SHEETS = {
+    preset.key: preset
+    for preset in (
+        SheetPreset("8", "8 per A4 (2 × 4, 99.1 × 67.7 mm)", 2, 4, 99.1, 67.7, 13.1, 4.65, 2.5),
+        SheetPreset("6", "6 per A4 (2 × 3, 99.1 × 93.1 mm)", 2, 3, 99.1, 93.1, 8.85, 4.65, 2.5),
+        SheetPreset("10", "10 per A4 (2 × 5, 99.1 × 57 mm)", 2, 5, 99.1, 57.0, 6.0, 4.65, 2.5),
+    )
+}
+DEFAULT_SHEET = "8"
+
+
+def sheet_css() -> str:
+    """Where each label sits on its sheet, for every preset: generated from SHEETS, so the
+    preset table above is the only place a measurement is written down."""
+    rules = []
+    for preset in SHEETS.values():
+        sheet = f".sheet-{preset.key}"
+        rules.append(f"{sheet} .label {{ width: {preset.width}mm; height: {preset.height}mm; }}")
+        rules += [
+            f"{sheet} .col-{c} {{ left: {preset.left(c):.2f}mm; }}" for c in range(preset.columns)
+        ]
+        rules += [f"{sheet} .row-{r} {{ top: {preset.top(r):.2f}mm; }}" for r in range(preset.rows)]
+    return "\n".join(rules) + "\n"
+
+
+# Tent cards: an A4 sheet (landscape, one card) or half of one (A5, two cards per portrait A4),
+# folded along the middle so the two halves stand back to back.
+CARD_SIZES = {"a4": "A4 (one card per sheet)", "a5": "A5 (two cards per A4 sheet)"}
+DEFAULT_CARD = "a4"
+
+
+@dataclass
+class Attendee:
+    """A confirmed attendee and, per session id, their table number or breakout."""
+
+    person: Registration
+    tables: dict[int, Table] = field(default_factory=dict)
+    breakouts: dict[int, Breakout] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.person.name
+
+    @property
+    def organisation(self) -> str:
+        return self.person.organisation.name if self.person.organisation else ""
+
+
+@dataclass
+class Seating:
+    """One table in one round: its facilitator and the other people sitting there."""
+
+    table: Table
+    facilitator: Attendee | None
+    people: list[Attendee]
+
+
+@dataclass
+class RoundSeating:
+    session: Session
+    tables: list[Seating]
+
+
+@dataclass
+class TableSheet:
+    """Everything a facilitator needs for their table: who sits there in each round."""
+
+    table: Table
+    facilitator: Attendee | None
+    rounds: list[tuple[Session, list[Attendee]]]
+
+
+@dataclass
+class PrintPack:
+    event: Event
+    tables_plan: Plan | None
+    breakouts_plan: Plan | None
+    rounds: list[Session]
+    slots: list[Session]
+    attendees: list[Attendee]
+    tables: list[Table]
+
+    def seating(self) -> list[RoundSeating]:
+        """Per round, every table of the event in number order with the people seated there."""
+        by_id = {a.person.id: a for a in self.attendees}
+        result = []
+        for session in self.rounds:
+            seated: dict[int, list[Attendee]] = defaultdict(list)
+            for attendee in self.attendees:
+                table = attendee.tables.get(session.id)
+                if table is not None and table.facilitator_id != attendee.person.id:
+                    seated[table.id].append(attendee)
+            result.append(
+                RoundSeating(
+                    session,
+                    [
+                        Seating(table, by_id.get(table.facilitator_id), seated[table.id])
+                        for table in self.tables
+                    ],
+                )
+            )
+        return result
+
+    def table_sheets(self) -> list[TableSheet]:
+        rounds = self.seating()
+        return [
+            TableSheet(
+                table,
+                rounds[0].tables[i].facilitator if rounds else None,
+                [(r.session, r.tables[i].people) for r in rounds],
+            )
+            for i, table in enumerate(self.tables)
+        ]
+
+    def unseated(self) -> list[Attendee]:
+        """Confirmed attendees missing a table in some round (e.g. registered after planning)."""
+        if self.tables_plan is None:
+            return []
+        return [a for a in self.attendees if any(s.id not in a.tables for s in self.rounds)]
+
+
+def sort_key(name: str) -> str:
+    """Alphabetical order as people expect it: accents and case do not matter (Zoë = Zoe)."""
+    decomposed = unicodedata.normalize("NFKD", name.strip())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def initial(name: str) -> str:
+    """The letter a name is listed under in "find your table"; '#' for anything else."""
+    first = sort_key(name)[:1].upper()
+    return first if first.isalpha() else "#"
+
+
+def name_size(text: str, steps: tuple[int, ...] = (18, 28, 44, 70)) -> str:
+    """A size class for a name on a fixed-size card or label: longer names get smaller type.
+
+    Names also wrap at any point (print.css), so even the longest name (200 characters) fits
+    its box at the smallest size instead of being cut off.
+    """
+    length = len(text)
+    for size, limit in enumerate(steps):
+        if length <= limit:
+            return f"size-{size}"
+    return f"size-{len(steps)}"
+
+
+def event_plans(event: Event, kind: PlanKind) -> list[Plan]:
+    """This event's plans of one kind that can be printed (not archived), newest first."""
+    return list(
+        db.session.scalars(
+            select(Plan)
+            .where(Plan.event_id == event.id, Plan.kind == kind, Plan.status != PlanStatus.ARCHIVED)
+            .order_by(Plan.created_at.desc(), Plan.id.desc())
+        )
+    )
+
+
+def choose_plan(event: Event, kind: PlanKind, plan_id: int | None) -> Plan | None:
+    """The plan with that id (any status; this event's, this kind), else the published one."""
+    if plan_id is None:
+        return db.session.scalar(
+            select(Plan)
+            .where(
+                Plan.event_id == event.id, Plan.kind == kind, Plan.status == PlanStatus.PUBLISHED
+            )
+            .order_by(Plan.published_at.desc(), Plan.id.desc())
+            .limit(1)
+        )
+    plan = db.session.get(Plan, plan_id)
+    if plan is None or plan.event_id != event.id or plan.kind != kind:
+        raise PlanNotFound(f"This event has no {kind.value} plan number {plan_id}.")
+    return plan
+
+
+def print_pack(
+    event: Event, tables_plan_id: int | None = None, breakouts_plan_id: int | None = None
+) -> PrintPack:
+    """Everything the printed documents need, in a handful of queries whatever the event's size."""
+    tables_plan = choose_plan(event, PlanKind.TABLES, tables_plan_id)
+    breakouts_plan = choose_plan(event, PlanKind.BREAKOUTS, breakouts_plan_id)
+    people = db.session.scalars(
+        select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.erased_at.is_(None),
+        )
+        .options(selectinload(Registration.organisation))
+    )
+    attendees = {p.id: Attendee(p) for p in people}
+    tables = {t.id: t for t in event.tables}
+    breakouts = {b.id: b for s in event.sessions for b in s.breakouts}
+    rounds = event.sessions_of(SessionKind.TABLE_ROUND)
+    slots = event.sessions_of(SessionKind.BREAKOUT_SLOT)
+
+    plan_ids = [p.id for p in (tables_plan, breakouts_plan) if p is not None]
+    rows = db.session.execute(
+        select(
+            Assignment.registration_id,
+            Assignment.session_id,
+            Assignment.table_id,
+            Assignment.breakout_id,
+        ).where(Assignment.plan_id.in_(plan_ids))
+    )
+    for registration_id, session_id, table_id, breakout_id in rows:
+        attendee = attendees.get(registration_id)
+        if attendee is None:  # cancelled since the plan was made: their seat stays empty
+            continue
+        if table_id is not None and table_id in tables:
+            attendee.tables[session_id] = tables[table_id]
+        elif breakout_id is not None and breakout_id in breakouts:
+            attendee.breakouts[session_id] = breakouts[breakout_id]
+    if tables_plan is not None:
+        # A facilitator hosts their table every round, whether or not the plan lists them there.
+        for table in tables.values():
+            if table.facilitator_id in attendees:
+                for session in rounds:
+                    attendees[table.facilitator_id].tables[session.id] = table
+
+    return PrintPack(
+        event=event,
+        tables_plan=tables_plan,
+        breakouts_plan=breakouts_plan,
+        rounds=rounds,
+        slots=slots,
+        attendees=sorted(attendees.values(), key=lambda a: (sort_key(a.name), a.person.id)),
+        tables=sorted(tables.values(), key=lambda t: t.number),
+    )
+
+
+@dataclass
+class ItineraryItem:
+    session: Session
+    table: Table | None = None
+    breakout: Breakout | None = None
+
+
+@dataclass
+class Itinerary:
+    person: Registration
+    items: list[ItineraryItem]
+    tables_published: bool
+    breakouts_published: bool
+
+
+def itinerary(registration: Registration) -> Itinerary:
+    """An attendee's day: every session, with their table or breakout from the PUBLISHED plans.
+
+    Drafts are never shown to attendees, and only confirmed attendees have places.
+    """
+    event = registration.event
+    confirmed = registration.status == RegistrationStatus.CONFIRMED
+    tables_plan = choose_plan(event, PlanKind.TABLES, None) if confirmed else None
+    breakouts_plan = choose_plan(event, PlanKind.BREAKOUTS, None) if confirmed else None
+    plan_ids = [p.id for p in (tables_plan, breakouts_plan) if p is not None]
+    places = {
+        a.session_id: a
+        for a in db.session.scalars(
+            select(Assignment).where(
+                Assignment.plan_id.in_(plan_ids), Assignment.registration_id == registration.id
+            )
+        )
+    }
+    hosted = next((t for t in event.tables if t.facilitator_id == registration.id), None)
+    items = []
+    for session in event.sessions:
+        place = places.get(session.id)
+        item = ItineraryItem(session)
+        if session.kind == SessionKind.TABLE_ROUND and tables_plan is not None:
+            item.table = hosted or (place.table if place else None)
+        elif session.kind == SessionKind.BREAKOUT_SLOT and place is not None:
+            item.breakout = place.breakout
+        items.append(item)
+    return Itinerary(registration, items, tables_plan is not None, breakouts_plan is not None)
+
+
+def registration_by_token(token: str) -> Registration | None:
+    registration = db.session.scalar(select(Registration).where(Registration.token == token))
+    return registration if registration is not None and registration.erased_at is None else None
+
+
+def render_pdf(html: str, stylesheet: str | Path) -> bytes:
+    """Render print-ready HTML (rendered without its <link>s to stylesheets) to PDF.
+
+    The stylesheets are read from disk and generated here rather than fetched over HTTP, so the
+    server never calls itself and nothing in a page can make it fetch anything.
+    """
+    from weasyprint import CSS, HTML
+
+    return HTML(string=html).write_pdf(
+        stylesheets=[CSS(filename=str(stylesheet)), CSS(string=sheet_css())]
+    )

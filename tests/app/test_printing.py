@@ -1,0 +1,432 @@
+"""Printing: every document as a print view and as a PDF whose text, pages and access we check."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from app.extensions import db
+from app.models import (
+    Assignment,
+    Event,
+    Organisation,
+    Plan,
+    PlanKind,
+    PlanStatus,
+    Registration,
+    RegistrationStatus,
+    SessionKind,
+    User,
+)
+from app.services import printing
+from app.services.events import find_or_create_organisation
+from app.services.tokens import new_token
+from tests.conftest import PASSWORD
+
+DOCS = ["table-plan", "facilitator-sheets", "find-your-table", "place-cards", "badges"]
+FIRST = ["Amara", "Bartholomew", "Chidi", "Dagny", "Eilidh", "Farida", "Gwilym", "Hemi"]
+LAST = ["Okafor", "Lindqvist", "Pemberton", "Tanaka", "Villanueva", "Abernethy"]
+SPECIAL = ["Zoë Brontë", "Siobhán Ní Bhriain", "Nguyễn Thị Minh Khai"]
+LONG = (
+    "Wolfeschlegelsteinhausenbergerdorff-Maximiliana Alexandrina Konstantinopoulou-"
+    "Featherstonehaugh de la Vallée-Poussin"
+)
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """Each page's text without whitespace: a name reads the same wherever its lines wrapped."""
+    return [squash(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def has(page: str, *texts: str) -> bool:
+    return all(squash(t) in page for t in texts)
+
+
+def person(event: Event, name: str, organisation: Organisation, **fields) -> Registration:
+    registration = Registration(
+        event=event,
+        token=new_token(),
+        name=name,
+        email=f"{re.sub(r'[^a-z]', '', name.lower())[:40]}{new_token()[:6]}@example.org",
+        organisation=organisation,
+        status=fields.pop("status", RegistrationStatus.CONFIRMED),
+        profession=fields.pop("profession", "Policy officer"),
+        **fields,
+    )
+    db.session.add(registration)
+    return registration
+
+
+def add_people(event: Event, names: list[str]) -> list[Registration]:
+    organisations = [
+        find_or_create_organisation("Northshire County Council", "Local government"),
+        find_or_create_organisation("Valley Primary Care Network", "Health"),
+        find_or_create_organisation("Citizens Advice Riverside", "Voluntary and community"),
+    ]
+    people = [person(event, name, organisations[i % 3]) for i, name in enumerate(names)]
+    db.session.flush()
+    return people
+
+
+def seat(event: Event, people: list[Registration], status=PlanStatus.PUBLISHED) -> Plan:
+    """A tables plan made directly: round r seats person i at table ((i + r * (i // 8)) % 8) + 1,
+    so tables fill evenly and mix differently each round."""
+    plan = Plan(event=event, kind=PlanKind.TABLES, status=status)
+    tables = event.tables[:8]
+    for r, session in enumerate(event.sessions_of(SessionKind.TABLE_ROUND)):
+        for i, registration in enumerate(people):
+            table = tables[(i + r * (i // 8)) % 8]
+            plan.assignments.append(
+                Assignment(registration=registration, session=session, table=table)
+            )
+    db.session.add(plan)
+    return plan
+
+
+def send_to_breakouts(event: Event, people: list[Registration]) -> Plan:
+    plan = Plan(event=event, kind=PlanKind.BREAKOUTS, status=PlanStatus.PUBLISHED)
+    for slot in event.sessions_of(SessionKind.BREAKOUT_SLOT):
+        for i, registration in enumerate(people):
+            plan.assignments.append(
+                Assignment(registration=registration, session=slot, breakout=slot.breakouts[i % 2])
+            )
+    db.session.add(plan)
+    return plan
+
+
+@pytest.fixture
+def attendees(event: Event) -> list[Registration]:
+    """45 confirmed attendees (some with non-ASCII names, one very long), seated by published
+    plans; the first facilitates table 1. Plus a waitlisted and a cancelled registration (who
+    still has a seat in the plan, from before cancelling): neither may be printed."""
+    names = [f"{f} {last}" for last in LAST for f in FIRST][:41] + SPECIAL + [LONG]
+    people = add_people(event, names)
+    people[8].access_needs = "Step-free access"  # seated at table 1 in round one
+    people[8].dietary_needs = "Vegan"
+    event.tables[0].facilitator = people[0]
+    cancelled = person(
+        event, "Cancelled Person", people[0].organisation, status=RegistrationStatus.CANCELLED
+    )
+    person(event, "Waiting Person", people[0].organisation, status=RegistrationStatus.WAITLISTED)
+    seat(event, [*people, cancelled])
+    send_to_breakouts(event, people)
+    db.session.commit()
+    return people
+
+
+def seating(event: Event, people: list[Registration]) -> dict[tuple[str, int], set[str]]:
+    """(round title, table number) -> names seated there, read back from the published plan."""
+    plan = printing.print_pack(event)
+    return {
+        (r.session.title, s.table.number): {a.name for a in s.people}
+        | ({s.facilitator.name} if s.facilitator else set())
+        for r in plan.seating()
+        for s in r.tables
+    }
+
+
+def pdf(client, url: str) -> bytes:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    return response.data
+
+
+def test_event_page_links_to_every_print_document(signed_in, event):
+    page = signed_in.get("/organise/events/learning-day").get_data(as_text=True)
+    assert 'href="/organise/events/learning-day/print"' in page
+    for doc in DOCS:
+        assert f'href="/organise/events/learning-day/print/{doc}"' in page
+        assert f'href="/organise/events/learning-day/print/{doc}.pdf"' in page
+
+
+def test_print_page_offers_drafts_and_label_sheets(signed_in, event, attendees):
+    draft = seat(event, attendees, status=PlanStatus.DRAFT)
+    db.session.commit()
+    page = signed_in.get("/organise/events/learning-day/print").get_data(as_text=True)
+    assert f'<option value="{draft.id}">Draft #{draft.id}' in page
+    assert "8 per A4 (2 × 4, 99.1 × 67.7 mm)" in page
+    assert "10 per A4" in page
+
+    chosen = signed_in.get(f"/organise/events/learning-day/print?plan={draft.id}&sheet=10")
+    link = re.search(r'href="(/organise/events/learning-day/print/badges\.pdf[^"]*)"', chosen.text)
+    assert f"plan={draft.id}" in link.group(1) and "sheet=10" in link.group(1)
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_html_print_views_render(signed_in, event, attendees, doc):
+    response = signed_in.get(f"/organise/events/learning-day/print/{doc}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "/static/css/print.css" in html
+    assert f'href="/organise/events/learning-day/print/{doc}.pdf"' in html
+    for registration in attendees:
+        assert registration.name in html
+    assert "Cancelled Person" not in html
+    assert "Waiting Person" not in html
+
+
+def table_heading(number: int) -> str:
+    """'Table 1' as squashed PDF text, not matching 'Table 10'."""
+    return rf"Table{number}(?!\d)"
+
+
+def test_table_plan_pdf_has_every_table_whole_on_one_page(signed_in, event, attendees):
+    pages = page_texts(pdf(signed_in, "/organise/events/learning-day/print/table-plan.pdf"))
+    text = "".join(pages)
+    assert has(text, *(a.name for a in attendees))
+    assert not has(text, "Cancelled Person")
+    rounds = [s.title for s in event.sessions_of(SessionKind.TABLE_ROUND)]
+    for table in event.tables:
+        assert len(re.findall(table_heading(table.number), text)) == len(rounds)
+    # Each round starts a page and names itself in the page header; within a round, a table's
+    # heading and all its people are on one page.
+    for (round_title, number), names in seating(event, attendees).items():
+        assert any(
+            has(page, round_title, *names) and re.search(table_heading(number), page)
+            for page in pages
+        ), f"table {number} of {round_title} is split across pages"
+    assert has(text, "Facilitator: " + attendees[0].name)
+
+
+def test_facilitator_sheets_are_one_page_per_table(signed_in, event, attendees):
+    pages = page_texts(pdf(signed_in, "/organise/events/learning-day/print/facilitator-sheets.pdf"))
+    assert len(pages) == len(event.tables)
+    seated = seating(event, attendees)
+    for page, table in zip(pages, event.tables, strict=True):
+        assert re.search(table_heading(table.number), page)
+        for round_title in ("Round one", "Round two"):
+            assert has(page, round_title, *seated[(round_title, table.number)])
+        assert has(page, "Notes")
+    assert has(pages[0], "Facilitator: " + attendees[0].name, "Step-free access", "Vegan")
+    assert has(pages[0], "Local government", "Valley Primary Care Network")
+
+
+def test_find_your_table_lists_everyone_alphabetically(signed_in, event, attendees):
+    pages = page_texts(pdf(signed_in, "/organise/events/learning-day/print/find-your-table.pdf"))
+    text = "".join(pages)
+    expected = sorted((a.name for a in attendees), key=printing.sort_key)
+    positions = [text.index(squash(name)) for name in expected]
+    assert positions == sorted(positions)
+    # Each row: name, organisation, table per round, breakout and its room.
+    for attendee in printing.print_pack(event).attendees:
+        row = [attendee.name, attendee.organisation]
+        row += [str(table.number) for table in attendee.tables.values()]
+        row += [f"{b.title}{b.room}" for b in attendee.breakouts.values()]
+        assert squash("".join(row)) in text
+
+
+def test_place_cards_print_each_name_on_both_halves(signed_in, event, attendees):
+    pages = page_texts(pdf(signed_in, "/organise/events/learning-day/print/place-cards.pdf"))
+    assert len(pages) == len(attendees)
+    for registration in attendees:
+        assert sum(p.count(squash(registration.name)) for p in pages) == 2
+    a5 = page_texts(pdf(signed_in, "/organise/events/learning-day/print/place-cards.pdf?card=a5"))
+    assert len(a5) == math.ceil(len(attendees) / 2)
+    assert has("".join(a5), *(a.name for a in attendees))
+
+
+@pytest.mark.parametrize(("sheet", "per_page"), [("8", 8), ("10", 10), ("6", 6)])
+def test_badges_fill_label_sheets(signed_in, event, attendees, sheet, per_page):
+    url = f"/organise/events/learning-day/print/badges.pdf?sheet={sheet}"
+    pages = page_texts(pdf(signed_in, url))
+    assert len(pages) == math.ceil(len(attendees) / per_page)
+    for number, page in enumerate(pages):
+        on_sheet = attendees_sorted(attendees)[number * per_page : (number + 1) * per_page]
+        assert has(page, *on_sheet)
+    assert not has("".join(pages), "Waiting Person")
+
+
+def attendees_sorted(attendees: list[Registration]) -> list[str]:
+    return sorted((a.name for a in attendees), key=printing.sort_key)
+
+
+def test_non_ascii_names_render_in_pdf(signed_in, event, attendees):
+    for doc in DOCS:
+        text = "".join(page_texts(pdf(signed_in, f"/organise/events/learning-day/print/{doc}.pdf")))
+        for name in SPECIAL:
+            assert has(text, name), (doc, name)
+
+
+@pytest.mark.parametrize("doc", ["place-cards", "badges"])
+def test_longest_names_fit_inside_their_card_or_label(app, event, attendees, doc):
+    """Lay the document out and check no name or organisation box overflows its card or label."""
+    from weasyprint import CSS, HTML
+
+    longest = "Ł" * 8 + " " + "M" * 150 + " " + "w" * 41  # 200 characters, wide letters
+    extra = add_people(event, [longest])
+    extra[0].organisation.name = "The " + "Northshire Integrated " * 8 + "Partnership"
+    db.session.commit()
+    with app.test_request_context():
+        from flask import render_template
+
+        html = render_template(
+            f"printing/{doc.replace('-', '_')}.html",
+            event=event,
+            pack=printing.print_pack(event),
+            doc=doc,
+            title=doc,
+            sheet=printing.SHEETS["10"],
+            card="a5",
+            pdf=True,
+            name_size=printing.name_size,
+            initial=printing.initial,
+            pdf_url="",
+            back_url="",
+        )
+    stylesheets = [
+        CSS(filename=app.static_folder + "/css/print.css"),
+        CSS(string=printing.sheet_css()),
+    ]
+    document = HTML(string=html).render(stylesheets=stylesheets)
+    container = "label" if doc == "badges" else "face"
+    checked = 0
+    for page in document.pages:
+        for box in _boxes(page._page_box):
+            if container in _classes(box):
+                bottom = box.position_y + box.margin_height()
+                right = box.position_x + box.margin_width()
+                for inner in _boxes(box):
+                    if {"card-name", "card-org", "badge-name", "badge-org"} & _classes(inner):
+                        assert inner.position_y + inner.margin_height() <= bottom + 0.5
+                        assert inner.position_x + inner.margin_width() <= right + 0.5
+                        checked += 1
+    assert checked >= len(attendees) + 1
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child)
+
+
+def _classes(box) -> set[str]:
+    element = getattr(box, "element", None)
+    return set((element.get("class") or "").split()) if element is not None else set()
+
+
+def test_print_views_need_an_organiser_of_the_event(client, app, event, attendees):
+    for url in (
+        "/organise/events/learning-day/print",
+        "/organise/events/learning-day/print/badges",
+        "/organise/events/learning-day/print/badges.pdf",
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+    other = User(email="other@example.org", name="Other Organiser")
+    other.set_password(PASSWORD)
+    db.session.add(other)
+    db.session.commit()
+    client.submit("/login", {"email": other.email, "password": PASSWORD})
+    for doc in DOCS:
+        assert client.get(f"/organise/events/learning-day/print/{doc}").status_code == 404
+        assert client.get(f"/organise/events/learning-day/print/{doc}.pdf").status_code == 404
+    assert client.get("/organise/events/learning-day/print").status_code == 404
+
+
+def test_bad_print_options_are_not_found(signed_in, event, attendees):
+    base = "/organise/events/learning-day/print"
+    assert signed_in.get(f"{base}/seating-chart").status_code == 404
+    assert signed_in.get(f"{base}/badges?sheet=99").status_code == 404
+    assert signed_in.get(f"{base}/place-cards?card=a3").status_code == 404
+    assert signed_in.get(f"{base}/table-plan?plan=abc").status_code == 404
+    assert signed_in.get(f"{base}/table-plan?plan=99999").status_code == 404
+    breakouts = db.session.scalar(db.select(Plan).where(Plan.kind == PlanKind.BREAKOUTS))
+    assert signed_in.get(f"{base}/table-plan?plan={breakouts.id}").status_code == 404
+    options = signed_in.get(f"{base}?plan=abc&sheet=99")
+    assert options.status_code == 200
+    assert "Please correct what is marked below" in options.get_data(as_text=True)
+
+
+def test_without_a_plan_the_documents_say_so(signed_in, event):
+    add_people(event, ["Amara Okafor", "Chidi Pemberton"])
+    db.session.commit()
+    for doc in ("table-plan", "facilitator-sheets", "find-your-table"):
+        html = signed_in.get(f"/organise/events/learning-day/print/{doc}").get_data(as_text=True)
+        assert "There is no table" in html, doc
+        text = "".join(page_texts(pdf(signed_in, f"/organise/events/learning-day/print/{doc}.pdf")))
+        assert has(text, "There is no table", "plan to print yet"), doc
+    # Cards and badges need no plan: everyone confirmed gets one.
+    badges = "".join(page_texts(pdf(signed_in, "/organise/events/learning-day/print/badges.pdf")))
+    assert has(badges, "Amara Okafor", "Chidi Pemberton")
+
+
+def test_a_chosen_draft_prints_instead_of_the_published_plan(signed_in, event, attendees):
+    draft = Plan(event=event, kind=PlanKind.TABLES, status=PlanStatus.DRAFT)
+    round_one, round_two = event.sessions_of(SessionKind.TABLE_ROUND)
+    for registration in attendees:
+        for session in (round_one, round_two):
+            draft.assignments.append(
+                Assignment(registration=registration, session=session, table=event.tables[9])
+            )
+    db.session.add(draft)
+    db.session.commit()
+    url = f"/organise/events/learning-day/print/table-plan.pdf?plan={draft.id}"
+    text = "".join(page_texts(pdf(signed_in, url)))
+    assert has(text, f"Draft table plan #{draft.id}")
+    pack = printing.print_pack(event, draft.id)
+    table_ten = pack.seating()[0].tables[9]
+    assert len(table_ten.people) == len(attendees) - 1  # all but table 1's facilitator
+
+
+def test_names_are_text_never_markup(signed_in, event, attendees):
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    draft = seat(event, [*attendees, *add_people(event, [payload])], status=PlanStatus.DRAFT)
+    db.session.commit()
+    for doc in DOCS:
+        url = f"/organise/events/learning-day/print/{doc}"
+        html = signed_in.get(f"{url}?plan={draft.id}").get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x" in html, doc
+        text = "".join(page_texts(pdf(signed_in, f"{url}.pdf?plan={draft.id}")))
+        assert has(text, payload), doc
+
+
+def test_itinerary_shows_the_published_places(client, event, attendees):
+    registration = attendees[5]
+    response = client.get(f"/r/{registration.token}/itinerary")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    html = response.get_data(as_text=True)
+    pack = printing.print_pack(event)
+    me = next(a for a in pack.attendees if a.person.id == registration.id)
+    for session in event.sessions_of(SessionKind.TABLE_ROUND):
+        assert f"Table {me.tables[session.id].number}" in html
+    slot = event.sessions_of(SessionKind.BREAKOUT_SLOT)[0]
+    assert me.breakouts[slot.id].title in html
+    assert f'href="/r/{registration.token}/itinerary.pdf"' in html
+
+    text = "".join(page_texts(pdf(client, f"/r/{registration.token}/itinerary.pdf")))
+    assert has(text, registration.name, "Learning Day", me.breakouts[slot.id].title)
+    for session in event.sessions_of(SessionKind.TABLE_ROUND):
+        assert has(text, f"{session.title}Table {me.tables[session.id].number}")
+
+
+def test_itinerary_of_waitlisted_or_unknown(client, event, attendees):
+    waiting = db.session.scalar(
+        db.select(Registration).where(Registration.name == "Waiting Person")
+    )
+    html = client.get(f"/r/{waiting.token}/itinerary").get_data(as_text=True)
+    assert "waiting list" in html
+    assert "Table " not in html
+    assert client.get("/r/not-a-token/itinerary").status_code == 404
+    assert client.get("/r/not-a-token/itinerary.pdf").status_code == 404
+
+
+def test_itinerary_never_shows_a_draft(client, event):
+    people = add_people(event, ["Dagny Tanaka"])
+    seat(event, people, status=PlanStatus.DRAFT)
+    db.session.commit()
+    html = client.get(f"/r/{people[0].token}/itinerary").get_data(as_text=True)
+    assert "Tables have not been allocated yet" in html
+    assert "Table " not in html
