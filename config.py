@@ -33,6 +33,9 @@ class Config:
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Convene <noreply@convene.localhost>")
     MAIL_OUTBOX_DIR = INSTANCE_DIR / "outbox"
+    # The site's address for links in mail (e.g. https://convene.example.org). Set it in
+    # production: unset, links use the request's Host header, which whoever sends it controls.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

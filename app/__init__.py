@@ -41,9 +41,15 @@ def _register_blueprints(app: Flask) -> None:
     from app.printing.views import bp as printing_bp
     from app.printing.views import itinerary_bp
     from app.public.views import bp as public_bp
+    from app.registration.organise import bp as registration_organise_bp
+    from app.registration.views import bp as registration_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(registration_bp)
+    app.register_blueprint(
+        registration_organise_bp, url_prefix="/organise/events/<slug>/registrations"
+    )
     app.register_blueprint(organise_bp, url_prefix="/organise")
     app.register_blueprint(printing_bp, url_prefix="/organise")
     app.register_blueprint(itinerary_bp)

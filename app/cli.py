@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, User
+from app.registration.cli import erase_personal_data_command, expire_offers_command
 from app.services.accounts import AccountError, create_organiser
 from app.services.demo import seed_demo
 
@@ -20,6 +21,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_organiser_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(first_run_command)
+    app.cli.add_command(expire_offers_command)
+    app.cli.add_command(erase_personal_data_command)
 
 
 @click.command("create-organiser")

@@ -1,10 +1,13 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
+import sqlite3
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints keep Alembic revisions portable between SQLite and PostgreSQL.
@@ -28,3 +31,33 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to see organiser pages."
 login_manager.login_message_category = "info"
+
+
+# --- SQLite transactions (see app/services/capacity.py for why) --------------------------------
+# pysqlite starts transactions itself, lazily, and only before writes, so "lock, re-check, write"
+# cannot be expressed through it. The SQLAlchemy recipe: switch pysqlite's handling off on connect
+# and emit BEGIN ourselves when SQLAlchemy begins a transaction. A connection carrying the
+# WRITE_LOCK execution option begins with BEGIN IMMEDIATE, taking SQLite's write lock up front.
+WRITE_LOCK = "convene_write_lock"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    # Waiting writers queue on the lock instead of failing at once with "database is locked".
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    # Write-ahead logging lets pages be read while a registration is being written.
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_on_begin(connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    immediate = connection.get_execution_options().get(WRITE_LOCK)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

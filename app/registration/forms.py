@@ -1,0 +1,129 @@
+"""Registration forms. They only collect and show: the rules are in app/services/registration.py,
+whose errors the views attach to the fields here (one rule, shared with the JSON API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from app.extensions import db
+from app.models import Event, Organisation
+from app.services.registration import REQUIRED, TEXT_LIMITS, breakouts_by_slot
+
+RANK_WORDS = ["First", "Second", "Third", "Fourth", "Fifth"]
+
+
+def _attrs(name: str) -> dict[str, Any]:
+    attrs: dict[str, Any] = {"maxlength": TEXT_LIMITS[name]}
+    if name in REQUIRED:
+        attrs["required"] = True
+    return attrs
+
+
+class DetailsForm(FlaskForm):
+    name = StringField("Full name", render_kw=_attrs("name"))
+    email = EmailField("Email", render_kw={**_attrs("email"), "autocomplete": "email"})
+    organisation = StringField(
+        "Organisation",
+        description="Pick it from the suggestions as you type, or type its full name.",
+        render_kw={**_attrs("organisation"), "list": "organisations", "autocomplete": "off"},
+    )
+    sector = StringField(
+        "Sector of your organisation",
+        description="Needed only when your organisation is not among the suggestions.",
+        render_kw={**_attrs("sector"), "list": "sectors", "autocomplete": "off"},
+    )
+    profession = StringField(
+        "Profession",
+        description="For example: social worker, GP, police inspector, policy officer.",
+        render_kw=_attrs("profession"),
+    )
+    role = StringField("Role or job title", render_kw=_attrs("role"))
+    access_needs = TextAreaField(
+        "Access needs",
+        description="Anything that would help you take part: hearing loop, large print, a quiet "
+        "space, breaks…",
+        render_kw=_attrs("access_needs"),
+    )
+    needs_accessible_table = BooleanField("I need a step-free, wheelchair-accessible table")
+    dietary_needs = TextAreaField("Dietary needs", render_kw=_attrs("dietary_needs"))
+
+    preference_fields: list[tuple[str, list[str]]] = []  # (slot title, field names best first)
+
+    def raw(self) -> dict[str, Any]:
+        """The submitted details in the service's (JSON) field names."""
+        data: dict[str, Any] = {
+            name: self[name].data for name in TEXT_LIMITS if name in self._fields
+        }
+        data["needs_accessible_table"] = bool(self.needs_accessible_table.data)
+        if "consent" in self._fields:
+            data["consent"] = bool(self["consent"].data)
+        data["preferences"] = [
+            int(self[name].data)
+            for _, names in self.preference_fields
+            for name in names
+            if self[name].data
+        ]
+        return data
+
+    def fill_preferences(self, chosen: list[int]) -> None:
+        """Show saved choices (ids best first) in the per-slot selects."""
+        for _, names in self.preference_fields:
+            offered = {c.value for c in self[names[0]].choices}
+            mine = [str(b) for b in chosen if str(b) in offered]
+            for name, value in zip(names, mine, strict=False):
+                self[name].data = value
+
+    def add_errors(self, errors: dict[str, list[str]]) -> None:
+        """Show the service's field errors beside the fields they are about."""
+        for name, messages in errors.items():
+            if name == "preferences" and self.preference_fields:
+                name = self.preference_fields[0][1][0]
+            if name in self._fields:
+                self[name].errors = [*self[name].errors, *messages]
+
+
+class RegisterForm(DetailsForm):
+    consent = BooleanField(
+        "I agree that the organisers may use my details to run this event, as the privacy "
+        "notice describes."
+    )
+
+
+class OwnDetailsForm(DetailsForm):
+    """What a registrant may change themselves: everything but the email, which identifies them."""
+
+    email = None
+
+
+def with_preferences(form_class: type[DetailsForm], event: Event) -> type[DetailsForm]:
+    """The form class with one ranked select per place in each breakout slot of the event."""
+    fields: dict[str, Any] = {}
+    groups = []
+    for slot, breakouts in breakouts_by_slot(event):
+        if not breakouts:
+            continue
+        choices = [SelectChoice("", "No preference")] + [
+            SelectChoice(str(b.id), f"{b.title} ({b.room})") for b in breakouts
+        ]
+        names = []
+        for rank in range(min(len(breakouts), len(RANK_WORDS))):
+            name = f"pref_{slot.id}_{rank + 1}"
+            fields[name] = SelectField(f"{RANK_WORDS[rank]} choice", choices=choices, default="")
+            names.append(name)
+        groups.append((slot.title, names))
+    fields["preference_fields"] = groups
+    return type(form_class.__name__, (form_class,), fields)
+
+
+def suggestions() -> dict[str, list[str]]:
+    """Known organisations and sectors, offered as the form's type-ahead lists."""
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    return {
+        "organisations": [o.name for o in organisations],
+        "sectors": sorted({o.sector for o in organisations}),
+    }

@@ -1,0 +1,173 @@
+"""The registrant's pages: the registration form, the private manage page and the privacy notice.
+
+The manage token in `/r/<token>` is the only key to a registration, so these pages tell the browser
+never to send their address on (Referrer-Policy) and never to store them (Cache-Control).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+
+from app.models import Event, Registration, RegistrationStatus
+from app.organise.forms import ActionForm
+from app.registration.forms import OwnDetailsForm, RegisterForm, suggestions, with_preferences
+from app.services import capacity, events
+from app.services import registration as service
+from app.services.registration import AlreadyRegistered, RegistrationClosed, RegistrationInvalid
+
+bp = Blueprint("registration", __name__)
+
+
+@bp.app_template_filter("localtime")
+def localtime(instant: datetime, event: Event) -> datetime:
+    """A UTC instant as wall-clock time at the event, to format like programme times."""
+    return instant.astimezone(event.zone).replace(tzinfo=None)
+
+
+@bp.after_request
+def keep_private(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+def register(slug: str):
+    event = events.published_event(slug)
+    if event is None:
+        abort(404)
+    form = with_preferences(RegisterForm, event)()
+    closed = service.closed_reason(event)
+    if closed is None and form.validate_on_submit():
+        try:
+            registration = service.register(event, form.raw())
+        except RegistrationInvalid as error:
+            form.add_errors(error.errors)
+        except AlreadyRegistered as error:
+            return render_template(
+                "registration/already_registered.html", event=event, message=str(error)
+            )
+        except RegistrationClosed as error:
+            closed = str(error)
+        else:
+            return redirect(url_for(".manage", token=registration.token))
+    status = 403 if closed and form.is_submitted() else 200
+    return render_template(
+        "registration/register.html", event=event, form=form, closed=closed, **suggestions()
+    ), status
+
+
+def _registration(token: str) -> Registration:
+    registration = service.by_token(token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.get("/r/<token>")
+def manage(token: str):
+    registration = _registration(token)
+    return render_template(
+        "registration/manage.html",
+        registration=registration,
+        event=registration.event,
+        schedule=service.personal_schedule(registration),
+        preferences=service.preferences_by_slot(registration),
+        position=capacity.waiting_position(registration),
+        can_edit=service.can_edit(registration),
+        can_rejoin=registration.status == RegistrationStatus.CANCELLED
+        and service.closed_reason(registration.event) is None,
+        action=ActionForm(),
+    )
+
+
+@bp.route("/r/<token>/edit", methods=["GET", "POST"])
+def edit(token: str):
+    registration = _registration(token)
+    if not service.can_edit(registration):
+        flash("This registration can no longer be changed.", "error")
+        return redirect(url_for(".manage", token=token))
+    form_class = with_preferences(OwnDetailsForm, registration.event)
+    saved = service.details_of(registration)
+    form = form_class(data={k: v for k, v in saved.items() if k != "preferences"})
+    if not form.is_submitted():
+        form.fill_preferences(saved["preferences"])
+    if form.validate_on_submit():
+        try:
+            service.update_own(registration, form.raw())
+        except RegistrationInvalid as error:
+            form.add_errors(error.errors)
+        except RegistrationClosed as error:
+            flash(str(error), "error")
+            return redirect(url_for(".manage", token=token))
+        else:
+            flash("Your details are saved.", "success")
+            return redirect(url_for(".manage", token=token))
+    return render_template(
+        "registration/edit.html",
+        registration=registration,
+        event=registration.event,
+        form=form,
+        **suggestions(),
+    )
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    """GET asks first; POST cancels (or leaves the waiting list)."""
+    registration = _registration(token)
+    if registration.status == RegistrationStatus.CANCELLED:
+        return redirect(url_for(".manage", token=token))
+    form = ActionForm()
+    if form.validate_on_submit():
+        waiting = registration.status == RegistrationStatus.WAITLISTED
+        service.cancel(registration)
+        flash(
+            "You have left the waiting list." if waiting else "Your registration is cancelled.",
+            "success",
+        )
+        return redirect(url_for(".manage", token=token))
+    return render_template(
+        "registration/cancel.html", registration=registration, event=registration.event, form=form
+    )
+
+
+@bp.route("/r/<token>/claim", methods=["GET", "POST"])
+def claim(token: str):
+    """The link in an offer email: GET shows the offer, POST claims the seat."""
+    registration = _registration(token)
+    form = ActionForm()
+    if form.validate_on_submit():
+        if service.claim(registration):
+            flash("The place is yours: your registration is confirmed.", "success")
+        else:
+            flash("Sorry, this offer is no longer open.", "error")
+        return redirect(url_for(".manage", token=token))
+    return render_template(
+        "registration/claim.html", registration=registration, event=registration.event, form=form
+    )
+
+
+@bp.post("/r/<token>/rejoin")
+def rejoin(token: str):
+    registration = _registration(token)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        service.rejoin(registration)
+    except RegistrationClosed as error:
+        flash(str(error), "error")
+    else:
+        if registration.status == RegistrationStatus.CONFIRMED:
+            flash("You are booked in again: your place is confirmed.", "success")
+        else:
+            flash("The event is full: you are on the waiting list.", "success")
+    return redirect(url_for(".manage", token=token))
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("registration/privacy.html")

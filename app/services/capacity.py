@@ -1,0 +1,220 @@
+"""Who gets a seat: the one place where capacity is decided.
+
+Contract — every change that can alter the seats of an event (registering, cancelling, leaving the
+waiting list, claiming an offer, promoting, importing, erasing) and every other write to its
+registrations runs as
+
+    with locked_event(event_id) as event:   # 1. lock the event
+        ...                                  # 2. re-check: count seats from the database, now
+        ...                                  # 3. write
+    # leaving the block commits; mail queued inside is sent only after that commit
+
+and nothing else decides seats. The lock makes such transactions for one event run one after
+another, so the count read in step 2 is still true when step 3 is committed: two people racing
+for the last seat cannot both be confirmed (Indico counts without a lock and can overbook).
+
+- PostgreSQL: `SELECT ... FOR UPDATE` on the event row. Under READ COMMITTED every statement after
+  the lock sees what earlier lock holders committed.
+- SQLite has no row locks: the transaction starts with `BEGIN IMMEDIATE`, SQLite's write lock
+  (set up in app/extensions.py; a plain deferred BEGIN would let two transactions read the same
+  count and then fail or overbook when both write). Waiting transactions queue on the busy timeout.
+
+A seat is taken by a confirmed registration or by a live offer (a waitlisted person who has been
+offered a seat and may still claim it). Each time capacity is touched, lapsed offers are withdrawn
+and free seats go to the waiting list in order, by the event's policy: confirm the first person
+(`auto_promote`) or offer them the seat for `event.offer_hours` (`offer`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import WRITE_LOCK, db
+from app.models import Event, Registration, RegistrationStatus, WaitlistPolicy
+from app.models.types import utcnow
+from app.services import notifications
+
+
+@contextmanager
+def locked_event(event_id: int) -> Iterator[Event]:
+    """A transaction holding the event's write lock; commits on success, rolls back on error.
+
+    It must start a transaction of its own (the lock has to be taken by the transaction's first
+    statement), so the session may hold no unsaved changes when it is entered; a read-only
+    transaction already open is ended first.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("locked_event() needs a session without unsaved changes")
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_LOCK: True})
+    event = session.scalar(
+        select(Event)
+        .where(Event.id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if event is None:
+        session.rollback()
+        raise LookupError(f"no event with id {event_id}")
+    try:
+        yield event
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+
+
+def _count(event: Event, *conditions) -> int:
+    return db.session.scalar(
+        select(func.count(Registration.id)).where(Registration.event_id == event.id, *conditions)
+    )
+
+
+def confirmed_count(event: Event) -> int:
+    return _count(event, Registration.status == RegistrationStatus.CONFIRMED)
+
+
+def live_offers(event: Event) -> int:
+    return _count(
+        event,
+        Registration.status == RegistrationStatus.WAITLISTED,
+        Registration.offer_expires_at.is_not(None),
+    )
+
+
+def free_seats(event: Event) -> int:
+    """Seats neither confirmed nor held by an offer (call inside locked_event for a true answer)."""
+    return max(0, event.capacity - confirmed_count(event) - live_offers(event))
+
+
+def waiting_queue(event: Event) -> list[Registration]:
+    """Waitlisted people without an offer, first come first served."""
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+                Registration.offer_expires_at.is_(None),
+            )
+            .order_by(Registration.waitlisted_at, Registration.id)
+        )
+    )
+
+
+def waiting_position(registration: Registration) -> int | None:
+    """1 for the first person waiting; None for anyone not waiting in the queue."""
+    if (
+        registration.status != RegistrationStatus.WAITLISTED
+        or registration.offer_expires_at is not None
+    ):
+        return None
+    ahead = _count(
+        registration.event,
+        Registration.status == RegistrationStatus.WAITLISTED,
+        Registration.offer_expires_at.is_(None),
+        (Registration.waitlisted_at < registration.waitlisted_at)
+        | (
+            (Registration.waitlisted_at == registration.waitlisted_at)
+            & (Registration.id < registration.id)
+        ),
+    )
+    return ahead + 1
+
+
+def touch(event: Event, now: datetime | None = None) -> None:
+    """Withdraw lapsed offers, then give free seats to the waiting list. Inside locked_event."""
+    now = now or utcnow()
+    lapsed = db.session.scalars(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.offer_expires_at <= now,
+        )
+    ).all()
+    for registration in lapsed:
+        # The seat passes on; the person can rejoin the list from their page while it is open.
+        registration.status = RegistrationStatus.CANCELLED
+        registration.offer_expires_at = None
+        registration.cancelled_at = now
+        notifications.send(notifications.offer_lapsed_message(registration))
+    db.session.flush()
+    _fill_free_seats(event, now)
+
+
+def _fill_free_seats(event: Event, now: datetime) -> None:
+    if event.ends_at <= event.local_now():
+        return
+    free = free_seats(event)
+    for registration in waiting_queue(event)[:free]:
+        if event.waitlist_policy == WaitlistPolicy.OFFER:
+            registration.offer_expires_at = now + timedelta(hours=event.offer_hours)
+            notifications.send(notifications.seat_offered_message(registration))
+        else:
+            _confirm(registration)
+            notifications.send(notifications.seat_confirmed_message(registration))
+    db.session.flush()
+
+
+def _confirm(registration: Registration) -> None:
+    registration.status = RegistrationStatus.CONFIRMED
+    registration.offer_expires_at = None
+    registration.cancelled_at = None
+
+
+def admit(event: Event, registration: Registration, now: datetime | None = None) -> None:
+    """Seat a new (not yet added) or cancelled registration, or put it at the end of the
+    waiting list."""
+    now = now or utcnow()
+    touch(event, now)  # first, so people already waiting are served before this one
+    # After touch() any free seat left means nobody is queueing without an offer.
+    if free_seats(event) > 0:
+        _confirm(registration)
+    else:
+        registration.status = RegistrationStatus.WAITLISTED
+        registration.offer_expires_at = None
+        registration.cancelled_at = None
+        registration.waitlisted_at = now
+    db.session.add(registration)
+    db.session.flush()
+
+
+def release(event: Event, registration: Registration, now: datetime | None = None) -> None:
+    """Cancel a registration (or take it off the waiting list) and pass its seat on."""
+    now = now or utcnow()
+    registration.status = RegistrationStatus.CANCELLED
+    registration.offer_expires_at = None
+    registration.cancelled_at = now
+    registration.checked_in_at = None
+    db.session.flush()
+    touch(event, now)
+
+
+def claim_offer(event: Event, registration: Registration, now: datetime | None = None) -> bool:
+    """Turn a live offer into a confirmed seat; False when there is no live offer to claim."""
+    now = now or utcnow()
+    touch(event, now)
+    if (
+        registration.status != RegistrationStatus.WAITLISTED
+        or registration.offer_expires_at is None
+    ):
+        return False
+    _confirm(registration)
+    db.session.flush()
+    return True
+
+
+def promote(event: Event, registration: Registration, now: datetime | None = None) -> int:
+    """The organiser confirms a waitlisted person, even beyond capacity; returns seats over."""
+    now = now or utcnow()
+    touch(event, now)
+    if registration.status == RegistrationStatus.WAITLISTED:
+        _confirm(registration)
+        db.session.flush()
+    return max(0, confirmed_count(event) + live_offers(event) - event.capacity)

@@ -1,0 +1,255 @@
+"""Registrations to and from CSV, for organisers.
+
+Export: every field, times in the event's timezone, and every cell a spreadsheet could take for a
+formula (one starting with = + - @, tab or carriage return) prefixed with an apostrophe so it is
+shown as text, never run.
+
+Import: the whole file is checked first against the same rules as the registration form; if any
+row is wrong nothing is written and each wrong row is reported. A clean file is written in one
+locked transaction (app/services/capacity.py), seating people in file order and waitlisting the
+rest once the event is full.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from app.models import Event, Registration, RegistrationStatus
+from app.services import capacity, notifications
+from app.services import registration as service
+from app.services.registration import Details, RegistrationInvalid
+from app.services.tokens import new_token
+
+EXPORT_COLUMNS = [
+    "id",
+    "status",
+    "name",
+    "email",
+    "organisation",
+    "sector",
+    "profession",
+    "role",
+    "access_needs",
+    "needs_accessible_table",
+    "dietary_needs",
+    "preferences",
+    "preference_titles",
+    "consent",
+    "registered_at",
+    "waitlisted_at",
+    "offer_expires_at",
+    "cancelled_at",
+    "checked_in_at",
+    "erased_at",
+]
+IMPORT_COLUMNS = [
+    "name",
+    "email",
+    "organisation",
+    "sector",
+    "profession",
+    "role",
+    "access_needs",
+    "needs_accessible_table",
+    "dietary_needs",
+    "preferences",
+    "consent",
+]
+REQUIRED_COLUMNS = ["name", "email", "organisation"]
+MAX_IMPORT_ROWS = 5000
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TRUE_WORDS = {"yes", "y", "true", "1", "x"}
+FALSE_WORDS = {"no", "n", "false", "0", ""}
+
+
+def neutralise(value: Any) -> str:
+    """A cell value that spreadsheets show as text rather than evaluate."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _time(event: Event, instant: datetime | None) -> str:
+    if instant is None:
+        return ""
+    return instant.astimezone(event.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def export_csv(event: Event, registrations: list[Registration]) -> str:
+    """The registrations as CSV text (UTF-8 with a byte-order mark so spreadsheets read it)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for r in registrations:
+        row = [
+            r.id,
+            r.status.value,
+            r.name,
+            r.email or "",
+            r.organisation.name if r.organisation else "",
+            r.sector,
+            r.profession,
+            r.role,
+            r.access_needs,
+            "yes" if r.needs_accessible_table else "no",
+            r.dietary_needs,
+            ";".join(str(p.breakout_id) for p in r.preferences),
+            "; ".join(p.breakout.title for p in r.preferences),
+            "yes" if r.consent else "no",
+            _time(event, r.created_at),
+            _time(event, r.waitlisted_at),
+            _time(event, r.offer_expires_at),
+            _time(event, r.cancelled_at),
+            _time(event, r.checked_in_at),
+            _time(event, r.erased_at),
+        ]
+        writer.writerow([neutralise(v) for v in row])
+    return out.getvalue()
+
+
+@dataclass
+class ImportRow:
+    line: int
+    values: dict[str, str]
+    details: Details | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportPreview:
+    rows: list[ImportRow] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # about the file as a whole
+    ignored_columns: list[str] = field(default_factory=list)
+    free_seats: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and not self.problems and not any(r.errors for r in self.rows)
+
+    @property
+    def will_confirm(self) -> int:
+        return min(self.free_seats, len(self.rows))
+
+    @property
+    def will_wait(self) -> int:
+        return len(self.rows) - self.will_confirm
+
+
+class ImportFailed(ValueError):
+    def __init__(self, preview: ImportPreview):
+        super().__init__("the file has errors; nothing was imported")
+        self.preview = preview
+
+
+def decode(data: bytes) -> str | None:
+    """The text of an uploaded file, or None when it is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def _flag(value: str) -> bool | str:
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return value
+
+
+def _raw(values: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """A row as the service's fields; plus errors in columns the service does not read as text."""
+    errors = []
+    raw: dict[str, Any] = {k: values.get(k, "") for k in IMPORT_COLUMNS}
+    for name in ("needs_accessible_table", "consent"):
+        raw[name] = _flag(values.get(name, ""))
+        if not isinstance(raw[name], bool):
+            errors.append(f"{name}: write yes or no, not “{values[name]}”.")
+            raw[name] = False
+    ids = [p.strip() for p in values.get("preferences", "").split(";") if p.strip()]
+    if all(p.isdigit() for p in ids):
+        raw["preferences"] = [int(p) for p in ids]
+    else:
+        errors.append("preferences: breakout ids separated by semicolons, e.g. 3;1;2.")
+        raw["preferences"] = []
+    return raw, errors
+
+
+def preview_import(event: Event, text: str) -> ImportPreview:
+    """Check every row of a CSV file without writing anything."""
+    preview = ImportPreview(free_seats=capacity.free_seats(event))
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        preview.problems.append(f"This is not a readable CSV file ({exc}).")
+        return preview
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        preview.problems.append(
+            "The first line must name the columns; missing: " + ", ".join(missing) + "."
+        )
+        return preview
+    preview.ignored_columns = [h for h in header if h not in IMPORT_COLUMNS]
+    reader.fieldnames = header
+    seen: dict[str, int] = {}
+    try:
+        for values in reader:
+            if len(preview.rows) >= MAX_IMPORT_ROWS:
+                preview.problems.append(f"At most {MAX_IMPORT_ROWS} rows can be imported at once.")
+                break
+            if None in values:  # more cells than columns
+                values.pop(None)
+                extra = ["this row has more cells than the header has columns."]
+            else:
+                extra = []
+            values = {k: (v or "") for k, v in values.items()}
+            row = ImportRow(line=reader.line_num, values=values, errors=extra)
+            preview.rows.append(row)
+            raw, errors = _raw(values)
+            row.errors.extend(errors)
+            try:
+                row.details = service.check_details(event, raw, require_consent=False)
+            except RegistrationInvalid as invalid:
+                row.errors.extend(
+                    f"{name}: {' '.join(messages)}" for name, messages in invalid.errors.items()
+                )
+                continue
+            email = row.details.email
+            if email in seen:
+                row.errors.append(f"email: {email} is also on line {seen[email]}.")
+            elif service.by_email(event, email) is not None:
+                row.errors.append(f"email: {email} is already registered for this event.")
+            seen.setdefault(email, row.line)
+    except csv.Error as exc:
+        preview.problems.append(f"Line {reader.line_num} is not valid CSV ({exc}).")
+    if not preview.rows and not preview.problems:
+        preview.problems.append("The file has no rows to import.")
+    return preview
+
+
+def import_csv(event: Event, text: str, *, send_confirmations: bool) -> list[Registration]:
+    """Import every row or none: re-checked inside the lock, written in one transaction."""
+    created: list[Registration] = []
+    with capacity.locked_event(event.id) as locked:
+        preview = preview_import(locked, text)
+        if not preview.ok:
+            raise ImportFailed(preview)
+        for row in preview.rows:
+            assert row.details is not None
+            registration = Registration(event_id=locked.id, token=new_token())
+            service.apply_details(registration, row.details)
+            capacity.admit(locked, registration)
+            created.append(registration)
+            if send_confirmations:
+                notifications.send(notifications.confirmation_message(registration))
+    return created
+
+
+def counts_by_status(created: list[Registration]) -> dict[str, int]:
+    return {s.value: sum(1 for r in created if r.status == s) for s in RegistrationStatus}
