@@ -147,7 +147,7 @@ def _keep_earlier_seats(seating: Seating, r: int, fixed: dict[int, int]) -> None
 
 
 def grid_plan(instance: Instance) -> list[list[int]] | None:
-    """Unit tables for up to `instance.rounds` zero-repeat grid rounds, or None if it does not fit."""
+    """Unit tables for up to `instance.rounds` zero-repeat grid rounds; None if it does not fit."""
     size, groups = instance.capacity[0], instance.tables
     field = GaloisField.of_order(groups)
     plain = (

@@ -67,7 +67,8 @@ class TableProblem:
 class Weights:
     """Objective weights, largest first: the plan minimises
     moves*moved + same_org*same_org_pairs + repeats*repeat_pairs
-    + sector*(sector bound - distinct sectors) + profession*(profession bound - distinct professions).
+    + sector*(sector bound - distinct sectors)
+    + profession*(profession bound - distinct professions).
     Moves only count in repair mode (a person seated at another table than in `previous`)."""
 
     moves: int = 100_000

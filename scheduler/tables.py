@@ -118,7 +118,8 @@ def plan_tables(
     malformed input; contradictory constraints give status "infeasible" and a message."""
     options = options or SolveOptions()
     started = time.monotonic()
-    deadline = started + options.time_limit
+    # stop searching a little early: building the result must also fit in the time limit
+    deadline = started + max(0.05, 0.97 * options.time_limit - 0.3)
     instance = compile_problem(problem)
     if instance.conflicts:
         return _infeasible(instance, instance.conflicts, started)

@@ -1,4 +1,4 @@
-"""Repair mode: after late changes, a new plan that keeps as many people in their seats as it can."""
+"""Repair mode: after late changes, a new plan keeping as many people in their seats as it can."""
 
 from __future__ import annotations
 

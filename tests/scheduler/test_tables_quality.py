@@ -1,0 +1,51 @@
+"""Solver quality, always measured against bounds computed for the instance."""
+
+from __future__ import annotations
+
+from benchmarks.instances import golfers, realistic_people
+from scheduler.people import Person
+from scheduler.tables import SolveOptions, TableProblem, plan_tables
+from tests.scheduler.test_tables_planner import assert_hard_constraints
+
+
+def at_bound(plan, *names: str) -> bool:
+    return all(plan.metrics[n]["value"] == plan.metrics[n]["bound"] for n in names)
+
+
+def test_kirkman_schoolgirls_meet_nobody_twice() -> None:
+    problem = TableProblem.with_table_size(golfers(15), 7, 3)
+    plan = plan_tables(problem, SolveOptions(time_limit=20, seed=0, workers=1))
+    assert_hard_constraints(problem, plan)
+    assert plan.metrics["repeat_pairs"] == {"value": 0, "bound": 0}
+    assert plan.status == "optimal"
+
+
+def test_32_golfers_in_fours_for_nine_rounds_meet_nobody_twice() -> None:
+    problem = TableProblem.with_table_size(golfers(32), 9, 4)
+    plan = plan_tables(problem, SolveOptions(time_limit=10, seed=0, workers=1))
+    assert_hard_constraints(problem, plan)
+    assert at_bound(plan, "repeat_pairs") and plan.status == "optimal"
+
+
+def test_every_measure_reaches_its_bound_when_a_perfect_plan_exists() -> None:
+    """25 people (a, b) with organisation a, sector b, profession a + b (mod 5): seating
+    {(a, k*a + t)} at table t in round k = 1, 2, 3 mixes everything, so every bound is reachable."""
+    people = [
+        Person(f"{a}{b}", f"{a}{b}", f"o{a}", f"s{b}", f"v{(a + b) % 5}")
+        for a in range(5)
+        for b in range(5)
+    ]
+    problem = TableProblem.with_table_size(people, 3, 5)
+    plan = plan_tables(problem, SolveOptions(time_limit=20, seed=0, workers=1))
+    assert_hard_constraints(problem, plan)
+    assert at_bound(plan, "same_org_pairs", "repeat_pairs", "balance")
+    assert plan.metrics["sector_mix"]["value"] == plan.metrics["profession_mix"]["value"] == 1.0
+    assert plan.status == "optimal" and plan.objective == plan.bound
+
+
+def test_realistic_event_meets_the_quality_bars() -> None:
+    problem = TableProblem.with_table_size(realistic_people(120, seed=5, facilitators=6), 4, 8)
+    plan = plan_tables(problem, SolveOptions(time_limit=20, seed=0, workers=1, effort=0.3))
+    assert_hard_constraints(problem, plan)
+    assert at_bound(plan, "same_org_pairs", "repeat_pairs", "balance")
+    assert plan.metrics["sector_mix"]["value"] >= 0.98
