@@ -37,6 +37,7 @@ def _migrations_dir() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
+    from app.calendar.views import bp as calendar_bp
     from app.organise.views import bp as organise_bp
     from app.printing.views import bp as printing_bp
     from app.printing.views import itinerary_bp
@@ -46,6 +47,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(calendar_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(
         registration_organise_bp, url_prefix="/organise/events/<slug>/registrations"

@@ -19,6 +19,7 @@ from app.models import (
     User,
     WaitlistPolicy,
 )
+from app.services import calendars
 
 
 class EventError(ValueError):
@@ -102,6 +103,7 @@ def create_event(details: EventDetails, organiser: User) -> Event:
 
 def update_event(event: Event, details: EventDetails) -> Event:
     _apply(event, details)
+    calendars.note_event_change(event)
     outside = [s.title for s in event.sessions if not _within(s, event)]
     if outside:
         db.session.rollback()
@@ -187,11 +189,13 @@ def save_session(event: Event, session: Session | None, **fields) -> Session:
     for name, value in fields.items():
         setattr(session, name, value)
     session.kind = kind
+    calendars.note_session_change(session)
     db.session.commit()
     return session
 
 
 def delete_session(session: Session) -> None:
+    calendars.note_programme_change(session.event)
     db.session.delete(session)
     db.session.commit()
 
@@ -204,11 +208,13 @@ def save_breakout(session: Session, breakout: Breakout | None, **fields) -> Brea
         db.session.add(breakout)
     for name, value in fields.items():
         setattr(breakout, name, value)
+    calendars.note_slot_change(session)
     db.session.commit()
     return breakout
 
 
 def delete_breakout(breakout: Breakout) -> None:
+    calendars.note_slot_change(breakout.session)
     db.session.delete(breakout)
     db.session.commit()
 
@@ -242,6 +248,8 @@ def save_table(
             raise EventError(
                 f"That person already facilitates table {other.number}.", field="facilitator_id"
             )
+    if number != table.number:  # seated people's calendars show table numbers
+        calendars.note_programme_change(table.event)
     table.number, table.capacity, table.accessible = number, capacity, accessible
     table.facilitator_id = facilitator_id
     db.session.commit()
@@ -249,5 +257,6 @@ def save_table(
 
 
 def delete_table(table: Table) -> None:
+    calendars.note_programme_change(table.event)
     db.session.delete(table)
     db.session.commit()

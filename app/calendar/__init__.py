@@ -1,0 +1,1 @@
+"""Calendar files: a person's own calendar (also a subscription feed) and the public programme."""

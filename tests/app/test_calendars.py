@@ -1,0 +1,484 @@
+"""Calendar files and feeds: read back by icalendar and by Mozilla's ical.js (Thunderbird's parser).
+
+Every file is checked for the properties calendar apps need, for instants (the UTC moment each
+parser computes must equal Python's zoneinfo), stable UIDs and growing SEQUENCEs, and for privacy
+(no private link, no one else's data).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from icalendar import Event as VEvent
+
+from app.extensions import db
+from app.models import (
+    Assignment,
+    Breakout,
+    Event,
+    EventStatus,
+    Organisation,
+    Plan,
+    PlanKind,
+    PlanStatus,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionKind,
+    Table,
+)
+from app.models.types import utcnow
+from app.services import calendars
+from app.services.tokens import new_token
+from tests.calendar import icaljs
+
+ORGANISATION = "Riverside City Council"
+
+
+@pytest.fixture(scope="session")
+def ical_js():
+    icaljs.ensure_installed()
+    return icaljs.parse
+
+
+def person(event: Event, name: str, email: str, **fields) -> Registration:
+    organisation = db.session.query(Organisation).filter_by(name=ORGANISATION).first()
+    registration = Registration(
+        event=event,
+        token=new_token(),
+        name=name,
+        email=email,
+        organisation=organisation,
+        status=fields.pop("status", RegistrationStatus.CONFIRMED),
+        **fields,
+    )
+    db.session.add(registration)
+    db.session.commit()
+    return registration
+
+
+def publish_plan(event: Event, kind: PlanKind, places: list[tuple[Registration, Session, object]]):
+    """A published plan seating each (person, session) at a table or in a breakout."""
+    plan = Plan(event=event, kind=kind, status=PlanStatus.PUBLISHED, published_at=utcnow())
+    for registration, session, place in places:
+        plan.assignments.append(
+            Assignment(
+                registration=registration,
+                session=session,
+                table=place if isinstance(place, Table) else None,
+                breakout=place if isinstance(place, Breakout) else None,
+            )
+        )
+    db.session.add(plan)
+    for registration, _, _ in places:
+        calendars.seats_changed(registration)
+    db.session.commit()
+    return plan
+
+
+def seat_everyone(event: Event, zoe: Registration, other: Registration) -> None:
+    rounds = event.sessions_of(SessionKind.TABLE_ROUND)
+    [slot] = event.sessions_of(SessionKind.BREAKOUT_SLOT)
+    publish_plan(
+        event,
+        PlanKind.TABLES,
+        [
+            (zoe, rounds[0], event.tables[3]),
+            (zoe, rounds[1], event.tables[6]),
+            (other, rounds[0], event.tables[4]),
+            (other, rounds[1], event.tables[8]),
+        ],
+    )
+    publish_plan(
+        event,
+        PlanKind.BREAKOUTS,
+        [(zoe, slot, slot.breakouts[1]), (other, slot, slot.breakouts[0])],
+    )
+
+
+def events_by_uid(cal: Calendar) -> dict[str, object]:
+    return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+def instant(value: datetime) -> int:
+    return int(value.astimezone(UTC).timestamp())
+
+
+def zoneinfo_instant(local: datetime, tzid: str) -> int:
+    return instant(local.replace(tzinfo=ZoneInfo(tzid)))
+
+
+def check_well_formed(body: bytes, js: dict, *, method: str) -> Calendar:
+    """The properties RFC 5545 and calendar apps need, read by both parsers."""
+    assert b"\r\n" in body and b"\n" not in body.replace(b"\r\n", b"")  # CRLF line ends only
+    assert all(len(line) <= 75 for line in body.split(b"\r\n"))  # folded at 75 octets
+    cal = Calendar.from_ical(body)
+    assert str(cal["VERSION"]) == "2.0" and str(cal["PRODID"]) == calendars.PRODID
+    assert str(cal["METHOD"]) == method == js["method"]
+    assert js["version"] == "2.0" and js["prodid"] == calendars.PRODID
+    vevents = cal.walk("VEVENT")
+    assert vevents and len(vevents) == len(js["events"])
+    tzids = set()
+    for vevent, read in zip(vevents, js["events"], strict=True):
+        for name in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY", "SEQUENCE", "ORGANIZER"):
+            assert name in vevent, f"{name} missing from {vevent.get('SUMMARY')}"
+        assert vevent["DTSTAMP"].dt.tzinfo is not None and vevent["DTSTAMP"].dt.utcoffset() == (
+            timedelta(0)
+        )
+        assert read["uid"] == str(vevent["UID"]) and read["summary"] == str(vevent["SUMMARY"])
+        assert read["sequence"] == int(vevent["SEQUENCE"])
+        for name, key in (("DTSTART", "start"), ("DTEND", "end")):
+            tzid = vevent[name].params["TZID"]  # never floating, never UTC-only
+            tzids.add(tzid)
+            assert read[key]["tzid"] == tzid and read[key]["zoneFromFile"], read[key]
+            # Thunderbird's instant = icalendar's = zoneinfo's.
+            local = vevent[name].dt.replace(tzinfo=None)
+            assert read[key]["utc"] == instant(vevent[name].dt) == zoneinfo_instant(local, tzid)
+        assert str(vevent["ORGANIZER"]).startswith("mailto:")
+        assert read["organizer"]["value"] == str(vevent["ORGANIZER"])
+    assert {str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")} == tzids == set(js["timezones"])
+    for tz in cal.walk("VTIMEZONE"):
+        # The form Outlook and Google export; RDATE lists are misread by ical.js.
+        assert "RDATE" not in tz.to_ical().decode()
+    return cal
+
+
+# --- the public programme ----------------------------------------------------------------------
+
+
+def test_programme_file_is_public_and_well_formed(client, event, ical_js):
+    response = client.get("/events/learning-day/programme.ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="learning-day-programme.ics"'
+    )
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    body = response.data
+    [js] = ical_js(body)
+    cal = check_well_formed(body, js, method="PUBLISH")
+    vevents = events_by_uid(cal)
+    assert calendars.event_uid(event) in vevents
+    assert set(vevents) == {calendars.event_uid(event)} | {
+        calendars.session_uid(s) for s in event.sessions
+    }
+    assert all("ATTENDEE" not in v for v in vevents.values())  # PUBLISH: nobody is invited
+    main = vevents[calendars.event_uid(event)]
+    assert str(main["URL"]) == "http://localhost/events/learning-day"
+    assert str(main["LOCATION"]) == "Town Hall"
+    assert main["ORGANIZER"].params["CN"] == "Riverside City Council, Riverside NHS Trust"
+    assert str(main["ORGANIZER"]) == "mailto:noreply@convene.localhost"
+    [slot] = event.sessions_of(SessionKind.BREAKOUT_SLOT)
+    description = str(vevents[calendars.session_uid(slot)]["DESCRIPTION"])
+    assert "Sharing data – Room 1" in description and "Homelessness – Room 2" in description
+
+
+def test_programme_of_a_draft_or_unknown_event_is_not_found(client, event):
+    event.status = EventStatus.DRAFT
+    db.session.commit()
+    assert client.get("/events/learning-day/programme.ics").status_code == 404
+    assert client.get("/events/nothing-here/programme.ics").status_code == 404
+
+
+def test_event_page_links_to_the_programme_file(client, event):
+    page = client.get("/events/learning-day").get_data(as_text=True)
+    assert 'href="/events/learning-day/programme.ics"' in page
+    assert 'href="webcal://localhost/events/learning-day/programme.ics"' in page
+
+
+# --- time zones ----------------------------------------------------------------------------------
+
+
+def event_across(tzid: str, slug: str, moments: list[datetime]) -> Event:
+    """A published event in `tzid` with a plenary at each local moment."""
+    event = Event(
+        slug=slug,
+        title=f"Event in {tzid}",
+        venue="Somewhere",
+        timezone=tzid,
+        starts_at=min(moments),
+        ends_at=max(moments) + timedelta(hours=2),
+        capacity=10,
+        status=EventStatus.PUBLISHED,
+        convenors=[Organisation(name=f"Convenor {slug}", sector="Health")],
+        sessions=[
+            Session(
+                kind=SessionKind.PLENARY,
+                title=f"Session {i}",
+                starts_at=moment,
+                ends_at=moment + timedelta(hours=1),
+            )
+            for i, moment in enumerate(moments)
+        ],
+    )
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+@pytest.mark.parametrize(
+    ("tzid", "moments", "offsets"),
+    [
+        # Clocks go back on the last Sunday of October (27 Oct 2030) and forward on 30 Mar 2031.
+        (
+            "Europe/London",
+            [datetime(2030, 10, 26, 10), datetime(2030, 10, 28, 9, 30), datetime(2031, 4, 1, 9)],
+            {1, 0},
+        ),
+        # New York: back on the first Sunday of November (3 Nov 2030).
+        (
+            "America/New_York",
+            [datetime(2030, 11, 2, 18), datetime(2030, 11, 4, 8)],
+            {-4, -5},
+        ),
+        ("Asia/Tokyo", [datetime(2030, 6, 1, 9)], {9}),
+    ],
+)
+def test_instants_agree_with_zoneinfo_across_clock_changes(
+    client, app, tzid, moments, offsets, ical_js
+):
+    event_across(tzid, "zoned", moments)
+    zone = ZoneInfo(tzid)
+    # The sessions really are on both sides of a change.
+    assert {m.replace(tzinfo=zone).utcoffset() // timedelta(hours=1) for m in moments} == offsets
+    body = client.get("/events/zoned/programme.ics").data
+    [js] = ical_js(body)
+    cal = check_well_formed(body, js, method="PUBLISH")
+    starts = sorted(r["start"]["utc"] for r in js["events"] if r["summary"].startswith("Session"))
+    assert starts == [zoneinfo_instant(m, tzid) for m in moments]
+    vtimezone = cal.walk("VTIMEZONE")[0].to_ical().decode()
+    if len(offsets) == 2:
+        assert "BEGIN:STANDARD" in vtimezone and "BEGIN:DAYLIGHT" in vtimezone
+        assert vtimezone.count("RRULE:FREQ=YEARLY") == 2
+
+
+@pytest.mark.parametrize(
+    "tzid",
+    [
+        "Europe/London",
+        "America/New_York",
+        "Australia/Sydney",  # southern hemisphere: summer time across the new year
+        "Europe/Dublin",
+        "Africa/Casablanca",  # no yearly rule: one observance per transition
+        "America/Sao_Paulo",  # summer time abolished in 2019
+        "Asia/Kolkata",  # never changes, half-hour offset
+    ],
+)
+def test_vtimezone_gives_zoneinfo_instants_all_year(tzid, app, ical_js):
+    """A local time every 61 hours over three years means the same instant to ical.js."""
+    zone = ZoneInfo(tzid)
+    cal = calendars.new_calendar("PUBLISH")
+    cal.add_component(calendars.vtimezone(tzid, 2029, 2031))
+    moment, expected = datetime(2030, 1, 1, 0, 30), []
+    while moment.year < 2031:
+        # Skip wall-clock times that happen twice or never on a clock-change day.
+        aware = moment.replace(tzinfo=zone)
+        if aware.utcoffset() == aware.replace(fold=1).utcoffset():
+            vevent = VEvent()
+            vevent.add("uid", f"{len(expected)}@test")
+            vevent.add("dtstamp", datetime(2030, 1, 1, tzinfo=UTC))
+            vevent.add("dtstart", moment, parameters={"TZID": tzid})
+            vevent.add("summary", "probe")
+            cal.add_component(vevent)
+            expected.append(instant(aware))
+        moment += timedelta(hours=61)
+    [js] = ical_js(cal.to_ical())
+    assert [e["start"]["zoneFromFile"] for e in js["events"]] == [True] * len(expected)
+    assert [e["start"]["utc"] for e in js["events"]] == expected
+
+
+def test_an_event_in_utc_is_written_in_utc_without_a_vtimezone(client, app, ical_js):
+    event_across("UTC", "in-utc", [datetime(2030, 6, 1, 9)])
+    body = client.get("/events/in-utc/programme.ics").data
+    [js] = ical_js(body)
+    assert b"DTSTART:20300601T090000Z" in body and b"VTIMEZONE" not in body
+    starts = [r["start"]["utc"] for r in js["events"] if r["summary"] == "Session 0"]
+    assert starts == [zoneinfo_instant(datetime(2030, 6, 1, 9), "UTC")]
+
+
+# --- a person's own calendar -------------------------------------------------------------------
+
+
+@pytest.fixture
+def zoe(event) -> Registration:
+    return person(event, "Zoë Nguyễn", "zoe@example.org")
+
+
+@pytest.fixture
+def other(event) -> Registration:
+    return person(event, "Siobhán O'Brien", "siobhan@example.org")
+
+
+def test_personal_calendar_has_the_event_and_each_session_with_its_place(
+    client, event, zoe, other, ical_js
+):
+    seat_everyone(event, zoe, other)
+    response = client.get(f"/r/{zoe.token}/invite.ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="learning-day-my-programme.ics"'
+    )
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    body = response.data
+    [js] = ical_js(body)
+    cal = check_well_formed(body, js, method="PUBLISH")
+    vevents = events_by_uid(cal)
+    round_one, _, slot = event.sessions
+    assert [str(v["SUMMARY"]) for v in vevents.values()] == [
+        "Learning Day",
+        "Round one – table 4",
+        "Round two – table 7",
+        "Sharing data (Breakouts)",
+    ]
+    assert str(vevents[calendars.session_uid(round_one)]["LOCATION"]) == "Table 4, Town Hall"
+    assert str(vevents[calendars.session_uid(slot)]["LOCATION"]) == "Room 1, Town Hall"
+    assert all(str(v["STATUS"]) == "CONFIRMED" for v in vevents.values())
+    places = str(vevents[calendars.event_uid(event)]["DESCRIPTION"])
+    assert "Your places:" in places and "Round one: table 4" in places
+    assert "Breakouts: Sharing data, Room 1" in places
+    assert all("ATTENDEE" not in v for v in vevents.values())
+
+
+def test_personal_calendar_before_a_plan_is_published_has_sessions_without_seats(
+    client, event, zoe, ical_js
+):
+    body = client.get(f"/r/{zoe.token}/invite.ics").data
+    [js] = ical_js(body)
+    cal = check_well_formed(body, js, method="PUBLISH")
+    summaries = [str(v["SUMMARY"]) for v in cal.walk("VEVENT")]
+    assert summaries == ["Learning Day", "Round one", "Round two", "Breakouts"]
+    assert "when the seating plan is published" in js["events"][1]["description"]
+
+
+def test_files_hold_no_private_link_and_no_one_elses_data(client, event, zoe, other):
+    seat_everyone(event, zoe, other)
+    mine = client.get(f"/r/{zoe.token}/invite.ics").get_data(as_text=True)
+    public = client.get("/events/learning-day/programme.ics").get_data(as_text=True)
+    unfolded = Calendar.from_ical(mine).to_ical().decode().replace("\r\n ", "")
+    for text in (mine, unfolded, public):
+        for secret in (zoe.token, other.token, "/r/", other.name, other.email, zoe.email):
+            assert secret not in text
+        assert "table 5" not in text and "table 9" not in text  # the other person's tables
+    assert zoe.name not in public and "Zo" not in mine  # not even the person's own name
+
+
+def test_unknown_or_erased_token_is_not_found_and_says_nothing(client, event, zoe):
+    unknown = client.get("/r/not-a-token/invite.ics")
+    nowhere = client.get("/no/such/page")
+    assert unknown.status_code == 404 and unknown.data == nowhere.data
+    assert client.get(f"/r/{'x' * 300}/invite.ics").status_code == 404
+    zoe.erased_at = utcnow()
+    db.session.commit()
+    assert client.get(f"/r/{zoe.token}/invite.ics").status_code == 404
+
+
+def test_same_session_has_the_same_uid_everywhere(client, event, zoe, other):
+    seat_everyone(event, zoe, other)
+    uids = [
+        list(events_by_uid(Calendar.from_ical(client.get(url).data)))
+        for url in (
+            f"/r/{zoe.token}/invite.ics",
+            f"/r/{other.token}/invite.ics",
+            "/events/learning-day/programme.ics",
+        )
+    ]
+    assert uids[0] == uids[1] == uids[2]
+    assert uids[0] == [f"event-{event.id}@convene.localhost"] + [
+        f"session-{s.id}@convene.localhost" for s in event.sessions
+    ]
+
+
+def sequences(client, url: str) -> dict[str, int]:
+    cal = Calendar.from_ical(client.get(url).data)
+    return {str(v["UID"]): int(v["SEQUENCE"]) for v in cal.walk("VEVENT")}
+
+
+def test_feed_answers_304_until_a_session_changes_then_sequence_grows(
+    signed_in, event, zoe, monkeypatch, ical_js
+):
+    url = f"/r/{zoe.token}/invite.ics"
+    first = signed_in.get(url)
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert signed_in.get(url).data == first.data  # the same bytes until something changes
+    assert signed_in.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert signed_in.get(url, headers={"If-Modified-Since": modified}).status_code == 304
+    before = sequences(signed_in, url)
+
+    # An organiser moves round two by a quarter of an hour, a few seconds later.
+    later = utcnow() + timedelta(seconds=5)
+    monkeypatch.setattr(calendars, "utcnow", lambda: later)
+    round_two = event.sessions[1]
+    starts = round_two.starts_at + timedelta(minutes=15)
+    response = signed_in.submit(
+        f"/organise/events/learning-day/sessions/{round_two.id}/edit",
+        {
+            "kind": "table_round",
+            "title": round_two.title,
+            "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": round_two.ends_at.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert response.status_code == 302
+
+    changed = signed_in.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert signed_in.get(url, headers={"If-Modified-Since": modified}).status_code == 200
+    after = sequences(signed_in, url)
+    assert set(after) == set(before)  # same UIDs
+    assert all(after[uid] > before[uid] for uid in before)
+    [js] = ical_js(changed.data)
+    moved = next(e for e in js["events"] if e["uid"] == calendars.session_uid(round_two))
+    assert moved["start"]["utc"] == zoneinfo_instant(starts, "Europe/London")
+
+
+def test_sequence_grows_when_seats_are_published_or_the_person_cancels(client, event, zoe, other):
+    url = f"/r/{zoe.token}/invite.ics"
+    unseated = sequences(client, url)
+    seat_everyone(event, zoe, other)
+    seated = sequences(client, url)
+    assert all(seated[uid] > unseated[uid] for uid in unseated)
+    zoe.status = RegistrationStatus.CANCELLED
+    db.session.commit()
+    cal = Calendar.from_ical(client.get(url).data)
+    assert {str(v["STATUS"]) for v in cal.walk("VEVENT")} == {"CANCELLED"}
+    cancelled = {str(v["UID"]): int(v["SEQUENCE"]) for v in cal.walk("VEVENT")}
+    assert all(cancelled[uid] > seated[uid] for uid in seated)
+    zoe.status = RegistrationStatus.CONFIRMED  # booked again: still growing, never back
+    db.session.commit()
+    assert all(n > cancelled[uid] for uid, n in sequences(client, url).items())
+
+
+def test_draft_edits_leave_sequence_at_zero(app, event):
+    event.status = EventStatus.DRAFT
+    db.session.commit()
+    from app.services import events as setup
+
+    setup.save_session(event, event.sessions[0], kind="plenary", title="Welcome")
+    assert event.sequence == 0 and event.sessions[0].sequence == 0
+
+
+def test_text_with_commas_semicolons_newlines_and_accents_survives(client, event, zoe, ical_js):
+    tricky = "Zoë, Siobhán; Nguyễn\nsecond line \\ backslash – “quotes”"
+    event.title = "Learning; Day, together"
+    event.venue = "Hall 1, Town Hall; Riverside"
+    event.sessions[0].title = tricky
+    event.sessions[0].description = tricky * 3  # long enough to be folded
+    event.convenors[0].name = 'Council, "North"; Siobhán'
+    db.session.commit()
+    for url in (f"/r/{zoe.token}/invite.ics", "/events/learning-day/programme.ics"):
+        body = client.get(url).data
+        [js] = ical_js(body)
+        cal = check_well_formed(body, js, method="PUBLISH")
+        main, first = cal.walk("VEVENT")[:2]
+        assert str(main["SUMMARY"]) == js["events"][0]["summary"] == "Learning; Day, together"
+        assert str(main["LOCATION"]) == js["events"][0]["location"] == event.venue
+        assert str(first["SUMMARY"]) == js["events"][1]["summary"] == tricky
+        assert js["events"][1]["description"].startswith(tricky * 3)
+        assert str(first["DESCRIPTION"]) == js["events"][1]["description"]
+        cn = 'Council, "North"; Siobhán, Riverside NHS Trust'
+        assert main["ORGANIZER"].params["CN"] == js["events"][0]["organizer"]["params"]["cn"]
+        assert main["ORGANIZER"].params["CN"] == cn
