@@ -1,0 +1,303 @@
+"""Breakout planner: assign people to parallel breakouts by ranked preference, fairly, mixed.
+
+Public API (plain dataclasses in and out; nothing here knows about Flask or files)::
+
+    problem = BreakoutProblem(
+        breakouts=(Breakout(id, title, slot, capacity, min_attendance=None), ...),
+        people=(Person(..., preferences=("b3", "b1", ...)), ...),   # registration order
+        pinned={(person_id, slot): breakout_id},
+    )
+    plan = plan_breakouts(problem, BreakoutOptions(time_limit=60, seed=0, workers=2),
+                          on_progress=None)
+    baseline = first_come_first_served(problem)
+
+`plan.assignments` is {person_id: {slot: breakout_id}}; `plan.status` is "optimal" (every stage
+proven), "feasible" (a stage was cut short by the time limit or a cancel), "infeasible" (no plan
+keeps the hard rules; `plan.message` says why) or "unknown" (none found in time).
+`plan.cancelled` lists breakouts that run below their minimum with the people re-assigned;
+`plan.metrics` and `plan.baseline` hold the same figures for the plan and first-come-first-served
+(`scheduler.breakout_metrics`). Invalid input raises `scheduler.people.InputError`.
+`on_progress(Progress)` is called at the start of every stage and about twice a second while
+CP-SAT runs, from a helper thread (never two calls at once); returning True cancels the run,
+which then returns the best complete plan found so far.
+
+Hard rules: one breakout per person per slot, capacities, no topic (title) twice, minimum
+attendance or cancellation, pinned seats. The objective is lexicographic: one CP-SAT solve per
+stage, each stage's value then kept as a constraint (models in `scheduler.breakout_model`):
+
+1. worst_off: maximise t such that everyone with a ranking gets at least min(t, potential) slots
+   from it (potential: the most their ranking can fill, `scheduler.breakout_bounds`);
+2. keep_baseline: keep, where the fairness level allows, at least as many ranked assignments and
+   fully served people as first come, first served;
+3. preferences: maximise rank-weighted satisfaction;
+4. balance: maximise the emptiest breakout's fill, using the seats nobody ranked;
+5. mix: maximise sectors per breakout and minimise same-organisation pairs.
+
+Stages 1-3 run on a small model with variables only for ranked choices; stages 4-5 then place
+everyone else with the ranked seats kept. Should those seats leave no way to avoid a repeated
+topic, every stage is solved again on the exact model. Each stage gets an equal share of the
+time left. The result is the same for the same seed and workers whenever every stage finishes
+within its share (CP-SAT's seed and worker count are fixed; its LP worker closes these models);
+a stage cut off by the clock keeps what it found by then, which can differ between runs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from scheduler.breakout_bounds import potential
+from scheduler.breakout_metrics import cancellations, measure
+from scheduler.breakout_model import BreakoutModel, PreferenceModel
+from scheduler.breakout_problem import (
+    Breakout,
+    BreakoutMetrics,
+    BreakoutOptions,
+    BreakoutPlan,
+    BreakoutProblem,
+    CancelledBreakout,
+    Progress,
+    ProgressCallback,
+    validate,
+)
+from scheduler.fcfs import first_come_first_served
+
+__all__ = [
+    "Breakout",
+    "BreakoutMetrics",
+    "BreakoutOptions",
+    "BreakoutPlan",
+    "BreakoutProblem",
+    "CancelledBreakout",
+    "Progress",
+    "first_come_first_served",
+    "plan_breakouts",
+]
+
+PREFERENCE_STAGES = ("worst_off", "keep_baseline", "preferences")
+FILL_STAGES = ("balance", "mix")
+STAGES = PREFERENCE_STAGES + FILL_STAGES
+
+
+@dataclass
+class _Solution:
+    """Seats {person_id: {slot: breakout_id}} (possibly only the ranked ones) and cancellations."""
+
+    assignments: dict[str, dict[str, str]]
+    cancelled: set[str] = field(default_factory=set)
+
+
+def plan_breakouts(
+    problem: BreakoutProblem,
+    options: BreakoutOptions | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> BreakoutPlan:
+    """Solve the stages in order (module docstring) within `options.time_limit` seconds."""
+    options = options or BreakoutOptions()
+    stages = _Stages(options, on_progress)
+    validate(problem)
+    baseline = first_come_first_served(problem)
+    potentials = {p.id: potential(problem, p) for p in problem.people}
+    start = _Solution(baseline.assignments, {c.breakout_id for c in baseline.cancelled})
+    fallback = start if baseline.status == "feasible" else None
+    floors = baseline.metrics if fallback else None
+
+    preference = PreferenceModel(problem, potentials, floors)
+    ranked = stages.solve(preference, PREFERENCE_STAGES)
+    if ranked is None:
+        return _finish(problem, baseline, potentials, fallback, stages)
+    fill = BreakoutModel(problem, potentials)
+    fill.keep_ranked(ranked.assignments, ranked.cancelled)
+    plan = stages.solve(fill, FILL_STAGES)
+    if plan is None and stages.infeasible:
+        # The fill seats cannot avoid repeating topics: solve every stage on the exact model.
+        stages.restart(len(STAGES))
+        plan = stages.solve(BreakoutModel(problem, potentials, floors), STAGES)
+    return _finish(problem, baseline, potentials, plan or fallback, stages)
+
+
+class _Stages:
+    """Solves stages one after another: each maximises its objective with the previous stages'
+    values kept as constraints, starting from the previous solution, within an equal share of
+    the time left; records what happened and reports progress."""
+
+    def __init__(self, options: BreakoutOptions, on_progress: ProgressCallback | None) -> None:
+        self.options = options
+        self.on_progress = on_progress
+        self.started = time.monotonic()
+        self.records: list[dict] = []
+        self.planned = len(STAGES)
+        self.number = 0
+        self.proven = True
+        self.infeasible = False
+        self.cancelled = False
+
+    def restart(self, stages: int) -> None:
+        self.planned += stages
+        self.infeasible = False
+        self.proven = True
+
+    def solve(
+        self,
+        model: PreferenceModel | BreakoutModel,
+        names: tuple[str, ...],
+    ) -> _Solution | None:
+        """The last stage's solution, or None when the first stage found nothing (then
+        `infeasible` tells whether CP-SAT proved there is nothing to find)."""
+        solution = None
+        for name in names:
+            self.number += 1
+            remaining = self.started + self.options.time_limit - time.monotonic()
+            if remaining <= 0 or self.cancelled:
+                self.proven = False
+                break
+            objective = getattr(model, f"{name}_objective")()
+            model.model.maximize(objective)
+            solver = self._solver(remaining / (self.planned - self.number + 1), remaining)
+            status = self._watch(name).run(solver, model.model)
+            self._record(name, solver, status)
+            if status == cp_model.INFEASIBLE:
+                self.infeasible = True
+                return None
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                self.proven = False
+                break
+            self.proven = self.proven and status == cp_model.OPTIMAL
+            solution = _read_solution(model, solver)
+            model.model.add(objective >= round(solver.objective_value))
+        return solution
+
+    def _solver(self, share: float, remaining: float) -> cp_model.CpSolver:
+        solver = cp_model.CpSolver()
+        solver.parameters.random_seed = self.options.seed
+        solver.parameters.num_workers = self.options.workers
+        # The LP with every at-most-one row closes these assignment models at the root.
+        solver.parameters.subsolvers.append("max_lp")
+        solver.parameters.linearization_level = 2
+        solver.parameters.max_time_in_seconds = min(share, remaining)
+        return solver
+
+    def _watch(self, name: str) -> _Watch:
+        progress = Progress(name, self.number, self.planned, 0.0, self.options.time_limit, None)
+        return _Watch(progress, self.started, self.on_progress, self)
+
+    def _record(self, name: str, solver: cp_model.CpSolver, status: int) -> None:
+        found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        self.records.append(
+            {
+                "stage": name,
+                "status": solver.status_name(status).lower(),
+                "objective": round(solver.objective_value) if found else None,
+                "bound": round(solver.best_objective_bound) if found else None,
+                "seconds": round(solver.wall_time, 2),
+            }
+        )
+
+
+def _read_solution(model: PreferenceModel | BreakoutModel, solver: cp_model.CpSolver) -> _Solution:
+    assignments: dict[str, dict[str, str]] = {p.id: {} for p in model.problem.people}
+    for (person_id, breakout_id), var in model.x.items():
+        if solver.boolean_value(var):
+            assignments[person_id][model.problem.breakout(breakout_id).slot] = breakout_id
+    cancelled = {
+        b for b, run in model.run.items() if not isinstance(run, int) and not solver.value(run)
+    }
+    return _Solution(assignments, cancelled)
+
+
+def _finish(
+    problem: BreakoutProblem,
+    baseline: BreakoutPlan,
+    potentials: dict[str, int],
+    solution: _Solution | None,
+    stages: _Stages,
+) -> BreakoutPlan:
+    records = tuple(stages.records)
+    if solution is None:
+        return BreakoutPlan(
+            assignments={},
+            status="infeasible" if stages.infeasible else "unknown",
+            metrics=None,
+            baseline=baseline.metrics,
+            message=(
+                "no plan keeps every rule: pins, capacities, minimum attendances and the rule "
+                "that nobody attends a topic twice conflict"
+                if stages.infeasible
+                else "no plan found within the time limit"
+            ),
+            stages=records,
+        )
+    if stages.proven:
+        status, message = "optimal", ""
+    elif stages.cancelled:
+        status, message = "feasible", "cancelled: the best plan found so far"
+    else:
+        status, message = "feasible", "time limit reached before every stage was proven optimal"
+    bound = baseline.metrics.ranked_upper_bound
+    return BreakoutPlan(
+        assignments=solution.assignments,
+        status=status,
+        metrics=measure(problem, solution.assignments, solution.cancelled, potentials, bound),
+        cancelled=cancellations(problem, solution.assignments, solution.cancelled),
+        baseline=baseline.metrics,
+        message=message,
+        stages=records,
+    )
+
+
+class _Watch(cp_model.CpSolverSolutionCallback):
+    """Runs one solve, reporting progress from a helper thread and stopping it on request."""
+
+    def __init__(
+        self,
+        progress: Progress,
+        started: float,
+        on_progress: ProgressCallback | None,
+        stages: _Stages,
+    ) -> None:
+        super().__init__()
+        self.progress = progress
+        self.started = started
+        self.on_progress = on_progress
+        self.stages = stages
+        self.objective: int | None = None
+
+    def on_solution_callback(self) -> None:
+        self.objective = round(self.objective_value)
+
+    def run(self, solver: cp_model.CpSolver, model: cp_model.CpModel) -> int:
+        if self.on_progress is None:
+            return solver.solve(model, self)
+        self._report(solver)
+        if self.stages.cancelled:
+            return cp_model.UNKNOWN
+        done = threading.Event()
+        poller = threading.Thread(target=self._poll, args=(solver, done), daemon=True)
+        poller.start()
+        try:
+            return solver.solve(model, self)
+        finally:
+            done.set()
+            poller.join()
+
+    def _poll(self, solver: cp_model.CpSolver, done: threading.Event) -> None:
+        while not done.wait(0.5):
+            self._report(solver)
+
+    def _report(self, solver: cp_model.CpSolver) -> None:
+        if self.stages.cancelled:
+            return
+        snapshot = Progress(
+            stage=self.progress.stage,
+            stage_number=self.progress.stage_number,
+            stage_count=self.progress.stage_count,
+            elapsed=time.monotonic() - self.started,
+            time_limit=self.progress.time_limit,
+            objective=self.objective,
+        )
+        if self.on_progress(snapshot):
+            self.stages.cancelled = True
+            solver.stop_search()

@@ -1,0 +1,112 @@
+"""First come, first served: what most registration tools do, kept as the planner's baseline.
+
+Pinned seats are taken first. Then each person in registration order takes, for every slot,
+their best-ranked breakout that still has a seat and a topic they have not got yet, and else the
+emptiest such breakout (lowest attendees/capacity). Afterwards, while a breakout that has no pins
+is below its minimum, the emptiest of them (relative to its minimum) is cancelled and its people,
+in registration order, take their next best open breakout in that slot the same way.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from scheduler.breakout_bounds import potential, ranked_upper_bound
+from scheduler.breakout_metrics import cancellations, measure
+from scheduler.breakout_problem import Breakout, BreakoutPlan, BreakoutProblem, validate
+from scheduler.people import Person
+
+
+def first_come_first_served(problem: BreakoutProblem) -> BreakoutPlan:
+    """The baseline plan; status "feasible" when it keeps every hard rule (everyone placed in
+    every slot, minimums met), else "infeasible" with the reason in `message`."""
+    validate(problem)
+    registration = _Registration(problem)
+    for person in problem.people:
+        registration.register(person)
+    registration.cancel_below_minimum()
+    assignments = registration.assignments
+    unplaced = len(problem.people) * len(problem.slots) - sum(len(a) for a in assignments.values())
+    short = registration.below_minimum()
+    if unplaced:
+        status, message = "infeasible", f"{unplaced} place(s) left without an open breakout"
+    elif short:
+        status, message = "infeasible", f"breakout {short[0].id!r} is below its minimum"
+    else:
+        status, message = "feasible", ""
+    potentials = {p.id: potential(problem, p) for p in problem.people}
+    return BreakoutPlan(
+        assignments=assignments,
+        status=status,
+        metrics=measure(
+            problem, assignments, registration.cancelled, potentials, ranked_upper_bound(problem)
+        ),
+        cancelled=cancellations(problem, assignments, registration.cancelled),
+        message=message,
+    )
+
+
+class _Registration:
+    """Seats taken so far; `assignments` {person_id: {slot: breakout_id}}."""
+
+    def __init__(self, problem: BreakoutProblem) -> None:
+        self.problem = problem
+        self.assignments: dict[str, dict[str, str]] = {p.id: {} for p in problem.people}
+        self.load: Counter[str] = Counter(problem.pinned.values())
+        self.cancelled: set[str] = set()
+        for (person_id, slot), breakout_id in problem.pinned.items():
+            self.assignments[person_id][slot] = breakout_id
+
+    def register(self, person: Person) -> None:
+        for breakout_id in person.preferences:
+            breakout = self.problem.breakout(breakout_id)
+            if breakout.slot not in self.assignments[person.id] and self._open(person, breakout):
+                self._take(person, breakout)
+        for slot in self.problem.slots:
+            if slot not in self.assignments[person.id]:
+                self._take_emptiest(person, slot)
+
+    def cancel_below_minimum(self) -> None:
+        pinned = set(self.problem.pinned.values())
+        while short := [b for b in self.below_minimum() if b.id not in pinned]:
+            breakout = min(short, key=lambda b: self.load[b.id] / b.min_attendance)
+            self.cancelled.add(breakout.id)
+            for person in self.problem.people:
+                if self.assignments[person.id].get(breakout.slot) == breakout.id:
+                    del self.assignments[person.id][breakout.slot]
+                    self.load[breakout.id] -= 1
+                    self._retake(person, breakout.slot)
+
+    def below_minimum(self) -> list[Breakout]:
+        return [
+            b
+            for b in self.problem.breakouts
+            if b.id not in self.cancelled
+            and b.min_attendance
+            and self.load[b.id] < b.min_attendance
+        ]
+
+    def _retake(self, person: Person, slot: str) -> None:
+        for breakout_id in person.preferences:
+            breakout = self.problem.breakout(breakout_id)
+            if breakout.slot == slot and self._open(person, breakout):
+                self._take(person, breakout)
+                return
+        self._take_emptiest(person, slot)
+
+    def _take_emptiest(self, person: Person, slot: str) -> None:
+        candidates = [b for b in self.problem.breakouts_in(slot) if self._open(person, b)]
+        if candidates:
+            self._take(person, min(candidates, key=lambda b: self.load[b.id] / b.capacity))
+
+    def _open(self, person: Person, breakout: Breakout) -> bool:
+        titles = {self.problem.breakout(b).title for b in self.assignments[person.id].values()}
+        return (
+            breakout.id not in self.cancelled
+            and self.load[breakout.id] < breakout.capacity
+            and breakout.title not in titles
+        )
+
+    def _take(self, person: Person, breakout: Breakout) -> None:
+        self.assignments[person.id][breakout.slot] = breakout.id
+        self.load[breakout.id] += 1
