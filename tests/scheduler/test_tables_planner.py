@@ -171,3 +171,28 @@ def test_facilitators_stay_and_spread() -> None:
     plan = plan_tables(problem, QUICK)
     assert_hard_constraints(problem, plan)
     assert Counter(len(t) for t in plan.rounds[0]) == Counter({6: 4})
+
+
+def test_hard_constraint_model_seats_a_tight_instance() -> None:
+    """The CP-SAT fallback alone (used when the greedy gets stuck) meets every hard rule."""
+    from scheduler.feasibility import solve_hard_constraints
+    from scheduler.seating import seating_from
+    from scheduler.table_problem import Weights, compile_problem
+    from scheduler.tables import plan_metrics
+
+    people = [person(i, host=i == 0) for i in range(9)]
+    problem = TableProblem(
+        people,
+        3,
+        [Table(3, accessible=True), Table(3), Table(3)],
+        keep_apart=[("2", "3"), ("3", "4"), ("2", "4")],
+        keep_together=[("5", "6")],
+        pinned={("7", 1): 0},
+        needs_accessible=["8"],
+    )
+    instance = compile_problem(problem)
+    result = solve_hard_constraints(instance, time_limit=10, seed=0, workers=1)
+    assert result.conflicts == []
+    seating = seating_from(instance, Weights(), result.unit_table)
+    plan = TablePlan(seating.table_ids(), plan_metrics(seating), "feasible")
+    assert_hard_constraints(problem, plan)
