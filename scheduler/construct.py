@@ -59,7 +59,7 @@ def _greedy_round(seating: Seating, r: int, hosts: dict[int, int], rng: random.R
         if r in pins:
             fixed[u] = pins[r]
     for u, t in fixed.items():
-        if not _fits(seating, r, u, t, check_balance=False):
+        if not _fits(seating, r, u, t):
             return False
         seating.place(r, u, t)
     if inst.previous is not None:
@@ -84,8 +84,17 @@ def _greedy_round(seating: Seating, r: int, hosts: dict[int, int], rng: random.R
     waiting = sorted(
         (u for u in range(len(inst.units)) if seating.unit_table[r][u] == UNSEATED), key=order
     )
+    unseated = sum(1 for p in range(inst.people) if seating.table_of[r][p] == UNSEATED)
+    deficit = sum(max(0, inst.lo[t] - seating.size(r, t)) for t in range(inst.tables))
     for u in waiting:
-        options = [t for t in range(inst.tables) if _fits(seating, r, u, t, check_balance=True)]
+        size = len(inst.units[u])
+        # with R people still to seat and deficit D, R - |u| must still cover D afterwards
+        options = [
+            t
+            for t in range(inst.tables)
+            if _fits(seating, r, u, t)
+            and unseated - size >= deficit - min(size, max(0, inst.lo[t] - seating.size(r, t)))
+        ]
         if not options:
             return False
         best = min(
@@ -96,24 +105,18 @@ def _greedy_round(seating: Seating, r: int, hosts: dict[int, int], rng: random.R
                 rng.random(),
             ),
         )
+        deficit -= min(size, max(0, inst.lo[best] - seating.size(r, best)))
+        unseated -= size
         seating.place(r, u, best)
     return True
 
 
-def _fits(seating: Seating, r: int, u: int, t: int, check_balance: bool) -> bool:
+def _fits(seating: Seating, r: int, u: int, t: int) -> bool:
     """Hard constraints for seating unit u at table t in round r, given who is seated already."""
     inst = seating.instance
-    size = len(inst.units[u])
-    if not inst.allowed(u, t) or seating.size(r, t) + size > inst.hi[t]:
+    if not inst.allowed(u, t) or seating.size(r, t) + len(inst.units[u]) > inst.hi[t]:
         return False
-    if any(seating.unit_table[r][v] == t for v in inst.apart[u]):
-        return False
-    if check_balance:
-        unseated = sum(1 for p in range(inst.people) if seating.table_of[r][p] == UNSEATED)
-        deficit = sum(max(0, inst.lo[x] - seating.size(r, x)) for x in range(inst.tables))
-        deficit -= min(size, max(0, inst.lo[t] - seating.size(r, t)))
-        return unseated - size >= deficit
-    return True
+    return not any(seating.unit_table[r][v] == t for v in inst.apart[u])
 
 
 def _keep_earlier_seats(seating: Seating, r: int, fixed: dict[int, int]) -> None:
@@ -126,7 +129,7 @@ def _keep_earlier_seats(seating: Seating, r: int, fixed: dict[int, int]) -> None
         if u in fixed or len(before) != 1 or -1 in before:
             continue
         t = before.pop()
-        if _fits(seating, r, u, t, check_balance=False):
+        if _fits(seating, r, u, t):
             seating.place(r, u, t)
     while True:
         unseated = sum(1 for p in range(inst.people) if seating.table_of[r][p] == UNSEATED)
