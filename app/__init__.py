@@ -36,6 +36,7 @@ def _migrations_dir() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.calendar.views import bp as calendar_bp
     from app.organise.views import bp as organise_bp
@@ -49,6 +50,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(
         registration_organise_bp, url_prefix="/organise/events/<slug>/registrations"
     )
