@@ -40,6 +40,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.calendar.views import bp as calendar_bp
     from app.organise.views import bp as organise_bp
+    from app.planning.views import bp as planning_bp
     from app.printing.views import bp as printing_bp
     from app.printing.views import itinerary_bp
     from app.public.views import bp as public_bp
@@ -57,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(organise_bp, url_prefix="/organise")
     app.register_blueprint(printing_bp, url_prefix="/organise")
     app.register_blueprint(itinerary_bp)
+    app.register_blueprint(planning_bp, url_prefix="/organise")
 
 
 def _register_error_pages(app: Flask) -> None:

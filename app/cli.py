@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Event, User
+from app.models import Event, JobState, Plan, PlanKind, SessionKind, User
+from app.services import jobs, publishing
 from app.registration.cli import erase_personal_data_command, expire_offers_command
 from app.services.accounts import AccountError, create_organiser
 from app.services.demo import seed_demo
@@ -23,6 +24,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(first_run_command)
     app.cli.add_command(expire_offers_command)
     app.cli.add_command(erase_personal_data_command)
+    app.cli.add_command(plan_command)
+    app.cli.add_command(worker_command)
 
 
 @click.command("create-organiser")
@@ -65,3 +68,62 @@ def first_run_command() -> None:
     if db.session.scalar(select(Event).limit(1)) is None:
         seed_demo()
         click.echo("Seeded the demo event: http://127.0.0.1:5000/events/demo")
+
+
+@click.command("plan")
+@click.argument("slug")
+@click.option("--time-limit", default=60, show_default=True, type=click.IntRange(1, 3600))
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0))
+@click.option("--publish", is_flag=True, help="Publish the new plans (attendees are told).")
+def plan_command(slug: str, time_limit: int, seed: int, publish: bool) -> None:
+    """Plan tables and breakouts for an event, as the organiser's page does."""
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"no event with slug {slug!r}")
+    kinds = [PlanKind.TABLES] if event.sessions_of(SessionKind.TABLE_ROUND) else []
+    if any(s.breakouts for s in event.sessions_of(SessionKind.BREAKOUT_SLOT)):
+        kinds.append(PlanKind.BREAKOUTS)
+    if not kinds:
+        raise click.ClickException(f"{slug} has no table rounds or breakouts to plan")
+    failed = False
+    for kind in kinds:
+        job = jobs.create(event, kind, {"time_limit": time_limit, "seed": seed})
+        jobs.run(job.id)
+        db.session.refresh(job)
+        if job.state != JobState.SUCCEEDED:
+            click.echo(f"{kind.value}: {job.state.value}: {job.error}", err=True)
+            failed = True
+            continue
+        click.echo(
+            f"{kind.value}: plan #{job.plan.id} ({job.plan.solver_status}) {_summary(job.plan)}"
+        )
+        if publish:
+            told = publishing.publish(job.plan)
+            click.echo(f"{kind.value}: published; {len(told)} attendees told")
+    if failed:
+        raise SystemExit(1)
+
+
+def _summary(plan: Plan) -> str:
+    m = plan.metrics
+    if plan.kind == PlanKind.TABLES:
+        return (
+            f"same-org pairs {m['same_org_pairs']['value']} (bound "
+            f"{m['same_org_pairs']['bound']}), repeats {m['repeat_pairs']['value']} (bound "
+            f"{m['repeat_pairs']['bound']}), sector mix {m['sector_mix']['value']:.3f}"
+        )
+    figures = m["plan"]
+    return (
+        f"ranked {figures['ranked_assignments']} of at most "
+        f"{figures['ranked_upper_bound']}, all from ranking {figures['fully_served']}"
+    )
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker for solve jobs (needs REDIS_URL)."""
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: solve jobs run in the web process")
+    jobs.work(app, burst=burst)

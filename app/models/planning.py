@@ -116,5 +116,6 @@ class SeatingRule(db.Model):
     first_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
     second_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
 
+    event: Mapped[Event] = relationship()
     first: Mapped[Registration] = relationship(foreign_keys=[first_id])
     second: Mapped[Registration] = relationship(foreign_keys=[second_id])

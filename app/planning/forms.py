@@ -1,0 +1,89 @@
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange
+
+from app.models import SeatingRuleKind
+
+
+class SolveForm(FlaskForm):
+    time_limit = IntegerField(
+        "Time limit (seconds)",
+        default=30,
+        validators=[InputRequired(), NumberRange(min=1, max=600)],
+    )
+    seed = IntegerField(
+        "Random seed",
+        default=0,
+        description="The same seed gives the same plan.",
+        validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)],
+    )
+
+
+class TableSolveForm(SolveForm):
+    same_org = IntegerField(
+        "Weight: same-organisation tablemates",
+        default=1000,
+        validators=[InputRequired(), NumberRange(min=0, max=10**6)],
+    )
+    repeats = IntegerField(
+        "Weight: meeting someone again",
+        default=100,
+        validators=[InputRequired(), NumberRange(min=0, max=10**6)],
+    )
+    sector = IntegerField(
+        "Weight: sector mix",
+        default=10,
+        validators=[InputRequired(), NumberRange(min=0, max=10**6)],
+    )
+    profession = IntegerField(
+        "Weight: profession mix",
+        default=1,
+        validators=[InputRequired(), NumberRange(min=0, max=10**6)],
+    )
+
+
+class SeatingRuleForm(FlaskForm):
+    kind = SelectField(
+        "Rule",
+        choices=[
+            SelectChoice(SeatingRuleKind.KEEP_APART.value, "Keep apart"),
+            SelectChoice(SeatingRuleKind.KEEP_TOGETHER.value, "Always seat together"),
+        ],
+    )
+    first = SelectField("First person", coerce=int)
+    second = SelectField("Second person", coerce=int)
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [
+            SelectChoice(r.id, f"{r.name} ({r.organisation.name if r.organisation else '—'})")
+            for r in people
+        ]
+        self.first.choices = choices
+        self.second.choices = list(choices)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.first.data == self.second.data:
+            self.second.errors.append("Choose two different people.")
+            ok = False
+        return ok
+
+
+class MoveForm(FlaskForm):
+    registration_id = IntegerField(validators=[InputRequired()])
+    session_id = IntegerField(validators=[InputRequired()])
+    target_id = IntegerField(validators=[InputRequired()])
+
+
+class SwapForm(FlaskForm):
+    first_id = IntegerField(validators=[InputRequired()])
+    second_id = IntegerField(validators=[InputRequired()])
+    session_id = IntegerField(validators=[InputRequired()])
+
+
+class LockForm(FlaskForm):
+    registration_id = IntegerField(validators=[InputRequired()])
+    session_id = IntegerField(validators=[InputRequired()])
+    locked = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=1)])

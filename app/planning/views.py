@@ -1,0 +1,228 @@
+"""Organiser planning pages: start solves, watch them, review and edit plans, publish."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from app.extensions import db
+from app.models import JobState, Plan, PlanKind, PlanStatus, SeatingRule, SessionKind, SolveJob
+from app.organise.forms import ActionForm
+from app.planning.forms import (
+    LockForm,
+    MoveForm,
+    SeatingRuleForm,
+    SolveForm,
+    SwapForm,
+    TableSolveForm,
+)
+from app.services import jobs, plan_edits, planning, publishing
+from app.services import seating_rules as rules
+from app.services.events import event_for_organiser
+from app.services.plan_review import review
+
+bp = Blueprint("planning", __name__)
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every planning page needs a signed-in organiser."""
+
+
+def _event(slug: str):
+    event = event_for_organiser(slug, current_user)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _plan(event, plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None or plan.event_id != event.id:
+        abort(404)
+    return plan
+
+
+def _job(event, job_id: int) -> SolveJob:
+    job = db.session.get(SolveJob, job_id)
+    if job is None or job.event_id != event.id:
+        abort(404)
+    return job
+
+
+@bp.get("/events/<slug>/planning")
+def overview(slug: str):
+    event = _event(slug)
+    people = planning.attendees(event)
+    return render_template(
+        "planning/overview.html",
+        event=event,
+        tables_form=TableSolveForm(),
+        breakouts_form=SolveForm(),
+        rule_form=SeatingRuleForm(people=people),
+        rules=planning.seating_rules(event),
+        action=ActionForm(),
+        plans={kind: planning.plans(event, kind) for kind in PlanKind},
+        jobs={kind: jobs.latest_job(event, kind) for kind in PlanKind},
+        published={kind: planning.published_plan(event, kind) for kind in PlanKind},
+        attendee_count=len(people),
+        PlanKind=PlanKind,
+        SessionKind=SessionKind,
+    )
+
+
+@bp.post("/events/<slug>/planning/<any(tables, breakouts):kind>")
+def start(slug: str, kind: str):
+    event = _event(slug)
+    form = TableSolveForm() if kind == "tables" else SolveForm()
+    if not form.validate_on_submit():
+        for field, errors in form.errors.items():
+            flash(f"{getattr(form, field).label.text}: {' '.join(errors)}", "error")
+        return redirect(url_for(".overview", slug=slug))
+    params = {"time_limit": form.time_limit.data, "seed": form.seed.data}
+    if kind == "tables":
+        params["weights"] = {
+            name: getattr(form, name).data
+            for name in ("same_org", "repeats", "sector", "profession")
+        }
+    return _start(event, PlanKind(kind), params)
+
+
+@bp.post("/events/<slug>/plans/<int:plan_id>/<any(resolve, repair):mode>")
+def resolve(slug: str, plan_id: int, mode: str):
+    """Re-solve around the plan's locked seats, or repair it after registrations changed."""
+    event = _event(slug)
+    plan = _plan(event, plan_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    base = jobs.latest_job_for_plan(plan)
+    params = dict(base.params) if base else {"time_limit": 30, "seed": 0}
+    params.update(base_plan_id=plan.id, mode=mode)
+    return _start(event, plan.kind, params)
+
+
+def _start(event, kind: PlanKind, params: dict):
+    try:
+        job = jobs.start(event, kind, params)
+    except jobs.JobError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".overview", slug=event.slug))
+    return redirect(url_for(".job", slug=event.slug, job_id=job.id))
+
+
+@bp.get("/events/<slug>/jobs/<int:job_id>")
+def job(slug: str, job_id: int):
+    event = _event(slug)
+    return render_template(
+        "planning/job.html",
+        event=event,
+        job=_job(event, job_id),
+        action=ActionForm(),
+        JobState=JobState,
+    )
+
+
+@bp.get("/events/<slug>/jobs/<int:job_id>.json")
+def job_status(slug: str, job_id: int):
+    event = _event(slug)
+    job = _job(event, job_id)
+    return jsonify(
+        state=job.state.value,
+        progress=job.progress,
+        error=job.error,
+        cancel_requested=job.cancel_requested,
+        plan_url=url_for(".plan", slug=slug, plan_id=job.plan_id) if job.plan_id else None,
+    )
+
+
+@bp.post("/events/<slug>/jobs/<int:job_id>/cancel")
+def cancel(slug: str, job_id: int):
+    event = _event(slug)
+    job = _job(event, job_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    jobs.cancel(job)
+    flash("Cancelling: the previous plan is kept.", "info")
+    return redirect(url_for(".job", slug=slug, job_id=job.id))
+
+
+@bp.get("/events/<slug>/plans/<int:plan_id>")
+def plan(slug: str, plan_id: int):
+    event = _event(slug)
+    plan = _plan(event, plan_id)
+    return render_template(
+        "planning/plan.html",
+        event=event,
+        plan=plan,
+        review=review(plan),
+        action=ActionForm(),
+        PlanStatus=PlanStatus,
+        PlanKind=PlanKind,
+    )
+
+
+@bp.post("/events/<slug>/plans/<int:plan_id>/<any(move, swap, lock):edit>")
+def edit(slug: str, plan_id: int, edit: str):
+    event = _event(slug)
+    plan = _plan(event, plan_id)
+    form = {"move": MoveForm, "swap": SwapForm, "lock": LockForm}[edit]()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        if edit == "move":
+            plan_edits.move(
+                plan, form.registration_id.data, form.session_id.data, form.target_id.data
+            )
+        elif edit == "swap":
+            plan_edits.swap(plan, form.first_id.data, form.second_id.data, form.session_id.data)
+        else:
+            plan_edits.set_locked(
+                plan, form.registration_id.data, form.session_id.data, bool(form.locked.data)
+            )
+    except plan_edits.EditError as error:
+        flash(str(error), "error")
+    else:
+        flash({"move": "Moved.", "swap": "Swapped.", "lock": "Saved."}[edit], "success")
+    return redirect(
+        url_for(".plan", slug=slug, plan_id=plan_id) + f"#session-{form.session_id.data}"
+    )
+
+
+@bp.post("/events/<slug>/plans/<int:plan_id>/publish")
+def publish(slug: str, plan_id: int):
+    event = _event(slug)
+    plan = _plan(event, plan_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    told = publishing.publish(plan)
+    flash(f"Published. {len(told)} attendees were told about new or changed places.", "success")
+    return redirect(url_for(".plan", slug=slug, plan_id=plan.id))
+
+
+@bp.post("/events/<slug>/planning/rules")
+def add_rule(slug: str):
+    event = _event(slug)
+    form = SeatingRuleForm(people=planning.attendees(event))
+    if form.validate_on_submit():
+        try:
+            rules.add(event, form.kind.data, form.first.data, form.second.data)
+        except rules.RuleError as error:
+            flash(str(error), "error")
+        else:
+            flash("Rule added.", "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+    return redirect(url_for(".overview", slug=slug) + "#rules")
+
+
+@bp.post("/events/<slug>/planning/rules/<int:rule_id>/delete")
+def delete_rule(slug: str, rule_id: int):
+    event = _event(slug)
+    rule = db.session.get(SeatingRule, rule_id)
+    if rule is None or rule.event_id != event.id or not ActionForm().validate_on_submit():
+        abort(404)
+    rules.delete(rule)
+    flash("Rule removed.", "success")
+    return redirect(url_for(".overview", slug=slug) + "#rules")

@@ -1,0 +1,129 @@
+"""What the organiser's plan review shows: each session's groups with their people, each
+group's measures, and the conflicts (same organisation, meeting again) highlighted."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from app.models import Assignment, Plan, PlanKind, Registration, Session, SessionKind
+from scheduler.metrics import same_label_pairs
+
+
+@dataclass
+class Seat:
+    registration: Registration
+    locked: bool
+    same_org: bool = False
+    repeat_with: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Group:
+    """A table in a round, or a breakout in a slot."""
+
+    id: int
+    label: str
+    capacity: int
+    seats: list[Seat]
+    facilitator: str = ""
+    same_org_pairs: int = 0
+    sectors: int = 0
+    professions: int = 0
+
+
+@dataclass
+class SessionReview:
+    session: Session
+    groups: list[Group]
+
+    @property
+    def people(self) -> list[Registration]:
+        return sorted(
+            (s.registration for g in self.groups for s in g.seats), key=lambda r: r.name.lower()
+        )
+
+
+def review(plan: Plan) -> list[SessionReview]:
+    event = plan.event
+    by_session: dict[int, list[Assignment]] = {}
+    for a in plan.assignments:
+        by_session.setdefault(a.session_id, []).append(a)
+    if plan.kind == PlanKind.TABLES:
+        sessions = event.sessions_of(SessionKind.TABLE_ROUND)
+        met = _meetings(plan)
+        return [_table_round(s, by_session.get(s.id, []), met) for s in sessions]
+    slots = event.sessions_of(SessionKind.BREAKOUT_SLOT)
+    return [_breakout_slot(s, by_session.get(s.id, [])) for s in slots]
+
+
+def _meetings(plan: Plan) -> Counter[tuple[int, int]]:
+    tables: dict[tuple[int, int], list[int]] = {}
+    for a in plan.assignments:
+        tables.setdefault((a.session_id, a.table_id), []).append(a.registration_id)
+    return Counter(pair for people in tables.values() for pair in combinations(sorted(people), 2))
+
+
+def _table_round(session: Session, seats: list[Assignment], met: Counter) -> SessionReview:
+    groups = []
+    for table in session.event.tables:
+        here = sorted(
+            (a for a in seats if a.table_id == table.id), key=lambda a: a.registration.name.lower()
+        )
+        orgs = Counter(a.registration.organisation_id for a in here)
+        group = Group(
+            id=table.id,
+            label=f"Table {table.number}",
+            capacity=table.capacity,
+            facilitator=table.facilitator.name if table.facilitator else "",
+            seats=[
+                Seat(
+                    a.registration,
+                    a.locked,
+                    same_org=a.registration.organisation_id is not None
+                    and orgs[a.registration.organisation_id] > 1,
+                )
+                for a in here
+            ],
+            same_org_pairs=same_label_pairs(
+                [
+                    [
+                        str(a.registration.organisation_id)
+                        for a in here
+                        if a.registration.organisation_id
+                    ]
+                ]
+            ),
+            sectors=len({a.registration.sector for a in here}),
+            professions=len({a.registration.profession for a in here}),
+        )
+        for seat in group.seats:
+            seat.repeat_with = [
+                other.registration.name
+                for other in group.seats
+                if other is not seat
+                and met[tuple(sorted((seat.registration.id, other.registration.id)))] > 1
+            ]
+        groups.append(group)
+    return SessionReview(session, groups)
+
+
+def _breakout_slot(session: Session, seats: list[Assignment]) -> SessionReview:
+    groups = []
+    for breakout in session.breakouts:
+        here = sorted(
+            (a for a in seats if a.breakout_id == breakout.id),
+            key=lambda a: a.registration.name.lower(),
+        )
+        groups.append(
+            Group(
+                id=breakout.id,
+                label=f"{breakout.title} — {breakout.room}",
+                capacity=breakout.capacity,
+                seats=[Seat(a.registration, a.locked) for a in here],
+                sectors=len({a.registration.sector for a in here}),
+                professions=len({a.registration.profession for a in here}),
+            )
+        )
+    return SessionReview(session, groups)

@@ -1,0 +1,416 @@
+"""Planning an event: database rows to scheduler problems, solver results back to plans.
+
+The scheduler package knows nothing of the database; this module is the only translation:
+people are registration ids as strings, table index i is the event's i-th table by number,
+round r is the event's r-th table-round session by start time, a breakout slot is its session id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    Assignment,
+    Event,
+    Plan,
+    PlanKind,
+    PlanStatus,
+    Registration,
+    RegistrationStatus,
+    SeatingRule,
+    SeatingRuleKind,
+    SessionKind,
+    SolveJob,
+)
+from app.services.jobs import JobError, Reporter
+from scheduler import breakouts as breakout_planner
+from scheduler import tables as table_planner
+from scheduler.metrics import table_plan_metrics
+from scheduler.people import InputError, Person
+
+DEFAULT_TIME_LIMIT = 60
+
+
+def person_id(registration_id: int) -> str:
+    """The scheduler's id for a registration: "r12" (so messages can be given names again)."""
+    return f"r{registration_id}"
+
+
+def registration_id(pid: str) -> int:
+    return int(pid.removeprefix("r"))
+
+
+def with_names(message: str, event: Event) -> str:
+    """The scheduler's message with each person id replaced by that person's name."""
+    names = {person_id(r.id): r.name for r in event.registrations}
+    return re.sub(r"\br\d+\b", lambda m: names.get(m.group(0), m.group(0)), message)
+
+
+def attendees(event: Event) -> list[Registration]:
+    """Confirmed registrations in registration order: the people a plan seats."""
+    return sorted(
+        (r for r in event.registrations if r.status == RegistrationStatus.CONFIRMED),
+        key=lambda r: (r.created_at, r.id),
+    )
+
+
+def facilitators(event: Event) -> dict[int, int]:
+    """Registration id -> table index, for tables that have a facilitator."""
+    return {t.facilitator_id: i for i, t in enumerate(event.tables) if t.facilitator_id}
+
+
+def _person(registration: Registration, facilitator: bool = False) -> Person:
+    organisation = registration.organisation
+    return Person(
+        id=person_id(registration.id),
+        name=registration.name,
+        # Without an organisation a person is their own, so they never count as a same-org pair.
+        organisation=organisation.name if organisation else f"(none #{registration.id})",
+        sector=organisation.sector if organisation else "",
+        profession=registration.profession,
+        facilitator=facilitator,
+        preferences=tuple(str(p.breakout_id) for p in registration.preferences),
+    )
+
+
+def seating_rules(event: Event) -> list[SeatingRule]:
+    return list(db.session.scalars(select(SeatingRule).where(SeatingRule.event_id == event.id)))
+
+
+# ---- tables ------------------------------------------------------------------------------
+
+
+def table_problem(event: Event, base: Plan | None = None, repair: bool = False):
+    """The event as a TableProblem. Locked seats of `base` are pinned; in repair mode `base`
+    is also the plan whose seats should be kept (minimal moves)."""
+    people = attendees(event)
+    if not people:
+        raise JobError("There are no confirmed attendees to seat.")
+    rounds = event.sessions_of(SessionKind.TABLE_ROUND)
+    if not rounds:
+        raise JobError("The event has no table rounds.")
+    if not event.tables:
+        raise JobError("The event has no tables.")
+    hosts = facilitators(event)
+    confirmed = {r.id for r in people}
+    pinned = {
+        (person_id(host_id), r): table
+        for host_id, table in hosts.items()
+        if host_id in confirmed
+        for r in range(len(rounds))
+    }
+    if base is not None:
+        pinned.update(
+            ((person_id(a.registration_id), rounds.index(a.session)), event.tables.index(a.table))
+            for a in base.assignments
+            if a.locked
+            and a.registration_id in confirmed
+            and a.session in rounds
+            and a.table in event.tables
+        )
+    rules = seating_rules(event)
+    return table_planner.TableProblem(
+        people=[_person(r, r.id in hosts) for r in people],
+        rounds=len(rounds),
+        tables=[table_planner.Table(t.capacity, t.accessible) for t in event.tables],
+        keep_apart=[
+            (person_id(x.first_id), person_id(x.second_id))
+            for x in rules
+            if x.kind == SeatingRuleKind.KEEP_APART
+        ],
+        keep_together=[
+            (person_id(x.first_id), person_id(x.second_id))
+            for x in rules
+            if x.kind == SeatingRuleKind.KEEP_TOGETHER
+        ],
+        pinned=pinned,
+        needs_accessible=[person_id(r.id) for r in people if r.needs_accessible_table],
+        previous=table_rounds(base, confirmed) if repair and base is not None else None,
+    )
+
+
+def table_rounds(plan: Plan, keep: set[int] | None = None) -> list[list[list[str]]]:
+    """A table plan as rounds of tables of person ids (the scheduler's shape)."""
+    event = plan.event
+    rounds = event.sessions_of(SessionKind.TABLE_ROUND)
+    result = [[[] for _ in event.tables] for _ in rounds]
+    table_index = {t.id: i for i, t in enumerate(event.tables)}
+    round_index = {s.id: i for i, s in enumerate(rounds)}
+    for a in sorted(plan.assignments, key=lambda a: a.registration_id):
+        if keep is not None and a.registration_id not in keep:
+            continue
+        if a.session_id in round_index and a.table_id in table_index:
+            result[round_index[a.session_id]][table_index[a.table_id]].append(
+                person_id(a.registration_id)
+            )
+    return result
+
+
+@dataclass
+class Prepared:
+    """What a solve needs, read from the database before it starts (the solve itself holds no
+    transaction open), with the ids that map its answer back to rows."""
+
+    problem: Any
+    params: dict[str, Any]
+    session_ids: list[int]
+    group_ids: list[int]
+    locked: set[tuple[int, int]]
+    base_plan_id: int | None
+
+
+def _base(job: SolveJob) -> Plan | None:
+    plan_id = job.params.get("base_plan_id")
+    return db.session.get(Plan, plan_id) if plan_id else None
+
+
+def prepare_tables(job: SolveJob) -> Prepared:
+    event, base = job.event, _base(job)
+    try:
+        problem = table_problem(event, base, repair=job.params.get("mode") == "repair")
+    except InputError as exc:
+        raise JobError(str(exc)) from None
+    return Prepared(
+        problem=problem,
+        params=dict(job.params),
+        session_ids=[s.id for s in event.sessions_of(SessionKind.TABLE_ROUND)],
+        group_ids=[t.id for t in event.tables],
+        locked=_locked_seats(base),
+        base_plan_id=base.id if base else None,
+    )
+
+
+def solve_tables(prepared: Prepared, reporter: Reporter):
+    params = prepared.params
+    options = table_planner.SolveOptions(
+        time_limit=float(params.get("time_limit", DEFAULT_TIME_LIMIT)),
+        seed=int(params.get("seed", 0)),
+        weights=table_planner.Weights(**params.get("weights", {})),
+    )
+
+    def progress(p) -> bool:
+        return reporter.update({"objective": p.objective, "bound": p.bound, "metrics": p.metrics})
+
+    try:
+        result = table_planner.plan_tables(prepared.problem, options, progress)
+    except InputError as exc:
+        raise JobError(str(exc)) from None
+    if result.status == "infeasible":
+        raise JobError(f"No seating keeps every rule: {result.message}")
+    return result
+
+
+def store_tables(job: SolveJob, prepared: Prepared, result) -> Plan:
+    plan = Plan(
+        event=job.event,
+        kind=PlanKind.TABLES,
+        status=PlanStatus.DRAFT,
+        solver_status=result.status,
+        metrics={
+            **result.metrics,
+            "objective": result.objective,
+            "bound": result.bound,
+            "moves": result.moves,
+            "elapsed": round(result.elapsed, 1),
+            "base_plan_id": prepared.base_plan_id,
+        },
+    )
+    for session_id, tables in zip(prepared.session_ids, result.rounds, strict=True):
+        for table_id, ids in zip(prepared.group_ids, tables, strict=True):
+            for pid in ids:
+                key = (registration_id(pid), session_id)
+                plan.assignments.append(
+                    Assignment(
+                        registration_id=key[0],
+                        session_id=session_id,
+                        table_id=table_id,
+                        locked=key in prepared.locked,
+                    )
+                )
+    db.session.add(plan)
+    return plan
+
+
+def _locked_seats(plan: Plan | None) -> set[tuple[int, int]]:
+    if plan is None:
+        return set()
+    return {(a.registration_id, a.session_id) for a in plan.assignments if a.locked}
+
+
+def table_metrics(plan: Plan) -> dict[str, Any]:
+    """The plan's DESIGN.md measures, each beside its bound, recomputed from its seats."""
+    people = {r.id: r for r in plan.event.registrations}
+    rounds = [
+        [[_labels(people[registration_id(pid)]) for pid in table] for table in tables]
+        for tables in table_rounds(plan)
+    ]
+    return table_plan_metrics(rounds, [t.capacity for t in plan.event.tables])
+
+
+def _labels(registration: Registration) -> tuple[str, str, str, str]:
+    person = _person(registration)
+    return person.id, person.organisation, person.sector, person.profession
+
+
+def refresh_metrics(plan: Plan) -> None:
+    """After an edit: keep the solver's figures, replace the measures."""
+    if plan.kind == PlanKind.TABLES:
+        plan.metrics = {**plan.metrics, **table_metrics(plan), "edited": True}
+    else:
+        plan.metrics = {**plan.metrics, "edited": True}
+
+
+# ---- breakouts ---------------------------------------------------------------------------
+
+
+def breakout_problem(event: Event, base: Plan | None = None):
+    slots = [s for s in event.sessions_of(SessionKind.BREAKOUT_SLOT) if s.breakouts]
+    if not slots:
+        raise JobError("The event has no breakout slots with breakouts.")
+    people = attendees(event)
+    if not people:
+        raise JobError("There are no confirmed attendees to place.")
+    confirmed = {r.id for r in people}
+    pinned = {}
+    if base is not None:
+        pinned = {
+            (person_id(a.registration_id), str(a.session_id)): str(a.breakout_id)
+            for a in base.assignments
+            if a.locked and a.breakout_id and a.registration_id in confirmed
+        }
+    return breakout_planner.BreakoutProblem(
+        breakouts=tuple(
+            breakout_planner.Breakout(
+                id=str(b.id),
+                title=b.title,
+                slot=str(s.id),
+                capacity=b.capacity,
+                min_attendance=b.min_attendance,
+            )
+            for s in slots
+            for b in s.breakouts
+        ),
+        people=tuple(_person(r) for r in people),
+        pinned=pinned,
+    )
+
+
+def prepare_breakouts(job: SolveJob) -> Prepared:
+    event, base = job.event, _base(job)
+    try:
+        problem = breakout_problem(event, base)
+    except InputError as exc:
+        raise JobError(str(exc)) from None
+    return Prepared(
+        problem=problem,
+        params=dict(job.params),
+        session_ids=[s.id for s in event.sessions_of(SessionKind.BREAKOUT_SLOT)],
+        group_ids=[b.id for s in event.sessions_of(SessionKind.BREAKOUT_SLOT) for b in s.breakouts],
+        locked=_locked_seats(base),
+        base_plan_id=base.id if base else None,
+    )
+
+
+def solve_breakouts(prepared: Prepared, reporter: Reporter):
+    params = prepared.params
+    options = breakout_planner.BreakoutOptions(
+        time_limit=float(params.get("time_limit", DEFAULT_TIME_LIMIT)),
+        seed=int(params.get("seed", 0)),
+    )
+
+    def progress(p) -> bool:
+        return reporter.update(
+            {
+                "stage": p.stage,
+                "stage_number": p.stage_number,
+                "stage_count": p.stage_count,
+                "objective": p.objective,
+            }
+        )
+
+    try:
+        result = breakout_planner.plan_breakouts(prepared.problem, options, progress)
+    except InputError as exc:
+        raise JobError(str(exc)) from None
+    if result.status in ("infeasible", "unknown"):
+        raise JobError(result.message or "No breakout plan was found in the time allowed.")
+    return result
+
+
+def store_breakouts(job: SolveJob, prepared: Prepared, result) -> Plan:
+    plan = Plan(
+        event=job.event,
+        kind=PlanKind.BREAKOUTS,
+        status=PlanStatus.DRAFT,
+        solver_status=result.status,
+        metrics={
+            "plan": asdict(result.metrics),
+            "first_come_first_served": asdict(result.baseline) if result.baseline else None,
+            "cancelled": [asdict(c) for c in result.cancelled],
+            "base_plan_id": prepared.base_plan_id,
+        },
+    )
+    for pid, slots in result.assignments.items():
+        for slot, breakout_id in slots.items():
+            key = (registration_id(pid), int(slot))
+            plan.assignments.append(
+                Assignment(
+                    registration_id=key[0],
+                    session_id=key[1],
+                    breakout_id=int(breakout_id),
+                    locked=key in prepared.locked,
+                )
+            )
+    db.session.add(plan)
+    return plan
+
+
+@dataclass(frozen=True)
+class Planner:
+    """The three steps of a solve job: read the database, solve (no database), write a plan."""
+
+    prepare: Callable[[SolveJob], Prepared]
+    solve: Callable[[Prepared, Reporter], Any]
+    store: Callable[[SolveJob, Prepared, Any], Plan]
+
+
+PLANNERS = {
+    PlanKind.TABLES: Planner(prepare_tables, solve_tables, store_tables),
+    PlanKind.BREAKOUTS: Planner(prepare_breakouts, solve_breakouts, store_breakouts),
+}
+
+
+# ---- reading plans -----------------------------------------------------------------------
+
+
+def plans(event: Event, kind: PlanKind) -> list[Plan]:
+    return list(
+        db.session.scalars(
+            select(Plan)
+            .where(Plan.event_id == event.id, Plan.kind == kind)
+            .order_by(Plan.id.desc())
+        )
+    )
+
+
+def published_plan(event: Event, kind: PlanKind) -> Plan | None:
+    return db.session.scalar(
+        select(Plan).where(
+            Plan.event_id == event.id, Plan.kind == kind, Plan.status == PlanStatus.PUBLISHED
+        )
+    )
+
+
+def seats_by_person(plan: Plan) -> dict[int, dict[int, Assignment]]:
+    """registration id -> session id -> assignment."""
+    seats: dict[int, dict[int, Assignment]] = defaultdict(dict)
+    for a in plan.assignments:
+        seats[a.registration_id][a.session_id] = a
+    return seats

@@ -1,0 +1,53 @@
+"""Publishing a plan: one published plan per kind; attendees whose seats changed are told.
+
+Publishing archives the plan it replaces and, in the same transaction, queues one message to
+each confirmed attendee whose seats differ from the replaced plan (everyone, the first time).
+Mail goes out only if that transaction commits (app.services.mail)."""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.models import Plan, PlanStatus, Registration, RegistrationStatus
+from app.models.types import utcnow
+from app.services import mail
+from app.services.notifications import manage_url
+from app.services.planning import published_plan, seats_by_person
+
+
+def _places(plan: Plan | None, registration_id: int) -> dict[int, tuple[int | None, int | None]]:
+    if plan is None:
+        return {}
+    seats = seats_by_person(plan).get(registration_id, {})
+    return {session: (a.table_id, a.breakout_id) for session, a in seats.items()}
+
+
+def publish(plan: Plan) -> list[Registration]:
+    """Publish `plan`; returns the attendees told that their seats changed."""
+    previous = published_plan(plan.event, plan.kind)
+    if previous is not None and previous.id != plan.id:
+        previous.status = PlanStatus.ARCHIVED
+    plan.status, plan.published_at = PlanStatus.PUBLISHED, utcnow()
+    changed = [
+        r
+        for r in plan.event.registrations
+        if r.status == RegistrationStatus.CONFIRMED
+        and r.email
+        and _places(plan, r.id) != _places(previous, r.id)
+    ]
+    for registration in changed:
+        mail.queue(_seats_message(registration))
+    db.session.commit()
+    return changed
+
+
+def _seats_message(registration: Registration):
+    event = registration.event
+    link = manage_url(registration)
+    return mail.new_message(
+        registration.email,
+        f"Your places at {event.title}",
+        f"Dear {registration.name},\n\n"
+        f"Your table and breakout places for {event.title} are ready or have changed.\n"
+        f"See your personal schedule here:\n{link}\n\n"
+        "Please keep this link private: it opens your own registration.\n",
+    )

@@ -1,0 +1,85 @@
+"""Building attendees and waiting for solve jobs, for the planning tests."""
+
+from __future__ import annotations
+
+import time
+
+from app.extensions import db
+from app.models import (
+    BreakoutPreference,
+    Event,
+    JobState,
+    Organisation,
+    Registration,
+    RegistrationStatus,
+    SessionKind,
+    SolveJob,
+)
+from app.services.tokens import new_token
+
+ORGANISATIONS = [
+    ("Riverside City Council", "Local government"),
+    ("Eastvale Council", "Local government"),
+    ("Riverside NHS Trust", "Health"),
+    ("Valley ICB", "Health"),
+    ("Northshire Police", "Policing"),
+    ("Riverside Housing", "Housing"),
+    ("Citizens Advice", "Voluntary"),
+    ("DWP", "Central government"),
+]
+PROFESSIONS = ["Social worker", "Nurse", "Analyst", "Manager", "Officer", "Adviser"]
+
+
+def add_attendees(event: Event, count: int) -> list[Registration]:
+    """`count` confirmed attendees spread over organisations and professions, each ranking the
+    event's breakouts in a rotating order."""
+    organisations = []
+    for name, sector in ORGANISATIONS:
+        organisation = db.session.scalar(db.select(Organisation).where(Organisation.name == name))
+        organisations.append(organisation or Organisation(name=name, sector=sector))
+    breakouts = [b for s in event.sessions_of(SessionKind.BREAKOUT_SLOT) for b in s.breakouts]
+    people = []
+    start = len(event.registrations)
+    for i in range(start, start + count):
+        registration = Registration(
+            event=event,
+            token=new_token(),
+            name=f"Person {i:03d}",
+            email=f"p{i}@example.org",
+            organisation=organisations[i % len(organisations)],
+            profession=PROFESSIONS[i % len(PROFESSIONS)],
+            consent=True,
+            status=RegistrationStatus.CONFIRMED,
+        )
+        turn = i % len(breakouts) if breakouts else 0
+        ranked = breakouts[turn:] + breakouts[:turn]
+        registration.preferences = [
+            BreakoutPreference(breakout=b, rank=rank) for rank, b in enumerate(ranked, start=1)
+        ]
+        db.session.add(registration)
+        people.append(registration)
+    db.session.commit()
+    return people
+
+
+def wait_for(job_id: int, timeout: float = 60) -> SolveJob:
+    """The job once it has finished (succeeded, failed or cancelled)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.rollback()  # a new transaction sees what the worker has committed
+        job = db.session.get(SolveJob, job_id)
+        if job.state not in (JobState.QUEUED, JobState.RUNNING):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} still {job.state} after {timeout} s")
+
+
+def wait_until_running(job_id: int, timeout: float = 30) -> SolveJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.rollback()  # a new transaction sees what the worker has committed
+        job = db.session.get(SolveJob, job_id)
+        if job.state != JobState.QUEUED and job.progress:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not start reporting within {timeout} s")

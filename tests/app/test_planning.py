@@ -1,0 +1,349 @@
+"""Planning in the app: background solve jobs, review and edits, repair, publishing."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import (
+    Event,
+    EventStatus,
+    JobState,
+    Plan,
+    PlanKind,
+    PlanStatus,
+    RegistrationStatus,
+    SeatingRuleKind,
+    Session,
+    SessionKind,
+    Table,
+    User,
+)
+from app.services import jobs, plan_edits, planning, publishing, seating_rules
+from app.services.mail import outbox_messages
+from tests.app.planning_helpers import add_attendees, wait_for, wait_until_running
+from tests.conftest import PASSWORD, future
+
+
+def run_now(event: Event, kind: PlanKind, **params) -> Plan:
+    """Solve in this thread (as the `plan` command does) and return the new plan."""
+    job = jobs.create(event, kind, {"time_limit": 5, "seed": 1, **params})
+    jobs.run(job.id)
+    db.session.refresh(job)
+    assert job.state == JobState.SUCCEEDED, job.error
+    return job.plan
+
+
+def seats(plan: Plan) -> dict[tuple[int, int], int]:
+    return {
+        (a.registration_id, a.session_id): a.table_id or a.breakout_id for a in plan.assignments
+    }
+
+
+def by_table(plan: Plan, session_id: int) -> dict[int, list[int]]:
+    tables: dict[int, list[int]] = {}
+    for a in plan.assignments:
+        if a.session_id == session_id:
+            tables.setdefault(a.table_id, []).append(a.registration_id)
+    return tables
+
+
+@pytest.fixture
+def attendees(event):
+    return add_attendees(event, 40)
+
+
+def test_plan_tables_in_the_background_end_to_end(signed_in, event, attendees):
+    overview = f"/organise/events/{event.slug}/planning"
+    assert "Plan tables" in signed_in.get(overview).get_data(as_text=True)
+    response = signed_in.submit(
+        f"{overview}/tables",
+        {
+            "time_limit": "10",
+            "seed": "0",
+            "same_org": "1000",
+            "repeats": "100",
+            "sector": "10",
+            "profession": "1",
+        },
+        form_url=overview,
+    )
+    assert response.status_code == 302
+    job_url = response.headers["Location"]
+    job_id = int(job_url.rsplit("/", 1)[1])
+    assert signed_in.get(job_url).status_code == 200
+
+    job = wait_for(job_id)
+    assert job.state == JobState.SUCCEEDED, job.error
+    status = signed_in.get(f"{job_url}.json").get_json()
+    assert status["state"] == "succeeded"
+    assert status["plan_url"] == f"/organise/events/{event.slug}/plans/{job.plan_id}"
+    assert status["progress"]["elapsed"] >= 0
+
+    plan = job.plan
+    rounds = event.sessions_of(SessionKind.TABLE_ROUND)
+    assert sorted(seats(plan)) == sorted((r.id, s.id) for r in attendees for s in rounds)
+    m = plan.metrics
+    assert m["same_org_pairs"]["value"] == m["same_org_pairs"]["bound"]
+    assert m["repeat_pairs"]["value"] == m["repeat_pairs"]["bound"]
+    assert m["sector_mix"]["value"] >= 0.98
+    for session in rounds:
+        assert sorted(len(p) for p in by_table(plan, session.id).values()) == [4] * 10
+
+    page = signed_in.get(status["plan_url"]).get_data(as_text=True)
+    assert "Table 1" in page and attendees[0].name in page and "Same-organisation" in page
+
+
+def test_one_active_job_per_kind_seen_by_every_organiser(client, event, attendees, organiser):
+    job = jobs.create(event, PlanKind.TABLES, {"time_limit": 5})
+    with pytest.raises(jobs.JobError, match="already being made"):
+        jobs.create(event, PlanKind.TABLES, {"time_limit": 5})
+    colleague = User(email="colleague@example.org")
+    colleague.set_password(PASSWORD)
+    event.organisers.append(colleague)
+    db.session.commit()
+    client.submit("/login", {"email": colleague.email, "password": PASSWORD})
+    page = client.get(f"/organise/events/{event.slug}/planning").get_data(as_text=True)
+    assert "being made now" in page and f"/jobs/{job.id}" in page
+    assert (
+        client.get(f"/organise/events/{event.slug}/jobs/{job.id}.json").get_json()["state"]
+        == "queued"
+    )
+
+
+def test_cancel_a_queued_job(event, attendees):
+    job = jobs.create(event, PlanKind.TABLES, {"time_limit": 5})
+    jobs.cancel(job)
+    assert job.state == JobState.CANCELLED and "before it started" in job.error
+    jobs.run(job.id)  # a runner that picks it up later does nothing
+    assert db.session.get(type(job), job.id).plan_id is None
+
+
+@pytest.fixture
+def golfers(organiser):
+    """32 people from 8 organisations at 8 tables of 4 for 9 rounds: hard to finish early."""
+    start = future()
+    event = Event(
+        slug="golf",
+        title="Golf",
+        timezone="UTC",
+        starts_at=start,
+        ends_at=start + timedelta(hours=10),
+        capacity=32,
+        status=EventStatus.PUBLISHED,
+        organisers=[organiser],
+        sessions=[
+            Session(
+                kind=SessionKind.TABLE_ROUND,
+                title=f"Round {r + 1}",
+                starts_at=start + timedelta(hours=r),
+                ends_at=start + timedelta(hours=r, minutes=50),
+            )
+            for r in range(9)
+        ],
+        tables=[Table(number=n, capacity=4) for n in range(1, 9)],
+    )
+    db.session.add(event)
+    db.session.commit()
+    add_attendees(event, 32)
+    return event
+
+
+def test_cancel_a_running_job_keeps_the_previous_plan(signed_in, golfers):
+    previous = run_now(golfers, PlanKind.TABLES, time_limit=1)
+    publishing.publish(previous)
+    overview = f"/organise/events/{golfers.slug}/planning"
+    response = signed_in.submit(
+        f"{overview}/tables",
+        {
+            "time_limit": "120",
+            "seed": "3",
+            "same_org": "1000",
+            "repeats": "100",
+            "sector": "10",
+            "profession": "1",
+        },
+        form_url=overview,
+    )
+    job_url = response.headers["Location"]
+    job = wait_until_running(int(job_url.rsplit("/", 1)[1]))
+    assert signed_in.submit(f"{job_url}/cancel", form_url=job_url).status_code == 302
+    job = wait_for(job.id, timeout=30)
+    assert job.state == JobState.CANCELLED
+    assert "previous plan is kept" in job.error
+    assert planning.plans(golfers, PlanKind.TABLES) == [previous]
+    assert planning.published_plan(golfers, PlanKind.TABLES) == previous
+
+
+def test_failed_job_says_why_and_keeps_the_previous_plan(event, attendees):
+    previous = run_now(event, PlanKind.TABLES)
+    publishing.publish(previous)
+    attendees[3].needs_accessible_table = True  # and no table is accessible
+    db.session.commit()
+    job = jobs.create(event, PlanKind.TABLES, {"time_limit": 5})
+    jobs.run(job.id)
+    db.session.refresh(job)
+    assert job.state == JobState.FAILED
+    assert attendees[3].name in job.error and "accessible" in job.error
+    assert planning.plans(event, PlanKind.TABLES) == [previous]
+    assert previous.status == PlanStatus.PUBLISHED
+
+
+def test_plan_breakouts_respects_capacity_and_beats_first_come(signed_in, event, attendees):
+    slot = event.sessions_of(SessionKind.BREAKOUT_SLOT)[0]
+    slot.breakouts[0].capacity = 15
+    db.session.commit()
+    plan = run_now(event, PlanKind.BREAKOUTS)
+    places = seats(plan)
+    assert sorted(r for r, _ in places) == sorted(r.id for r in attendees)
+    fill = {b.id: sum(1 for v in places.values() if v == b.id) for b in slot.breakouts}
+    assert all(fill[b.id] <= b.capacity for b in slot.breakouts)
+    figures, fcfs = plan.metrics["plan"], plan.metrics["first_come_first_served"]
+    assert fcfs["ranked_assignments"] <= figures["ranked_assignments"]
+    assert figures["ranked_assignments"] <= figures["ranked_upper_bound"]
+    page = signed_in.get(f"/organise/events/{event.slug}/plans/{plan.id}").get_data(as_text=True)
+    assert "First come, first served" in page and "Sharing data" in page
+
+
+def test_swap_move_and_lock_keep_the_hard_rules(signed_in, event, attendees):
+    plan = run_now(event, PlanKind.TABLES)
+    first_round = event.sessions_of(SessionKind.TABLE_ROUND)[0]
+    tables = list(by_table(plan, first_round.id).values())
+    a, b = tables[0][0], tables[1][0]
+    url = f"/organise/events/{event.slug}/plans/{plan.id}"
+    before = seats(plan)
+
+    response = signed_in.submit(
+        f"{url}/swap", {"first_id": a, "second_id": b, "session_id": first_round.id}, form_url=url
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    after = seats(plan)
+    assert after[(a, first_round.id)] == before[(b, first_round.id)]
+    assert after[(b, first_round.id)] == before[(a, first_round.id)]
+    assert plan.metrics["edited"] is True and "same_org_pairs" in plan.metrics
+
+    response = signed_in.submit(
+        f"{url}/move",
+        {
+            "registration_id": a,
+            "target_id": after[(b, first_round.id)],
+            "session_id": first_round.id,
+        },
+        form_url=url,
+        follow_redirects=True,
+    )
+    assert "must stay balanced" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert seats(plan) == after
+
+    c = next(p for p in by_table(plan, first_round.id)[after[(a, first_round.id)]] if p != a)
+    seating_rules.add(event, SeatingRuleKind.KEEP_APART.value, b, c)
+    with pytest.raises(plan_edits.EditError, match="must be kept apart"):
+        plan_edits.swap(plan, a, b, first_round.id)
+
+    signed_in.submit(
+        f"{url}/lock",
+        {"registration_id": a, "session_id": first_round.id, "locked": 1},
+        form_url=url,
+    )
+    with pytest.raises(plan_edits.EditError, match="locked"):
+        plan_edits.swap(plan, a, c, first_round.id)
+    assert seats(plan) == after
+
+
+def test_resolve_keeps_locked_seats(event, attendees):
+    plan = run_now(event, PlanKind.TABLES)
+    first_round = event.sessions_of(SessionKind.TABLE_ROUND)[0]
+    tables = list(by_table(plan, first_round.id).values())
+    a, b = tables[0][0], tables[1][0]
+    plan_edits.swap(plan, a, b, first_round.id)
+    plan_edits.set_locked(plan, a, first_round.id, True)
+    where = seats(plan)[(a, first_round.id)]
+    again = run_now(event, PlanKind.TABLES, base_plan_id=plan.id, mode="resolve")
+    assert seats(again)[(a, first_round.id)] == where
+    assert next(
+        x.locked
+        for x in again.assignments
+        if (x.registration_id, x.session_id) == (a, first_round.id)
+    )
+
+
+def test_repair_moves_few_people_after_late_changes(event, attendees):
+    plan = run_now(event, PlanKind.TABLES)
+    publishing.publish(plan)
+    attendees[0].status = RegistrationStatus.CANCELLED
+    db.session.commit()
+    [newcomer] = add_attendees(event, 1)
+    repaired = run_now(event, PlanKind.TABLES, base_plan_id=plan.id, mode="repair")
+    before, after = seats(plan), seats(repaired)
+    stayed = {key for key in after if key in before}
+    moved = sum(1 for key in stayed if before[key] != after[key])
+    rounds = event.sessions_of(SessionKind.TABLE_ROUND)
+    assert repaired.metrics["moves"] == moved
+    assert moved <= len(rounds)
+    assert {r for r, _ in after} == {r.id for r in attendees[1:]} | {newcomer.id}
+
+
+def test_publish_tells_only_people_whose_seats_changed(app, event, attendees):
+    plan = run_now(event, PlanKind.TABLES)
+    assert len(publishing.publish(plan)) == len(attendees)
+    outbox = app.config["MAIL_OUTBOX_DIR"]
+    assert len(outbox_messages(outbox)) == len(attendees)
+
+    draft = run_now(event, PlanKind.TABLES, base_plan_id=plan.id, mode="repair")
+    assert seats(draft) == seats(plan)
+    first_round = event.sessions_of(SessionKind.TABLE_ROUND)[0]
+    tables = list(by_table(draft, first_round.id).values())
+    a, b = tables[0][0], tables[1][0]
+    plan_edits.swap(draft, a, b, first_round.id)
+    told = publishing.publish(draft)
+    assert sorted(r.id for r in told) == sorted([a, b])
+    assert plan.status == PlanStatus.ARCHIVED and draft.status == PlanStatus.PUBLISHED
+    assert len(outbox_messages(outbox)) == len(attendees) + 2
+    with pytest.raises(plan_edits.EditError, match="Only draft plans"):
+        plan_edits.swap(draft, a, b, first_round.id)
+
+
+def test_plan_command_plans_and_publishes(app, event, attendees):
+    result = app.test_cli_runner().invoke(
+        args=["plan", event.slug, "--time-limit", "5", "--publish"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "tables: published" in result.output and "breakouts: published" in result.output
+    for kind in PlanKind:
+        assert planning.published_plan(event, kind) is not None
+
+
+def test_plan_command_reports_unknown_event(app):
+    result = app.test_cli_runner().invoke(args=["plan", "nope"])
+    assert result.exit_code != 0 and "no event with slug 'nope'" in result.output
+
+
+def test_planning_pages_are_for_the_events_organisers_only(client, event, attendees):
+    url = f"/organise/events/{event.slug}/planning"
+    assert client.get(url).status_code == 302
+    other = User(email="other@example.org")
+    other.set_password(PASSWORD)
+    db.session.add(other)
+    db.session.commit()
+    client.submit("/login", {"email": other.email, "password": PASSWORD})
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: no Redis to test")
+def test_jobs_run_on_rq_workers_when_redis_is_configured(app, event, attendees):
+    app.config["REDIS_URL"] = os.environ["REDIS_URL"]
+    queue = jobs.rq_queue(app)
+    queue.empty()
+    job = jobs.start(event, PlanKind.TABLES, {"time_limit": 5, "seed": 0})
+    assert queue.count == 1
+    db.session.refresh(job)
+    assert job.state == JobState.QUEUED
+    jobs.work(app, burst=True)
+    job = wait_for(job.id)
+    assert job.state == JobState.SUCCEEDED, job.error
+    assert job.plan.kind == PlanKind.TABLES
