@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
 from icalendar import Event as VEvent
 from sqlalchemy import inspect, select
@@ -46,6 +46,7 @@ from app.models import (
     Table,
 )
 from app.models.types import utcnow
+from app.services import notifications
 
 PRODID = "-//Convene//Convene calendars//EN"
 REFRESH = timedelta(hours=1)  # a hint to subscribing apps; Google polls on its own schedule anyway
@@ -92,12 +93,9 @@ def organizer(event: Event) -> vCalAddress:
 
 
 def event_page_url(event: Event) -> str | None:
-    """The public event page, or None where no address can be known (no request, no PUBLIC_URL)."""
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return base.rstrip("/") + url_for("public.event", slug=event.slug, _external=False)
-    if has_request_context():
-        return url_for("public.event", slug=event.slug, _external=True)
+    """The public event page; None where no address is known (no request and no PUBLIC_URL)."""
+    if current_app.config.get("PUBLIC_URL") or has_request_context():
+        return notifications.external_url("public.event", slug=event.slug)
     return None
 
 
@@ -175,7 +173,8 @@ def personal_vevents(registration: Registration, stamp: datetime) -> list[VEvent
     event = registration.event
     status = _status(registration)
     places = published_places(registration) if status == "CONFIRMED" else {}
-    base = event.sequence + registration.calendar_sequence
+    # Unsaved rows have no defaults yet (a confirmation is built before the first flush).
+    base = (event.sequence or 0) + (registration.calendar_sequence or 0)
     events = [_event_vevent(event, stamp, base, status, _event_text(event, places, status))]
     for session in event.sessions:
         summary, location, description = _session_text(
@@ -191,7 +190,7 @@ def personal_vevents(registration: Registration, stamp: datetime) -> list[VEvent
                 location,
                 description,
                 stamp,
-                base + session.sequence,
+                base + (session.sequence or 0),
                 status,
             )
         )
@@ -559,14 +558,14 @@ def note_session_change(session: Session) -> None:
     if state.pending or state.transient:
         note_programme_change(session.event)
     elif _changed(session, _SESSION_FIELDS) and _visible(session.event):
-        session.sequence += 1
+        session.sequence = (session.sequence or 0) + 1
         note_programme_change(session.event)
 
 
 def note_slot_change(session: Session) -> None:
     """Call when a breakout slot's breakouts are added, edited or removed, before committing."""
     if _visible(session.event):
-        session.sequence += 1
+        session.sequence = (session.sequence or 0) + 1
         note_programme_change(session.event)
 
 
@@ -574,14 +573,14 @@ def note_programme_change(event: Event) -> None:
     """Anything in the event's calendars changed (a session added or deleted, tables renumbered):
     every entry gets a higher SEQUENCE and the feeds a new Last-Modified."""
     if _visible(event):
-        event.sequence += 1
+        event.sequence = (event.sequence or 0) + 1
         event.changed_at = utcnow()
 
 
 def seats_changed(registration: Registration) -> None:
     """The person's table or breakout changed (a plan was published): call before committing.
     Their entries get a higher SEQUENCE, so calendars and emailed invites replace the old ones."""
-    registration.calendar_sequence += 1
+    registration.calendar_sequence = (registration.calendar_sequence or 0) + 1
 
 
 def _visible(event: Event) -> bool:

@@ -15,7 +15,7 @@ from flask import current_app, has_request_context, request
 
 from app.formatting import format_datetime, format_timespan
 from app.models import Registration, RegistrationStatus
-from app.services import mail
+from app.services import invites, mail
 
 FALLBACK_URL = "http://localhost:5000/"
 
@@ -76,7 +76,7 @@ def confirmation_message(registration: Registration) -> EmailMessage:
             "The event is full, so you are on the waiting list. If a place frees up we will "
             "email you straight away."
         )
-    return _message(
+    message = _message(
         registration,
         subject,
         f"Thank you for registering. {status}",
@@ -84,6 +84,7 @@ def confirmation_message(registration: Registration) -> EmailMessage:
         "See or change your details, your programme and your seat, or cancel, here (keep this "
         f"link private — it is the key to your registration):\n{manage_url(registration)}",
     )
+    return invites.attach_invitation(message, registration)  # REQUEST once confirmed
 
 
 def manage_link_message(registration: Registration) -> EmailMessage:
@@ -102,13 +103,14 @@ def manage_link_message(registration: Registration) -> EmailMessage:
 
 def seat_confirmed_message(registration: Registration) -> EmailMessage:
     """A waitlisted person has been given a seat."""
-    return _message(
+    message = _message(
         registration,
         f"A place is yours: {registration.event.title}",
         "Good news: a place has come free and it is now yours. Your registration is confirmed.",
         _event_lines(registration),
         f"Your registration:\n{manage_url(registration)}",
     )
+    return invites.attach_invitation(message, registration)
 
 
 def seat_offered_message(registration: Registration) -> EmailMessage:
@@ -140,7 +142,7 @@ def offer_lapsed_message(registration: Registration) -> EmailMessage:
 def cancellation_message(registration: Registration, by_organiser: bool = False) -> EmailMessage:
     """Sent when a registration is cancelled or someone leaves the waiting list."""
     who = "The organisers have cancelled" if by_organiser else "You have cancelled"
-    return _message(
+    message = _message(
         registration,
         f"Registration cancelled: {registration.event.title}",
         f"{who} your registration for this event.",
@@ -148,3 +150,4 @@ def cancellation_message(registration: Registration, by_organiser: bool = False)
         "While registration is open you can book again from your registration page:\n"
         f"{manage_url(registration)}",
     )
+    return invites.attach_invitation(message, registration)  # CANCEL: calendars drop it

@@ -7,10 +7,15 @@ parser computes must equal Python's zoneinfo), stable UIDs and growing SEQUENCEs
 
 from __future__ import annotations
 
+import re
+import socket
 from datetime import UTC, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
@@ -31,7 +36,7 @@ from app.models import (
     Table,
 )
 from app.models.types import utcnow
-from app.services import calendars
+from app.services import calendars, invites, mail
 from app.services.tokens import new_token
 from tests.calendar import icaljs
 
@@ -482,3 +487,130 @@ def test_text_with_commas_semicolons_newlines_and_accents_survives(client, event
         cn = 'Council, "North"; Siobhán, Riverside NHS Trust'
         assert main["ORGANIZER"].params["CN"] == js["events"][0]["organizer"]["params"]["cn"]
         assert main["ORGANIZER"].params["CN"] == cn
+
+
+# --- invitations by email ------------------------------------------------------------------------
+
+
+class Sink:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(BytesParser(policy=policy.default).parsebytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on this machine; the app delivers to it."""
+    with socket.socket() as probe:  # aiosmtpd cannot bind port 0: pick a free port first
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield sink.messages
+    controller.stop()
+
+
+def register(client, name: str = "Zoë Nguyễn", email: str = "zoe@example.org") -> str:
+    response = client.submit(
+        "/events/learning-day/register",
+        {
+            "name": name,
+            "email": email,
+            "organisation": ORGANISATION,
+            "profession": "Social worker",
+            "consent": "y",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"].rsplit("/", 1)[1]
+
+
+def invite_part(message):
+    """The text/calendar part of an Exchange-style message, after checking the layout."""
+    assert message.get_content_type() == "multipart/alternative"
+    *texts, part = message.iter_parts()
+    assert [t.get_content_type() for t in texts] in (["text/plain"], ["text/plain", "text/html"])
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_content_charset() == "utf-8"
+    assert part["Content-Transfer-Encoding"] == "base64"  # so the CRLF line ends survive
+    return part
+
+
+def read_invite(message, ical_js, method: str):
+    part = invite_part(message)
+    assert part.get_param("method") == method  # the MIME method equals the file's METHOD
+    body = part.get_payload(decode=True)
+    [js] = ical_js(body)
+    cal = check_well_formed(body, js, method=method)
+    [vevent] = cal.walk("VEVENT")  # one UID per iTIP message
+    [read] = js["events"]
+    return body, vevent, read
+
+
+def test_confirmation_mail_carries_a_request_for_the_event(client, event, smtp, ical_js):
+    token = register(client)
+    [message] = smtp
+    body, vevent, read = read_invite(message, ical_js, "REQUEST")
+    assert str(vevent["UID"]) == calendars.event_uid(event)
+    assert str(vevent["ATTENDEE"]) == read["attendees"][0]["value"] == "mailto:zoe@example.org"
+    params = read["attendees"][0]["params"]
+    assert vevent["ATTENDEE"].params["CN"] == params["cn"] == "Zoë Nguyễn"
+    assert params["partstat"] == "ACCEPTED" and params["rsvp"] == "FALSE"
+    assert str(vevent["ORGANIZER"]) == "mailto:noreply@convene.localhost"  # replies reach a mailbox
+    assert str(vevent["STATUS"]) == "CONFIRMED"
+    assert token.encode() not in body and b"/r/" not in body
+    assert token in message.get_body(("plain",)).get_content()  # the link is in the text only
+
+
+def test_cancelling_sends_cancel_for_the_same_uid_with_a_higher_sequence(
+    client, event, smtp, ical_js
+):
+    token = register(client)
+    response = client.submit(f"/r/{token}/cancel")
+    assert response.status_code == 302
+    request, cancel = smtp
+    _, requested, _ = read_invite(request, ical_js, "REQUEST")
+    _, cancelled, read = read_invite(cancel, ical_js, "CANCEL")
+    assert str(cancelled["UID"]) == str(requested["UID"]) == read["uid"]
+    assert int(cancelled["SEQUENCE"]) > int(requested["SEQUENCE"])
+    assert str(cancelled["STATUS"]) == read["status"] == "CANCELLED"
+    assert read["attendees"][0]["value"] == "mailto:zoe@example.org"
+
+
+def test_nobody_on_the_waiting_list_is_sent_an_invitation(client, event, smtp):
+    event.capacity = 0
+    db.session.commit()
+    register(client)
+    [message] = smtp
+    assert message.get_content_type() == "text/plain"
+
+
+def test_a_change_of_seats_is_sent_as_a_request_with_a_higher_sequence(
+    client, event, zoe, other, app, smtp, ical_js
+):
+    with app.test_request_context():
+        first = invites.invitation(zoe)
+    seat_everyone(event, zoe, other)  # publishing raises the person's calendar sequence
+    message = mail.new_message(zoe.email, "Your places", "Your places have changed.", "<p>Hi</p>")
+    with app.test_request_context():
+        mail.queue(invites.attach_invitation(message, zoe))
+    db.session.commit()
+    [sent] = smtp
+    _, vevent, read = read_invite(sent, ical_js, "REQUEST")
+    [before] = first.walk("VEVENT")
+    assert str(vevent["UID"]) == str(before["UID"])
+    assert int(vevent["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert "Round one: table 4" in read["description"]
+    assert "Breakouts: Sharing data, Room 1" in read["description"]
+    assert not re.search(r"table (5|9)", read["description"])  # the other person's seats
+
+
+def test_the_registration_page_links_to_the_personal_calendar(client, event, zoe):
+    page = client.get(f"/r/{zoe.token}").get_data(as_text=True)
+    assert f'href="/r/{zoe.token}/invite.ics"' in page
+    assert f'href="webcal://localhost/r/{zoe.token}/invite.ics"' in page
