@@ -242,9 +242,7 @@ def test_a_full_event_puts_people_on_the_waiting_list_in_order(client, event, ap
     assert "number 2 on the waiting list" in text(client.get(third.headers["Location"]))
 
 
-def test_the_same_email_twice_gets_its_link_again_never_a_second_registration(
-    client, event, app
-):
+def test_the_same_email_twice_gets_its_link_again_never_a_second_registration(client, event, app):
     first = register(client, name="Amara Okafor", dietary_needs="Halal")
     token = token_of(first)
     again = register(client, email=" AMARA@example.org", name="Someone Else")
@@ -253,7 +251,7 @@ def test_the_same_email_twice_gets_its_link_again_never_a_second_registration(
     assert "already registered" in body
     assert "Halal" not in body and "Amara Okafor" not in body and token not in body
     assert len(registrations()) == 1
-    confirmation, reminder = outbox(app)
+    _confirmation, reminder = outbox(app)
     assert reminder["To"] == "amara@example.org"
     assert f"/r/{token}" in plain(reminder)
 
@@ -274,7 +272,7 @@ def test_a_forged_token_is_a_plain_404(client, event, path):
 
 def test_changing_own_details(client, event, app):
     token = token_of(register(client))
-    sharing, homelessness = breakout_ids(event)
+    sharing, _ = breakout_ids(event)
     edit_url = f"/r/{token}/edit"
     page = text(client.get(edit_url))
     assert 'value="Amara Okafor"' in page and 'name="email"' not in page
@@ -343,7 +341,9 @@ def test_offer_policy_offers_the_seat_and_passes_it_on_when_it_lapses(client, ev
     assert wendy.status == RegistrationStatus.WAITLISTED
     assert wendy.offer_expires_at is not None
     assert timedelta(hours=23) < wendy.offer_expires_at - utcnow() <= timedelta(hours=24)
-    offer = next(m for m in outbox(app) if m["To"] == "wendy@example.org" and "claim" in m["Subject"])
+    offer = next(
+        m for m in outbox(app) if m["To"] == "wendy@example.org" and "claim" in m["Subject"]
+    )
     assert f"/r/{wendy_token}/claim" in plain(offer)
     # A held seat is not free: a newcomer waits.
     register(client, email="newcomer@example.org")
