@@ -144,6 +144,7 @@ def _document(slug: str, doc: str, pdf: bool):
         pdf=pdf,
         name_size=printing.name_size,
         initial=printing.initial,
+        needs=printing.needs,
         pdf_url=url_for(".document_pdf", slug=slug, doc=doc, **_options()),
         back_url=url_for(".index", slug=slug, **_options()),
     )

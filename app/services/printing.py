@@ -146,6 +146,14 @@ class TableSheet:
     facilitator: Attendee | None
     rounds: list[tuple[Session, list[Attendee]]]
 
+    @property
+    def note_lines(self) -> int:
+        """Ruled 8 mm lines for notes that still fit on the sheet's one page (265 mm of A4 inside
+        the margins), allowing a generous 9 mm per person and 14 mm per round heading."""
+        rows = sum(len(people) for _, people in self.rounds)
+        free = 265 - 50 - 14 * len(self.rounds) - 9 * rows
+        return max(0, min(14, free // 8))
+
 
 @dataclass
 class PrintPack:
@@ -219,6 +227,16 @@ def name_size(text: str, steps: tuple[int, ...] = (18, 28, 44, 70)) -> str:
         if length <= limit:
             return f"size-{size}"
     return f"size-{len(steps)}"
+
+
+def needs(person: Registration) -> list[str]:
+    """A person's access and dietary notes, for the facilitator of their table."""
+    notes = [person.access_needs.strip()] if person.access_needs.strip() else []
+    if person.needs_accessible_table and "accessible table" not in " ".join(notes).lower():
+        notes.append("accessible table")
+    if person.dietary_needs.strip():
+        notes.append("Diet: " + person.dietary_needs.strip())
+    return notes
 
 
 def event_plans(event: Event, kind: PlanKind) -> list[Plan]:

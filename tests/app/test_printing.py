@@ -280,6 +280,7 @@ def test_longest_names_fit_inside_their_card_or_label(app, event, attendees, doc
             pdf=True,
             name_size=printing.name_size,
             initial=printing.initial,
+            needs=printing.needs,
             pdf_url="",
             back_url="",
         )
