@@ -87,6 +87,8 @@ class SolveOptions:
 
 @dataclass
 class Progress:
+    """The best plan so far, as handed to on_progress (at most twice a second)."""
+
     elapsed: float
     objective: int
     bound: int
@@ -96,6 +98,11 @@ class Progress:
 
 @dataclass
 class TablePlan:
+    """rounds[r][t] lists the ids at table t (0-based) in round r; metrics as in
+    metrics.table_plan_metrics (plus "moves" in repair mode); objective and its lower bound
+    (equal when status is "optimal"); moves: seats changed from `previous` (repair mode only);
+    message: for "infeasible", the constraints that conflict."""
+
     rounds: list[list[list[str]]]
     metrics: dict
     status: str
@@ -122,12 +129,12 @@ def plan_tables(
     deadline = started + max(0.05, 0.97 * options.time_limit - 0.3)
     instance = compile_problem(problem)
     if instance.conflicts:
-        return _infeasible(instance, instance.conflicts, started)
+        return _infeasible(instance.conflicts, started)
     bound, offset = objective_bound(instance, options.weights)
     rng = random.Random(options.seed)
     seating = _start(instance, options, rng, deadline)
     if isinstance(seating, list):
-        return _infeasible(instance, seating, started)
+        return _infeasible(seating, started)
     reporter = _Reporter(seating, offset, bound, started, on_progress)
     target = bound - offset
     if reporter.report():
@@ -262,7 +269,7 @@ def _result(seating: Seating, offset: int, bound: int, started: float) -> TableP
     )
 
 
-def _infeasible(instance: Instance, conflicts: list[str], started: float) -> TablePlan:
+def _infeasible(conflicts: list[str], started: float) -> TablePlan:
     return TablePlan(
         rounds=[],
         metrics={},
