@@ -9,7 +9,7 @@ from __future__ import annotations
 from app.extensions import db
 from app.models import Plan, PlanStatus, Registration, RegistrationStatus
 from app.models.types import utcnow
-from app.services import mail
+from app.services import calendars, invites, mail
 from app.services.notifications import manage_url
 from app.services.planning import published_plan, seats_by_person
 
@@ -35,7 +35,8 @@ def publish(plan: Plan) -> list[Registration]:
         and _places(plan, r.id) != _places(previous, r.id)
     ]
     for registration in changed:
-        mail.queue(_seats_message(registration))
+        calendars.seats_changed(registration)  # calendars replace the entry they hold
+        mail.queue(invites.attach_invitation(_seats_message(registration), registration))
     db.session.commit()
     return changed
 

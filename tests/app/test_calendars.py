@@ -614,3 +614,27 @@ def test_the_registration_page_links_to_the_personal_calendar(client, event, zoe
     page = client.get(f"/r/{zoe.token}").get_data(as_text=True)
     assert f'href="/r/{zoe.token}/invite.ics"' in page
     assert f'href="webcal://localhost/r/{zoe.token}/invite.ics"' in page
+
+
+def test_publishing_a_plan_mails_a_request_with_the_new_places(
+    client, event, zoe, other, smtp, ical_js
+):
+    from app.services import publishing
+
+    before = sequences(client, f"/r/{zoe.token}/invite.ics")
+    round_one = event.sessions[0]
+    plan = Plan(event=event, kind=PlanKind.TABLES)
+    plan.assignments = [
+        Assignment(registration=zoe, session=round_one, table=event.tables[2]),
+        Assignment(registration=other, session=round_one, table=event.tables[5]),
+    ]
+    db.session.add(plan)
+    db.session.commit()
+    assert {r.id for r in publishing.publish(plan)} == {zoe.id, other.id}
+    sent = {m["To"]: m for m in smtp}
+    _, vevent, read = read_invite(sent["zoe@example.org"], ical_js, "REQUEST")
+    assert int(vevent["SEQUENCE"]) > before[str(vevent["UID"])]
+    assert "Round one: table 3" in read["description"] and "table 6" not in read["description"]
+    after = sequences(client, f"/r/{zoe.token}/invite.ics")
+    assert all(after[uid] > before[uid] for uid in before)
+    assert after[str(vevent["UID"])] == int(vevent["SEQUENCE"])  # the feed and the mail agree
