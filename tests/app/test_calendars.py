@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import socket
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
@@ -36,7 +37,8 @@ from app.models import (
     Table,
 )
 from app.models.types import utcnow
-from app.services import calendars, invites, mail
+from app.services import calendars, invites, mail, publishing
+from app.services import events as setup
 from app.services.tokens import new_token
 from tests.calendar import icaljs
 
@@ -460,8 +462,6 @@ def test_sequence_grows_when_seats_are_published_or_the_person_cancels(client, e
 def test_draft_edits_leave_sequence_at_zero(app, event):
     event.status = EventStatus.DRAFT
     db.session.commit()
-    from app.services import events as setup
-
     setup.save_session(event, event.sessions[0], kind="plenary", title="Welcome")
     assert event.sequence == 0 and event.sessions[0].sequence == 0
 
@@ -619,8 +619,6 @@ def test_the_registration_page_links_to_the_personal_calendar(client, event, zoe
 def test_publishing_a_plan_mails_a_request_with_the_new_places(
     client, event, zoe, other, smtp, ical_js
 ):
-    from app.services import publishing
-
     before = sequences(client, f"/r/{zoe.token}/invite.ics")
     round_one = event.sessions[0]
     plan = Plan(event=event, kind=PlanKind.TABLES)
@@ -638,3 +636,46 @@ def test_publishing_a_plan_mails_a_request_with_the_new_places(
     after = sequences(client, f"/r/{zoe.token}/invite.ics")
     assert all(after[uid] > before[uid] for uid in before)
     assert after[str(vevent["UID"])] == int(vevent["SEQUENCE"])  # the feed and the mail agree
+
+
+def test_every_change_a_calendar_shows_raises_the_sequence(client, event, zoe):
+    url = f"/r/{zoe.token}/invite.ics"
+    seen = [sequences(client, url)]
+
+    def grew() -> bool:
+        now = sequences(client, url)
+        bigger = all(now[uid] > seen[-1][uid] for uid in now if uid in seen[-1])
+        seen.append(now)
+        return bigger
+
+    details = setup.EventDetails(
+        title=event.title,
+        slug=event.slug,
+        description=event.description,
+        venue="Civic Centre",
+        timezone=event.timezone,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        capacity=event.capacity,
+        registration_opens_at=None,
+        registration_closes_at=None,
+        waitlist_policy=event.waitlist_policy,
+        offer_hours=event.offer_hours,
+        convenor_ids=[o.id for o in event.convenors],
+    )
+    setup.update_event(event, details)
+    assert grew()
+    setup.update_event(event, replace(details, capacity=80))  # not in any calendar
+    assert sequences(client, url) == seen[-1]
+    [slot] = event.sessions_of(SessionKind.BREAKOUT_SLOT)
+    setup.save_breakout(slot, slot.breakouts[0], room="Room 9")
+    assert grew()
+    setup.delete_session(event.sessions[1])
+    assert grew() and len(seen[-1]) == len(seen[-2]) - 1
+
+
+def test_someone_on_the_waiting_list_sees_tentative_entries_without_places(client, event):
+    waiting = person(event, "Wendy", "wendy@example.org", status=RegistrationStatus.WAITLISTED)
+    cal = Calendar.from_ical(client.get(f"/r/{waiting.token}/invite.ics").data)
+    assert {str(v["STATUS"]) for v in cal.walk("VEVENT")} == {"TENTATIVE"}
+    assert "Your places" not in cal.to_ical().decode()
