@@ -1,24 +1,27 @@
 """Upper bounds on what any breakout plan can give people from their rankings.
 
-A person's *potential* is the most slots their ranking can fill: each slot takes at most one
-ranked breakout, no topic twice, pinned slots as pinned. It is a bipartite matching of slots to
-ranked breakouts with distinct titles, ignoring everyone else.
+A person's *potential* is the most slots their ranking can fill in a plan of their own: one
+breakout per slot, no topic twice (counting the slots filled from outside their ranking), pinned
+slots as pinned, and nobody else in the way. It is a min-cost assignment of slots to topics.
 
 The *ranked upper bound* relaxes the plan to a flow: source -> person (capacity: their free
 potential) -> (person, slot) (1) -> ranked breakout in that slot (1) -> sink (seats left after
 pins). Every plan's ranked assignments form such a flow, so the maximum flow (plus the pinned
-ranked seats) bounds them from above; it ignores only the topic rule across a person's slots
-beyond their potential, and minimum attendance.
+ranked seats) bounds them from above. It relaxes the topic rule to the potential cap per
+person, and ignores minimum attendance and the seats of people's unranked slots.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from ortools.graph.python.max_flow import SimpleMaxFlow
+from ortools.graph.python.min_cost_flow import SimpleMinCostFlow
 
-from scheduler.breakout_problem import BreakoutProblem
-from scheduler.people import Person
+if TYPE_CHECKING:
+    from scheduler.breakout_problem import BreakoutProblem
+    from scheduler.people import Person
 
 
 def pinned_of(problem: BreakoutProblem, person: Person) -> dict[str, str]:
@@ -39,27 +42,41 @@ def free_ranked_choices(problem: BreakoutProblem, person: Person) -> dict[str, l
 
 
 def potential(problem: BreakoutProblem, person: Person) -> int:
-    """Most slots the person's ranking can fill: pinned ranked slots plus a maximum matching of
-    free slots to ranked breakouts with pairwise different titles (augmenting paths)."""
+    """Most slots the person's ranking can fill in a complete plan for them: pinned ranked slots
+    plus the best assignment of their free slots to pairwise different topics (not pinned),
+    counting ranked breakouts. 0 more when no such assignment exists (see `topic_assignment`)."""
     pins = pinned_of(problem, person)
     pinned_ranked = sum(1 for b in pins.values() if b in person.preferences)
-    options = {
-        slot: {problem.breakout(b).title for b in ids}
-        for slot, ids in free_ranked_choices(problem, person).items()
-    }
-    slot_of_title: dict[str, str] = {}
+    return pinned_ranked + (topic_assignment(problem, person) or 0)
 
-    def augment(slot: str, visited: set[str]) -> bool:
-        for title in options[slot]:
-            if title in visited:
-                continue
-            visited.add(title)
-            if title not in slot_of_title or augment(slot_of_title[title], visited):
-                slot_of_title[title] = slot
-                return True
-        return False
 
-    return pinned_ranked + sum(augment(slot, set()) for slot in options)
+def topic_assignment(problem: BreakoutProblem, person: Person) -> int | None:
+    """Ranked slots in the best assignment of the person's unpinned slots to different topics
+    that their pins leave open, or None when there is none: a min-cost flow source -> slot (1)
+    -> topic (1, cost -1 when the slot's breakout on that topic is ranked) -> sink (1)."""
+    pins = pinned_of(problem, person)
+    pinned_titles = {problem.breakout(b).title for b in pins.values()}
+    slots = [slot for slot in problem.slots if slot not in pins]
+    titles = sorted({b.title for b in problem.breakouts if b.title not in pinned_titles})
+    source, sink = 0, 1 + len(slots) + len(titles)
+    topic_node = {title: 1 + len(slots) + j for j, title in enumerate(titles)}
+    flow = SimpleMinCostFlow()
+    for i, slot in enumerate(slots):
+        flow.add_arc_with_capacity_and_unit_cost(source, 1 + i, 1, 0)
+        cost: dict[str, int] = {}
+        for b in problem.breakouts_in(slot):
+            if b.title in topic_node:
+                ranked = -1 if b.id in person.preferences else 0
+                cost[b.title] = min(cost.get(b.title, 0), ranked)
+        for title, unit_cost in cost.items():
+            flow.add_arc_with_capacity_and_unit_cost(1 + i, topic_node[title], 1, unit_cost)
+    for node in topic_node.values():
+        flow.add_arc_with_capacity_and_unit_cost(node, sink, 1, 0)
+    flow.set_node_supply(source, len(slots))
+    flow.set_node_supply(sink, -len(slots))
+    if flow.solve() != flow.OPTIMAL:
+        return None
+    return -flow.optimal_cost()
 
 
 def ranked_upper_bound(problem: BreakoutProblem) -> int:

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from ortools.graph.python.max_flow import SimpleMaxFlow
 
+from scheduler.breakout_bounds import topic_assignment
 from scheduler.people import InputError, Person
 
 
@@ -138,6 +139,7 @@ def validate(problem: BreakoutProblem) -> None:
     _check_breakouts(problem.breakouts)
     _check_people(problem)
     _check_pins(problem)
+    _check_pinned_topics(problem)
     _check_slot_capacity(problem)
     _check_distinct_topics(problem)
 
@@ -196,6 +198,14 @@ def _check_pins(problem: BreakoutProblem) -> None:
             raise InputError(
                 f"breakout {breakout_id!r} has more pinned people than its capacity "
                 f"{breakout.capacity}"
+            )
+
+
+def _check_pinned_topics(problem: BreakoutProblem) -> None:
+    for person in problem.people:
+        if person.id in problem.pins_by_person and topic_assignment(problem, person) is None:
+            raise InputError(
+                f"pins leave {person.id!r} no way to fill their other slots with new topics"
             )
 
 

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -63,7 +64,7 @@ from scheduler.breakout_problem import (
     ProgressCallback,
     validate,
 )
-from scheduler.fcfs import first_come_first_served
+from scheduler.fcfs import fill_in, first_come_first_served
 
 __all__ = [
     "Breakout",
@@ -88,6 +89,7 @@ class _Solution:
 
     assignments: dict[str, dict[str, str]]
     cancelled: set[str] = field(default_factory=set)
+    note: str = ""
 
 
 def plan_breakouts(
@@ -101,13 +103,18 @@ def plan_breakouts(
     validate(problem)
     baseline = first_come_first_served(problem)
     potentials = {p.id: potential(problem, p) for p in problem.people}
-    start = _Solution(baseline.assignments, {c.breakout_id for c in baseline.cancelled})
+    start = _Solution(
+        baseline.assignments,
+        {c.breakout_id for c in baseline.cancelled},
+        "no better plan than first come, first served was found in time",
+    )
     fallback = start if baseline.status == "feasible" else None
     floors = baseline.metrics if fallback else None
 
     preference = PreferenceModel(problem, potentials, floors)
     ranked = stages.solve(preference, PREFERENCE_STAGES)
-    if ranked is None:
+    if ranked is None or stages.cancelled or stages.remaining() <= 0:
+        stages.proven = False
         return _finish(problem, baseline, potentials, fallback, stages)
     fill = BreakoutModel(problem, potentials)
     fill.keep_ranked(ranked.assignments, ranked.cancelled)
@@ -116,7 +123,26 @@ def plan_breakouts(
         # The fill seats cannot avoid repeating topics: solve every stage on the exact model.
         stages.restart(len(STAGES))
         plan = stages.solve(BreakoutModel(problem, potentials, floors), STAGES)
+    elif plan is None:
+        greedy = fill_in(problem, ranked.assignments, ranked.cancelled)
+        if _keeps_every_rule(problem, greedy, ranked.cancelled):
+            plan = _Solution(
+                greedy, ranked.cancelled, "the seats nobody ranked were filled greedily"
+            )
     return _finish(problem, baseline, potentials, plan or fallback, stages)
+
+
+def _keeps_every_rule(
+    problem: BreakoutProblem, assignments: dict[str, dict[str, str]], cancelled: set[str]
+) -> bool:
+    """Whether `fill_in` placed everyone in every slot and every running breakout meets its
+    minimum (it already keeps capacities and topics)."""
+    if any(len(assignments[p.id]) < len(problem.slots) for p in problem.people):
+        return False
+    load = Counter(b for given in assignments.values() for b in given.values())
+    return all(
+        load[b.id] >= (b.min_attendance or 0) for b in problem.breakouts if b.id not in cancelled
+    )
 
 
 class _Stages:
@@ -135,6 +161,9 @@ class _Stages:
         self.infeasible = False
         self.cancelled = False
 
+    def remaining(self) -> float:
+        return self.started + self.options.time_limit - time.monotonic()
+
     def restart(self, stages: int) -> None:
         self.planned += stages
         self.infeasible = False
@@ -150,14 +179,16 @@ class _Stages:
         solution = None
         for name in names:
             self.number += 1
-            remaining = self.started + self.options.time_limit - time.monotonic()
-            if remaining <= 0 or self.cancelled:
+            watch = _Watch(self, name)
+            watch.report()
+            if self.remaining() <= 0 or self.cancelled:
                 self.proven = False
                 break
             objective = getattr(model, f"{name}_objective")()
             model.model.maximize(objective)
+            remaining = self.remaining()
             solver = self._solver(remaining / (self.planned - self.number + 1), remaining)
-            status = self._watch(name).run(solver, model.model)
+            status = watch.run(solver, model.model)
             self._record(name, solver, status)
             if status == cp_model.INFEASIBLE:
                 self.infeasible = True
@@ -179,10 +210,6 @@ class _Stages:
         solver.parameters.linearization_level = 2
         solver.parameters.max_time_in_seconds = min(share, remaining)
         return solver
-
-    def _watch(self, name: str) -> _Watch:
-        progress = Progress(name, self.number, self.planned, 0.0, self.options.time_limit, None)
-        return _Watch(progress, self.started, self.on_progress, self)
 
     def _record(self, name: str, solver: cp_model.CpSolver, status: int) -> None:
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -230,12 +257,13 @@ def _finish(
             ),
             stages=records,
         )
+    status, message = "feasible", "time limit reached before every stage was proven optimal"
     if stages.proven:
         status, message = "optimal", ""
     elif stages.cancelled:
-        status, message = "feasible", "cancelled: the best plan found so far"
-    else:
-        status, message = "feasible", "time limit reached before every stage was proven optimal"
+        message = "cancelled: the best plan found so far"
+    if solution.note:
+        message += f"; {solution.note}"
     bound = baseline.metrics.ranked_upper_bound
     return BreakoutPlan(
         assignments=solution.assignments,
@@ -249,31 +277,38 @@ def _finish(
 
 
 class _Watch(cp_model.CpSolverSolutionCallback):
-    """Runs one solve, reporting progress from a helper thread and stopping it on request."""
+    """One stage's progress: reported at its start and twice a second while CP-SAT runs (from
+    a helper thread); a True answer from `on_progress` cancels the run."""
 
-    def __init__(
-        self,
-        progress: Progress,
-        started: float,
-        on_progress: ProgressCallback | None,
-        stages: _Stages,
-    ) -> None:
+    def __init__(self, stages: _Stages, name: str) -> None:
         super().__init__()
-        self.progress = progress
-        self.started = started
-        self.on_progress = on_progress
         self.stages = stages
+        self.name = name
         self.objective: int | None = None
 
     def on_solution_callback(self) -> None:
         self.objective = round(self.objective_value)
 
+    def report(self, solver: cp_model.CpSolver | None = None) -> None:
+        stages = self.stages
+        if stages.on_progress is None or stages.cancelled:
+            return
+        progress = Progress(
+            stage=self.name,
+            stage_number=stages.number,
+            stage_count=stages.planned,
+            elapsed=time.monotonic() - stages.started,
+            time_limit=stages.options.time_limit,
+            objective=self.objective,
+        )
+        if stages.on_progress(progress):
+            stages.cancelled = True
+            if solver is not None:
+                solver.stop_search()
+
     def run(self, solver: cp_model.CpSolver, model: cp_model.CpModel) -> int:
-        if self.on_progress is None:
+        if self.stages.on_progress is None:
             return solver.solve(model, self)
-        self._report(solver)
-        if self.stages.cancelled:
-            return cp_model.UNKNOWN
         done = threading.Event()
         poller = threading.Thread(target=self._poll, args=(solver, done), daemon=True)
         poller.start()
@@ -285,19 +320,4 @@ class _Watch(cp_model.CpSolverSolutionCallback):
 
     def _poll(self, solver: cp_model.CpSolver, done: threading.Event) -> None:
         while not done.wait(0.5):
-            self._report(solver)
-
-    def _report(self, solver: cp_model.CpSolver) -> None:
-        if self.stages.cancelled:
-            return
-        snapshot = Progress(
-            stage=self.progress.stage,
-            stage_number=self.progress.stage_number,
-            stage_count=self.progress.stage_count,
-            elapsed=time.monotonic() - self.started,
-            time_limit=self.progress.time_limit,
-            objective=self.objective,
-        )
-        if self.on_progress(snapshot):
-            self.stages.cancelled = True
-            solver.stop_search()
+            self.report(solver)

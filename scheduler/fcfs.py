@@ -46,16 +46,34 @@ def first_come_first_served(problem: BreakoutProblem) -> BreakoutPlan:
     )
 
 
+def fill_in(
+    problem: BreakoutProblem, seats: dict[str, dict[str, str]], cancelled: set[str]
+) -> dict[str, dict[str, str]]:
+    """Complete `seats` (and pins) the same way: each person in registration order takes, for
+    each slot still empty, the emptiest open breakout on a topic new to them, if any."""
+    registration = _Registration(problem, seats, cancelled)
+    for person in problem.people:
+        for slot in problem.slots:
+            if slot not in registration.assignments[person.id]:
+                registration.take_emptiest(person, slot)
+    return registration.assignments
+
+
 class _Registration:
     """Seats taken so far; `assignments` {person_id: {slot: breakout_id}}."""
 
-    def __init__(self, problem: BreakoutProblem) -> None:
+    def __init__(
+        self,
+        problem: BreakoutProblem,
+        seats: dict[str, dict[str, str]] | None = None,
+        cancelled: set[str] | None = None,
+    ) -> None:
         self.problem = problem
-        self.assignments: dict[str, dict[str, str]] = {p.id: {} for p in problem.people}
-        self.load: Counter[str] = Counter(problem.pinned.values())
-        self.cancelled: set[str] = set()
+        self.assignments = {p.id: dict((seats or {}).get(p.id, {})) for p in problem.people}
+        self.cancelled = set(cancelled or ())
         for (person_id, slot), breakout_id in problem.pinned.items():
             self.assignments[person_id][slot] = breakout_id
+        self.load = Counter(b for given in self.assignments.values() for b in given.values())
 
     def register(self, person: Person) -> None:
         for breakout_id in person.preferences:
@@ -64,7 +82,7 @@ class _Registration:
                 self._take(person, breakout)
         for slot in self.problem.slots:
             if slot not in self.assignments[person.id]:
-                self._take_emptiest(person, slot)
+                self.take_emptiest(person, slot)
 
     def cancel_below_minimum(self) -> None:
         pinned = set(self.problem.pinned.values())
@@ -92,9 +110,9 @@ class _Registration:
             if breakout.slot == slot and self._open(person, breakout):
                 self._take(person, breakout)
                 return
-        self._take_emptiest(person, slot)
+        self.take_emptiest(person, slot)
 
-    def _take_emptiest(self, person: Person, slot: str) -> None:
+    def take_emptiest(self, person: Person, slot: str) -> None:
         candidates = [b for b in self.problem.breakouts_in(slot) if self._open(person, b)]
         if candidates:
             self._take(person, min(candidates, key=lambda b: self.load[b.id] / b.capacity))
