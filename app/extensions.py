@@ -52,6 +52,8 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     # Write-ahead logging lets pages be read while a registration is being written.
     cursor.execute("PRAGMA journal_mode = WAL")
+    # SQLite ignores foreign keys (and their ON DELETE rules) unless asked, per connection.
+    cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
 
 

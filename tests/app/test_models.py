@@ -118,3 +118,13 @@ def test_registration_datetimes_read_back_timezone_aware(event):
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Registration, registration.id).created_at.utcoffset() == timedelta(0)
+
+
+def test_foreign_keys_are_enforced(event):
+    from app.models import Assignment, Plan, PlanKind
+
+    plan = Plan(event=event, kind=PlanKind.TABLES)
+    db.session.add(plan)
+    db.session.commit()
+    _fails(Assignment(plan_id=plan.id, registration_id=999_999, session_id=event.sessions[0].id,
+                      table_id=event.tables[0].id))
