@@ -19,7 +19,7 @@ from app.planning.forms import (
 from app.services import jobs, plan_edits, planning, publishing
 from app.services import seating_rules as rules
 from app.services.events import event_for_organiser
-from app.services.plan_review import review
+from app.services.plan_review import drift, review
 
 bp = Blueprint("planning", __name__)
 
@@ -156,6 +156,7 @@ def plan(slug: str, plan_id: int):
         event=event,
         plan=plan,
         review=review(plan),
+        drift=drift(plan),
         action=ActionForm(),
         PlanStatus=PlanStatus,
         PlanKind=PlanKind,

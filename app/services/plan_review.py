@@ -7,7 +7,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from app.models import Assignment, Plan, PlanKind, Registration, Session, SessionKind
+from app.models import (
+    Assignment,
+    Plan,
+    PlanKind,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionKind,
+)
 from scheduler.metrics import same_label_pairs
 
 
@@ -43,6 +51,31 @@ class SessionReview:
         return sorted(
             (s.registration for g in self.groups for s in g.seats), key=lambda r: r.name.lower()
         )
+
+
+@dataclass
+class Drift:
+    """How far registrations have moved since the plan was made."""
+
+    cancelled: list[Registration]
+    unseated: list[Registration]
+
+    def __bool__(self) -> bool:
+        return bool(self.cancelled or self.unseated)
+
+
+def drift(plan: Plan) -> Drift:
+    seated = {a.registration_id for a in plan.assignments}
+    confirmed = {
+        r.id: r for r in plan.event.registrations if r.status == RegistrationStatus.CONFIRMED
+    }
+    return Drift(
+        cancelled=sorted(
+            {a.registration for a in plan.assignments if a.registration_id not in confirmed},
+            key=lambda r: r.name,
+        ),
+        unseated=sorted((r for i, r in confirmed.items() if i not in seated), key=lambda r: r.name),
+    )
 
 
 def review(plan: Plan) -> list[SessionReview]:

@@ -347,3 +347,32 @@ def test_jobs_run_on_rq_workers_when_redis_is_configured(app, event, attendees):
     job = wait_for(job.id)
     assert job.state == JobState.SUCCEEDED, job.error
     assert job.plan.kind == PlanKind.TABLES
+
+
+def test_plan_review_warns_when_registrations_changed(signed_in, event, attendees):
+    plan = run_now(event, PlanKind.TABLES)
+    url = f"/organise/events/{event.slug}/plans/{plan.id}"
+    assert "Registrations have changed" not in signed_in.get(url).get_data(as_text=True)
+    attendees[0].status = RegistrationStatus.CANCELLED
+    db.session.commit()
+    [newcomer] = add_attendees(event, 1)
+    page = signed_in.get(url).get_data(as_text=True)
+    assert "Registrations have changed" in page
+    assert f"still seated: {attendees[0].name}" in page
+    assert f"not seated: {newcomer.name}" in page
+
+
+def test_attendee_sees_their_published_tables_and_breakout(client, event, attendees):
+    tables, breakouts = run_now(event, PlanKind.TABLES), run_now(event, PlanKind.BREAKOUTS)
+    person = attendees[5]
+    page = client.get(f"/r/{person.token}").get_data(as_text=True)
+    assert "Table " not in page  # nothing is published yet
+    publishing.publish(tables)
+    publishing.publish(breakouts)
+    page = client.get(f"/r/{person.token}").get_data(as_text=True)
+    for session in event.sessions_of(SessionKind.TABLE_ROUND):
+        table = db.session.get(Table, seats(tables)[(person.id, session.id)])
+        assert f"Table {table.number}" in page
+    slot = event.sessions_of(SessionKind.BREAKOUT_SLOT)[0]
+    breakout = next(b for b in slot.breakouts if b.id == seats(breakouts)[(person.id, slot.id)])
+    assert breakout.title in page and breakout.room in page
