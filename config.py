@@ -54,6 +54,9 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    # Tests opt in to Redis and SMTP themselves; CI's REDIS_URL must not reroute every solve.
+    REDIS_URL = None
+    MAIL_SERVER = None
 
     def __init__(self) -> None:
         self.SECRET_KEY = "testing-only-secret-key"
