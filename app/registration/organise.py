@@ -4,6 +4,8 @@ check-in, CSV export and import, and erasure. Every page needs a signed-in organ
 
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     Response,
@@ -28,6 +30,7 @@ from app.services import registration as service
 from app.services.registration import RegistrationClosed, RegistrationInvalid
 
 bp = Blueprint("organise_registrations", __name__)
+ID = re.compile(r"[0-9]{1,9}")  # ASCII digits that fit any database's integer
 
 
 class ImportForm(FlaskForm):
@@ -77,7 +80,7 @@ def index(slug: str):
         text=args.get("q", "")[:200],
         status=wanted,
         sector=args.get("sector", "")[:100],
-        organisation_id=int(organisation_id) if organisation_id.isdigit() else None,
+        organisation_id=int(organisation_id) if ID.fullmatch(organisation_id) else None,
     )
     return render_template(
         "registration/organise/index.html",

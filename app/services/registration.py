@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.extensions import db
 from app.formatting import format_datetime
@@ -574,6 +575,10 @@ def registrations_of(
     query = (
         select(Registration)
         .outerjoin(Organisation, Registration.organisation_id == Organisation.id)
+        .options(
+            contains_eager(Registration.organisation),
+            selectinload(Registration.preferences).selectinload(BreakoutPreference.breakout),
+        )
         .where(Registration.event_id == event.id)
         .order_by(Registration.created_at, Registration.id)
     )

@@ -172,7 +172,7 @@ def _raw(values: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
             errors.append(f"{name}: write yes or no, not “{values[name]}”.")
             raw[name] = False
     ids = [p.strip() for p in values.get("preferences", "").split(";") if p.strip()]
-    if all(p.isdigit() for p in ids):
+    if all(p.isascii() and p.isdigit() for p in ids):
         raw["preferences"] = [int(p) for p in ids]
     else:
         errors.append("preferences: breakout ids separated by semicolons, e.g. 3;1;2.")

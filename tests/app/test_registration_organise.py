@@ -98,7 +98,12 @@ def test_list_with_counts_search_and_filters(signed_in, crowd):
     organisation_id = crowd[1].organisation_id
     assert shown(f"organisation={organisation_id}&status=confirmed") == {"Ben Baker"}
     assert shown("q=%25") == set()  # LIKE wildcards are searched for literally
-    assert signed_in.get(f"{BASE}?status=bogus&organisation=x").status_code == 200
+    for junk in (
+        "status=bogus&organisation=x",
+        "organisation=99999999999999999999",
+        "organisation=²",
+    ):
+        assert signed_in.get(f"{BASE}?{junk}").status_code == 200
 
 
 def test_open_and_edit_a_registration(signed_in, crowd):
@@ -204,7 +209,9 @@ def test_csv_export_has_every_field_and_neutralises_formulas(signed_in, event):
     assert neutralise("plain") == "plain" and neutralise(None) == ""
 
 
-IMPORT_HEADER = "name,email,organisation,sector,profession,dietary_needs,needs_accessible_table\n"
+IMPORT_HEADER = (
+    "name,email,organisation,sector,profession,dietary_needs,needs_accessible_table,preferences\n"
+)
 
 
 def upload(client, content: bytes):
@@ -263,11 +270,12 @@ def test_csv_import_reports_each_bad_row_and_imports_nothing(signed_in, event, a
         + "Twice,good@example.org,Riverside City Council,,GP,,\n"
         + "Already,EXISTING@example.org,Riverside City Council,,GP,,\n"
         + "Flag,flag@example.org,Riverside City Council,,GP,,perhaps\n"
+        + "Prefs,prefs@example.org,Riverside City Council,,GP,,,²;1\n"
         + f"Long,long@example.org,Riverside City Council,,{'x' * 121},,\n"
     ).encode()
     page = text(upload(signed_in, content))
     assert "Nothing can be imported until the file is corrected" in page
-    assert "7 of 8 rows have errors" in page
+    assert "8 of 9 rows have errors" in page
     for message in (
         "name: Enter your name.",
         "email: Enter a valid email address",
@@ -276,6 +284,7 @@ def test_csv_import_reports_each_bad_row_and_imports_nothing(signed_in, event, a
         "email: existing@example.org is already registered for this event.",
         "needs_accessible_table: write yes or no",
         "profession: Must be at most 120 characters",
+        "preferences: breakout ids separated by semicolons",
     ):
         assert html.escape(message, quote=False) in page or message in html.unescape(page)
     assert 'name="csv_text"' not in page  # no way to confirm a bad file
