@@ -15,6 +15,7 @@ from datetime import datetime
 from flask import Blueprint, Response, abort, request
 
 from app.services import calendars
+from app.services import registration as registrations
 from app.services.events import published_event
 
 bp = Blueprint("calendar", __name__)
@@ -22,8 +23,8 @@ bp = Blueprint("calendar", __name__)
 
 @bp.get("/r/<token>/invite.ics")
 def invite(token: str) -> Response:
-    registration = calendars.registration_for_feed(token)
-    if registration is None:
+    registration = registrations.by_token(token)
+    if registration is None or not calendars.has_calendar(registration):
         abort(404)  # the same page as any unknown address: nothing says whether a token exists
     event = registration.event
     body = calendars.to_bytes(calendars.personal_calendar(registration))

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_request_context
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
 from icalendar import Event as VEvent
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from app.extensions import db
 from app.formatting import format_time
@@ -117,16 +117,9 @@ def published_places(registration: Registration) -> dict[int, Place]:
     return {a.session_id: Place(a.session, a.table, a.breakout) for a in assignments}
 
 
-def registration_for_feed(token: str) -> Registration | None:
-    """The registration behind a calendar address; None for unknown tokens and erased people."""
-    if not token or len(token) > 64:
-        return None
-    registration = db.session.scalar(select(Registration).where(Registration.token == token))
-    if registration is None or registration.erased_at is not None:
-        return None
-    if registration.event.status == EventStatus.DRAFT:
-        return None
-    return registration
+def has_calendar(registration: Registration) -> bool:
+    """Whether this registration's calendar address answers (not once the person is erased)."""
+    return registration.erased_at is None and registration.event.status != EventStatus.DRAFT
 
 
 # --- calendars -----------------------------------------------------------------------------------
@@ -209,22 +202,19 @@ def to_bytes(cal: Calendar) -> bytes:
 
 def last_modified(event: Event, registration: Registration | None = None) -> datetime:
     """When anything in the event's (or this person's) calendar last changed, to the second."""
-    times = [event.changed_at or event.created_at]
     published = db.session.scalar(
-        select(Plan.published_at)
-        .where(Plan.event_id == event.id, Plan.status == PlanStatus.PUBLISHED)
-        .order_by(Plan.published_at.desc())
-        .limit(1)
+        select(func.max(Plan.published_at)).where(
+            Plan.event_id == event.id, Plan.status == PlanStatus.PUBLISHED
+        )
     )
-    if published is not None:
-        times.append(published)
+    times = [event.changed_at or event.created_at, published]
     if registration is not None:
         times.append(registration.updated_at)
     return max(_utc(t) for t in times if t is not None).replace(microsecond=0)
 
 
 def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes for columns that bypass UTCDateTime; they are UTC.
+    # An aggregate such as MAX() comes back from SQLite as a naive string-parsed time: it is UTC.
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
