@@ -19,7 +19,7 @@ from app.models import (
     User,
     WaitlistPolicy,
 )
-from app.services import calendars
+from app.services import calendars, capacity
 
 
 class EventError(ValueError):
@@ -111,6 +111,9 @@ def update_event(event: Event, details: EventDetails) -> Event:
             "Sessions would fall outside the event: " + ", ".join(outside), field="starts_at"
         )
     db.session.commit()
+    # A larger capacity (or a changed waiting-list policy) frees seats for the waiting list now.
+    with capacity.locked_event(event.id) as locked:
+        capacity.touch(locked)
     return event
 
 

@@ -323,3 +323,40 @@ def test_ids_from_another_event_are_404(signed_in, event, organiser):
         signed_in.get(f"/organise/events/{event.slug}/tables/{other.tables[0].id}/edit").status_code
         == 404
     )
+
+
+def test_raising_capacity_confirms_the_waiting_list_in_order(signed_in, event, app):
+    from app.models import Registration, RegistrationStatus
+    from app.models.types import utcnow
+    from app.services.tokens import new_token
+
+    event.capacity = 1
+    people = [
+        Registration(
+            event=event,
+            token=new_token(),
+            name=f"P{i}",
+            email=f"p{i}@example.org",
+            consent=True,
+            status=RegistrationStatus.CONFIRMED if i == 0 else RegistrationStatus.WAITLISTED,
+            waitlisted_at=None if i == 0 else utcnow() + timedelta(seconds=i),
+        )
+        for i in range(4)
+    ]
+    db.session.add_all(people)
+    db.session.commit()
+    url = f"/organise/events/{event.slug}/edit"
+    data = event_form(
+        title=event.title,
+        slug=event.slug,
+        starts_at=event.starts_at.strftime(FMT),
+        ends_at=event.ends_at.strftime(FMT),
+        capacity="3",
+        convenors=[str(o.id) for o in event.convenors],
+        new_convenor_name="",
+        new_convenor_sector="",
+    )
+    assert signed_in.submit(url, data).status_code == 302
+    db.session.expire_all()
+    statuses = [db.session.get(Registration, p.id).status for p in people]
+    assert statuses == [RegistrationStatus.CONFIRMED] * 3 + [RegistrationStatus.WAITLISTED]
