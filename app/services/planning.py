@@ -401,10 +401,12 @@ def plans(event: Event, kind: PlanKind) -> list[Plan]:
 
 
 def published_plan(event: Event, kind: PlanKind) -> Plan | None:
+    """The plan attendees see (publishing archives the one before, so there is one at most)."""
     return db.session.scalar(
-        select(Plan).where(
-            Plan.event_id == event.id, Plan.kind == kind, Plan.status == PlanStatus.PUBLISHED
-        )
+        select(Plan)
+        .where(Plan.event_id == event.id, Plan.kind == kind, Plan.status == PlanStatus.PUBLISHED)
+        .order_by(Plan.published_at.desc(), Plan.id.desc())
+        .limit(1)
     )
 
 

@@ -27,9 +27,7 @@ from app.models import (
     Event,
     EventStatus,
     Organisation,
-    Plan,
     PlanKind,
-    PlanStatus,
     Registration,
     RegistrationStatus,
     Session,
@@ -40,6 +38,7 @@ from app.models.types import utcnow
 from app.services import capacity, notifications
 from app.services.accounts import AccountError, normalise_email
 from app.services.events import find_or_create_organisation
+from app.services.planning import published_plan
 from app.services.tokens import new_token
 
 # Longest accepted text per field (within the database columns' sizes).
@@ -399,15 +398,6 @@ class ScheduleItem:
     session: Session
     table: Table | None = None
     breakout: Breakout | None = None
-
-
-def published_plan(event: Event, kind: PlanKind) -> Plan | None:
-    return db.session.scalar(
-        select(Plan)
-        .where(Plan.event_id == event.id, Plan.kind == kind, Plan.status == PlanStatus.PUBLISHED)
-        .order_by(Plan.published_at.desc(), Plan.id.desc())
-        .limit(1)
-    )
 
 
 def personal_schedule(registration: Registration) -> list[ScheduleItem]:
