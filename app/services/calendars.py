@@ -26,7 +26,14 @@ from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context
-from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
+from icalendar import (
+    Calendar,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vDuration,
+)
 from icalendar import Event as VEvent
 from sqlalchemy import func, inspect, select
 
@@ -243,7 +250,7 @@ def _feed(event: Event, name: str) -> Calendar:
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", event.timezone)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    cal.add("x-published-ttl", REFRESH)
+    cal.add("x-published-ttl", vDuration(REFRESH))  # an X- property: icalendar needs the type
     return cal
 
 
@@ -381,8 +388,9 @@ def add_timezones(cal: Calendar, event: Event) -> None:
         if name in component and "TZID" in component[name].params
     }
     years = [event.starts_at.year, event.ends_at.year]
-    for tzid in sorted(used):
-        cal.add_component(vtimezone(tzid, min(years) - 1, max(years) + 1))
+    # Before the events, where Outlook and Google put them: a reader meets a zone before its use.
+    for tzid in sorted(used, reverse=True):
+        cal.subcomponents.insert(0, vtimezone(tzid, min(years) - 1, max(years) + 1))
 
 
 def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:

@@ -165,6 +165,9 @@ def test_programme_file_is_public_and_well_formed(client, event, ical_js):
     )
     assert response.headers["Cache-Control"] == "public, max-age=300"
     body = response.data
+    assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n" in body
+    assert b"\r\nX-PUBLISHED-TTL:PT1H\r\n" in body
+    assert body.index(b"BEGIN:VTIMEZONE") < body.index(b"BEGIN:VEVENT")
     [js] = ical_js(body)
     cal = check_well_formed(body, js, method="PUBLISH")
     vevents = events_by_uid(cal)
