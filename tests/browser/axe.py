@@ -1,0 +1,79 @@
+"""Deque's axe-core, run inside the page under test, to find accessibility problems a person would
+meet. Installed on first use from js/package-lock.json, as tests/calendar/js is."""
+
+from __future__ import annotations
+
+import fcntl
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+JS_DIR = Path(__file__).resolve().parent / "js"
+AXE_SOURCE = JS_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+# Problems that stop or seriously hinder someone; axe's "moderate" and "minor" are reported by
+# axe itself as advice and do not fail a journey.
+FAILING_IMPACTS = ("serious", "critical")
+
+# What runs in the page: the whole document, every rule axe has (WCAG 2.x A/AA and best practice).
+RUN_AXE = """() => axe.run(document, {resultTypes: ['violations']})
+  .then(r => r.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map(n => ({target: n.target.join(' '), html: n.html, summary: n.failureSummary}))
+})))"""
+
+
+def ensure_installed() -> None:
+    """Skip when npm is missing; install axe-core once (a lock keeps parallel runs apart)."""
+    if AXE_SOURCE.exists():
+        return
+    if shutil.which("npm") is None:
+        pytest.skip("npm is needed to install axe-core for the browser tests' accessibility checks")
+    with open(JS_DIR / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if AXE_SOURCE.exists():
+            return
+        result = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=JS_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"npm ci in {JS_DIR} failed:\n{result.stdout}\n{result.stderr}")
+
+
+@cache
+def source() -> str:
+    return AXE_SOURCE.read_text(encoding="utf-8")
+
+
+def violations(page) -> list[dict]:
+    """axe's violations on the page as it is now, the serious and critical ones only.
+
+    axe is evaluated through the DevTools protocol rather than added as a <script>, so the app's
+    Content-Security-Policy stays in force for the page and is not what the check measures."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(source())
+    found = page.evaluate(RUN_AXE)
+    return [v for v in found if v["impact"] in FAILING_IMPACTS]
+
+
+def describe(url: str, found: list[dict]) -> str:
+    """A readable report: each rule broken, why it matters, and the elements that break it."""
+    lines = [f"{len(found)} serious or critical accessibility problem(s) on {url}:"]
+    for v in found:
+        lines.append(f"- [{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"][:8]:
+            html = node["html"] if len(node["html"]) <= 160 else node["html"][:157] + "..."
+            lines.append(f"    at {node['target']}: {html}")
+            for reason in (node["summary"] or "").splitlines():
+                if reason.strip():
+                    lines.append(f"      {reason.strip()}")
+        if len(v["nodes"]) > 8:
+            lines.append(f"    ... and {len(v['nodes']) - 8} more element(s)")
+    return "\n".join(lines)

@@ -1,0 +1,131 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against the app served on loopback,
+each test with a fresh SQLite file database and mail written to an outbox folder.
+
+Screenshots of every page a journey reaches are kept under test-artifacts/browser/<test>/.
+Without Chromium (`apt-get install chromium`) or Playwright these tests skip and say so."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from app import create_app
+from app.extensions import db
+from app.models import User
+from config import TestingConfig
+from tests.browser import axe
+from tests.browser.harness import Journey, KeyboardUser, LiveServer, MouseUser, date_field_layout
+
+CHROMIUM = os.environ.get("CONVENE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+ORGANISER_EMAIL = "olu@example.org"
+ORGANISER_PASSWORD = "correct horse battery staple"
+TIMEOUT_MS = 15_000
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so its teardown knows whether it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def playwright_browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(
+            f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium, "
+            "or set CONVENE_CHROMIUM to its path)"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="browser tests need Playwright (pip install -e '.[dev]')"
+    )
+    axe.ensure_installed()
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def date_layout(playwright_browser):
+    return date_field_layout(playwright_browser)
+
+
+class BrowserConfig(TestingConfig):
+    """Testing settings with a real SQLite file (shared by the server's threads) and an outbox."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.INSTANCE_DIR = folder / "instance"
+        self.MAIL_OUTBOX_DIR = self.INSTANCE_DIR / "outbox"
+        self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 'browser.sqlite3'}"
+        self.REDIS_URL = None  # solves run in the server's own worker thread
+
+
+@pytest.fixture
+def live_app(tmp_path) -> Iterator[Flask]:
+    app = create_app(BrowserConfig(tmp_path))
+    with app.app_context():
+        db.create_all()
+        organiser = User(email=ORGANISER_EMAIL, name="Olu Organiser")
+        organiser.set_password(ORGANISER_PASSWORD)
+        db.session.add(organiser)
+        db.session.commit()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def server(live_app: Flask) -> Iterator[LiveServer]:
+    server = LiveServer(live_app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def journey(request, playwright_browser, server: LiveServer) -> Iterator[Journey]:
+    folder = ARTEFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    context = playwright_browser.new_context(
+        locale="en-GB",
+        timezone_id="Europe/London",
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    journey = Journey(page, server, folder)
+    yield journey
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        # What the browser showed when the test failed, beside the steps before it.
+        page.screenshot(path=str(folder / "failure.png"), full_page=True)
+        (folder / "failure.html").write_text(page.content(), encoding="utf-8")
+    context.close()
+
+
+@pytest.fixture(params=["mouse", "keyboard"])
+def user(request, journey: Journey, date_layout):
+    """Each journey twice: with the mouse, and with the keyboard alone."""
+    if request.param == "mouse":
+        return MouseUser(journey)
+    return KeyboardUser(journey, *date_layout)
