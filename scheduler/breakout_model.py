@@ -29,6 +29,7 @@ from scheduler.breakout_problem import BreakoutMetrics, BreakoutProblem
 from scheduler.people import Person
 
 SECTOR_WEIGHT = 10
+FILL_SCALE = 100_000
 """In the mix objective, a sector present in a breakout is worth ten fewer same-org pairs."""
 
 
@@ -79,20 +80,29 @@ class _Model:
         return _sum(levels)
 
     def keep_baseline_objective(self) -> cp_model.LinearExpr:
-        """Where possible, no fewer ranked assignments and no fewer fully served people than
-        the baseline (first come, first served): keep[i] = 1 enforces floor i; maximise the sum."""
+        """Where the fairness level allows, the baseline (first come, first served) figures as
+        floors: ranked assignments, fully served people, and every running breakout at least
+        as full as the baseline's emptiest, a/c (c * load[b] >= a * cap[b]). keep[i] = 1
+        enforces floor i; maximise how many are kept."""
         if self.baseline is None:
             return _sum([])
-        floors = [
-            (self.ranked_assignments(), self.baseline.ranked_assignments),
-            (self.fully_served(), self.baseline.fully_served),
-        ]
-        keeps = []
-        for i, (figure, floor) in enumerate(floors):
-            keep = self.model.new_bool_var(f"keep_baseline[{i}]")
-            self.model.add(figure >= floor).only_enforce_if(keep)
-            keeps.append(keep)
-        return _sum(keeps)
+        keep_ranked, keep_full, keep_fill = (
+            self.model.new_bool_var(f"keep_baseline_{name}") for name in ("ranked", "full", "fill")
+        )
+        baseline = self.baseline
+        self.model.add(self.ranked_assignments() >= baseline.ranked_assignments).only_enforce_if(
+            keep_ranked
+        )
+        self.model.add(self.fully_served() >= baseline.fully_served).only_enforce_if(keep_full)
+        attendees, capacity = next(
+            (a, c) for a, c in baseline.fill.values() if a / c == baseline.emptiest_fill
+        )
+        for b in self.problem.breakouts:
+            enforce = [keep_fill, self.run[b.id]] if b.min_attendance else [keep_fill]
+            self.model.add(capacity * self.load(b.id) >= attendees * b.capacity).only_enforce_if(
+                enforce
+            )
+        return _sum([keep_ranked, keep_full, keep_fill])
 
     def preferences_objective(self) -> cp_model.LinearExpr:
         """Rank-weighted satisfaction: rank r (1 = best) of at most R ranks scores 2R + 1 - r,
@@ -122,6 +132,7 @@ class PreferenceModel(_Model):
         baseline: BreakoutMetrics | None = None,
     ) -> None:
         super().__init__(problem, potentials, baseline)
+        self.loads: dict[str, cp_model.LinearExpr] = {}
         self._add_ranked_variables()
         self._add_at_most_one_per_slot_and_topic()
         self._add_pins()
@@ -169,13 +180,15 @@ class PreferenceModel(_Model):
             if breakout_id not in self.problem.person(person_id).preferences
         )
         for slot in self.problem.slots:
-            loads = []
             for b in self.problem.breakouts_in(slot):
                 fill = self.model.new_int_var(0, b.capacity, f"fill[{b.id}]")
-                load = _sum(ranked_load[b.id]) + pinned_unranked[b.id] + fill
-                self._add_capacity(b.id, load)
-                loads.append(load)
-            self.model.add(_sum(loads) == len(self.problem.people))
+                self.loads[b.id] = _sum(ranked_load[b.id]) + pinned_unranked[b.id] + fill
+                self._add_capacity(b.id, self.loads[b.id])
+            slot_loads = [self.loads[b.id] for b in self.problem.breakouts_in(slot)]
+            self.model.add(_sum(slot_loads) == len(self.problem.people))
+
+    def load(self, breakout_id: str) -> cp_model.LinearExpr:
+        return self.loads[breakout_id]
 
 
 class BreakoutModel(_Model):
@@ -241,10 +254,11 @@ class BreakoutModel(_Model):
         return _sum(self.x[p.id, breakout_id] for p in self.problem.people)
 
     def balance_objective(self) -> cp_model.LinearExpr:
-        """Emptiest fill z in percent: 100 * load[b] >= z * cap[b] for every breakout that runs."""
-        emptiest = self.model.new_int_var(0, 100, "emptiest_fill_percent")
+        """Emptiest fill z / FILL_SCALE: FILL_SCALE * load[b] >= z * cap[b] for every breakout
+        that runs. The scale tells apart any two fill ratios of rooms under 300 seats."""
+        emptiest = self.model.new_int_var(0, FILL_SCALE, "emptiest_fill")
         for b in self.problem.breakouts:
-            constraint = self.model.add(100 * self.load(b.id) >= b.capacity * emptiest)
+            constraint = self.model.add(FILL_SCALE * self.load(b.id) >= b.capacity * emptiest)
             if b.min_attendance:
                 constraint.only_enforce_if(self.run[b.id])
         return emptiest

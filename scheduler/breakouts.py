@@ -27,10 +27,11 @@ stage, each stage's value then kept as a constraint (models in `scheduler.breako
 
 1. worst_off: maximise t such that everyone with a ranking gets at least min(t, potential) slots
    from it (potential: the most their ranking can fill, `scheduler.breakout_bounds`);
-2. keep_baseline: keep, where the fairness level allows, at least as many ranked assignments and
-   fully served people as first come, first served;
+2. keep_baseline: keep, as far as the fairness level allows, first come first served's ranked
+   assignments, fully served people and emptiest breakout fill as floors;
 3. preferences: maximise rank-weighted satisfaction;
-4. balance: maximise the emptiest breakout's fill, using the seats nobody ranked;
+4. balance: maximise the emptiest breakout's fill (attendees / capacity), using the seats
+   nobody ranked;
 5. mix: maximise sectors per breakout and minimise same-organisation pairs.
 
 Stages 1-3 run on a small model with variables only for ranked choices; stages 4-5 then place

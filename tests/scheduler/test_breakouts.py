@@ -116,7 +116,7 @@ def solve(problem: BreakoutProblem, time_limit: float = 10.0, seed: int = 0) -> 
 # Hard rules and the guarantees against the baseline and the bound, on random small problems
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(feasible_problems())
 def test_plans_keep_every_hard_rule_and_never_lose_to_the_baseline(problem) -> None:
     plan = solve(problem)
@@ -131,6 +131,7 @@ def test_plans_keep_every_hard_rule_and_never_lose_to_the_baseline(problem) -> N
         if mine.worst_off_ranked_slots == fcfs.worst_off_ranked_slots:
             assert mine.ranked_assignments >= fcfs.ranked_assignments
             assert mine.fully_served >= fcfs.fully_served
+            assert mine.emptiest_fill >= fcfs.emptiest_fill
 
 
 @settings(max_examples=25, deadline=None)
