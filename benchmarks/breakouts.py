@@ -14,13 +14,13 @@ from __future__ import annotations
 import argparse
 import random
 import time
+from collections.abc import Callable
 
 from scheduler.breakouts import (
     Breakout,
     BreakoutMetrics,
     BreakoutOptions,
     BreakoutProblem,
-    first_come_first_served,
     plan_breakouts,
 )
 from scheduler.people import Person
@@ -107,23 +107,16 @@ def _weighted_sample(rng: random.Random, weights: dict[str, float], k: int) -> t
     return tuple(keyed[:k])
 
 
-FIGURES = (
-    ("people fully served from their ranking", "fully_served", "people_with_ranking"),
-    ("ranked assignments (upper bound)", "ranked_assignments", "ranked_upper_bound"),
-    ("worst-off ranked slots", "worst_off_ranked_slots", None),
-    ("first choices", None, None),
-    ("unranked assignments", "unranked_assignments", None),
-    ("emptiest breakout fill", "emptiest_fill", None),
-    ("sector mix (1.0 = bound)", "sector_mix", None),
-    ("same-organisation pairs (lower bound)", "same_org_pairs", "same_org_pairs_lower_bound"),
+FIGURES: tuple[tuple[str, Callable[[BreakoutMetrics], float], str | None], ...] = (
+    ("people fully served from their ranking", lambda m: m.fully_served, "fully_servable"),
+    ("ranked assignments", lambda m: m.ranked_assignments, "ranked_upper_bound"),
+    ("worst-off ranked slots", lambda m: m.worst_off_ranked_slots, None),
+    ("first choices", lambda m: m.rank_counts[0] if m.rank_counts else 0, None),
+    ("unranked assignments", lambda m: m.unranked_assignments, None),
+    ("emptiest breakout fill", lambda m: m.emptiest_fill, None),
+    ("sector mix (1.0 = bound)", lambda m: m.sector_mix, None),
+    ("same-organisation pairs", lambda m: m.same_org_pairs, "same_org_pairs_lower_bound"),
 )
-
-
-def _figure(metrics: BreakoutMetrics, attribute: str | None, label: str) -> str:
-    if attribute is None:
-        return str(metrics.rank_counts[0] if metrics.rank_counts else 0)
-    value = getattr(metrics, attribute)
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def report(seed: int, people: int, time_limit: float) -> None:
@@ -131,7 +124,6 @@ def report(seed: int, people: int, time_limit: float) -> None:
     started = time.monotonic()
     plan = plan_breakouts(problem, BreakoutOptions(time_limit=time_limit, seed=seed))
     seconds = time.monotonic() - started
-    baseline = first_come_first_served(problem)
     ranking = sum(1 for p in problem.people if p.preferences)
     print(
         f"\nseed {seed}: {people} people ({ranking} ranked), {len(problem.slots)} slots x "
@@ -139,13 +131,16 @@ def report(seed: int, people: int, time_limit: float) -> None:
         f"in {seconds:.1f}s (limit {time_limit:g}s)"
     )
     print(f"  {'figure':40} {'planner':>10} {'fcfs':>10} {'bound':>10}")
-    for label, attribute, bound in FIGURES:
-        mine = _figure(plan.metrics, attribute, label)
-        theirs = _figure(baseline.metrics, attribute, label)
+    for label, figure, bound in FIGURES:
         limit = str(getattr(plan.metrics, bound)) if bound else ""
+        mine, theirs = (_format(figure(m)) for m in (plan.metrics, plan.baseline))
         print(f"  {label:40} {mine:>10} {theirs:>10} {limit:>10}")
     stages = ", ".join(f"{s['stage']} {s['status']} {s['seconds']}s" for s in plan.stages)
     print(f"  stages: {stages}")
+
+
+def _format(value: float) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """The figures reported with every breakout plan, for the planner and its baseline alike.
 
-- fully_served: people with a ranking who got every slot from it.
+- fully_served: people with a ranking who got every slot from it, against fully_servable, those
+  whose ranking could fill every slot (potential = number of slots).
 - ranked_assignments against ranked_upper_bound (the max-flow bound of `breakout_bounds`).
 - worst_off_ranked_slots: the largest t such that everyone with a ranking got at least t slots
   from it, or every slot their ranking could fill (their potential); the planner maximises it.
@@ -75,6 +76,7 @@ def measure(
         people=len(problem.people),
         people_with_ranking=len(ranking_people),
         fully_served=fully_served,
+        fully_servable=sum(1 for p in ranking_people if potentials[p.id] == len(slots)),
         ranked_assignments=ranked_total,
         ranked_upper_bound=upper_bound,
         worst_off_ranked_slots=worst_off,

@@ -29,12 +29,14 @@ from scheduler.breakout_problem import BreakoutMetrics, BreakoutProblem
 from scheduler.people import Person
 
 SECTOR_WEIGHT = 10
-FILL_SCALE = 100_000
 """In the mix objective, a sector present in a breakout is worth ten fewer same-org pairs."""
+FILL_SCALE = 100_000
+"""Fill ratios in the balance stage are counted in 1/FILL_SCALE."""
 
 
 class _Model:
-    """What both models share: x for (at least) ranked choices, run, the preference stages."""
+    """What both models share: x for (at least) ranked choices, run, the preference stages.
+    Each model adds its own `load(breakout_id)`, the people in a breakout."""
 
     def __init__(
         self,
@@ -95,7 +97,7 @@ class _Model:
         )
         self.model.add(self.fully_served() >= baseline.fully_served).only_enforce_if(keep_full)
         attendees, capacity = next(
-            (a, c) for a, c in baseline.fill.values() if a / c == baseline.emptiest_fill
+            ((a, c) for a, c in baseline.fill.values() if a / c == baseline.emptiest_fill), (0, 1)
         )
         for b in self.problem.breakouts:
             enforce = [keep_fill, self.run[b.id]] if b.min_attendance else [keep_fill]

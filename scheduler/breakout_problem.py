@@ -107,6 +107,7 @@ class BreakoutMetrics:
     people: int
     people_with_ranking: int
     fully_served: int
+    fully_servable: int
     ranked_assignments: int
     ranked_upper_bound: int
     worst_off_ranked_slots: int

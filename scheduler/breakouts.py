@@ -14,7 +14,8 @@ Public API (plain dataclasses in and out; nothing here knows about Flask or file
 `plan.assignments` is {person_id: {slot: breakout_id}}; `plan.status` is "optimal" (every stage
 proven), "feasible" (a stage was cut short by the time limit or a cancel), "infeasible" (no plan
 keeps the hard rules; `plan.message` says why) or "unknown" (none found in time).
-`plan.cancelled` lists breakouts that run below their minimum with the people re-assigned;
+`plan.cancelled` lists the breakouts cancelled for want of their minimum attendance, each with
+the people re-assigned (those who ranked it above what they got in its slot);
 `plan.metrics` and `plan.baseline` hold the same figures for the plan and first-come-first-served
 (`scheduler.breakout_metrics`). Invalid input raises `scheduler.people.InputError`.
 `on_progress(Progress)` is called at the start of every stage and about twice a second while
@@ -37,9 +38,12 @@ stage, each stage's value then kept as a constraint (models in `scheduler.breako
 Stages 1-3 run on a small model with variables only for ranked choices; stages 4-5 then place
 everyone else with the ranked seats kept. Should those seats leave no way to avoid a repeated
 topic, every stage is solved again on the exact model. Each stage gets an equal share of the
-time left. The result is the same for the same seed and workers whenever every stage finishes
-within its share (CP-SAT's seed and worker count are fixed; its LP worker closes these models);
-a stage cut off by the clock keeps what it found by then, which can differ between runs.
+time left, as a CP-SAT deterministic-time budget under a wall-clock cap (twice the share, and
+never past the deadline). With the seed, a fixed number of workers and interleaved
+(deterministic) parallel search, the same input, seed and workers give the same plan; only a
+run that the wall clock cuts short (a machine much slower than expected) can differ. A stage
+that finds nothing in its share leaves the previous solution standing; the first-come-first-
+served plan is the last resort.
 """
 
 from __future__ import annotations
@@ -82,8 +86,10 @@ __all__ = [
 PREFERENCE_STAGES = ("worst_off", "keep_baseline", "preferences")
 FILL_STAGES = ("balance", "mix")
 STAGES = PREFERENCE_STAGES + FILL_STAGES
-DETERMINISTIC_TIME_PER_SECOND = 0.5
-"""CP-SAT work units per second of a stage's share, as measured on two busy cores (0.3-0.9)."""
+DETERMINISTIC_TIME_PER_SECOND = 0.35
+"""CP-SAT work units per second of a stage's share; two busy cores measured 0.3-0.9."""
+OVERRUN = 2.0
+"""A stage whose work budget takes longer than this many shares of wall time is cut off."""
 
 
 @dataclass
@@ -106,12 +112,13 @@ def plan_breakouts(
     validate(problem)
     baseline = first_come_first_served(problem)
     potentials = {p.id: potential(problem, p) for p in problem.people}
-    start = _Solution(
-        baseline.assignments,
-        {c.breakout_id for c in baseline.cancelled},
-        "no better plan than first come, first served was found in time",
-    )
-    fallback = start if baseline.status == "feasible" else None
+    fallback = None
+    if baseline.status == "feasible":
+        fallback = _Solution(
+            baseline.assignments,
+            {c.breakout_id for c in baseline.cancelled},
+            "no better plan than first come, first served was found in time",
+        )
     floors = baseline.metrics if fallback else None
 
     preference = PreferenceModel(problem, potentials, floors)
@@ -149,9 +156,9 @@ def _keeps_every_rule(
 
 
 class _Stages:
-    """Solves stages one after another: each maximises its objective with the previous stages'
-    values kept as constraints, starting from the previous solution, within an equal share of
-    the time left; records what happened and reports progress."""
+    """Solves stages one after another, each maximising its objective with the previous stages'
+    values kept as constraints, within an equal share of the time left; records what happened
+    and reports progress."""
 
     def __init__(self, options: BreakoutOptions, on_progress: ProgressCallback | None) -> None:
         self.options = options
@@ -205,7 +212,7 @@ class _Stages:
 
     def _solver(self, share: float, remaining: float) -> cp_model.CpSolver:
         """CP-SAT for one stage: its share of the time as a deterministic-time budget (so a
-        stage cut short stops at the same point every run) under the wall-clock deadline."""
+        stage cut short stops at the same point every run), under a wall-clock cap."""
         solver = cp_model.CpSolver()
         solver.parameters.random_seed = self.options.seed
         solver.parameters.num_workers = self.options.workers
@@ -214,7 +221,7 @@ class _Stages:
         solver.parameters.subsolvers.append("max_lp")
         solver.parameters.linearization_level = 2
         solver.parameters.max_deterministic_time = share * DETERMINISTIC_TIME_PER_SECOND
-        solver.parameters.max_time_in_seconds = remaining
+        solver.parameters.max_time_in_seconds = min(OVERRUN * share, remaining)
         return solver
 
     def _record(self, name: str, solver: cp_model.CpSolver, status: int) -> None:
