@@ -7,6 +7,10 @@ from app.models import SeatingRuleKind
 
 
 class SolveForm(FlaskForm):
+    # The planning page shows the tables and the breakouts forms together: their fields keep
+    # the same names but need ids of their own, or each label would point at the first form.
+    id_prefix = "breakouts"
+
     time_limit = IntegerField(
         "Time limit (seconds)",
         default=30,
@@ -19,8 +23,15 @@ class SolveForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)],
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self:
+            if field.name != "csrf_token":
+                field.id = field.label.field_id = f"{self.id_prefix}-{field.name}"
+
 
 class TableSolveForm(SolveForm):
+    id_prefix = "tables"
     same_org = IntegerField(
         "Weight: same-organisation tablemates",
         default=1000,

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,16 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db
-from app.models import User
+from app.models import (
+    Breakout,
+    Event,
+    EventStatus,
+    Organisation,
+    Session,
+    SessionKind,
+    Table,
+    User,
+)
 from config import TestingConfig
 from tests.browser import axe
 from tests.browser.harness import Journey, KeyboardUser, LiveServer, MouseUser, date_field_layout
@@ -91,6 +101,63 @@ def live_app(tmp_path) -> Iterator[Flask]:
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+def event_start(days: int = 40) -> datetime:
+    day = datetime.now() + timedelta(days=days)
+    return day.replace(hour=9, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def learning_day(live_app: Flask) -> str:
+    """A published event, as journey 1 leaves it: two convenors, three table rounds, a slot of
+    two breakouts, five tables of six. Returns its slug."""
+    start = event_start()
+    hours = lambda h, m=0: start + timedelta(hours=h, minutes=m)  # noqa: E731
+    with live_app.app_context():
+        organiser = db.session.scalar(db.select(User).where(User.email == ORGANISER_EMAIL))
+        event = Event(
+            slug="learning-day",
+            title="Learning Day",
+            description="Learning together across Riverside.",
+            venue="Riverside Town Hall",
+            timezone="Europe/London",
+            starts_at=start,
+            ends_at=hours(7),
+            capacity=40,
+            status=EventStatus.PUBLISHED,
+            convenors=[
+                Organisation(name="Riverside City Council", sector="Local government"),
+                Organisation(name="Riverside NHS Trust", sector="Health"),
+            ],
+            organisers=[organiser],
+            sessions=[
+                Session(
+                    kind=SessionKind.TABLE_ROUND,
+                    title=title,
+                    starts_at=hours(h, 30),
+                    ends_at=hours(h + 1, 15),
+                )
+                for h, title in [(0, "Round one"), (1, "Round two"), (2, "Round three")]
+            ]
+            + [
+                Session(
+                    kind=SessionKind.BREAKOUT_SLOT,
+                    title="Afternoon breakouts",
+                    starts_at=hours(4, 30),
+                    ends_at=hours(5, 30),
+                    breakouts=[
+                        Breakout(title="Sharing data", room="Room 1", capacity=20),
+                        Breakout(title="Homelessness", room="Room 2", capacity=20),
+                    ],
+                )
+            ],
+            tables=[Table(number=n, capacity=6, accessible=n == 1) for n in range(1, 6)],
+        )
+        db.session.add(event)
+        db.session.commit()
+        db.session.remove()
+    return "learning-day"
 
 
 @pytest.fixture

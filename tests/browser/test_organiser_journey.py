@@ -11,18 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, EventStatus, Organisation, SessionKind
-from tests.browser.conftest import ORGANISER_EMAIL, ORGANISER_PASSWORD
-
-
-def sign_in(user, journey) -> None:
-    """From the home page, through the sign-in link, to the organiser's dashboard."""
-    page = journey.page
-    journey.goto("/")
-    user.follow(page.get_by_role("link", name="Organiser sign-in"))
-    user.fill(page.get_by_label("Email"), ORGANISER_EMAIL)
-    user.fill(page.get_by_label("Password"), ORGANISER_PASSWORD)
-    user.press(page.get_by_role("button", name="Sign in"))
-    assert page.get_by_role("heading", name="Your events", level=1).is_visible()
+from tests.browser.steps import sign_in
 
 
 def event_day(days: int = 45) -> datetime:
