@@ -22,6 +22,13 @@ def _secret_key(instance_dir: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _flag(name: str, *, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() not in {"0", "false", "no", "off"}
+
+
 class Config:
     INSTANCE_DIR = INSTANCE_DIR
     SQLALCHEMY_DATABASE_URI = os.environ.get(
@@ -37,11 +44,40 @@ class Config:
     # production: unset, links use the request's Host header, which whoever sends it controls.
     PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
     WTF_CSRF_TIME_LIMIT = None
+    # Pages say Referrer-Policy: no-referrer (app/security.py), so browsers send no Referer with
+    # our own forms; Flask-WTF's HTTPS Referer check would refuse them all. The CSRF token (tied
+    # to the session) is checked on every form regardless.
+    WTF_CSRF_SSL_STRICT = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # Behind a reverse proxy, how many proxies' X-Forwarded-For/-Proto to trust (0: none). Rate
+    # limits count per client address, so this must be right in production.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Rate limits (app/security.py). Counted in Redis when REDIS_URL is set, so every worker
+    # process shares them; in memory otherwise (per process: fine for one embedded server).
+    RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", default=True)
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "convene"
+    # Sign-in attempts per client address.
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+    # Wrong passwords for one account before each further try must wait, doubling up to the cap.
+    LOGIN_BACKOFF_AFTER = int(os.environ.get("LOGIN_BACKOFF_AFTER", "5"))
+    LOGIN_BACKOFF_MAX_SECONDS = int(os.environ.get("LOGIN_BACKOFF_MAX_SECONDS", "900"))
+    # Unknown private links (/r/<token>, /api/v1/registrations/<token>) per client address.
+    RATELIMIT_TOKEN_GUESSES = os.environ.get("RATELIMIT_TOKEN_GUESSES", "30 per minute")
+    # Registrations per client address: generous, as a whole council may share one address.
+    RATELIMIT_REGISTRATION_PER_ADDRESS = os.environ.get(
+        "RATELIMIT_REGISTRATION_PER_ADDRESS", "120 per minute"
+    )
+    # Registration attempts per email address: stops mail-bombing by repeated "already registered".
+    RATELIMIT_REGISTRATION_PER_EMAIL = os.environ.get(
+        "RATELIMIT_REGISTRATION_PER_EMAIL", "10 per hour"
+    )
 
     def __init__(self) -> None:
         self.SECRET_KEY = _secret_key(self.INSTANCE_DIR)
@@ -54,6 +90,9 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    # Each test app counts in its own memory, so no test sees another's hits (REDIS_URL is
+    # set in CI); the limits themselves stay on, as in production.
+    RATELIMIT_STORAGE_URI = "memory://"
     # Tests opt in to Redis and SMTP themselves; CI's REDIS_URL must not reroute every solve.
     REDIS_URL = None
     MAIL_SERVER = None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
+from app import security
+from app.api import errors as api_errors
 from app.extensions import csrf, db, login_manager, migrate
 from config import Config, config_from_env
 
@@ -18,6 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)
     login_manager.init_app(app)
+    security.init_app(app)
 
     _register_blueprints(app)
     _register_error_pages(app)
@@ -36,6 +40,7 @@ def _migrations_dir() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.api.organise import bp as api_tokens_bp
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.calendar.views import bp as calendar_bp
@@ -52,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(calendar_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_tokens_bp, url_prefix="/organise/api-tokens")
     app.register_blueprint(
         registration_organise_bp, url_prefix="/organise/events/<slug>/registrations"
     )
@@ -63,11 +69,15 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_error_pages(app: Flask) -> None:
     def page(code: int, title: str, message: str):
-        def handler(_error):
-            return render_template("error.html", code=code, title=title, message=message), code
+        def handler(error):
+            if request.path.startswith("/api/"):
+                return api_errors.from_exception(error)
+            page = render_template("error.html", code=code, title=title, message=message)
+            return page, code, _kept_headers(error)
 
         return handler
 
+    app.register_error_handler(HTTPException, _api_errors_as_json)
     app.register_error_handler(
         400, page(400, "Bad request", "The request could not be understood.")
     )
@@ -88,8 +98,34 @@ def _register_error_pages(app: Flask) -> None:
         405, page(405, "Not allowed", "This address does not accept that kind of request.")
     )
     app.register_error_handler(
+        413, page(413, "Too large", "What was sent is larger than this site accepts.")
+    )
+    app.register_error_handler(
+        415, page(415, "Unsupported", "This address does not accept that kind of content.")
+    )
+    app.register_error_handler(
+        429,
+        page(
+            429,
+            "Too many requests",
+            "There have been too many requests from your connection. Wait a minute and try again.",
+        ),
+    )
+    app.register_error_handler(
         500, page(500, "Something went wrong", "The error has been logged; please try again.")
     )
+
+
+def _kept_headers(error) -> dict[str, str]:
+    """Allow (405) and Retry-After (429) survive the error page."""
+    if not isinstance(error, HTTPException):
+        return {}
+    return {k: v for k, v in error.get_headers() if k.lower() in api_errors.KEPT_HEADERS}
+
+
+def _api_errors_as_json(error: HTTPException):
+    """Under /api every error is JSON, even for addresses or methods no route matches."""
+    return api_errors.from_exception(error) if request.path.startswith("/api/") else error
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -2,6 +2,8 @@
 
 import sqlite3
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -31,6 +33,8 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to see organiser pages."
 login_manager.login_message_category = "info"
+# Limits and their storage come from the app's RATELIMIT_* settings (config.py, app/security.py).
+limiter = Limiter(key_func=get_remote_address)
 
 
 # --- SQLite transactions (see app/services/capacity.py for why) --------------------------------

@@ -1,37 +1,66 @@
-"""The JSON API under /api/v1 (DESIGN.md lists its addresses and fields).
+"""The JSON API under /api/v1 (DESIGN.md lists its addresses and fields; app/api/openapi.py
+describes every operation, and the tests check the two agree).
+
+Anyone: published events and their programme, registering (the same rules as the form, through
+app/services/registration.py), and one's own registration by its private token.
+Organisers, with an API token (`Authorization: Bearer cvn_...`, made on /organise/api-tokens):
+the registrations and published plans of the events they organise.
 
 It is exempt from the form CSRF token but accepts only JSON bodies for changes: a browser cannot
 send `application/json` to another site without that site's CORS consent, so a forged cross-site
-form post is refused here with 415 before any view runs.
+form post is refused here with 415 before any view runs. Errors are JSON (app/api/errors.py).
 """
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from app.api import errors
+from app.api.errors import error
+from app.api.openapi import spec
 from app.extensions import csrf
-from app.models import Event, Registration
-from app.services import capacity, events
+from app.models import (
+    Event,
+    Plan,
+    PlanKind,
+    Registration,
+    RegistrationStatus,
+    SessionKind,
+    User,
+)
+from app.security import limit_registrations
+from app.services import api_tokens, capacity, events, planning
 from app.services import registration as service
 from app.services.registration import AlreadyRegistered, RegistrationClosed, RegistrationInvalid
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+BEARER = re.compile(r"^Bearer[ ]+(\S+)[ ]*$", re.IGNORECASE)
 
-def error(status: int, message: str, errors: dict[str, list[str]] | None = None):
-    body: dict[str, Any] = {"message": message}
-    if errors:
-        body["errors"] = errors
-    return jsonify(body), status
+
+class ApiError(Exception):
+    """An error answer decided deep in a helper (e.g. a missing token): status, message, headers."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+@bp.errorhandler(ApiError)
+def api_error(exc: ApiError):
+    return error(exc.status, exc.message, None, exc.headers)
 
 
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
-    return error(exc.code or 500, exc.description or exc.name)
+    return errors.from_exception(exc)
 
 
 @bp.before_request
@@ -48,9 +77,208 @@ def private(response):
     return response
 
 
+# --- shapes -----------------------------------------------------------------------------------
+
+
+def _instant(event: Event, wall_clock: datetime | None) -> str | None:
+    """A programme time as ISO 8601 with the event's UTC offset on that day."""
+    return wall_clock.replace(tzinfo=event.zone).isoformat() if wall_clock else None
+
+
+def _utc(instant: datetime | None) -> str | None:
+    return instant.isoformat() if instant else None
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    closed = service.closed_reason(event)
+    return {
+        "slug": event.slug,
+        "title": event.title,
+        "description": event.description,
+        "venue": event.venue,
+        "timezone": event.timezone,
+        "starts_at": _instant(event, event.starts_at),
+        "ends_at": _instant(event, event.ends_at),
+        "status": event.status.value,
+        "capacity": event.capacity,
+        "convenors": [{"name": o.name, "sector": o.sector} for o in event.convenors],
+        "registration": {
+            "open": closed is None,
+            "message": closed,
+            "opens_at": _instant(event, event.registration_opens_at),
+            "closes_at": _instant(event, event.registration_closes_at or event.starts_at),
+        },
+        "links": {
+            "self": url_for(".event", slug=event.slug),
+            "page": url_for("public.event", slug=event.slug),
+            "register": url_for(".register", slug=event.slug),
+            "calendar": url_for("calendar.programme", slug=event.slug),
+        },
+    }
+
+
+def programme_json(event: Event) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": session.id,
+            "kind": session.kind.value,
+            "title": session.title,
+            "description": session.description,
+            "location": session.location,
+            "starts_at": _instant(event, session.starts_at),
+            "ends_at": _instant(event, session.ends_at),
+            "breakouts": [
+                {
+                    "id": b.id,
+                    "title": b.title,
+                    "description": b.description,
+                    "room": b.room,
+                    "capacity": b.capacity,
+                }
+                for b in session.breakouts
+            ],
+        }
+        for session in event.sessions
+    ]
+
+
+def registration_json(registration: Registration) -> dict[str, Any]:
+    """A registration as its registrant sees it: details, status and personal schedule."""
+    event = registration.event
+    sessions = []
+    for item in service.personal_schedule(registration):
+        session, breakout = item.session, item.breakout
+        sessions.append(
+            {
+                "id": session.id,
+                "title": session.title,
+                "kind": session.kind.value,
+                "starts_at": _instant(event, session.starts_at),
+                "ends_at": _instant(event, session.ends_at),
+                "location": breakout.room if breakout else session.location,
+                "table": item.table.number if item.table else None,
+                "breakout": (
+                    {"id": breakout.id, "title": breakout.title, "room": breakout.room}
+                    if breakout
+                    else None
+                ),
+            }
+        )
+    return {
+        "status": registration.status.value,
+        **service.details_of(registration),
+        "waiting_position": capacity.waiting_position(registration),
+        "offer_expires_at": _utc(registration.offer_expires_at),
+        "checked_in": registration.checked_in_at is not None,
+        "event": {
+            "slug": event.slug,
+            "title": event.title,
+            "venue": event.venue,
+            "timezone": event.timezone,
+            "starts_at": _instant(event, event.starts_at),
+            "ends_at": _instant(event, event.ends_at),
+        },
+        "sessions": sessions,
+    }
+
+
+def organiser_registration_json(registration: Registration) -> dict[str, Any]:
+    """A registration as its organisers see it (never its private token)."""
+    return {
+        "id": registration.id,
+        "status": registration.status.value,
+        **service.details_of(registration),
+        "created_at": _utc(registration.created_at),
+        "waitlisted_at": _utc(registration.waitlisted_at),
+        "offer_expires_at": _utc(registration.offer_expires_at),
+        "cancelled_at": _utc(registration.cancelled_at),
+        "checked_in_at": _utc(registration.checked_in_at),
+        "erased": registration.erased_at is not None,
+    }
+
+
+def plan_json(event: Event, plan: Plan | None) -> dict[str, Any] | None:
+    if plan is None:
+        return None
+    seated: dict[tuple[int, str, int], list[int]] = {}
+    for assignment in plan.assignments:
+        place = ("table", assignment.table_id) if assignment.table_id else None
+        place = place or ("breakout", assignment.breakout_id)
+        seated.setdefault((assignment.session_id, *place), []).append(assignment.registration_id)
+    kind = SessionKind.TABLE_ROUND if plan.kind == PlanKind.TABLES else SessionKind.BREAKOUT_SLOT
+    sessions = []
+    for session in event.sessions_of(kind):
+        tables = breakouts = []
+        if plan.kind == PlanKind.TABLES:
+            tables = [
+                {
+                    "number": t.number,
+                    "capacity": t.capacity,
+                    "accessible": t.accessible,
+                    "facilitator": t.facilitator_id,
+                    "registrations": sorted(seated.get((session.id, "table", t.id), [])),
+                }
+                for t in sorted(event.tables, key=lambda t: t.number)
+            ]
+        else:
+            breakouts = [
+                {
+                    "id": b.id,
+                    "title": b.title,
+                    "room": b.room,
+                    "capacity": b.capacity,
+                    "registrations": sorted(seated.get((session.id, "breakout", b.id), [])),
+                }
+                for b in session.breakouts
+            ]
+        sessions.append(
+            {
+                "id": session.id,
+                "title": session.title,
+                "starts_at": _instant(event, session.starts_at),
+                "ends_at": _instant(event, session.ends_at),
+                "tables": tables,
+                "breakouts": breakouts,
+            }
+        )
+    return {
+        "id": plan.id,
+        "kind": plan.kind.value,
+        "published_at": _utc(plan.published_at),
+        "metrics": plan.metrics or {},
+        "sessions": sessions,
+    }
+
+
+# --- anyone -----------------------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(spec())
+
+
+@bp.get("/events")
+def event_list():
+    return jsonify(events=[event_json(e) for e in events.upcoming_events()])
+
+
+def _published(slug: str) -> Event | None:
+    return events.published_event(slug) if SLUG.match(slug) else None
+
+
+@bp.get("/events/<slug>")
+def event(slug: str):
+    found = _published(slug)
+    if found is None:
+        return error(404, "There is no published event at this address.")
+    return jsonify({**event_json(found), "programme": programme_json(found)})
+
+
 @bp.post("/events/<slug>/registrations")
+@limit_registrations
 def register(slug: str):
-    event = events.published_event(slug)
+    event = _published(slug)
     if event is None:
         return error(404, "There is no published event at this address.")
     body = request.get_json(silent=True)
@@ -72,54 +300,64 @@ def register(slug: str):
     )
 
 
-def _instant(event: Event, wall_clock) -> str:
-    """A programme time as ISO 8601 with the event's UTC offset on that day."""
-    return wall_clock.replace(tzinfo=event.zone).isoformat()
-
-
-def registration_json(registration: Registration) -> dict[str, Any]:
-    event = registration.event
-    sessions = []
-    for item in service.personal_schedule(registration):
-        session, breakout = item.session, item.breakout
-        sessions.append(
-            {
-                "id": session.id,
-                "title": session.title,
-                "kind": session.kind.value,
-                "starts_at": _instant(event, session.starts_at),
-                "ends_at": _instant(event, session.ends_at),
-                "location": breakout.room if breakout else session.location,
-                "table": item.table.number if item.table else None,
-                "breakout": (
-                    {"id": breakout.id, "title": breakout.title, "room": breakout.room}
-                    if breakout
-                    else None
-                ),
-            }
-        )
-    offer = registration.offer_expires_at
-    return {
-        "status": registration.status.value,
-        **service.details_of(registration),
-        "waiting_position": capacity.waiting_position(registration),
-        "offer_expires_at": offer.isoformat() if offer else None,
-        "checked_in": registration.checked_in_at is not None,
-        "event": {
-            "slug": event.slug,
-            "title": event.title,
-            "venue": event.venue,
-            "timezone": event.timezone,
-            "starts_at": _instant(event, event.starts_at),
-            "ends_at": _instant(event, event.ends_at),
-        },
-        "sessions": sessions,
-    }
-
-
 @bp.get("/registrations/<token>")
 def registration(token: str):
     found = service.by_token(token)
     if found is None:
         return error(404, "There is nothing at this address.")
     return jsonify(registration_json(found))
+
+
+# --- organisers, with an API token ------------------------------------------------------------
+
+
+def _organiser() -> User:
+    """The organiser whose API token authorises this request; 401/403 as JSON otherwise."""
+    challenge = {"WWW-Authenticate": 'Bearer realm="convene"'}
+    header = request.headers.get("Authorization", "")
+    if not header:
+        raise ApiError(401, "Send your API token as Authorization: Bearer <token>.", challenge)
+    match = BEARER.match(header)
+    token = api_tokens.authenticate(match.group(1)) if match else None
+    if token is None:
+        challenge["WWW-Authenticate"] += ', error="invalid_token"'
+        raise ApiError(401, "This API token is not valid or has been revoked.", challenge)
+    if not token.user.is_active:
+        raise ApiError(403, "The account this API token belongs to is disabled.")
+    g.api_token = token
+    return token.user
+
+
+def _organised(slug: str) -> Event:
+    user = _organiser()
+    found = events.event_for_organiser(slug, user) if SLUG.match(slug) else None
+    if found is None:
+        raise ApiError(404, "You organise no event at this address.")
+    return found
+
+
+@bp.get("/events/<slug>/registrations")
+def registrations(slug: str):
+    event = _organised(slug)
+    wanted = request.args.get("status", "")
+    statuses = {s.value: s for s in RegistrationStatus}
+    if wanted and wanted not in statuses:
+        return error(
+            400,
+            f"status must be one of {', '.join(statuses)}.",
+            {"status": [f"Not a status: {wanted[:40]}."]},
+        )
+    found = service.registrations_of(event, status=statuses.get(wanted))
+    return jsonify(
+        event=event.slug,
+        count=len(found),
+        registrations=[organiser_registration_json(r) for r in found],
+    )
+
+
+@bp.get("/events/<slug>/plans")
+def plans(slug: str):
+    event = _organised(slug)
+    return jsonify(
+        {kind.value: plan_json(event, planning.published_plan(event, kind)) for kind in PlanKind}
+    )

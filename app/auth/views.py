@@ -10,6 +10,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth.forms import LoginForm
 from app.extensions import db, login_manager
 from app.models import User
+from app.security import (
+    clear_login_failures,
+    limit_logins,
+    login_wait_seconds,
+    record_login_failure,
+)
 from app.services.accounts import authenticate
 
 bp = Blueprint("auth", __name__)
@@ -30,18 +36,35 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_logins
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
+        # After repeated wrong passwords an account waits before the next try (app/security.py),
+        # whoever is asking and from wherever: guessing one account from many addresses is slow.
+        if wait := login_wait_seconds(form.email.data):
+            form.password.errors.append(
+                f"Too many wrong passwords for this account. Try again in {_duration(wait)}."
+            )
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": wait}
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
+            clear_login_failures(form.email.data)
             login_user(user)
             flash("Signed in.", "success")
             return redirect(_safe_next(request.args.get("next")))
+        record_login_failure(form.email.data)
         form.password.errors.append("The email or password is not right.")
     return render_template("auth/login.html", form=form)
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 @bp.post("/logout")

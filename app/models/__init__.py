@@ -1,5 +1,6 @@
 """The data model. Models hold data and database-level integrity; rules live in app/services."""
 
+from app.models.api_token import ApiToken
 from app.models.event import (
     Breakout,
     Event,
@@ -24,6 +25,7 @@ from app.models.registration import BreakoutPreference, Registration, Registrati
 from app.models.user import User
 
 __all__ = [
+    "ApiToken",
     "Assignment",
     "Breakout",
     "BreakoutPreference",

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from app.models import Event, Registration, RegistrationStatus
 from app.organise.forms import ActionForm
 from app.registration.forms import OwnDetailsForm, RegisterForm, suggestions, with_preferences
+from app.security import limit_registrations
 from app.services import capacity, events
 from app.services import registration as service
 from app.services.registration import AlreadyRegistered, RegistrationClosed, RegistrationInvalid
@@ -35,6 +36,7 @@ def keep_private(response):
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limit_registrations
 def register(slug: str):
     event = events.published_event(slug)
     if event is None:

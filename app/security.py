@@ -1,0 +1,197 @@
+"""Security for every response and request: headers, rate limits and sign-in backoff.
+
+Headers (every response):
+- Content-Security-Policy: scripts, styles and everything else only from this site; no inline
+  script or style (templates load app/static/js files), no plugins, no framing by other sites.
+- X-Frame-Options DENY (older browsers' frame-ancestors), X-Content-Type-Options nosniff.
+- Referrer-Policy no-referrer: no address of ours, above all a private link `/r/<token>`, is ever
+  sent to another site. Browsers then send no Referer with our own form posts either, so
+  Flask-WTF's HTTPS Referer check is off (config.py, WTF_CSRF_SSL_STRICT); every form still needs
+  its session-bound CSRF token, and the session cookie is SameSite=Lax.
+
+Rate limits (flask-limiter; numbers in config.py, RATELIMIT_*; counted in Redis when REDIS_URL
+is set, else in memory):
+- sign-in attempts per address, and a per-account backoff after repeated wrong passwords;
+- unknown private links per address (guessing registration tokens or API tokens);
+- registrations per address (generous: one office may register a whole council) and per email.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from flask import Flask, Response, abort, current_app, request
+from flask_limiter.util import get_remote_address
+from limits import parse
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.extensions import limiter
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+HSTS_SECONDS = 2 * 365 * 24 * 3600
+# Statuses that mean "no such private link": each one counts as a guess.
+GUESS_STATUSES = {401, 404}
+
+
+def init_app(app: Flask) -> None:
+    if proxies := app.config.get("TRUSTED_PROXIES", 0):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    limiter.init_app(app)
+    app.before_request(_refuse_nul_characters)
+    app.before_request(_refuse_token_guessers)
+    app.after_request(_count_token_guesses)
+    app.after_request(_security_headers)
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
+    return response
+
+
+def _opens_by_token() -> bool:
+    rule = request.url_rule
+    return rule is not None and "token" in rule.arguments
+
+
+# Blueprints whose forms run every text through app/services/registration.py, which shows
+# "contains control characters" beside the field instead.
+CHECK_THEIR_OWN_TEXT = {"registration", "organise_registrations"}
+
+
+def _refuse_nul_characters() -> None:
+    """No text we store or look up may hold NUL: PostgreSQL refuses it with an error. An address
+    holding one (`%00`) names nothing (404); a query or form value with one is bad input (400)."""
+    if "\x00" in request.path:
+        abort(404)
+    values = list(request.args.values())
+    posted = request.method in ("POST", "PUT", "PATCH") and not request.is_json
+    if posted and request.blueprint not in CHECK_THEIR_OWN_TEXT:
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        abort(400, "Text may not contain NUL characters.")
+
+
+# --- private links: guessing ------------------------------------------------------------------
+
+
+def _limits_on() -> bool:
+    return bool(current_app.config.get("RATELIMIT_ENABLED")) and limiter.enabled
+
+
+def _guess_limit():
+    return parse(current_app.config["RATELIMIT_TOKEN_GUESSES"])
+
+
+def _guarded() -> bool:
+    """Requests that present a secret: a private link's token, or an API bearer token."""
+    return _opens_by_token() or "Authorization" in request.headers
+
+
+def _refuse_token_guessers() -> None:
+    if not _limits_on() or not _guarded():
+        return
+    if not limiter.limiter.test(_guess_limit(), "token-guess", get_remote_address()):
+        raise TooManyRequests(
+            "Too many requests for addresses that do not exist. Wait a minute and try again."
+        )
+
+
+def _count_token_guesses(response: Response) -> Response:
+    if _limits_on() and _guarded() and response.status_code in GUESS_STATUSES:
+        limiter.limiter.hit(_guess_limit(), "token-guess", get_remote_address())
+    return response
+
+
+# --- registration -----------------------------------------------------------------------------
+
+
+def _registrant_email() -> str:
+    """The email a registration request is for (form or JSON body), normalised loosely."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        value = body.get("email") if isinstance(body, dict) else None
+    else:
+        value = request.form.get("email")
+    return value.strip().lower()[:254] if isinstance(value, str) else ""
+
+
+def limit_registrations(view: Callable) -> Callable:
+    """Registration limits, shared by the form and the API: per address and per email."""
+    per_address = limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_REGISTRATION_PER_ADDRESS"],
+        scope="register-address",
+        methods=["POST"],
+    )
+    per_email = limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_REGISTRATION_PER_EMAIL"],
+        scope="register-email",
+        key_func=_registrant_email,
+        methods=["POST"],
+        exempt_when=lambda: not _registrant_email(),
+    )
+    return per_address(per_email(view))
+
+
+# --- sign-in ----------------------------------------------------------------------------------
+
+
+def limit_logins(view: Callable) -> Callable:
+    return limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])(view)
+
+
+def _account_key(email: str) -> str:
+    return f"login-failures/{email.strip().lower()[:254]}"
+
+
+def login_wait_seconds(email: str) -> int:
+    """Seconds before this account may be tried again (0: now). Any address can be asked about,
+    and unknown ones back off alike, so the answer says nothing about which accounts exist."""
+    if not _limits_on():
+        return 0
+    blocked = _account_key(email) + "/blocked"
+    if not limiter.storage.get(blocked):
+        return 0
+    return max(1, math.ceil(limiter.storage.get_expiry(blocked) - time.time()))
+
+
+def record_login_failure(email: str) -> None:
+    """Count a wrong password; from the Nth on, the account waits 1, 2, 4... seconds (capped)."""
+    if not _limits_on():
+        return
+    config, storage = current_app.config, limiter.storage
+    cap = config["LOGIN_BACKOFF_MAX_SECONDS"]
+    failures = storage.incr(_account_key(email), expiry=cap * 4)
+    over = failures - config["LOGIN_BACKOFF_AFTER"]
+    if over >= 0:
+        blocked = _account_key(email) + "/blocked"
+        storage.clear(blocked)  # a counter keeps its first expiry: start the new wait afresh
+        storage.incr(blocked, expiry=min(2**over, cap))
+
+
+def clear_login_failures(email: str) -> None:
+    if _limits_on():
+        limiter.storage.clear(_account_key(email))
+        limiter.storage.clear(_account_key(email) + "/blocked")

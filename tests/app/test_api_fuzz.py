@@ -1,0 +1,112 @@
+"""Fuzz the JSON API with schemathesis against its own OpenAPI description (a bounded,
+deterministic run): whatever arrives, no 5xx, and every answer is one the description allows.
+
+Rate limits are off for this app only: the fuzzer sends bursts on purpose, and the limits are
+tested (on) in tests/app/test_security.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from flask import Flask
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from app import create_app
+from app.api.openapi import spec
+from app.extensions import db
+from app.services import api_tokens
+from tests.app.test_api_registration import URL as REGISTER
+from tests.app.test_api_registration import person
+from tests.conftest import drop_everything, make_config
+
+MAX_EXAMPLES = 20
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture
+def app(tmp_path) -> Iterator[Flask]:
+    config = make_config(tmp_path)
+    config.RATELIMIT_ENABLED = False
+    app = create_app(config)
+    with app.app_context():
+        drop_everything()
+        db.create_all()
+        yield app
+        drop_everything()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def api_schema(app, event):
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+
+
+@pytest.fixture
+def known(client, event, organiser) -> dict[str, str]:
+    """Real values to aim at: the event's slug, a registration's token and an API token."""
+    registered = client.post(REGISTER, json=person(email="known@example.org")).get_json()
+    return {
+        "slug": event.slug,
+        "token": registered["token"],
+        "bearer": api_tokens.create(organiser, "fuzz")[1],
+    }
+
+
+# Every operation of the description, found by reading it (not the app; tests/app/test_api.py
+# checks every route is described), with invalid input too wherever it takes any input.
+def _cases() -> list[tuple[str, GenerationMode]]:
+    cases = []
+    for path, item in spec()["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            label = f"{method.upper()} {path}"
+            cases.append((label, GenerationMode.POSITIVE))
+            takes_input = item.get("parameters") or operation.get("parameters")
+            if takes_input or operation.get("requestBody"):
+                cases.append((label, GenerationMode.NEGATIVE))
+    return cases
+
+
+@pytest.mark.parametrize(("label", "mode"), _cases())
+def test_the_api_never_fails_and_answers_as_described(api_schema, known, label, mode):
+    method, path = label.split(" ", 1)
+    operation = api_schema[path][method]
+    headers = {"Authorization": f"Bearer {known['bearer']}"}
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def fuzz(case):
+        # Once as generated (mostly unknown events and tokens), once aimed at real ones so the
+        # generated bodies and queries reach the code behind the look-ups.
+        case.call_and_validate(headers=headers, checks=CHECKS)
+        aimed = {k: known[k] for k in case.path_parameters or {} if k in known}
+        if aimed:
+            case.path_parameters = {**case.path_parameters, **aimed}
+            case.call_and_validate(headers=headers, checks=CHECKS)
+
+    fuzz()
