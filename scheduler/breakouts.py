@@ -37,7 +37,7 @@ stage, each stage's value then kept as a constraint (models in `scheduler.breako
 
 Stages 1-3 run on a small model with variables only for ranked choices; stages 4-5 then place
 everyone else with the ranked seats kept. Should those seats leave no way to avoid a repeated
-topic, every stage is solved again on the exact model. Each stage gets an equal share of the
+topic, every stage is solved again on the exact model. Each stage gets a weighted share of the
 time left, as a CP-SAT deterministic-time budget under a wall-clock cap (twice the share, and
 never past the deadline). With the seed, a fixed number of workers and interleaved
 (deterministic) parallel search, the same input, seed and workers give the same plan; only a
@@ -86,7 +86,10 @@ __all__ = [
 PREFERENCE_STAGES = ("worst_off", "keep_baseline", "preferences")
 FILL_STAGES = ("balance", "mix")
 STAGES = PREFERENCE_STAGES + FILL_STAGES
-DETERMINISTIC_TIME_PER_SECOND = 0.35
+STAGE_WEIGHTS = {"worst_off": 1, "keep_baseline": 2, "preferences": 2, "balance": 1, "mix": 1}
+"""A stage's share of the time left is its weight over the weights of the stages still to run;
+the floors and preference stages are where extra time buys proofs and better plans."""
+DETERMINISTIC_TIME_PER_SECOND = 0.6
 """CP-SAT work units per second of a stage's share; two busy cores measured 0.3-0.9."""
 OVERRUN = 2.0
 """A stage whose work budget takes longer than this many shares of wall time is cut off."""
@@ -131,7 +134,7 @@ def plan_breakouts(
     plan = stages.solve(fill, FILL_STAGES)
     if plan is None and stages.infeasible:
         # The fill seats cannot avoid repeating topics: solve every stage on the exact model.
-        stages.restart(len(STAGES))
+        stages.restart()
         plan = stages.solve(BreakoutModel(problem, potentials, floors), STAGES)
     elif plan is None:
         greedy = fill_in(problem, ranked.assignments, ranked.cancelled)
@@ -157,15 +160,15 @@ def _keeps_every_rule(
 
 class _Stages:
     """Solves stages one after another, each maximising its objective with the previous stages'
-    values kept as constraints, within an equal share of the time left; records what happened
-    and reports progress."""
+    values kept as constraints, within its share of the time left; records what happened and
+    reports progress."""
 
     def __init__(self, options: BreakoutOptions, on_progress: ProgressCallback | None) -> None:
         self.options = options
         self.on_progress = on_progress
         self.started = time.monotonic()
         self.records: list[dict] = []
-        self.planned = len(STAGES)
+        self.planned = list(STAGES)
         self.number = 0
         self.proven = True
         self.infeasible = False
@@ -174,8 +177,9 @@ class _Stages:
     def remaining(self) -> float:
         return self.started + self.options.time_limit - time.monotonic()
 
-    def restart(self, stages: int) -> None:
-        self.planned += stages
+    def restart(self) -> None:
+        """Plan every stage once more, for the exact model."""
+        self.planned += STAGES
         self.infeasible = False
         self.proven = True
 
@@ -197,7 +201,8 @@ class _Stages:
             objective = getattr(model, f"{name}_objective")()
             model.model.maximize(objective)
             remaining = self.remaining()
-            solver = self._solver(remaining / (self.planned - self.number + 1), remaining)
+            weights = [STAGE_WEIGHTS[stage] for stage in self.planned[self.number - 1 :]]
+            solver = self._solver(remaining * weights[0] / sum(weights), remaining)
             status = watch.run(solver, model.model)
             self._record(name, solver, status)
             if status == cp_model.INFEASIBLE:
@@ -309,7 +314,7 @@ class _Watch(cp_model.CpSolverSolutionCallback):
         progress = Progress(
             stage=self.name,
             stage_number=stages.number,
-            stage_count=stages.planned,
+            stage_count=len(stages.planned),
             elapsed=time.monotonic() - stages.started,
             time_limit=stages.options.time_limit,
             objective=self.objective,
