@@ -21,6 +21,7 @@ from scheduler.breakouts import (
     first_come_first_served,
     plan_breakouts,
 )
+from scheduler.fcfs import fill_in
 from scheduler.people import InputError, Person
 
 SECTORS = ("Council", "NHS", "Police", "Voluntary")
@@ -157,6 +158,24 @@ def test_potential_and_bound_are_upper_bounds(problem) -> None:
             assert len(ranked) <= potential(problem, p) <= len(problem.slots)
     if plan.status == "feasible":
         assert plan.metrics.ranked_assignments <= plan.metrics.ranked_upper_bound
+
+
+@settings(max_examples=40, deadline=None)
+@given(feasible_problems())
+def test_greedy_fill_keeps_capacities_and_topics(problem) -> None:
+    """The planner's last resort when the fill stages find nothing: completing ranked seats."""
+    plan = first_come_first_served(problem)
+    ranked = {
+        pid: {slot: b for slot, b in seats.items() if b in problem.person(pid).preferences}
+        for pid, seats in plan.assignments.items()
+    }
+    filled = fill_in(problem, ranked, {c.breakout_id for c in plan.cancelled})
+    load = Counter(b for seats in filled.values() for b in seats.values())
+    assert all(load[b.id] <= b.capacity for b in problem.breakouts)
+    for pid, seats in filled.items():
+        assert ranked[pid].items() <= seats.items()
+        titles = [problem.breakout(b).title for b in seats.values()]
+        assert len(titles) == len(set(titles))
 
 
 # Minimum attendance, pins and the exact-model fallback
