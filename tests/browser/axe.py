@@ -52,20 +52,28 @@ def source() -> str:
     return AXE_SOURCE.read_text(encoding="utf-8")
 
 
-def violations(page) -> list[dict]:
-    """axe's violations on the page as it is now, the serious and critical ones only.
+def all_violations(page) -> list[dict]:
+    """Everything axe finds on the page as it is now, whatever its impact.
 
     axe is evaluated through the DevTools protocol rather than added as a <script>, so the app's
     Content-Security-Policy stays in force for the page and is not what the check measures."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(source())
-    found = page.evaluate(RUN_AXE)
+    return page.evaluate(RUN_AXE)
+
+
+def violations(page) -> list[dict]:
+    """axe's serious and critical violations on the page as it is now."""
+    return serious(all_violations(page))
+
+
+def serious(found: list[dict]) -> list[dict]:
     return [v for v in found if v["impact"] in FAILING_IMPACTS]
 
 
-def describe(url: str, found: list[dict]) -> str:
+def describe(url: str, found: list[dict], what: str = "serious or critical") -> str:
     """A readable report: each rule broken, why it matters, and the elements that break it."""
-    lines = [f"{len(found)} serious or critical accessibility problem(s) on {url}:"]
+    lines = [f"{len(found)} {what} accessibility problem(s) on {url}:"]
     for v in found:
         lines.append(f"- [{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
         for node in v["nodes"][:8]:

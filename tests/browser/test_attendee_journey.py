@@ -32,8 +32,19 @@ def test_attendee_registers_edits_and_downloads_the_invite(user, journey, learni
     user.fill(page.get_by_label("Dietary needs"), "Vegetarian")
     user.select(page.get_by_label("First choice"), "Homelessness (Room 2)")
     user.select(page.get_by_label("Second choice"), "Sharing data (Room 1)")
-    user.check(page.get_by_label("I agree that the organisers may use my details"))
     journey.screenshot("registration form filled")
+    user.press(page.get_by_role("button", name="Register"))
+
+    # Sent without agreeing to the privacy notice: the error is summarised at the top, linked
+    # to the field, and everything typed is kept.
+    summary = page.get_by_role("alert").filter(has_text="Please correct what is marked below")
+    assert summary.is_visible()
+    assert page.get_by_label("Full name").input_value() == "Ada Lovelace"
+    assert page.get_by_label("First choice").input_value() != ""
+    consent = page.get_by_label("I agree that the organisers may use my details")
+    assert consent.get_attribute("aria-invalid") == "true"
+    user.jump(summary.get_by_role("link"))
+    user.check(consent)
     user.press(page.get_by_role("button", name="Register"))
 
     # The confirmation, on the private page the form leads to.

@@ -59,11 +59,23 @@ def test_organiser_sets_up_and_publishes_a_co_convened_event(user, journey, coun
         ("Table round", "Round three", at(11, 30), at(12, 15)),
         ("Breakouts", "Afternoon breakouts", at(13, 30), at(14, 30)),
     ]
-    for kind, title, starts, ends in programme:
+    for number, (kind, title, starts, ends) in enumerate(programme):
         user.follow(page.get_by_role("link", name="Add session"))
         user.select(page.get_by_label("Kind"), kind)
         user.fill(page.get_by_label("Title", exact=True), title)
         user.fill(page.get_by_label("Starts", exact=True), starts)
+        if number == 0:
+            # A slip of the hand: the end before the start is shown beside the field, input kept.
+            user.fill(page.get_by_label("Ends", exact=True), starts - timedelta(minutes=15))
+            user.press(page.get_by_role("button", name="Save session"))
+            assert page.get_by_role("alert").get_by_role("link", name="Ends").is_visible()
+            ends_field = page.get_by_label("Ends", exact=True)
+            error = page.get_by_text("A session must end after it starts.", exact=True)
+            assert error.is_visible()
+            # Tied to the field, so a screen reader reads it with the field.
+            error_id = error.locator("xpath=..").get_attribute("id")
+            assert error_id in ends_field.get_attribute("aria-describedby").split()
+            assert page.get_by_label("Title", exact=True).input_value() == title
         user.fill(page.get_by_label("Ends", exact=True), ends)
         user.press(page.get_by_role("button", name="Save session"))
         assert page.get_by_role("status").filter(has_text="Session saved.").is_visible()
@@ -110,5 +122,5 @@ def test_organiser_sets_up_and_publishes_a_co_convened_event(user, journey, coun
         assert sorted(b.title for b in slot.breakouts) == ["Homelessness", "Sharing data safely"]
         assert [(t.number, t.capacity) for t in event.tables] == [(n, 7) for n in range(1, 7)]
         assert sum(t.accessible for t in event.tables) == 2
-        assert event.sessions[0].starts_at == at(9, 30)
+        assert [(s.starts_at, s.ends_at) for s in event.sessions] == [p[2:] for p in programme]
         db.session.remove()
