@@ -86,6 +86,7 @@ class BrowserConfig(TestingConfig):
         self.MAIL_OUTBOX_DIR = self.INSTANCE_DIR / "outbox"
         self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder / 'browser.sqlite3'}"
         self.REDIS_URL = None  # solves run in the server's own worker thread
+        self.MAIL_SERVER = None  # mail goes to the outbox folder, where the journeys read it
 
 
 @pytest.fixture
