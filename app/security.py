@@ -105,6 +105,10 @@ def _guess_limit():
     return parse(current_app.config["RATELIMIT_TOKEN_GUESSES"])
 
 
+def _guess_key() -> tuple[str, str, str]:
+    return current_app.config["RATELIMIT_KEY_PREFIX"], "token-guess", get_remote_address()
+
+
 def _guarded() -> bool:
     """Requests that present a secret: a private link's token, or an API bearer token."""
     return _opens_by_token() or "Authorization" in request.headers
@@ -113,7 +117,7 @@ def _guarded() -> bool:
 def _refuse_token_guessers() -> None:
     if not _limits_on() or not _guarded():
         return
-    if not limiter.limiter.test(_guess_limit(), "token-guess", get_remote_address()):
+    if not limiter.limiter.test(_guess_limit(), *_guess_key()):
         raise TooManyRequests(
             "Too many requests for addresses that do not exist. Wait a minute and try again."
         )
@@ -121,7 +125,7 @@ def _refuse_token_guessers() -> None:
 
 def _count_token_guesses(response: Response) -> Response:
     if _limits_on() and _guarded() and response.status_code in GUESS_STATUSES:
-        limiter.limiter.hit(_guess_limit(), "token-guess", get_remote_address())
+        limiter.limiter.hit(_guess_limit(), *_guess_key())
     return response
 
 
@@ -163,7 +167,8 @@ def limit_logins(view: Callable) -> Callable:
 
 
 def _account_key(email: str) -> str:
-    return f"login-failures/{email.strip().lower()[:254]}"
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    return f"{prefix}/login-failures/{email.strip().lower()[:254]}"
 
 
 def login_wait_seconds(email: str) -> int:
