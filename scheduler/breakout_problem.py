@@ -70,6 +70,9 @@ class BreakoutProblem:
 
 @dataclass(frozen=True)
 class BreakoutOptions:
+    """`time_limit`: seconds for the whole run; `seed` and `workers` (CP-SAT threads) fix the
+    search, so the same values give the same plan."""
+
     time_limit: float = 60.0
     seed: int = 0
     workers: int = 2
@@ -124,7 +127,8 @@ class BreakoutMetrics:
 @dataclass(frozen=True)
 class BreakoutPlan:
     """`assignments` {person_id: {slot: breakout_id}}; `status` optimal, feasible, infeasible or
-    unknown (no plan found in time); `baseline`: the first-come-first-served figures."""
+    unknown (no plan found in time); `baseline`: the first-come-first-served figures; `stages`:
+    one record per CP-SAT stage (name, status, objective, bound, seconds)."""
 
     assignments: dict[str, dict[str, str]]
     status: str
