@@ -63,7 +63,9 @@ def playwright_browser():
             "or set CONVENE_CHROMIUM to its path)"
         )
     sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="browser tests need Playwright (pip install -e '.[dev]')"
+        "playwright.sync_api",
+        reason="browser tests need Playwright (pip install -e '.[dev]')",
+        exc_type=ImportError,
     )
     axe.ensure_installed()
     with sync_api.sync_playwright() as playwright:

@@ -87,13 +87,27 @@ class Journey:
 
     def arrived(self) -> None:
         """Check the page now shown, once per document loaded."""
+        from playwright.sync_api import Error as PlaywrightError  # only once Chromium is found
+
+        for _ in range(5):
+            try:
+                self._check()
+                return
+            except PlaywrightError as error:
+                # A page that reloads itself (the solve progress page, when the solve ends)
+                # can replace the document mid-check: check the new one.
+                if "context was destroyed" not in str(error):
+                    raise
+        raise AssertionError(f"{self.path} kept reloading while it was being checked")
+
+    def _check(self) -> None:
         self.page.wait_for_load_state("load")
         if self.page.evaluate("() => window.__conveneChecked === true"):
             self.assert_healthy()
             return
-        self.page.evaluate("() => { window.__conveneChecked = true; }")
         shot = self.screenshot(self.page.title().split(" · ")[0])
         found = axe.all_violations(self.page)
+        self.page.evaluate("() => { window.__conveneChecked = true; }")
         if advice := [v for v in found if v not in axe.serious(found)]:
             # Moderate and minor findings do not fail the journey; keep them to read.
             with open(self.artefacts / "axe-advice.txt", "a", encoding="utf-8") as report:
