@@ -117,6 +117,24 @@ class Journey:
         assert not axe.serious(found), axe.describe(self.path, axe.serious(found))
         self.assert_healthy()
 
+    def assert_reflows(self, width: int = 320) -> None:
+        """At 320 CSS pixels wide (a phone, or 400% zoom) the page reads without scrolling
+        sideways (WCAG 1.4.10); a screenshot shows it."""
+        size = self.page.viewport_size
+        self.page.set_viewport_size({"width": width, "height": size["height"]})
+        try:
+            self.screenshot(f"{self.page.title().split(' · ')[0]} at {width}px")
+            overflow = self.page.evaluate(
+                """width => [...document.querySelectorAll('body *')]
+                    .filter(el => el.getBoundingClientRect().right > width + 1)
+                    .filter(el => !el.closest('.visually-hidden, .skip-link'))
+                    .slice(0, 5).map(el => el.outerHTML.slice(0, 120))""",
+                width,
+            )
+            assert not overflow, f"{self.path} is wider than {width}px: {overflow}"
+        finally:
+            self.page.set_viewport_size(size)
+
     def assert_healthy(self) -> None:
         problems = self.problems + [f"server error: {e}" for e in self.server.errors]
         assert not problems, "\n".join(problems)
@@ -132,8 +150,6 @@ class Journey:
 class MouseUser:
     """Someone using the mouse (and typing into the fields they click)."""
 
-    name = "mouse"
-
     def __init__(self, journey: Journey):
         self.journey = journey
         self.page = journey.page
@@ -147,7 +163,7 @@ class MouseUser:
         field.select_option(label=label)
 
     def choose(self, field, labels: list[str]) -> None:
-        """Pick several options of a multiple select (Ctrl+click)."""
+        """Pick several options of a multiple select, as Ctrl+click does."""
         field.select_option(label=labels)
 
     def check(self, field, checked: bool = True) -> None:
@@ -207,7 +223,6 @@ class KeyboardUser:
     that it has focus. The page is only read (which way to go, what a select holds), never
     clicked."""
 
-    name = "keyboard"
     MAX_TABS = 200
 
     def __init__(self, journey: Journey, date_order: tuple[str, ...], twelve_hour: bool):

@@ -21,6 +21,7 @@ def test_attendee_registers_edits_and_downloads_the_invite(user, journey, learni
     journey.goto("/")
     user.follow(page.get_by_role("link", name="Learning Day"))
     user.follow(page.get_by_role("link", name="Register", exact=True))
+    journey.assert_reflows()
 
     user.fill(page.get_by_label("Full name"), "Ada Lovelace")
     user.fill(page.get_by_label("Email"), "ada@example.org")
@@ -50,6 +51,7 @@ def test_attendee_registers_edits_and_downloads_the_invite(user, journey, learni
     # The confirmation, on the private page the form leads to.
     assert re.fullmatch(r"/r/[A-Za-z0-9_-]+", journey.path)
     manage_path = journey.path
+    journey.assert_reflows()
     assert page.get_by_role("heading", name="Your registration Confirmed").is_visible()
     assert page.get_by_text("Your place is confirmed").is_visible()
     assert page.get_by_text("A hearing loop, please.").is_visible()
