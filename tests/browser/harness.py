@@ -333,8 +333,13 @@ class KeyboardUser:
         self.journey.arrived()
 
     def jump(self, link) -> None:
+        """Follow an in-page link: focus must land on what it points at, so the next key
+        acts there (an error summary's link puts the cursor in the field at fault)."""
         self.focus(link)
+        target = link.get_attribute("href").removeprefix("#")
         self.page.keyboard.press("Enter")
+        focused = self.page.evaluate("() => document.activeElement.id")
+        assert focused == target, f"following #{target} left focus on #{focused}"
 
     def download(self, link):
         self.focus(link)
