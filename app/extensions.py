@@ -1,6 +1,7 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
 import sqlite3
+import threading
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,6 +12,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 # Named constraints keep Alembic revisions portable between SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -61,9 +63,42 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# SQLite makes a waiting writer poll for the lock, sleeping longer each time (up to 100 ms), so
+# under a burst the lock sits idle between holders and writers queue in no order. Threads of one
+# process therefore queue on a Python lock first, handed straight on at each commit or rollback;
+# SQLite's own lock still decides between processes (gunicorn workers) and stays the guarantee.
+_writers = threading.Lock()
+_HOLDS_WRITERS = "convene_holds_writers"
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection) -> None:
     if connection.dialect.name != "sqlite":
         return
-    immediate = connection.get_execution_options().get(WRITE_LOCK)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if not connection.get_execution_options().get(WRITE_LOCK):
+        connection.exec_driver_sql("BEGIN")
+        return
+    _writers.acquire()
+    connection.info[_HOLDS_WRITERS] = True
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _release_writers(connection.info)
+        raise
+
+
+def _release_writers(info: dict) -> None:
+    if info.pop(_HOLDS_WRITERS, False):
+        _writers.release()
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _sqlite_transaction_ended(connection) -> None:
+    _release_writers(connection.info)
+
+
+@event.listens_for(Pool, "reset")
+def _sqlite_connection_reset(_dbapi_connection, record, _state) -> None:
+    # A connection going back to the pool mid-transaction is rolled back there: let go too.
+    _release_writers(record.info)
