@@ -78,6 +78,9 @@ class Config:
     RATELIMIT_REGISTRATION_PER_EMAIL = os.environ.get(
         "RATELIMIT_REGISTRATION_PER_EMAIL", "10 per hour"
     )
+    # Processes that lay out the parts of a printed document's PDF side by side
+    # (app/services/pdf.py): one per core unless set; 1 renders in the web process itself.
+    PRINT_WORKERS = int(os.environ.get("PRINT_WORKERS") or os.cpu_count() or 1)
 
     def __init__(self) -> None:
         self.SECRET_KEY = _secret_key(self.INSTANCE_DIR)

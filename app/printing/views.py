@@ -14,8 +14,9 @@ from wtforms import Form, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from app.models import Event, PlanKind, PlanStatus
-from app.services import printing
+from app.services import cards, printing
 from app.services.events import event_for_organiser
+from app.services.pdf import PART_BREAK
 
 bp = Blueprint("printing", __name__)
 itinerary_bp = Blueprint("itinerary", __name__)
@@ -25,6 +26,8 @@ OPTIONS = ("plan", "breakouts_plan", "sheet", "card")
 
 # The organiser's event page lists the documents from the same table as the addresses.
 bp.add_app_template_global(printing.DOCUMENTS, "print_documents")
+# Where a printed document may be cut into parts laid out side by side (app/services/pdf.py).
+bp.add_app_template_global(PART_BREAK, "part_break")
 
 
 @bp.before_request
@@ -61,10 +64,15 @@ def _options() -> dict[str, str]:
     return {name: request.args[name] for name in OPTIONS if request.args.get(name)}
 
 
-def _pdf_response(html: str, filename: str) -> Response:
+def _pdf_response(html: str, filename: str, running: str) -> Response:
     stylesheet = Path(current_app.static_folder or "") / "css" / "print.css"
+    workers = current_app.config.get("PRINT_WORKERS", 1)
+    return _pdf_bytes(printing.render_pdf(html, stylesheet, running, workers), filename)
+
+
+def _pdf_bytes(pdf: bytes, filename: str) -> Response:
     return Response(
-        printing.render_pdf(html, stylesheet),
+        pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -133,10 +141,22 @@ def _document(slug: str, doc: str, pdf: bool):
         pack = printing.print_pack(event, _plan_id("plan"), _plan_id("breakouts_plan"))
     except printing.PlanNotFound:
         abort(404)
+    if pdf and pack.attendees and doc in ("place-cards", "badges"):
+        # Drawn directly (app/services/cards.py) unless a name needs a font only WeasyPrint finds.
+        title = f"{printing.DOCUMENTS[doc]} · {event.title}"
+        drawn = (
+            cards.place_cards(pack, card, title)
+            if doc == "place-cards"
+            else cards.badges(pack, sheet, title)
+        )
+        if drawn is not None:
+            return _pdf_bytes(drawn, f"{event.slug}-{doc}.pdf")
+    legend = printing.find_legend(pack)
     html = render_template(
         f"printing/{doc.replace('-', '_')}.html",
         event=event,
         pack=pack,
+        find_legend=legend,
         doc=doc,
         title=printing.DOCUMENTS[doc],
         sheet=sheet,
@@ -149,7 +169,9 @@ def _document(slug: str, doc: str, pdf: bool):
         back_url=url_for(".index", slug=slug, **_options()),
     )
     if pdf:
-        return _pdf_response(html, f"{event.slug}-{doc}.pdf")
+        corner = legend if doc == "find-your-table" else None
+        running = printing.running_css(printing.DOCUMENTS[doc], event, corner)
+        return _pdf_response(html, f"{event.slug}-{doc}.pdf", running)
     return html
 
 
@@ -184,7 +206,11 @@ def _itinerary(token: str, pdf: bool):
         back_url=f"/r/{token}",
     )
     response = (
-        _pdf_response(html, f"{registration.event.slug}-itinerary.pdf")
+        _pdf_response(
+            html,
+            f"{registration.event.slug}-itinerary.pdf",
+            printing.running_css("Your day", registration.event),
+        )
         if pdf
         else Response(html, mimetype="text/html")
     )

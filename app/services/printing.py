@@ -12,12 +12,14 @@ import math
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.formatting import format_date
 from app.models import (
     Assignment,
     Breakout,
@@ -31,6 +33,7 @@ from app.models import (
     SessionKind,
     Table,
 )
+from app.services import pdf
 
 DOCUMENTS = {
     "table-plan": "Table plan",
@@ -149,10 +152,18 @@ class TableSheet:
     @property
     def note_lines(self) -> int:
         """Ruled 8 mm lines for notes that still fit on the sheet's one page (265 mm of A4 inside
-        the margins), allowing a generous 9 mm per person and 14 mm per round heading."""
-        rows = sum(len(people) for _, people in self.rounds)
-        free = 265 - 50 - 14 * len(self.rounds) - 9 * rows
-        return max(0, min(14, free // 8))
+        the margins). Generous allowances, so the notes never spill onto a second page: 36 mm for
+        the heading, 10 mm per round heading and for the notes heading, and per person 5 mm for
+        each started 90 characters of their line (a 9 pt line holds about 110).
+        """
+        used = 36 + 10 + 10 * len(self.rounds)
+        for _, people in self.rounds:
+            for a in people:
+                text = " ".join(
+                    (a.name, a.organisation, a.person.sector, a.person.profession, *needs(a.person))
+                )
+                used += 5 * math.ceil(len(text) / 90)
+        return max(0, min(14, (265 - used) // 8))
 
 
 @dataclass
@@ -374,14 +385,57 @@ def registration_by_token(token: str) -> Registration | None:
     return registration if registration is not None and registration.erased_at is None else None
 
 
-def render_pdf(html: str, stylesheet: str | Path) -> bytes:
+def css_string(text: str) -> str:
+    """Text as a CSS string literal (for generated `content`): quotes, backslashes and line
+    breaks escaped, so no name or title can end the string or the rule."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\n", "\\A ").replace("\r", "") + '"'
+
+
+def running_css(title: str, event: Event, top_right: str | None = None) -> str:
+    """The page furniture of one document: its title and the event at the top and foot of every
+    page. Given as a stylesheet rather than set from elements on the first page, because the
+    document is laid out in parts (app/services/pdf.py) and the later parts have no first page."""
+    line = f"{event.title} · {format_date(event.starts_at)}"
+    if event.venue:
+        line += f" · {event.venue}"
+    rules = [f"@top-left {{ content: {css_string(title)}; }}"]
+    rules.append(f"@bottom-left {{ content: {css_string(line)}; }}")
+    if top_right is not None:
+        rules.append(f"@top-right {{ content: {css_string(top_right)}; }}")
+    return "@page { " + " ".join(rules) + " }\n"
+
+
+def find_legend(pack: PrintPack) -> str:
+    """What the columns of "find your table" are: the tables at the right, breakouts below."""
+    rounds = pack.rounds if pack.tables_plan else []
+    slots = pack.slots if pack.breakouts_plan else []
+    parts = []
+    if len(rounds) == 1:
+        parts.append(f"R1: your table in {rounds[0].title}")
+    elif rounds:
+        parts.append(f"R1–R{len(rounds)}: your table in each table round")
+    if slots:
+        parts.append("under your name: your breakout" + ("s" if len(slots) > 1 else ""))
+    legend = "; ".join(parts)
+    return legend[:1].upper() + legend[1:]
+
+
+def render_pdf(html: str, stylesheet: Path, running: str, workers: int = 1) -> bytes:
     """Render print-ready HTML (rendered without its <link>s to stylesheets) to PDF.
 
     The stylesheets are read from disk and generated here rather than fetched over HTTP, so the
     server never calls itself and nothing in a page can make it fetch anything.
     """
-    from weasyprint import CSS, HTML
+    stylesheets = [_read(stylesheet), sheet_css(), running]
+    return pdf.render_pdf(html, stylesheets, workers)
 
-    return HTML(string=html).write_pdf(
-        stylesheets=[CSS(filename=str(stylesheet)), CSS(string=sheet_css())]
-    )
+
+@lru_cache(maxsize=4)
+def _read_cached(path: Path, mtime: float) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _read(path: Path) -> str:
+    """A stylesheet's text, read again only when the file changes."""
+    return _read_cached(path, path.stat().st_mtime)

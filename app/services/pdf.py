@@ -1,0 +1,112 @@
+"""Print-ready HTML to PDF with WeasyPrint, in parts laid out side by side.
+
+WeasyPrint is thorough but slow: about a millisecond of one core per element, so a 600-person
+table plan takes seconds. A document marks with `PART_BREAK` where it may be cut (between the
+top-level blocks of its <main>, where a new page starts anyway); each part is then laid out on its
+own, in a pool of worker processes when there is more than one core, and the parts' PDFs are
+joined in order. Cutting also avoids the costs WeasyPrint has that grow faster than the document.
+A part must not depend on another: no page counter runs across parts (the documents number their
+pages by what is on them instead: tables, names).
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import threading
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import lru_cache
+
+PART_BREAK = "<!--part-->"
+_MAIN = '<main class="document">'
+
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
+def split(html: str) -> list[str]:
+    """The document's parts, each a whole HTML document: the head and the <main> element around
+    the content between two PART_BREAKs."""
+    head, main, rest = html.partition(_MAIN)
+    body, end, tail = rest.rpartition("</main>")
+    if not main or not end:
+        return [html]
+    return [head + main + part + end + tail for part in body.split(PART_BREAK) if part.strip()]
+
+
+def render_pdf(html: str, stylesheets: list[str], workers: int = 1) -> bytes:
+    """The PDF of print-ready HTML, styled only by `stylesheets` (CSS text; nothing is fetched).
+
+    With `workers` > 1 the parts are rendered in that many processes; the result is the same.
+    """
+    parts = split(html) or [html]
+    styles = tuple(stylesheets)
+    if workers <= 1 or len(parts) == 1:
+        return join([render_part(part, styles) for part in parts])
+    try:
+        futures = [_executor(workers).submit(render_part, part, styles) for part in parts]
+        return join([future.result() for future in futures])
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): start afresh next time, and still answer now.
+        _discard_pool()
+        return join([render_part(part, styles) for part in parts])
+
+
+def render_part(html: str, stylesheets: tuple[str, ...]) -> bytes:
+    """One part's PDF (in a worker process, or in this one)."""
+    from weasyprint import HTML
+
+    font_config, css = _parsed(stylesheets)
+    return HTML(string=html).write_pdf(stylesheets=css, font_config=font_config)
+
+
+@lru_cache(maxsize=8)
+def _parsed(stylesheets: tuple[str, ...]):
+    """Fonts and stylesheets parsed once per process, not once per part or per request."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    return font_config, [CSS(string=text, font_config=font_config) for text in stylesheets]
+
+
+def join(pdfs: list[bytes]) -> bytes:
+    """One PDF of the parts' pages, in order (and the first part's title and metadata)."""
+    if len(pdfs) == 1:
+        return pdfs[0]
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    readers = [PdfReader(io.BytesIO(pdf)) for pdf in pdfs]
+    for reader in readers:
+        writer.append(reader, import_outline=False)
+    if readers[0].metadata:
+        writer.add_metadata(dict(readers[0].metadata))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _executor(workers: int) -> Executor:
+    """The process pool, started on first use and kept: a fresh process would spend longer
+    importing WeasyPrint than laying out its part. Workers are forked from a clean server process
+    (never from this one, whose other threads may hold locks), which has this module loaded."""
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size != workers:
+            if _pool is not None:
+                _pool.shutdown(wait=False, cancel_futures=True)
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__, "weasyprint"])
+            _pool, _pool_size = ProcessPoolExecutor(workers, mp_context=context), workers
+        return _pool
+
+
+def _discard_pool() -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
