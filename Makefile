@@ -33,3 +33,6 @@ lint: install
 bench: install
 	$(BIN)/python -m benchmarks.tables
 	$(BIN)/python -m benchmarks.breakouts
+
+load: install
+	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
