@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
@@ -19,6 +21,35 @@ from config import TestingConfig
 
 PASSWORD = "correct horse battery staple"
 CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_PRIVATE_DATABASE = pytest.StashKey[tuple]()
+
+
+def pytest_configure(config) -> None:
+    """With TEST_DATABASE_URL on PostgreSQL, this run works in a database of its own, created on
+    that server now and dropped at the end: runs sharing the server (CI, several engineers)
+    cannot drop each other's tables mid-test."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql") or os.environ.get("CONVENE_TEST_DATABASE_PRIVATE"):
+        return
+    server = make_url(url)
+    name = f"{server.database}_run{os.getpid()}_{secrets.token_hex(3)}"
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    os.environ["TEST_DATABASE_URL"] = server.set(database=name).render_as_string(False)
+    os.environ["CONVENE_TEST_DATABASE_PRIVATE"] = "1"
+    config.stash[_PRIVATE_DATABASE] = (server.set(database="postgres"), name)
+
+
+def pytest_unconfigure(config) -> None:
+    if (private := config.stash.get(_PRIVATE_DATABASE, None)) is None:
+        return
+    admin_url, name = private
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def make_config(tmp_path) -> TestingConfig:
