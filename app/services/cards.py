@@ -64,8 +64,8 @@ def _drawable(texts: Iterable[str]) -> bool:
 
 
 @dataclass
-class Line:
-    """Lines of one text at one size, centred in the box."""
+class TextBlock:
+    """One text (a name, an organisation) broken into lines at one size, centred in its box."""
 
     lines: list[str]
     font: str
@@ -103,24 +103,23 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return lines
 
 
-def _layout(blocks: list[tuple], width: float, height: float, levels: int) -> list[Line]:
-    """The largest type (the first level of sizes) at which the name takes at most two lines and
-    everything fits the box's height; the smallest level otherwise.
+def fit_lines(blocks: list[tuple], width: float, height: float, levels: int) -> list[TextBlock]:
+    """The texts at the largest type (the first level of sizes) at which the first (the name)
+    takes at most two lines and all of them fit the box's height; else at the smallest level.
 
     Each block is (text, font, sizes per level, leading, colour, space before in points)."""
     for level in range(levels):
         laid = [
-            Line(wrap(text, font, sizes[level], width), font, sizes[level], leading, colour, space)
-            for text, font, sizes, leading, colour, space in blocks
+            TextBlock(wrap(text, font, sizes[level], width), font, sizes[level], lead, colour, gap)
+            for text, font, sizes, lead, colour, gap in blocks
             if text
         ]
-        fits = sum(line.height for line in laid) <= height
-        if (fits and len(laid[0].lines) <= 2) or level == levels - 1:
-            return laid
-    raise AssertionError("unreachable: the last level is always returned")
+        if sum(block.height for block in laid) <= height and len(laid[0].lines) <= 2:
+            break
+    return laid
 
 
-def _draw(canvas: Canvas, laid: list[Line], centre_x: float, top: float) -> float:
+def _draw(canvas: Canvas, laid: list[TextBlock], centre_x: float, top: float) -> float:
     """Draw the lines centred on centre_x, from `top` down (PDF coordinates); the bottom."""
     y = top
     for block in laid:
@@ -162,7 +161,7 @@ def place_cards(pack: PrintPack, card: str, title: str) -> bytes | None:
             canvas.showPage()
         card_top = page[1] - (index % per_page) * card_height
         fold = card_top - half
-        laid = _card_face(attendee, card, width, half - top_pad - 4 * mm)
+        laid = card_face(attendee, card, width, half - top_pad - 4 * mm)
         _draw(canvas, laid, page[0] / 2, fold - top_pad)
         canvas.saveState()  # the back: the same face turned about the card's centre
         canvas.translate(page[0] / 2, fold)
@@ -178,9 +177,9 @@ def place_cards(pack: PrintPack, card: str, title: str) -> bytes | None:
     return out.getvalue()
 
 
-def _card_face(attendee: Attendee, card: str, width: float, height: float) -> list[Line]:
+def card_face(attendee: Attendee, card: str, width: float, height: float) -> list[TextBlock]:
     organisation = attendee.organisation
-    return _layout(
+    return fit_lines(
         [
             (attendee.name, BOLD, CARD_NAME_SIZES[card], 1.15, "#000000", 0.0),
             (organisation, REGULAR, CARD_ORG_SIZES[card], 1.3, "#000000", CARD_ORG_GAP[card]),
@@ -193,8 +192,12 @@ def _card_face(attendee: Attendee, card: str, width: float, height: float) -> li
 
 # Badges, as .label and .badge-* in print.css.
 BADGE_PADDING = (4 * mm, 5 * mm)
-BADGE_NAME_SIZES = (21, 16, 13, 11, 7.5)
-BADGE_ORG_SIZES = (11, 10, 9, 8, 6.5)
+# The sizes of print.css, and a last level smaller still, so that even a 200-character name and
+# organisation fit the smallest label (10 per A4, 57 mm high) with the rest.
+BADGE_NAME_SIZES = (21, 16, 13, 11, 7.5, 6)
+BADGE_ORG_SIZES = (11, 10, 9, 8, 6.5, 5.5)
+BADGE_PROFESSION_SIZES = (9, 9, 9, 8, 7, 6)
+BADGE_TABLES_SIZES = (9, 9, 9, 9, 8, 7)
 
 
 def badges(pack: PrintPack, sheet: SheetPreset, title: str) -> bytes | None:
@@ -220,20 +223,20 @@ def badges(pack: PrintPack, sheet: SheetPreset, title: str) -> bytes | None:
         path.rect(left, top - sheet.height * mm, sheet.width * mm, sheet.height * mm)
         canvas.clipPath(path, stroke=0, fill=0)
         centre = left + sheet.width * mm / 2
-        event = Line(wrap(pack.event.title, REGULAR, 8, width), REGULAR, 8, 1.3, "#444444")
+        event = TextBlock(wrap(pack.event.title, REGULAR, 8, width), REGULAR, 8, 1.3, "#444444")
         rule = _draw(canvas, [event], centre, top - pad_y) - 1 * mm
         canvas.setStrokeColor(HexColor("#888888"))
         canvas.setLineWidth(0.3 * mm)
         canvas.line(left + pad_x, rule, left + sheet.width * mm - pad_x, rule)
         room = rule - 2 * mm - (top - sheet.height * mm + pad_y)
-        _draw(canvas, _badge_body(pack, attendee, width, room), centre, rule - 2 * mm)
+        _draw(canvas, badge_body(pack, attendee, width, room), centre, rule - 2 * mm)
         canvas.restoreState()
     canvas.showPage()
     canvas.save()
     return out.getvalue()
 
 
-def _badge_body(pack: PrintPack, attendee: Attendee, width: float, height: float) -> list[Line]:
+def badge_body(pack: PrintPack, attendee: Attendee, width: float, height: float) -> list[TextBlock]:
     tables = ""
     if pack.tables_plan is not None and attendee.tables:
         numbers = [
@@ -241,14 +244,14 @@ def _badge_body(pack: PrintPack, attendee: Attendee, width: float, height: float
             for s in pack.rounds
         ]
         tables = ("Tables " if len(pack.rounds) > 1 else "Table ") + " · ".join(numbers)
-    return _layout(
+    return fit_lines(
         [
             (attendee.name, BOLD, BADGE_NAME_SIZES, 1.15, "#000000", 0.0),
             (attendee.organisation, REGULAR, BADGE_ORG_SIZES, 1.3, "#000000", 1.5 * mm),
-            (attendee.person.profession, REGULAR, (9,) * 5, 1.3, "#333333", 1 * mm),
-            (tables, BOLD, (9,) * 5, 1.3, "#000000", 1.5 * mm),
+            (attendee.person.profession, REGULAR, BADGE_PROFESSION_SIZES, 1.3, "#333333", 1 * mm),
+            (tables, BOLD, BADGE_TABLES_SIZES, 1.3, "#000000", 1.5 * mm),
         ],
         width,
         height,
-        levels=5,
+        levels=len(BADGE_NAME_SIZES),
     )

@@ -22,8 +22,11 @@ from app.models import (
     SessionKind,
     User,
 )
-from app.services import printing
+from app.services import cards, printing
 from app.services.events import find_or_create_organisation
+from app.services.pdf import PART_BREAK
+from app.services.pdf import render_pdf as render_in_parts
+from app.services.pdf import split as split_parts
 from app.services.tokens import new_token
 from tests.conftest import PASSWORD
 
@@ -431,3 +434,104 @@ def test_itinerary_never_shows_a_draft(client, event):
     html = client.get(f"/r/{people[0].token}/itinerary").get_data(as_text=True)
     assert "Tables have not been allocated yet" in html
     assert "Table " not in html
+
+
+def test_attendee_page_links_to_the_itinerary(client, event, attendees):
+    token = attendees[5].token
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert f'href="/r/{token}/itinerary"' in page
+    assert f'href="/r/{token}/itinerary.pdf"' in page
+
+
+def test_pdf_laid_out_in_parts_by_workers_is_the_same_as_in_one_process(app, signed_in, attendees):
+    """The table plan is cut into parts (one per round here) that worker processes lay out side
+    by side; the joined PDF must read exactly as the one laid out in this process."""
+    url = "/organise/events/learning-day/print/table-plan.pdf"
+    assert PART_BREAK in signed_in.get(url.removesuffix(".pdf")).text
+    app.config["PRINT_WORKERS"] = 2
+    in_parts = page_texts(pdf(signed_in, url))
+    app.config["PRINT_WORKERS"] = 1
+    assert page_texts(pdf(signed_in, url)) == in_parts
+    assert has(in_parts[0], "Tables 1–")  # the footer names the tables on the page
+
+
+def test_parts_are_joined_in_order():
+    body = PART_BREAK.join(f"<p>Part {n}</p>" for n in range(5))
+    html = f'<html><body><main class="document">{body}</main></body></html>'
+    assert len(split_parts(html)) == 5
+    for workers in (1, 2):
+        pages = page_texts(render_in_parts(html, ["@page { size: A6 }"], workers))
+        assert pages == [f"Part{n}" for n in range(5)]
+
+
+def test_page_furniture_names_event_and_document_on_every_page(signed_in, event, attendees):
+    event.title = 'The "Big" Day \\ Learning'
+    db.session.commit()
+    pages = page_texts(pdf(signed_in, "/organise/events/learning-day/print/table-plan.pdf"))
+    assert len(pages) > 1
+    for page in pages:
+        assert has(page, "Table plan", 'The "Big" Day \\ Learning · Friday')
+
+
+def test_find_your_table_footer_names_first_and_last_person_on_the_page(
+    signed_in, event, attendees
+):
+    pages = page_texts(pdf(signed_in, "/organise/events/learning-day/print/find-your-table.pdf"))
+    names = attendees_sorted(attendees)
+    assert has(pages[0], f"{names[0]} – ")
+    assert has(pages[-1], f" – {names[-1]}")
+
+
+@pytest.mark.parametrize(("card", "sheet"), [("a4", "8"), ("a5", "10"), ("a5", "6")])
+def test_drawn_cards_and_badges_fit_the_longest_names(app, event, attendees, card, sheet):
+    """Cards and badges are drawn with reportlab: every line of every name and organisation,
+    at the size chosen for it, fits across its card or label, and all of it fits down."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    longest = "Ł" * 8 + " " + "M" * 150 + " " + "w" * 41  # 200 characters, wide letters
+    extra = add_people(event, [longest])
+    extra[0].organisation.name = "The " + "Northshire Integrated " * 8 + "Partnership"
+    db.session.commit()
+    pack = printing.print_pack(event)
+    preset = printing.SHEETS[sheet]
+    assert cards.place_cards(pack, card, "Place cards") is not None
+    assert cards.badges(pack, preset, "Badges") is not None
+    card_width = (297 - 28) * mm if card == "a4" else (210 - 20) * mm
+    card_room = (105 - 34) * mm if card == "a4" else (74.25 - 24) * mm
+    label_width = (preset.width - 10) * mm
+    label_room = (preset.height - 8 - 12) * mm  # less the event's line, its rule and the gap
+    for attendee in pack.attendees:
+        for laid, width, room in (
+            (cards.card_face(attendee, card, card_width, card_room), card_width, card_room),
+            (cards.badge_body(pack, attendee, label_width, label_room), label_width, label_room),
+        ):
+            assert "".join(laid[0].lines).replace(" ", "") == attendee.name.replace(" ", "")
+            for block in laid:
+                assert all(
+                    stringWidth(line, block.font, block.size) <= width for line in block.lines
+                )
+            assert sum(block.height for block in laid) <= room, attendee.name
+
+
+def test_cards_needing_a_font_dejavu_lacks_are_laid_out_by_weasyprint(signed_in, event):
+    """A name in a script DejaVu Sans does not cover (Chinese here) is not drawn with missing
+    glyphs: the document falls back to WeasyPrint, whose font fallback finds any installed font."""
+    add_people(event, ["Amara Okafor", "王芳"])
+    db.session.commit()
+    pack = printing.print_pack(event)
+    assert cards.place_cards(pack, "a4", "Place cards") is None
+    assert cards.badges(pack, printing.SHEETS["8"], "Badges") is None
+    for doc, pages in (("place-cards", 2), ("badges", 1)):
+        url = f"/organise/events/learning-day/print/{doc}.pdf"
+        reader = PdfReader(io.BytesIO(pdf(signed_in, url)))
+        assert len(reader.pages) == pages
+        assert "WeasyPrint" in reader.metadata.producer
+
+
+def test_cards_and_badges_are_drawn_when_dejavu_has_every_glyph(signed_in, event, attendees):
+    for doc in ("place-cards", "badges"):
+        reader = PdfReader(
+            io.BytesIO(pdf(signed_in, f"/organise/events/learning-day/print/{doc}.pdf"))
+        )
+        assert "ReportLab" in reader.metadata.producer, doc
