@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from app.models import Event, PlanKind, PlanStatus
 from app.services import cards, printing
 from app.services.events import event_for_organiser
-from app.services.pdf import PART_BREAK
+from app.services.pdf import PART_BREAK, start_workers
 
 bp = Blueprint("printing", __name__)
 itinerary_bp = Blueprint("itinerary", __name__)
@@ -114,6 +114,8 @@ def index(slug: str):
     form.breakouts_plan.choices = _plan_choices(event, PlanKind.BREAKOUTS)
     valid = form.validate() if request.args else True
     options = {k: v for k, v in form.data.items() if v} if valid else {}
+    # PDFs are downloaded from this page: have their worker processes ready.
+    start_workers(current_app.config.get("PRINT_WORKERS", 1))
     return render_template(
         "printing/index.html",
         event=event,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import threading
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 
@@ -52,6 +52,16 @@ def render_pdf(html: str, stylesheets: list[str], workers: int = 1) -> bytes:
         # A worker died (killed, out of memory): start afresh next time, and still answer now.
         _discard_pool()
         return join([render_part(part, styles) for part in parts])
+
+
+def start_workers(workers: int) -> list[Future]:
+    """Start the worker processes (if not yet running) and have each load WeasyPrint's fonts, so
+    that the first PDF does not wait for them. Returns at once; the futures say when they are
+    ready. The print page calls this, as PDFs are asked for from there."""
+    if workers <= 1:
+        return []
+    executor = _executor(workers)
+    return [executor.submit(render_part, "<p>.</p>", ()) for _ in range(workers)]
 
 
 def render_part(html: str, stylesheets: tuple[str, ...]) -> bytes:
