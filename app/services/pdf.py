@@ -1,12 +1,11 @@
 """Print-ready HTML to PDF with WeasyPrint, in parts laid out side by side.
 
-WeasyPrint is thorough but slow: about a millisecond of one core per element, so a 600-person
-table plan takes seconds. A document marks with `PART_BREAK` where it may be cut (between the
-top-level blocks of its <main>, where a new page starts anyway); each part is then laid out on its
-own, in a pool of worker processes when there is more than one core, and the parts' PDFs are
-joined in order. Cutting also avoids the costs WeasyPrint has that grow faster than the document.
-A part must not depend on another: no page counter runs across parts (the documents number their
-pages by what is on them instead: tables, names).
+WeasyPrint is thorough but slow: around a millisecond of one core per line of text, so a
+600-person table plan takes seconds of CPU. A document marks with `PART_BREAK` where it may be cut
+(between the top-level blocks of its <main>, where a new page starts anyway); each part is then
+laid out on its own, in a pool of worker processes when there is more than one core, and the
+parts' PDFs are joined in order with pypdf. A part must not depend on another: no page counter
+runs across parts (the documents name what is on each page instead: tables, people).
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ import multiprocessing
 import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import lru_cache
 
 PART_BREAK = "<!--part-->"
 _MAIN = '<main class="document">'
@@ -24,6 +22,7 @@ _MAIN = '<main class="document">'
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()
+_parsed_here = threading.local()
 
 
 def split(html: str) -> list[str]:
@@ -72,14 +71,20 @@ def render_part(html: str, stylesheets: tuple[str, ...]) -> bytes:
     return HTML(string=html).write_pdf(stylesheets=css, font_config=font_config)
 
 
-@lru_cache(maxsize=8)
 def _parsed(stylesheets: tuple[str, ...]):
-    """Fonts and stylesheets parsed once per process, not once per part or per request."""
+    """Fonts and stylesheets parsed once per process (and thread: Pango's font map is not to be
+    shared between threads), not once per part or per request."""
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-    font_config = FontConfiguration()
-    return font_config, [CSS(string=text, font_config=font_config) for text in stylesheets]
+    cache = _parsed_here.__dict__.setdefault("cache", {})
+    if stylesheets not in cache:
+        if len(cache) >= 8:  # a changed print.css: forget the old versions
+            cache.clear()
+        font_config = FontConfiguration()
+        styles = [CSS(string=text, font_config=font_config) for text in stylesheets]
+        cache[stylesheets] = font_config, styles
+    return cache[stylesheets]
 
 
 def join(pdfs: list[bytes]) -> bytes:
