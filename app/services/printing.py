@@ -3,7 +3,10 @@
 Every document prints from one `PrintPack`: the event's confirmed attendees (alphabetical), its
 table rounds and breakout slots, and where each attendee sits or goes according to one tables plan
 and one breakouts plan (the published ones unless the organiser picks another). `render_pdf` turns
-the print-ready HTML of any document into an A4 PDF with WeasyPrint: paper and screen never differ.
+the print-ready HTML of a document into an A4 PDF with WeasyPrint (in parts, side by side:
+app/services/pdf.py), so paper and screen do not differ; place cards and badges, fixed boxes on a
+sheet, are drawn to the same measurements with reportlab instead (app/services/cards.py), which
+is many times faster.
 """
 
 from __future__ import annotations
