@@ -161,7 +161,7 @@ def place_cards(pack: PrintPack, card: str, title: str) -> bytes | None:
             canvas.showPage()
         card_top = page[1] - (index % per_page) * card_height
         fold = card_top - half
-        laid = card_face(attendee, card, width, half - top_pad - 4 * mm)
+        laid = card_face(attendee, card, width, half - top_pad - 4 * mm)  # 4 mm clear of the edge
         _draw(canvas, laid, page[0] / 2, fold - top_pad)
         canvas.saveState()  # the back: the same face turned about the card's centre
         canvas.translate(page[0] / 2, fold)
@@ -186,7 +186,7 @@ def card_face(attendee: Attendee, card: str, width: float, height: float) -> lis
         ],
         width,
         height,
-        levels=5,
+        levels=len(CARD_NAME_SIZES[card]),
     )
 
 
