@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, JobState, Plan, PlanKind, SessionKind, User
-from app.services import jobs, publishing
 from app.registration.cli import erase_personal_data_command, expire_offers_command
+from app.services import jobs, publishing
 from app.services.accounts import AccountError, create_organiser
 from app.services.demo import seed_demo
 

@@ -126,5 +126,11 @@ def test_foreign_keys_are_enforced(event):
     plan = Plan(event=event, kind=PlanKind.TABLES)
     db.session.add(plan)
     db.session.commit()
-    _fails(Assignment(plan_id=plan.id, registration_id=999_999, session_id=event.sessions[0].id,
-                      table_id=event.tables[0].id))
+    _fails(
+        Assignment(
+            plan_id=plan.id,
+            registration_id=999_999,
+            session_id=event.sessions[0].id,
+            table_id=event.tables[0].id,
+        )
+    )
