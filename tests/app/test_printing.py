@@ -265,7 +265,7 @@ def test_longest_names_fit_inside_their_card_or_label(app, event, attendees, doc
     """Lay the document out and check no name or organisation box overflows its card or label."""
     from weasyprint import CSS, HTML
 
-    longest = "Ł" * 8 + " " + "M" * 150 + " " + "w" * 41  # 200 characters, wide letters
+    longest = "Ł" * 8 + " " + "M" * 150 + " " + "w" * 40  # 200 characters (the most a name holds)
     extra = add_people(event, [longest])
     extra[0].organisation.name = "The " + "Northshire Integrated " * 8 + "Partnership"
     db.session.commit()
@@ -489,7 +489,7 @@ def test_drawn_cards_and_badges_fit_the_longest_names(app, event, attendees, car
     from reportlab.lib.units import mm
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    longest = "Ł" * 8 + " " + "M" * 150 + " " + "w" * 41  # 200 characters, wide letters
+    longest = "Ł" * 8 + " " + "M" * 150 + " " + "w" * 40  # 200 characters (the most a name holds)
     extra = add_people(event, [longest])
     extra[0].organisation.name = "The " + "Northshire Integrated " * 8 + "Partnership"
     db.session.commit()
