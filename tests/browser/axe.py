@@ -3,13 +3,10 @@ meet. Installed on first use from js/package-lock.json, as tests/calendar/js is.
 
 from __future__ import annotations
 
-import fcntl
-import shutil
-import subprocess
 from functools import cache
 from pathlib import Path
 
-import pytest
+from tests.npm import npm_ci_once
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 AXE_SOURCE = JS_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -27,24 +24,8 @@ RUN_AXE = """() => axe.run(document, {resultTypes: ['violations']})
 
 
 def ensure_installed() -> None:
-    """Skip when npm is missing; install axe-core once (a lock keeps parallel runs apart)."""
-    if AXE_SOURCE.exists():
-        return
-    if shutil.which("npm") is None:
-        pytest.skip("npm is needed to install axe-core for the browser tests' accessibility checks")
-    with open(JS_DIR / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if AXE_SOURCE.exists():
-            return
-        result = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=JS_DIR,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if result.returncode != 0:
-            pytest.fail(f"npm ci in {JS_DIR} failed:\n{result.stdout}\n{result.stderr}")
+    """Skip when npm is missing; install axe-core once."""
+    npm_ci_once(JS_DIR, AXE_SOURCE, "to install axe-core for the accessibility checks")
 
 
 @cache

@@ -3,7 +3,6 @@ Convene's calendar files. Installed on first use from this folder's package-lock
 
 from __future__ import annotations
 
-import fcntl
 import json
 import shutil
 import subprocess
@@ -11,27 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.npm import npm_ci_once
+
 JS_DIR = Path(__file__).resolve().parent / "js"
 INSTALLED = JS_DIR / "node_modules" / "ical.js" / "package.json"
 
 
 def ensure_installed() -> None:
-    """Skip when node or npm is missing; install ical.js once (a lock keeps parallel runs apart)."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are needed to check calendar files with ical.js (Thunderbird's)")
-    with open(JS_DIR / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if INSTALLED.exists():
-            return
-        result = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=JS_DIR,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if result.returncode != 0:
-            pytest.fail(f"npm ci in {JS_DIR} failed:\n{result.stdout}\n{result.stderr}")
+    """Skip when node or npm is missing; install ical.js once."""
+    if shutil.which("node") is None:
+        pytest.skip("node is needed to check calendar files with ical.js (Thunderbird's)")
+    npm_ci_once(JS_DIR, INSTALLED, "to install ical.js, the second reader of calendar files")
 
 
 def parse(*calendars: bytes | str) -> list[dict]:
