@@ -72,7 +72,16 @@ def drop_everything() -> None:
 
 @pytest.fixture
 def app(tmp_path) -> Iterator[Flask]:
-    app = create_app(make_config(tmp_path))
+    yield from fresh_app(tmp_path)
+
+
+def fresh_app(tmp_path, **settings) -> Iterator[Flask]:
+    """An app on an empty database, inside its app context; `settings` override the config.
+    A test module can redefine `app` with `yield from fresh_app(tmp_path, SETTING=value)`."""
+    config = make_config(tmp_path)
+    for name, value in settings.items():
+        setattr(config, name, value)
+    app = create_app(config)
     with app.app_context():
         drop_everything()
         db.create_all()

@@ -22,13 +22,11 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from app import create_app
 from app.api.openapi import spec
-from app.extensions import db
 from app.services import api_tokens
 from tests.app.test_api_registration import URL as REGISTER
 from tests.app.test_api_registration import person
-from tests.conftest import drop_everything, make_config
+from tests.conftest import fresh_app
 
 MAX_EXAMPLES = 20
 CHECKS = [
@@ -42,15 +40,7 @@ CHECKS = [
 
 @pytest.fixture
 def app(tmp_path) -> Iterator[Flask]:
-    config = make_config(tmp_path)
-    config.RATELIMIT_ENABLED = False
-    app = create_app(config)
-    with app.app_context():
-        drop_everything()
-        db.create_all()
-        yield app
-        drop_everything()
-        db.engine.dispose()
+    yield from fresh_app(tmp_path, RATELIMIT_ENABLED=False)
 
 
 @pytest.fixture

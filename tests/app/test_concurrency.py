@@ -33,7 +33,7 @@ from werkzeug.serving import make_server
 from app.extensions import db
 from app.models import Event, Registration, RegistrationStatus, WaitlistPolicy
 from tests.app.test_api_registration import person
-from tests.conftest import make_config
+from tests.conftest import fresh_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,18 +96,7 @@ def free_port() -> int:
 @pytest.fixture
 def app(tmp_path) -> Iterator[Flask]:
     """The usual test app, rate limits off (see the module docstring)."""
-    from app import create_app
-    from tests.conftest import drop_everything
-
-    config = make_config(tmp_path)
-    config.RATELIMIT_ENABLED = False
-    app = create_app(config)
-    with app.app_context():
-        drop_everything()
-        db.create_all()
-        yield app
-        drop_everything()
-        db.engine.dispose()
+    yield from fresh_app(tmp_path, RATELIMIT_ENABLED=False)
 
 
 @pytest.fixture
