@@ -23,6 +23,7 @@ import calendar as gregorian
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context
@@ -393,6 +394,7 @@ def add_timezones(cal: Calendar, event: Event) -> None:
         cal.subcomponents.insert(0, vtimezone(tzid, min(years) - 1, max(years) + 1))
 
 
+@cache
 def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
     """A VTIMEZONE for `tzid` correct from `first_year` to `last_year`.
 
@@ -401,6 +403,8 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
     A zone with no clock changes gets one STANDARD observance. A zone whose changes follow no
     such rule over those years (a government moved them) gets one observance per transition,
     each with a single DTSTART, still without the RDATE lists that ical.js misreads.
+
+    Cached (every confirmation mail needs one): the component is shared, so it is never changed.
     """
     zone = ZoneInfo(tzid)
     tz = Timezone()
