@@ -37,7 +37,7 @@ class JobError(ValueError):
 
 
 class Cancelled(Exception):
-    """Raised by a solver whose reporter said the organiser cancelled."""
+    """The organiser cancelled while the solve ran: its result is dropped."""
 
 
 class Reporter:
@@ -120,11 +120,16 @@ def cancel(job: SolveJob) -> None:
 
 def run(job_id: int) -> None:
     """Carry out one job (inside an app context); see the module's contract."""
-    job = db.session.get(SolveJob, job_id)
-    if job is None or job.state != JobState.QUEUED:
-        return
-    job.state, job.started_at = JobState.RUNNING, utcnow()
+    # Claimed in one statement, so a cancel or a second runner cannot slip in between.
+    claimed = db.session.execute(
+        update(SolveJob)
+        .where(SolveJob.id == job_id, SolveJob.state == JobState.QUEUED)
+        .values(state=JobState.RUNNING, started_at=utcnow())
+    ).rowcount
     db.session.commit()
+    if not claimed:
+        return
+    job = db.session.get(SolveJob, job_id)
     from app.services.planning import PLANNERS, with_names
 
     planner = PLANNERS[job.kind]
