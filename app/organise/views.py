@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.models import Breakout, Event, RegistrationStatus, Session, SessionKind, Table
+from app.organise.access import event_or_404
 from app.organise.forms import (
     ActionForm,
     AddTablesForm,
@@ -28,13 +29,6 @@ bp = Blueprint("organise", __name__)
 @login_required
 def require_login() -> None:
     """Every organiser page needs a signed-in organiser."""
-
-
-def _event(slug: str) -> Event:
-    event = service.event_for_organiser(slug, current_user)
-    if event is None:
-        abort(404)
-    return event
 
 
 def _session(event: Event, session_id: int) -> Session:
@@ -107,7 +101,7 @@ def new_event():
 
 @bp.route("/events/<slug>/edit", methods=["GET", "POST"])
 def edit_event(slug: str):
-    event = _event(slug)
+    event = event_or_404(slug)
     form = EventForm(obj=event, organisations=service.all_organisations())
     if request.method == "GET":
         form.convenors.data = [o.id for o in event.convenors]
@@ -125,7 +119,7 @@ def edit_event(slug: str):
 
 @bp.get("/events/<slug>")
 def event(slug: str):
-    event = _event(slug)
+    event = event_or_404(slug)
     counts = Counter(r.status for r in event.registrations)
     return render_template(
         "organise/event.html",
@@ -139,7 +133,7 @@ def event(slug: str):
 
 @bp.post("/events/<slug>/<any(publish, close, reopen):change>")
 def change_status(slug: str, change: str):
-    event = _event(slug)
+    event = event_or_404(slug)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -156,7 +150,7 @@ def change_status(slug: str, change: str):
 @bp.route("/events/<slug>/sessions/new", methods=["GET", "POST"])
 @bp.route("/events/<slug>/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 def edit_session(slug: str, session_id: int | None = None):
-    event = _event(slug)
+    event = event_or_404(slug)
     session = _session(event, session_id) if session_id else None
     form = SessionForm(obj=session, event=event)
     if request.method == "GET" and session is not None:
@@ -186,7 +180,7 @@ def edit_session(slug: str, session_id: int | None = None):
     methods=["GET", "POST"],
 )
 def edit_breakout(slug: str, session_id: int, breakout_id: int | None = None):
-    event = _event(slug)
+    event = event_or_404(slug)
     session = _session(event, session_id)
     if session.kind != SessionKind.BREAKOUT_SLOT:
         abort(404)
@@ -211,7 +205,7 @@ def edit_breakout(slug: str, session_id: int, breakout_id: int | None = None):
 
 @bp.route("/events/<slug>/tables/new", methods=["GET", "POST"])
 def add_tables(slug: str):
-    event = _event(slug)
+    event = event_or_404(slug)
     form = AddTablesForm()
     if form.validate_on_submit():
         tables = service.add_tables(
@@ -224,7 +218,7 @@ def add_tables(slug: str):
 
 @bp.route("/events/<slug>/tables/<int:table_id>/edit", methods=["GET", "POST"])
 def edit_table(slug: str, table_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     table = _table(event, table_id)
     candidates = sorted(
         (r for r in event.registrations if r.status == RegistrationStatus.CONFIRMED),
@@ -252,7 +246,7 @@ def edit_table(slug: str, table_id: int):
 
 @bp.route("/events/<slug>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
 def delete_session(slug: str, session_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     session = _session(event, session_id)
     return _confirm_delete(
         event,
@@ -267,7 +261,7 @@ def delete_session(slug: str, session_id: int):
     methods=["GET", "POST"],
 )
 def delete_breakout(slug: str, session_id: int, breakout_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     breakout = _breakout(_session(event, session_id), breakout_id)
     return _confirm_delete(
         event,
@@ -279,7 +273,7 @@ def delete_breakout(slug: str, session_id: int, breakout_id: int):
 
 @bp.route("/events/<slug>/tables/<int:table_id>/delete", methods=["GET", "POST"])
 def delete_table(slug: str, table_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     table = _table(event, table_id)
     return _confirm_delete(
         event, f"table {table.number}", lambda: service.delete_table(table), "#tables"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from app.extensions import db
 from app.models import JobState, Plan, PlanKind, PlanStatus, SeatingRule, SessionKind, SolveJob
+from app.organise.access import event_or_404
 from app.organise.forms import ActionForm
 from app.planning.forms import (
     LockForm,
@@ -18,7 +19,6 @@ from app.planning.forms import (
 )
 from app.services import jobs, plan_edits, planning, publishing
 from app.services import seating_rules as rules
-from app.services.events import event_for_organiser
 from app.services.plan_review import drift, review
 
 bp = Blueprint("planning", __name__)
@@ -28,13 +28,6 @@ bp = Blueprint("planning", __name__)
 @login_required
 def require_login() -> None:
     """Every planning page needs a signed-in organiser."""
-
-
-def _event(slug: str):
-    event = event_for_organiser(slug, current_user)
-    if event is None:
-        abort(404)
-    return event
 
 
 def _plan(event, plan_id: int) -> Plan:
@@ -53,7 +46,7 @@ def _job(event, job_id: int) -> SolveJob:
 
 @bp.get("/events/<slug>/planning")
 def overview(slug: str):
-    event = _event(slug)
+    event = event_or_404(slug)
     people = planning.attendees(event)
     return render_template(
         "planning/overview.html",
@@ -74,7 +67,7 @@ def overview(slug: str):
 
 @bp.post("/events/<slug>/planning/<any(tables, breakouts):kind>")
 def start(slug: str, kind: str):
-    event = _event(slug)
+    event = event_or_404(slug)
     form = TableSolveForm() if kind == "tables" else SolveForm()
     if not form.validate_on_submit():
         for field, errors in form.errors.items():
@@ -92,7 +85,7 @@ def start(slug: str, kind: str):
 @bp.post("/events/<slug>/plans/<int:plan_id>/<any(resolve, repair):mode>")
 def resolve(slug: str, plan_id: int, mode: str):
     """Re-solve around the plan's locked seats, or repair it after registrations changed."""
-    event = _event(slug)
+    event = event_or_404(slug)
     plan = _plan(event, plan_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -113,7 +106,7 @@ def _start(event, kind: PlanKind, params: dict):
 
 @bp.get("/events/<slug>/jobs/<int:job_id>")
 def job(slug: str, job_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     return render_template(
         "planning/job.html",
         event=event,
@@ -125,7 +118,7 @@ def job(slug: str, job_id: int):
 
 @bp.get("/events/<slug>/jobs/<int:job_id>.json")
 def job_status(slug: str, job_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     job = _job(event, job_id)
     return jsonify(
         state=job.state.value,
@@ -138,7 +131,7 @@ def job_status(slug: str, job_id: int):
 
 @bp.post("/events/<slug>/jobs/<int:job_id>/cancel")
 def cancel(slug: str, job_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     job = _job(event, job_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -149,7 +142,7 @@ def cancel(slug: str, job_id: int):
 
 @bp.get("/events/<slug>/plans/<int:plan_id>")
 def plan(slug: str, plan_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     plan = _plan(event, plan_id)
     return render_template(
         "planning/plan.html",
@@ -165,7 +158,7 @@ def plan(slug: str, plan_id: int):
 
 @bp.post("/events/<slug>/plans/<int:plan_id>/<any(move, swap, lock):edit>")
 def edit(slug: str, plan_id: int, edit: str):
-    event = _event(slug)
+    event = event_or_404(slug)
     plan = _plan(event, plan_id)
     form = {"move": MoveForm, "swap": SwapForm, "lock": LockForm}[edit]()
     if not form.validate_on_submit():
@@ -192,7 +185,7 @@ def edit(slug: str, plan_id: int, edit: str):
 
 @bp.post("/events/<slug>/plans/<int:plan_id>/publish")
 def publish(slug: str, plan_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     plan = _plan(event, plan_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -203,7 +196,7 @@ def publish(slug: str, plan_id: int):
 
 @bp.post("/events/<slug>/planning/rules")
 def add_rule(slug: str):
-    event = _event(slug)
+    event = event_or_404(slug)
     form = SeatingRuleForm(people=planning.attendees(event))
     if form.validate_on_submit():
         try:
@@ -220,7 +213,7 @@ def add_rule(slug: str):
 
 @bp.post("/events/<slug>/planning/rules/<int:rule_id>/delete")
 def delete_rule(slug: str, rule_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     rule = db.session.get(SeatingRule, rule_id)
     if rule is None or rule.event_id != event.id or not ActionForm().validate_on_submit():
         abort(404)

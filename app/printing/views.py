@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from wtforms import Form, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from app.models import Event, PlanKind, PlanStatus
+from app.organise.access import event_or_404
 from app.services import cards, printing
-from app.services.events import event_for_organiser
 from app.services.pdf import PART_BREAK, start_workers
 
 bp = Blueprint("printing", __name__)
@@ -34,13 +34,6 @@ bp.add_app_template_global(PART_BREAK, "part_break")
 @login_required
 def require_login() -> None:
     """Every print view needs a signed-in organiser."""
-
-
-def _event(slug: str) -> Event:
-    event = event_for_organiser(slug, current_user)
-    if event is None:
-        abort(404)
-    return event
 
 
 def _plan_id(name: str) -> int | None:
@@ -108,7 +101,7 @@ def _plan_choices(event: Event, kind: PlanKind) -> list[SelectChoice]:
 
 @bp.get("/events/<slug>/print")
 def index(slug: str):
-    event = _event(slug)
+    event = event_or_404(slug)
     form = PrintOptionsForm(request.args)
     form.plan.choices = _plan_choices(event, PlanKind.TABLES)
     form.breakouts_plan.choices = _plan_choices(event, PlanKind.BREAKOUTS)
@@ -136,7 +129,7 @@ def document_pdf(slug: str, doc: str):
 
 
 def _document(slug: str, doc: str, pdf: bool):
-    event = _event(slug)
+    event = event_or_404(slug)
     sheet = printing.SHEETS[_choice("sheet", printing.SHEETS, printing.DEFAULT_SHEET)]
     card = _choice("card", printing.CARD_SIZES, printing.DEFAULT_CARD)
     try:

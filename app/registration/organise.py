@@ -16,17 +16,18 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField
 
 from app.extensions import db
 from app.models import Event, Registration, RegistrationStatus
+from app.organise.access import event_or_404
 from app.organise.forms import ActionForm
 from app.registration.forms import DetailsForm, suggestions, with_preferences
-from app.services import events, registration_csv
 from app.services import registration as service
+from app.services import registration_csv
 from app.services.registration import RegistrationClosed, RegistrationInvalid
 
 bp = Blueprint("organise_registrations", __name__)
@@ -47,13 +48,6 @@ def require_login() -> None:
     """Every page here needs a signed-in organiser."""
 
 
-def _event(slug: str) -> Event:
-    event = events.event_for_organiser(slug, current_user)
-    if event is None:
-        abort(404)
-    return event
-
-
 def _registration(event: Event, registration_id: int) -> Registration:
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.event_id != event.id:
@@ -70,7 +64,7 @@ def _back(event: Event) -> str:
 
 @bp.get("")
 def index(slug: str):
-    event = _event(slug)
+    event = event_or_404(slug)
     args = request.args
     status = args.get("status", "")
     wanted = RegistrationStatus(status) if status in {s.value for s in RegistrationStatus} else None
@@ -100,7 +94,7 @@ def index(slug: str):
 
 @bp.get("/registrations.csv")
 def export(slug: str):
-    event = _event(slug)
+    event = event_or_404(slug)
     text = registration_csv.export_csv(event, service.registrations_of(event))
     return Response(
         text.encode("utf-8"),
@@ -115,7 +109,7 @@ def export(slug: str):
 @bp.route("/import", methods=["GET", "POST"])
 def import_csv(slug: str):
     """Upload shows a preview; confirming (the checked text sent back) imports all or nothing."""
-    event = _event(slug)
+    event = event_or_404(slug)
     form = ImportForm()
     preview = None
     if form.validate_on_submit():
@@ -157,7 +151,7 @@ def import_csv(slug: str):
 
 @bp.route("/<int:registration_id>", methods=["GET", "POST"])
 def detail(slug: str, registration_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     registration = _registration(event, registration_id)
     saved = service.details_of(registration)
     form = with_preferences(DetailsForm, event)(
@@ -187,7 +181,7 @@ def detail(slug: str, registration_id: int):
 
 @bp.post("/<int:registration_id>/check-in")
 def check_in(slug: str, registration_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     registration = _registration(event, registration_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -204,7 +198,7 @@ def check_in(slug: str, registration_id: int):
 
 @bp.post("/<int:registration_id>/promote")
 def promote(slug: str, registration_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     registration = _registration(event, registration_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -221,7 +215,7 @@ def promote(slug: str, registration_id: int):
 
 @bp.route("/<int:registration_id>/cancel", methods=["GET", "POST"])
 def cancel(slug: str, registration_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     registration = _registration(event, registration_id)
     form = ActionForm()
     if registration.status == RegistrationStatus.CANCELLED:
@@ -245,7 +239,7 @@ def cancel(slug: str, registration_id: int):
 
 @bp.route("/<int:registration_id>/erase", methods=["GET", "POST"])
 def erase(slug: str, registration_id: int):
-    event = _event(slug)
+    event = event_or_404(slug)
     registration = _registration(event, registration_id)
     form = ActionForm()
     if registration.erased_at is not None:
