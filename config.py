@@ -40,6 +40,10 @@ class Config:
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Convene <noreply@convene.localhost>")
     MAIL_OUTBOX_DIR = INSTANCE_DIR / "outbox"
+    # Who sends mail (app/services/outbox.py): "inline", the web process right after the change
+    # commits; or "worker", a separate `flask --app wsgi mail-worker`, so a burst of
+    # registrations is not slowed down by building messages and calendar invites.
+    MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY") or "inline"
     # The site's address for links in mail (e.g. https://convene.example.org). Set it in
     # production: unset, links use the request's Host header, which whoever sends it controls.
     PUBLIC_URL = os.environ.get("PUBLIC_URL") or None

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from app import security
 from app.api import errors as api_errors
 from app.extensions import csrf, db, login_manager, migrate
+from app.services import outbox
 from config import Config, config_from_env
 
 
@@ -22,6 +23,7 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    outbox.init_app(app)
 
     _register_blueprints(app)
     _register_error_pages(app)

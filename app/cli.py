@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Event, JobState, Plan, PlanKind, SessionKind, User
 from app.registration.cli import erase_personal_data_command, expire_offers_command
-from app.services import jobs, publishing
+from app.services import jobs, outbox, publishing
 from app.services.accounts import AccountError, create_organiser
 from app.services.demo import seed_demo
 
@@ -26,6 +26,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(erase_personal_data_command)
     app.cli.add_command(plan_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(send_mail_command)
+    app.cli.add_command(mail_worker_command)
 
 
 @click.command("create-organiser")
@@ -127,3 +129,27 @@ def worker_command(burst: bool) -> None:
     if not app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: solve jobs run in the web process")
     jobs.work(app, burst=burst)
+
+
+@click.command("send-mail")
+def send_mail_command() -> None:
+    """Send the mail that is due now (e.g. from cron, or after a delivery failure)."""
+    totals = {"sent": 0, "superseded": 0, "failed": 0}
+    while True:
+        outcome = outbox.send_due()
+        for name, count in outcome.items():
+            totals[name] += count
+        if outcome["sent"] + outcome["superseded"] == 0:
+            break
+    click.echo(
+        f"Sent {totals['sent']} messages ({totals['superseded']} no longer applied, "
+        f"{totals['failed']} failed); {outbox.pending_count()} still waiting."
+    )
+
+
+@click.command("mail-worker")
+@click.option("--poll", default=1.0, show_default=True, help="Seconds between looks when idle.")
+def mail_worker_command(poll: float) -> None:
+    """Send mail as it is queued, until stopped (for MAIL_DELIVERY=worker)."""
+    click.echo(f"Sending mail; looking for more every {poll:g} s when idle. Ctrl-C stops.")
+    outbox.run_worker(poll)

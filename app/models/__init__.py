@@ -11,6 +11,7 @@ from app.models.event import (
     Table,
     WaitlistPolicy,
 )
+from app.models.mail import MailStatus, OutgoingMail
 from app.models.planning import (
     Assignment,
     JobState,
@@ -32,7 +33,9 @@ __all__ = [
     "Event",
     "EventStatus",
     "JobState",
+    "MailStatus",
     "Organisation",
+    "OutgoingMail",
     "Plan",
     "PlanKind",
     "PlanStatus",

@@ -7,7 +7,7 @@ registrations runs as
     with locked_event(event_id) as event:   # 1. lock the event
         ...                                  # 2. re-check: count seats from the database, now
         ...                                  # 3. write
-    # leaving the block commits; mail queued inside is sent only after that commit
+    # leaving the block commits; mail queued inside is sent after that commit
 
 and nothing else decides seats. The lock makes such transactions for one event run one after
 another, so the count read in step 2 is still true when step 3 is committed: two people racing
@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 from app.extensions import WRITE_LOCK, db
 from app.models import Event, Registration, RegistrationStatus, WaitlistPolicy
 from app.models.types import utcnow
-from app.services import notifications
+from app.services import notifications, outbox
 
 
 @contextmanager
@@ -68,6 +68,7 @@ def locked_event(event_id: int) -> Iterator[Event]:
         session.rollback()
         raise
     session.commit()
+    outbox.send_committed()
 
 
 def _count(event: Event, *conditions) -> int:
@@ -143,7 +144,7 @@ def touch(event: Event, now: datetime | None = None) -> None:
         registration.status = RegistrationStatus.CANCELLED
         registration.offer_expires_at = None
         registration.cancelled_at = now
-        notifications.send(notifications.offer_lapsed_message(registration))
+        notifications.send("offer_lapsed", registration)
     db.session.flush()
     _fill_free_seats(event, now)
 
@@ -155,10 +156,10 @@ def _fill_free_seats(event: Event, now: datetime) -> None:
     for registration in waiting_queue(event)[:free]:
         if event.waitlist_policy == WaitlistPolicy.OFFER:
             registration.offer_expires_at = now + timedelta(hours=event.offer_hours)
-            notifications.send(notifications.seat_offered_message(registration))
+            notifications.send("seat_offered", registration)
         else:
             _confirm(registration)
-            notifications.send(notifications.seat_confirmed_message(registration))
+            notifications.send("seat_confirmed", registration)
     db.session.flush()
 
 

@@ -2,15 +2,14 @@
 
 Publishing archives the plan it replaces and, in the same transaction, queues one message to
 each confirmed attendee whose seats differ from the replaced plan (everyone, the first time).
-Mail goes out only if that transaction commits (app.services.mail)."""
+Mail goes out only if that transaction commits (app/services/outbox.py)."""
 
 from __future__ import annotations
 
 from app.extensions import db
 from app.models import Plan, PlanStatus, Registration, RegistrationStatus
 from app.models.types import utcnow
-from app.services import calendars, invites, mail
-from app.services.notifications import manage_url
+from app.services import calendars, notifications, outbox
 from app.services.planning import published_plan, seats_by_person
 
 
@@ -36,19 +35,7 @@ def publish(plan: Plan) -> list[Registration]:
     ]
     for registration in changed:
         calendars.seats_changed(registration)  # calendars replace the entry they hold
-        mail.queue(invites.attach_invitation(_seats_message(registration), registration))
+        notifications.send("seats_changed", registration)
     db.session.commit()
+    outbox.send_committed()
     return changed
-
-
-def _seats_message(registration: Registration):
-    event = registration.event
-    link = manage_url(registration)
-    return mail.new_message(
-        registration.email,
-        f"Your places at {event.title}",
-        f"Dear {registration.name},\n\n"
-        f"Your table and breakout places for {event.title} are ready or have changed.\n"
-        f"See your personal schedule here:\n{link}\n\n"
-        "Please keep this link private: it opens your own registration.\n",
-    )

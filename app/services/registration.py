@@ -304,12 +304,12 @@ def register(event: Event, raw: Mapping[str, Any]) -> Registration:
                 raise RegistrationClosed(reason)
             existing = by_email(locked, details.email)
             if existing is not None:
-                notifications.send(notifications.manage_link_message(existing))
+                notifications.send("manage_link", existing)
                 return None
             registration = Registration(event_id=locked.id, token=new_token())
             apply_details(registration, details)
             capacity.admit(locked, registration)
-            notifications.send(notifications.confirmation_message(registration))
+            notifications.send("confirmation", registration)
         return registration
 
     registration = _retrying(attempt)
@@ -359,9 +359,7 @@ def cancel(registration: Registration, *, by_organiser: bool = False) -> None:
             return
         capacity.release(event, registration)
         if registration.email:
-            notifications.send(
-                notifications.cancellation_message(registration, by_organiser=by_organiser)
-            )
+            notifications.send("cancellation", registration, by_organiser=by_organiser)
 
 
 def claim(registration: Registration) -> bool:
@@ -370,7 +368,7 @@ def claim(registration: Registration) -> bool:
         db.session.refresh(registration)
         claimed = capacity.claim_offer(event, registration)
         if claimed:
-            notifications.send(notifications.seat_confirmed_message(registration))
+            notifications.send("seat_confirmed", registration)
     return claimed
 
 
@@ -387,7 +385,7 @@ def rejoin(registration: Registration) -> None:
         if reason := closed_reason(event):
             raise RegistrationClosed(reason)
         capacity.admit(event, registration)
-        notifications.send(notifications.confirmation_message(registration))
+        notifications.send("confirmation", registration)
 
 
 # --- what the registrant sees -----------------------------------------------------------------
@@ -467,7 +465,7 @@ def promote(registration: Registration) -> int:
         was_waiting = registration.status == RegistrationStatus.WAITLISTED
         over = capacity.promote(event, registration)
         if was_waiting and registration.status == RegistrationStatus.CONFIRMED:
-            notifications.send(notifications.seat_confirmed_message(registration))
+            notifications.send("seat_confirmed", registration)
     return over
 
 

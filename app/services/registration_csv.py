@@ -247,7 +247,7 @@ def import_csv(event: Event, text: str, *, send_confirmations: bool) -> list[Reg
             capacity.admit(locked, registration)
             created.append(registration)
             if send_confirmations:
-                notifications.send(notifications.confirmation_message(registration))
+                notifications.send("confirmation", registration)
     return created
 
 

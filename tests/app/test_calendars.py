@@ -37,7 +37,7 @@ from app.models import (
     Table,
 )
 from app.models.types import utcnow
-from app.services import calendars, invites, mail, publishing
+from app.services import calendars, invites, notifications, outbox, publishing
 from app.services import events as setup
 from app.services.tokens import new_token
 from tests.calendar import icaljs
@@ -599,10 +599,9 @@ def test_a_change_of_seats_is_sent_as_a_request_with_a_higher_sequence(
     with app.test_request_context():
         first = invites.invitation(zoe)
     seat_everyone(event, zoe, other)  # publishing raises the person's calendar sequence
-    message = mail.new_message(zoe.email, "Your places", "Your places have changed.", "<p>Hi</p>")
-    with app.test_request_context():
-        mail.queue(invites.attach_invitation(message, zoe))
+    notifications.send("seats_changed", zoe)
     db.session.commit()
+    outbox.send_committed()
     [sent] = smtp
     _, vevent, read = read_invite(sent, ical_js, "REQUEST")
     [before] = first.walk("VEVENT")

@@ -1,35 +1,62 @@
-"""Mail goes out only after the transaction that caused it commits."""
+"""The mail outbox: a message is stored with the change that causes it and sent after the commit,
+by the web process itself (MAIL_DELIVERY=inline) or by a mail worker (MAIL_DELIVERY=worker)."""
 
 import socket
+from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Organisation
-from app.services.mail import new_message, outbox_messages, queue
+from app.models import MailStatus, OutgoingMail, Registration
+from app.models.types import utcnow
+from app.services import notifications, outbox
+from app.services import registration as registrations
+from app.services.mail import outbox_messages
+
+ZOE = {
+    "name": "Zoë Adams",
+    "email": "zoe@example.org",
+    "organisation": "Riverside NHS Trust",
+    "profession": "Nurse",
+    "consent": True,
+}
 
 
-def outbox(app):
+def sent(app):
     return outbox_messages(app.config["MAIL_OUTBOX_DIR"])
 
 
-def test_queued_mail_is_written_to_the_outbox_after_commit(app):
-    queue(new_message("zoe@example.org", "Hello Zoë", "Body text ✓"))
-    assert outbox(app) == []
-    db.session.add(Organisation(name="X", sector="Health"))
-    db.session.commit()
-    [message] = outbox(app)
+def rows() -> list[OutgoingMail]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)))
+
+
+def register_form(client, **changes):
+    fields = {**ZOE, "consent": "y", **changes}
+    return client.submit("/events/learning-day/register", fields)
+
+
+def test_a_registration_is_mailed_once_its_transaction_commits(app, event):
+    registration = registrations.register(event, ZOE)
+    [message] = sent(app)
     assert message["To"] == "zoe@example.org"
-    assert message["Subject"] == "Hello Zoë"
-    assert message.get_content().strip() == "Body text ✓"
+    assert message["Subject"] == "You're registered: Learning Day"
+    assert f"/r/{registration.token}" in message.get_body(("plain",)).get_content()
+    [row] = rows()
+    assert (row.kind, row.status, row.attempts) == ("confirmation", MailStatus.SENT, 1)
+    assert row.done_at is not None
 
 
-def test_rolled_back_transaction_sends_nothing(app):
-    queue(new_message("a@example.org", "Never", "x"))
+def test_a_rolled_back_change_leaves_no_message(app, event):
+    registration = registrations.register(event, ZOE)
+    notifications.send("cancellation", registration)
     db.session.rollback()
     db.session.commit()
-    assert outbox(app) == []
+    outbox.send_committed()
+    assert [r.kind for r in rows()] == ["confirmation"]
+    assert len(sent(app)) == 1
 
 
 class Sink:
@@ -41,11 +68,15 @@ class Sink:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp_sink():
+def free_port() -> int:
     with socket.socket() as probe:  # aiosmtpd cannot bind port 0: pick a free port first
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink():
+    port = free_port()
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
@@ -53,24 +84,124 @@ def smtp_sink():
     controller.stop()
 
 
-def test_smtp_delivery_when_mail_server_is_set(app, smtp_sink):
+def test_smtp_delivery_when_mail_server_is_set(app, event, smtp_sink):
     sink, port = smtp_sink
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-    queue(new_message("b@example.org", "Via SMTP", "hello", html="<p>hello</p>"))
-    db.session.commit()
+    registrations.register(event, ZOE)
     [envelope] = sink.messages
-    assert envelope.rcpt_tos == ["b@example.org"]
-    assert b"Subject: Via SMTP" in envelope.content
-    assert outbox(app) == []
+    assert envelope.rcpt_tos == ["zoe@example.org"]
+    assert b"Subject: You're registered: Learning Day" in envelope.content
+    assert b"text/calendar" in envelope.content
+    assert sent(app) == []
 
 
-def test_failed_smtp_delivery_is_kept_not_raised(app, caplog):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port)
-    queue(new_message("c@example.org", "Kept", "x"))
+def test_a_failed_delivery_is_kept_and_retried_later(app, event, smtp_sink, caplog):
+    sink, port = smtp_sink
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens there
+    registration = registrations.register(event, ZOE)
+    assert registration.id is not None  # the registration itself is stored regardless
+    [row] = rows()
+    assert row.status == MailStatus.PENDING and row.attempts == 1
+    assert "ConnectionRefusedError" in row.last_error
+    assert row.next_attempt_at > utcnow()
+    assert "could not deliver mail" in caplog.text
+
+    assert outbox.send_due() == {"sent": 0, "superseded": 0, "failed": 0}  # backing off
+
+    app.config.update(MAIL_PORT=port)
+    db.session.execute(update(OutgoingMail).values(next_attempt_at=utcnow()))
     db.session.commit()
-    [kept] = outbox_messages(app.config["MAIL_OUTBOX_DIR"] / "failed")
-    assert kept["Subject"] == "Kept"
-    assert "could not deliver" in caplog.text
+    result = app.test_cli_runner().invoke(args=["send-mail"])
+    assert "Sent 1 messages (0 no longer applied, 0 failed); 0 still waiting." in result.output
+    [envelope] = sink.messages
+    assert envelope.rcpt_tos == ["zoe@example.org"]
+    [row] = rows()
+    assert row.status == MailStatus.SENT and row.attempts == 2
+
+
+def test_a_message_is_claimed_by_one_sender_only(app, event):
+    app.config["MAIL_DELIVERY"] = outbox.WORKER
+    registrations.register(event, ZOE)
+    [row] = rows()
+    first = outbox._claim(None, 10)
+    assert [r.id for r in first] == [row.id]
+    assert outbox._claim(None, 10) == []  # leased to the first sender
+    assert outbox.send_due([row.id]) == {"sent": 0, "superseded": 0, "failed": 0}
+
+
+def test_a_broken_message_does_not_stop_the_others(app, event, caplog):
+    app.config["MAIL_DELIVERY"] = outbox.WORKER
+    registration = registrations.register(event, ZOE)
+    db.session.add(OutgoingMail(kind="no-such-message", registration=registration))
+    notifications.send("manage_link", registration)
+    db.session.commit()
+    assert outbox.send_due() == {"sent": 2, "superseded": 0, "failed": 1}
+    assert [r.status for r in rows()] == [MailStatus.SENT, MailStatus.PENDING, MailStatus.SENT]
+    assert "could not build mail" in caplog.text
+
+
+@pytest.fixture
+def worker_mode(app):
+    app.config["MAIL_DELIVERY"] = outbox.WORKER
+    return app
+
+
+def test_in_worker_mode_requests_only_store_the_message(worker_mode, client, event):
+    response = register_form(client)
+    assert response.status_code == 302
+    assert sent(worker_mode) == []
+    [row] = rows()
+    assert (row.kind, row.status, row.attempts) == ("confirmation", MailStatus.PENDING, 0)
+    assert row.base_url == "http://localhost/"
+
+
+def test_the_mail_worker_sends_with_the_links_the_request_saw(worker_mode, client, event):
+    register_form(client, email="amal@example.org")
+    client.post("/api/v1/events/learning-day/registrations", json=ZOE, base_url="https://x.test")
+    stops = iter([False, False, True])
+    outbox.run_worker(poll_seconds=0, stop=lambda: next(stops))
+    amal, zoe = sent(worker_mode)
+    assert "http://localhost/r/" in amal.get_body(("plain",)).get_content()
+    assert "https://x.test/r/" in zoe.get_body(("plain",)).get_content()
+    assert [r.status for r in rows()] == [MailStatus.SENT, MailStatus.SENT]
+
+
+def test_public_url_wins_over_the_request_address(worker_mode, client, event):
+    worker_mode.config["PUBLIC_URL"] = "https://convene.example.org"
+    register_form(client)
+    outbox.send_due()
+    [message] = sent(worker_mode)
+    assert "https://convene.example.org/r/" in message.get_body(("plain",)).get_content()
+
+
+def test_a_message_overtaken_by_events_is_not_sent(worker_mode, client, event):
+    register_form(client)
+    registration = db.session.scalar(select(Registration))
+    registrations.cancel(registration)
+    assert outbox.send_due() == {"sent": 1, "superseded": 1, "failed": 0}
+    [message] = sent(worker_mode)
+    assert message["Subject"] == "Registration cancelled: Learning Day"
+    assert [r.status for r in rows()] == [MailStatus.SUPERSEDED, MailStatus.SENT]
+
+
+def test_erased_registrations_get_no_pending_mail(worker_mode, client, event):
+    register_form(client)
+    registrations.erase(db.session.scalar(select(Registration)))
+    assert outbox.send_due() == {"sent": 0, "superseded": 1, "failed": 0}
+    assert sent(worker_mode) == []
+
+
+def test_a_sender_that_died_leaves_the_message_for_the_next(worker_mode, client, event):
+    register_form(client)
+    outbox._claim(None, 10)  # claimed, then the process is gone
+    assert outbox.send_due() == {"sent": 0, "superseded": 0, "failed": 0}
+    db.session.execute(update(OutgoingMail).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()  # the lease has run out
+    assert outbox.send_due() == {"sent": 1, "superseded": 0, "failed": 0}
+
+
+def test_an_unknown_delivery_mode_is_refused_at_start(tmp_path):
+    from tests.conftest import fresh_app
+
+    with pytest.raises(RuntimeError, match="MAIL_DELIVERY='sometimes'"):
+        next(fresh_app(tmp_path, MAIL_DELIVERY="sometimes"))

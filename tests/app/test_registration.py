@@ -14,6 +14,7 @@ from app.models import (
     Event,
     EventStatus,
     Organisation,
+    OutgoingMail,
     Registration,
     RegistrationStatus,
     WaitlistPolicy,
@@ -398,8 +399,8 @@ def test_booking_again_after_cancelling(client, event):
 def test_a_failed_request_stores_and_sends_nothing(client, event, app, monkeypatch):
     real_send = notifications.send
 
-    def send_then_fail(message):
-        real_send(message)
+    def send_then_fail(kind, registration, **options):
+        real_send(kind, registration, **options)
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(notifications, "send", send_then_fail)
@@ -407,6 +408,7 @@ def test_a_failed_request_stores_and_sends_nothing(client, event, app, monkeypat
         register(client)
     db.session.rollback()
     assert registrations() == []
+    assert db.session.scalars(select(OutgoingMail)).all() == []
     assert outbox(app) == []
 
 

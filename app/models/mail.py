@@ -1,0 +1,52 @@
+"""The mail outbox: each message to a registrant is a row, written in the transaction that
+caused it and delivered after that transaction commits (app/services/outbox.py)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.event import _enum
+from app.models.registration import Registration
+from app.models.types import UTCDateTime, utcnow
+
+
+class MailStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    # Its occasion passed before it could be built (e.g. a confirmation for a registration
+    # cancelled since): not sent, as the later message tells the person what is true now.
+    SUPERSEDED = "superseded"
+
+
+class OutgoingMail(db.Model):
+    __table_args__ = (Index("ix_outgoing_mail_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Which message (a builder in app/services/notifications.py) and its options.
+    kind: Mapped[str] = mapped_column(String(40))
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
+    # The site address for links in the message, as the request that queued it saw it.
+    base_url: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[MailStatus] = mapped_column(
+        _enum(MailStatus, "mail_status"), default=MailStatus.PENDING
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Not tried before this instant: now for a new message, a lease while one sender holds it,
+    # a back-off after a failed attempt.
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    registration: Mapped[Registration] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<OutgoingMail {self.id} {self.kind} {self.status}>"

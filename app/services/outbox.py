@@ -1,0 +1,193 @@
+"""The mail outbox: messages are stored with the change that causes them and sent after it commits.
+
+Contract — while making a change, call `queue(kind, registration, **options)`. It adds an
+OutgoingMail row to the same transaction: if the transaction commits the message will be sent,
+if it rolls back it never existed. Nothing is built yet; building a message (text, links and the
+calendar invite) happens when it is sent, from the registration as it is then.
+
+Who sends (setting MAIL_DELIVERY):
+- "inline" (default): the code that committed sends at once with `send_committed()`; the
+  capacity lock and publishing call it after their commit, and the end of every request and app
+  context does too, so nothing queued waits for a worker that is not running.
+- "worker": requests only store the row; `flask --app wsgi mail-worker` sends. A burst of
+  registrations then costs the web processes no more than an insert each, and the worker (at a
+  lower CPU priority) catches up.
+
+In both modes a sender first claims due rows (one UPDATE that moves their `next_attempt_at` a
+lease ahead, so two senders never send the same row), then builds and delivers each. A failed
+delivery is retried with a growing back-off; a row whose sender died is retried when its lease
+ends; `flask --app wsgi send-mail` sends whatever is due, e.g. from cron. A message whose
+occasion has passed when it is built (its builder returns None) is marked superseded.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from email.message import EmailMessage
+
+from flask import Flask, current_app, has_request_context, request
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
+from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import MailStatus, OutgoingMail, Registration
+from app.models.types import utcnow
+from app.services import mail
+
+log = logging.getLogger(__name__)
+QUEUED_KEY = "convene_outbox_queued"
+COMMITTED_KEY = "convene_outbox_committed"
+INLINE, WORKER = "inline", "worker"
+LEASE = timedelta(minutes=10)
+MAX_BACKOFF = timedelta(hours=1)
+BATCH = 50
+
+Builder = Callable[..., EmailMessage | None]
+
+
+def queue(kind: str, registration: Registration, **options) -> OutgoingMail:
+    """Send message `kind` to `registration` once the current transaction commits."""
+    base_url = current_app.config.get("PUBLIC_URL") or (
+        request.url_root if has_request_context() else None
+    )
+    row = OutgoingMail(kind=kind, registration=registration, options=options, base_url=base_url)
+    db.session.add(row)
+    db.session.info.setdefault(QUEUED_KEY, []).append(row)
+    return row
+
+
+@event.listens_for(FlaskSQLAlchemySession, "after_commit")
+def _remember_committed(session) -> None:
+    queued = session.info.pop(QUEUED_KEY, [])
+    # The identity key, not .id: objects are expired by now and may not load anything.
+    ids = [key[0] for row in queued if (key := inspect(row).identity) is not None]
+    session.info.setdefault(COMMITTED_KEY, []).extend(ids)
+
+
+@event.listens_for(FlaskSQLAlchemySession, "after_soft_rollback")
+def _forget_rolled_back(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the outermost transaction, not a savepoint
+        session.info.pop(QUEUED_KEY, None)
+
+
+def init_app(app: Flask) -> None:
+    if app.config["MAIL_DELIVERY"] not in (INLINE, WORKER):
+        raise RuntimeError(
+            f"MAIL_DELIVERY={app.config['MAIL_DELIVERY']!r}: expected {INLINE!r} or {WORKER!r}"
+        )
+    app.teardown_request(_send_at_teardown)
+    app.teardown_appcontext(_send_at_teardown)
+
+
+def _send_at_teardown(_error: BaseException | None = None) -> None:
+    """The safety net for code that committed without calling send_committed()."""
+    session = db.session()
+    if session.info.get(COMMITTED_KEY):
+        session.rollback()  # whatever is unfinished now would be discarded at teardown anyway
+        send_committed()
+
+
+def send_committed() -> None:
+    """In inline mode, send what this session's committed transactions queued. Never raises:
+    the change is committed, and a message that could not be sent stays due for a retry."""
+    ids = db.session.info.pop(COMMITTED_KEY, [])
+    if not ids or current_app.config["MAIL_DELIVERY"] != INLINE:
+        return
+    try:
+        send_due(ids)
+    except Exception:
+        db.session.rollback()
+        log.exception("could not send mail %s now; it stays in the outbox", ids)
+
+
+def send_due(ids: list[int] | None = None, limit: int = BATCH) -> dict[str, int]:
+    """Claim and send due messages (only those in `ids` when given), oldest first.
+
+    Returns how many were sent, superseded and failed."""
+    outcome = {"sent": 0, "superseded": 0, "failed": 0}
+    for row in _claim(ids, limit):
+        outcome[_send_one(row)] += 1
+    return outcome
+
+
+def _claim(ids: list[int] | None, limit: int) -> list[OutgoingMail]:
+    now = utcnow()
+    due = (OutgoingMail.status == MailStatus.PENDING) & (OutgoingMail.next_attempt_at <= now)
+    if ids is None:
+        ids = list(
+            db.session.scalars(
+                select(OutgoingMail.id).where(due).order_by(OutgoingMail.id).limit(limit)
+            )
+        )
+    if not ids:
+        db.session.rollback()
+        return []
+    claimed = db.session.scalars(
+        update(OutgoingMail)
+        .where(OutgoingMail.id.in_(ids), due)
+        .values(next_attempt_at=now + LEASE, attempts=OutgoingMail.attempts + 1)
+        .returning(OutgoingMail.id)
+    ).all()
+    db.session.commit()
+    return list(
+        db.session.scalars(
+            select(OutgoingMail)
+            .where(OutgoingMail.id.in_(claimed))
+            .options(selectinload(OutgoingMail.registration).selectinload(Registration.event))
+            .order_by(OutgoingMail.id)
+        )
+    )
+
+
+def _send_one(row: OutgoingMail) -> str:
+    from app.services.notifications import BUILDERS, links_to
+
+    row_id, attempts = row.id, row.attempts
+    try:
+        with links_to(row.base_url):
+            message = BUILDERS[row.kind](row.registration, **row.options)
+        if message is not None:
+            mail.deliver(message)
+    except (OSError, smtplib.SMTPException) as error:
+        db.session.rollback()
+        _failed(row_id, attempts, f"{type(error).__name__}: {error}")
+        return "failed"
+    except Exception as error:  # a bug in a builder: keep the message, and the worker going
+        log.exception("could not build mail %s (%s)", row_id, row.kind)
+        db.session.rollback()
+        _failed(row_id, attempts, f"{type(error).__name__}: {error}")
+        return "failed"
+    row.status = MailStatus.SENT if message is not None else MailStatus.SUPERSEDED
+    row.done_at = utcnow()
+    db.session.commit()
+    return "sent" if message is not None else "superseded"
+
+
+def _failed(row_id: int, attempts: int, error: str) -> None:
+    log.warning("could not deliver mail %s (attempt %s): %s", row_id, attempts, error)
+    retry_at = utcnow() + min(MAX_BACKOFF, timedelta(minutes=2 ** min(attempts - 1, 6)))
+    db.session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id == row_id)
+        .values(next_attempt_at=retry_at, last_error=error[:2000])
+    )
+    db.session.commit()
+
+
+def pending_count() -> int:
+    return db.session.scalar(
+        select(func.count(OutgoingMail.id)).where(OutgoingMail.status == MailStatus.PENDING)
+    )
+
+
+def run_worker(poll_seconds: float, stop: Callable[[], bool] = lambda: False) -> None:
+    """Send due mail until `stop()` says so, looking again every `poll_seconds` when idle."""
+    while not stop():
+        outcome = send_due()
+        if not any(outcome.values()):
+            time.sleep(poll_seconds)
