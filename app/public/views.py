@@ -18,7 +18,9 @@ def index():
 
 @bp.get("/events/<slug>")
 def event(slug: str):
-    event = service.published_event(slug) or _draft_preview(slug)
+    event = service.published_event(
+        slug, service.WITH_CONVENORS, service.WITH_PROGRAMME
+    ) or _draft_preview(slug)
     if event is None:
         abort(404)
     return render_template("public/event.html", event=event)

@@ -122,8 +122,10 @@ def with_preferences(form_class: type[DetailsForm], event: Event) -> type[Detail
 
 def suggestions() -> dict[str, list[str]]:
     """Known organisations and sectors, offered as the form's type-ahead lists."""
-    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    rows = db.session.execute(
+        select(Organisation.name, Organisation.sector).order_by(Organisation.name)
+    ).all()
     return {
-        "organisations": [o.name for o in organisations],
-        "sectors": sorted({o.sector for o in organisations}),
+        "organisations": [name for name, _ in rows],
+        "sectors": sorted({sector for _, sector in rows}),
     }

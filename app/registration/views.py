@@ -38,7 +38,7 @@ def keep_private(response):
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limit_registrations
 def register(slug: str):
-    event = events.published_event(slug)
+    event = events.published_event(slug, events.WITH_PROGRAMME)
     if event is None:
         abort(404)
     form = with_preferences(RegisterForm, event)()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.base import ExecutableOption
 
 from app.extensions import db
 from app.models import (
@@ -62,16 +64,36 @@ def event_for_organiser(slug: str, user: User) -> Event | None:
     return event if event is not None and user in event.organisers else None
 
 
-def published_event(slug: str) -> Event | None:
-    return db.session.scalar(
-        select(Event).where(Event.slug == slug, Event.status != EventStatus.DRAFT)
+# What a page shows of an event, joined into the query that loads the event rather than fetched
+# by one query per event or session. (Both at once multiply rows by the convenors, who are few.)
+WITH_CONVENORS = joinedload(Event.convenors)
+WITH_PROGRAMME = joinedload(Event.sessions).joinedload(Session.breakouts)
+
+
+def published_event(slug: str, *load: ExecutableOption) -> Event | None:
+    """The published (or closed) event; `load` options (WITH_...) fetch what the page shows."""
+    return (
+        db.session.scalars(
+            select(Event)
+            .where(Event.slug == slug, Event.status != EventStatus.DRAFT)
+            .options(*load)
+        )
+        .unique()
+        .one_or_none()
     )
 
 
 def upcoming_events() -> list[Event]:
+    # No timezone is more than a day behind UTC: events that ended before then are past
+    # everywhere, and stay in the database. Whether the rest have ended is decided in their own
+    # time below.
+    past = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=1)
     events = db.session.scalars(
-        select(Event).where(Event.status != EventStatus.DRAFT).order_by(Event.starts_at)
-    )
+        select(Event)
+        .where(Event.status != EventStatus.DRAFT, Event.ends_at >= past)
+        .order_by(Event.starts_at)
+        .options(WITH_CONVENORS)
+    ).unique()
     return [e for e in events if e.ends_at >= e.local_now()]
 
 
