@@ -71,7 +71,9 @@ def _registration(token: str) -> Registration:
 
 @bp.get("/r/<token>")
 def manage(token: str):
-    registration = _registration(token)
+    registration = service.for_own_page(token)
+    if registration is None:
+        abort(404)
     return render_template(
         "registration/manage.html",
         registration=registration,

@@ -410,6 +410,19 @@ def published_plan(event: Event, kind: PlanKind) -> Plan | None:
     )
 
 
+def published_plans(event: Event) -> list[Plan]:
+    """published_plan() of every kind, in one query."""
+    rows = db.session.scalars(
+        select(Plan)
+        .where(Plan.event_id == event.id, Plan.status == PlanStatus.PUBLISHED)
+        .order_by(Plan.published_at.desc(), Plan.id.desc())
+    )
+    latest: dict[PlanKind, Plan] = {}
+    for plan in rows:
+        latest.setdefault(plan.kind, plan)
+    return [latest[kind] for kind in PlanKind if kind in latest]
+
+
 def seats_by_person(plan: Plan) -> dict[int, dict[int, Assignment]]:
     """registration id -> session id -> assignment."""
     seats: dict[int, dict[int, Assignment]] = defaultdict(dict)
