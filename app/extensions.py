@@ -1,5 +1,6 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
+import fcntl
 import sqlite3
 import threading
 
@@ -49,7 +50,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_on_connect(dbapi_connection, _record) -> None:
+def _sqlite_on_connect(dbapi_connection, record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     dbapi_connection.isolation_level = None
@@ -61,14 +62,26 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     # SQLite ignores foreign keys (and their ON DELETE rules) unless asked, per connection.
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+    _open_lock_file(dbapi_connection, record.info)
 
 
 # SQLite makes a waiting writer poll for the lock, sleeping longer each time (up to 100 ms), so
-# under a burst the lock sits idle between holders and writers queue in no order. Threads of one
-# process therefore queue on a Python lock first, handed straight on at each commit or rollback;
-# SQLite's own lock still decides between processes (gunicorn workers) and stays the guarantee.
-_writers = threading.Lock()
+# under a burst the lock sits idle between holders and writers queue in no order. Writers taking
+# the write lock therefore first queue on a lock that hands straight on at each commit or
+# rollback: an flock() on a file beside the database (between the connections of every thread
+# and process; the kernel wakes the next waiter, and a process that dies lets go), or, for a
+# database in memory, a lock of this process. SQLite's own lock stays the guarantee.
+_in_memory_writers = threading.Lock()
+_LOCK_FILE = "convene_writer_lock_file"
 _HOLDS_WRITERS = "convene_holds_writers"
+
+
+def _open_lock_file(dbapi_connection: sqlite3.Connection, info: dict) -> None:
+    [path] = [
+        row[2] for row in dbapi_connection.execute("PRAGMA database_list") if row[1] == "main"
+    ]
+    if path:  # empty for a database in memory
+        info[_LOCK_FILE] = open(f"{path}-writer.lock", "ab")  # noqa: SIM115 (lives with the connection)
 
 
 @event.listens_for(Engine, "begin")
@@ -78,8 +91,7 @@ def _sqlite_on_begin(connection) -> None:
     if not connection.get_execution_options().get(WRITE_LOCK):
         connection.exec_driver_sql("BEGIN")
         return
-    _writers.acquire()
-    connection.info[_HOLDS_WRITERS] = True
+    _acquire_writers(connection.info)
     try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     except BaseException:
@@ -87,9 +99,21 @@ def _sqlite_on_begin(connection) -> None:
         raise
 
 
+def _acquire_writers(info: dict) -> None:
+    if (lock_file := info.get(_LOCK_FILE)) is not None:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+    else:
+        _in_memory_writers.acquire()
+    info[_HOLDS_WRITERS] = True
+
+
 def _release_writers(info: dict) -> None:
-    if info.pop(_HOLDS_WRITERS, False):
-        _writers.release()
+    if not info.pop(_HOLDS_WRITERS, False):
+        return
+    if (lock_file := info.get(_LOCK_FILE)) is not None:
+        fcntl.flock(lock_file, fcntl.LOCK_UN)
+    else:
+        _in_memory_writers.release()
 
 
 @event.listens_for(Engine, "commit")
@@ -102,3 +126,10 @@ def _sqlite_transaction_ended(connection) -> None:
 def _sqlite_connection_reset(_dbapi_connection, record, _state) -> None:
     # A connection going back to the pool mid-transaction is rolled back there: let go too.
     _release_writers(record.info)
+
+
+@event.listens_for(Pool, "close")
+def _sqlite_connection_closed(_dbapi_connection, record) -> None:
+    _release_writers(record.info)
+    if (lock_file := record.info.pop(_LOCK_FILE, None)) is not None:
+        lock_file.close()

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 
@@ -71,31 +72,40 @@ def locked_event(event_id: int) -> Iterator[Event]:
     outbox.send_committed()
 
 
-def _count(event: Event, *conditions) -> int:
-    return db.session.scalar(
-        select(func.count(Registration.id)).where(Registration.event_id == event.id, *conditions)
-    )
+class Tally(NamedTuple):
+    """An event's registrations as capacity sees them, counted in one query."""
+
+    taken: int  # seats held: confirmed, or offered (lapsed offers too, until withdrawn)
+    lapsed: int  # offers whose time is up
+    waiting: int  # waitlisted without an offer
 
 
-def confirmed_count(event: Event) -> int:
-    return _count(event, Registration.status == RegistrationStatus.CONFIRMED)
+def tally(event: Event, now: datetime | None = None) -> Tally:
+    now = now or utcnow()
+    waitlisted = Registration.status == RegistrationStatus.WAITLISTED
+    offered = waitlisted & Registration.offer_expires_at.is_not(None)
+    row = db.session.execute(
+        select(
+            func.count().filter((Registration.status == RegistrationStatus.CONFIRMED) | offered),
+            func.count().filter(offered & (Registration.offer_expires_at <= now)),
+            func.count().filter(waitlisted & Registration.offer_expires_at.is_(None)),
+        ).where(Registration.event_id == event.id)
+    ).one()
+    return Tally(*row)
 
 
-def live_offers(event: Event) -> int:
-    return _count(
-        event,
-        Registration.status == RegistrationStatus.WAITLISTED,
-        Registration.offer_expires_at.is_not(None),
-    )
+def seats_taken(event: Event) -> int:
+    """Confirmed registrations and offers not yet withdrawn."""
+    return tally(event).taken
 
 
 def free_seats(event: Event) -> int:
     """Seats neither confirmed nor held by an offer (call inside locked_event for a true answer)."""
-    return max(0, event.capacity - confirmed_count(event) - live_offers(event))
+    return max(0, event.capacity - seats_taken(event))
 
 
-def waiting_queue(event: Event) -> list[Registration]:
-    """Waitlisted people without an offer, first come first served."""
+def waiting_queue(event: Event, limit: int | None = None) -> list[Registration]:
+    """Waitlisted people without an offer, first come first served (the first `limit` of them)."""
     return list(
         db.session.scalars(
             select(Registration)
@@ -105,6 +115,7 @@ def waiting_queue(event: Event) -> list[Registration]:
                 Registration.offer_expires_at.is_(None),
             )
             .order_by(Registration.waitlisted_at, Registration.id)
+            .limit(limit)
         )
     )
 
@@ -116,22 +127,35 @@ def waiting_position(registration: Registration) -> int | None:
         or registration.offer_expires_at is not None
     ):
         return None
-    ahead = _count(
-        registration.event,
-        Registration.status == RegistrationStatus.WAITLISTED,
-        Registration.offer_expires_at.is_(None),
-        (Registration.waitlisted_at < registration.waitlisted_at)
-        | (
-            (Registration.waitlisted_at == registration.waitlisted_at)
-            & (Registration.id < registration.id)
-        ),
+    ahead = db.session.scalar(
+        select(func.count(Registration.id)).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.offer_expires_at.is_(None),
+            (Registration.waitlisted_at < registration.waitlisted_at)
+            | (
+                (Registration.waitlisted_at == registration.waitlisted_at)
+                & (Registration.id < registration.id)
+            ),
+        )
     )
     return ahead + 1
 
 
-def touch(event: Event, now: datetime | None = None) -> None:
-    """Withdraw lapsed offers, then give free seats to the waiting list. Inside locked_event."""
+def touch(event: Event, now: datetime | None = None) -> int:
+    """Withdraw lapsed offers, then give free seats to the waiting list; returns the seats still
+    free. Inside locked_event."""
     now = now or utcnow()
+    counted = tally(event, now)
+    if counted.lapsed:
+        _withdraw_lapsed_offers(event, now)
+    free = max(0, event.capacity - (counted.taken - counted.lapsed))
+    if free and counted.waiting and event.local_now() < event.ends_at:
+        free -= _fill_free_seats(event, free, now)
+    return free
+
+
+def _withdraw_lapsed_offers(event: Event, now: datetime) -> None:
     lapsed = db.session.scalars(
         select(Registration).where(
             Registration.event_id == event.id,
@@ -146,14 +170,12 @@ def touch(event: Event, now: datetime | None = None) -> None:
         registration.cancelled_at = now
         notifications.send("offer_lapsed", registration)
     db.session.flush()
-    _fill_free_seats(event, now)
 
 
-def _fill_free_seats(event: Event, now: datetime) -> None:
-    if event.ends_at <= event.local_now():
-        return
-    free = free_seats(event)
-    for registration in waiting_queue(event)[:free]:
+def _fill_free_seats(event: Event, free: int, now: datetime) -> int:
+    """Offer or give up to `free` seats to the first people waiting; returns how many."""
+    served = waiting_queue(event, limit=free)
+    for registration in served:
         if event.waitlist_policy == WaitlistPolicy.OFFER:
             registration.offer_expires_at = now + timedelta(hours=event.offer_hours)
             notifications.send("seat_offered", registration)
@@ -161,6 +183,7 @@ def _fill_free_seats(event: Event, now: datetime) -> None:
             _confirm(registration)
             notifications.send("seat_confirmed", registration)
     db.session.flush()
+    return len(served)
 
 
 def _confirm(registration: Registration) -> None:
@@ -173,9 +196,9 @@ def admit(event: Event, registration: Registration, now: datetime | None = None)
     """Seat a new (not yet added) or cancelled registration, or put it at the end of the
     waiting list."""
     now = now or utcnow()
-    touch(event, now)  # first, so people already waiting are served before this one
-    # After touch() any free seat left means nobody is queueing without an offer.
-    if free_seats(event) > 0:
+    # First, so people already waiting are served before this one; any seat still free after
+    # that means nobody is queueing without an offer.
+    if touch(event, now) > 0:
         _confirm(registration)
     else:
         registration.status = RegistrationStatus.WAITLISTED
@@ -218,4 +241,4 @@ def promote(event: Event, registration: Registration, now: datetime | None = Non
     if registration.status == RegistrationStatus.WAITLISTED:
         _confirm(registration)
         db.session.flush()
-    return max(0, confirmed_count(event) + live_offers(event) - event.capacity)
+    return max(0, seats_taken(event) - event.capacity)

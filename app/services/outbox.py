@@ -14,10 +14,13 @@ Who sends (setting MAIL_DELIVERY):
   lower CPU priority) catches up.
 
 In both modes a sender first claims due rows (one UPDATE that moves their `next_attempt_at` a
-lease ahead, so two senders never send the same row), then builds and delivers each. A failed
-delivery is retried with a growing back-off; a row whose sender died is retried when its lease
-ends; `flask --app wsgi send-mail` sends whatever is due, e.g. from cron. A message whose
-occasion has passed when it is built (its builder returns None) is marked superseded.
+lease ahead, so two senders never send the same row), builds and delivers each, then records
+what became of them in one transaction (so a mail worker takes the write lock twice per batch,
+not per message). A failed delivery is retried with a growing back-off; a row whose sender died
+is retried when its lease ends (a message delivered just before is then sent again: at least
+once, never lost); `flask --app wsgi send-mail` sends whatever is due, e.g. from cron. A
+message whose occasion has passed when it is built (its builder returns None) is marked
+superseded.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import selectinload
 
-from app.extensions import db
+from app.extensions import WRITE_LOCK, db
 from app.models import MailStatus, OutgoingMail, Registration
 from app.models.types import utcnow
 from app.services import mail
@@ -106,34 +109,38 @@ def send_committed() -> None:
 
 
 def send_due(ids: list[int] | None = None, limit: int = BATCH) -> dict[str, int]:
-    """Claim and send due messages (only those in `ids` when given), oldest first.
-
-    Returns how many were sent, superseded and failed."""
-    outcome = {"sent": 0, "superseded": 0, "failed": 0}
-    for row in _claim(ids, limit):
-        outcome[_send_one(row)] += 1
-    return outcome
+    """Claim and send due messages (only those in `ids` when given), oldest first, then record
+    what became of them in one transaction. Returns how many were sent, superseded and failed."""
+    outcomes = [(row, *_deliver(row)) for row in _claim(ids, limit)]
+    if outcomes:
+        _record(outcomes)
+    tally = {"sent": 0, "superseded": 0, "failed": 0}
+    for _, outcome, _ in outcomes:
+        tally[outcome] += 1
+    return tally
 
 
 def _claim(ids: list[int] | None, limit: int) -> list[OutgoingMail]:
     now = utcnow()
     due = (OutgoingMail.status == MailStatus.PENDING) & (OutgoingMail.next_attempt_at <= now)
+    _begin_writing()
     if ids is None:
         ids = list(
             db.session.scalars(
                 select(OutgoingMail.id).where(due).order_by(OutgoingMail.id).limit(limit)
             )
         )
-    if not ids:
-        db.session.rollback()
-        return []
-    claimed = db.session.scalars(
-        update(OutgoingMail)
-        .where(OutgoingMail.id.in_(ids), due)
-        .values(next_attempt_at=now + LEASE, attempts=OutgoingMail.attempts + 1)
-        .returning(OutgoingMail.id)
-    ).all()
+    claimed = []
+    if ids:
+        claimed = db.session.scalars(
+            update(OutgoingMail)
+            .where(OutgoingMail.id.in_(ids), due)
+            .values(next_attempt_at=now + LEASE, attempts=OutgoingMail.attempts + 1)
+            .returning(OutgoingMail.id)
+        ).all()
     db.session.commit()
+    if not claimed:
+        return []
     return list(
         db.session.scalars(
             select(OutgoingMail)
@@ -144,38 +151,47 @@ def _claim(ids: list[int] | None, limit: int) -> list[OutgoingMail]:
     )
 
 
-def _send_one(row: OutgoingMail) -> str:
+def _begin_writing() -> None:
+    """End any read transaction and begin one holding the write lock from its first statement
+    (on SQLite a read transaction that later writes fails at once if another wrote meanwhile)."""
+    session = db.session()
+    if session.in_transaction():
+        session.rollback()
+    session.connection(execution_options={WRITE_LOCK: True})
+
+
+def _deliver(row: OutgoingMail) -> tuple[str, str | None]:
+    """Build and deliver one message: ("sent" | "superseded" | "failed", the error if failed)."""
     from app.services.notifications import BUILDERS, links_to
 
-    row_id, attempts = row.id, row.attempts
     try:
         with links_to(row.base_url):
             message = BUILDERS[row.kind](row.registration, **row.options)
-        if message is not None:
-            mail.deliver(message)
+        if message is None:
+            return "superseded", None
+        mail.deliver(message)
     except (OSError, smtplib.SMTPException) as error:
-        db.session.rollback()
-        _failed(row_id, attempts, f"{type(error).__name__}: {error}")
-        return "failed"
+        log.warning("could not deliver mail %s (attempt %s): %s", row.id, row.attempts, error)
+        return "failed", f"{type(error).__name__}: {error}"
     except Exception as error:  # a bug in a builder: keep the message, and the worker going
-        log.exception("could not build mail %s (%s)", row_id, row.kind)
-        db.session.rollback()
-        _failed(row_id, attempts, f"{type(error).__name__}: {error}")
-        return "failed"
-    row.status = MailStatus.SENT if message is not None else MailStatus.SUPERSEDED
-    row.done_at = utcnow()
-    db.session.commit()
-    return "sent" if message is not None else "superseded"
+        log.exception("could not build mail %s (%s)", row.id, row.kind)
+        return "failed", f"{type(error).__name__}: {error}"
+    return "sent", None
 
 
-def _failed(row_id: int, attempts: int, error: str) -> None:
-    log.warning("could not deliver mail %s (attempt %s): %s", row_id, attempts, error)
-    retry_at = utcnow() + min(MAX_BACKOFF, timedelta(minutes=2 ** min(attempts - 1, 6)))
-    db.session.execute(
-        update(OutgoingMail)
-        .where(OutgoingMail.id == row_id)
-        .values(next_attempt_at=retry_at, last_error=error[:2000])
-    )
+def _record(outcomes: list[tuple[OutgoingMail, str, str | None]]) -> None:
+    now = utcnow()
+    changes = []
+    for row, outcome, error in outcomes:
+        if outcome == "failed":
+            backoff = min(MAX_BACKOFF, timedelta(minutes=2 ** min(row.attempts - 1, 6)))
+            changes.append({"id": row.id, "next_attempt_at": now + backoff, "last_error": error})
+        else:
+            changes.append({"id": row.id, "status": MailStatus(outcome), "done_at": now})
+    _begin_writing()
+    for change in changes:
+        row_id = change.pop("id")
+        db.session.execute(update(OutgoingMail).where(OutgoingMail.id == row_id).values(change))
     db.session.commit()
 
 

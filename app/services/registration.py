@@ -108,6 +108,8 @@ class Details:
     needs_accessible_table: bool = False
     preferences: list[int] = field(default_factory=list)
     consent: bool = False
+    # The organisation already known by that name, if any (else one is created on saving).
+    organisation_id: int | None = None
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -199,12 +201,10 @@ def check_details(event: Event, raw: Mapping[str, Any], *, require_consent: bool
             email = normalise_email(email)
         except AccountError:
             errors["email"] = ["Enter a valid email address, like name@example.org."]
-    new_organisation = (
-        text["organisation"]
-        and "organisation" not in errors
-        and existing_organisation(text["organisation"]) is None
-    )
-    if new_organisation and not text["sector"]:
+    known = None
+    if text["organisation"] and "organisation" not in errors:
+        known = existing_organisation(text["organisation"])
+    if text["organisation"] and known is None and not text["sector"]:
         errors.setdefault("sector", []).append(
             f"“{text['organisation']}” is new to us: give its sector."
         )
@@ -227,6 +227,7 @@ def check_details(event: Event, raw: Mapping[str, Any], *, require_consent: bool
         needs_accessible_table=needs_accessible_table,
         preferences=preferences,
         consent=consent,
+        organisation_id=known.id if known else None,
     )
 
 
@@ -250,7 +251,10 @@ def details_of(registration: Registration) -> dict[str, Any]:
 def apply_details(registration: Registration, details: Details) -> None:
     registration.name = details.name
     registration.email = details.email
-    registration.organisation = find_or_create_organisation(details.organisation, details.sector)
+    known = details.organisation_id
+    if known is None or registration.organisation_id != known:
+        organisation = find_or_create_organisation(details.organisation, details.sector)
+        registration.organisation = organisation
     registration.profession = details.profession
     registration.role = details.role
     registration.access_needs = details.access_needs
@@ -268,14 +272,15 @@ def apply_details(registration: Registration, details: Details) -> None:
         )
 
 
-def by_email(event: Event, email: str) -> Registration | None:
+def by_email(event_id: int, email: str) -> Registration | None:
     return db.session.scalar(
-        select(Registration).where(Registration.event_id == event.id, Registration.email == email)
+        select(Registration).where(Registration.event_id == event_id, Registration.email == email)
     )
 
 
 def _retrying(operation):
-    """Run a locked operation; once more if a concurrent insert (a new organisation) clashed."""
+    """Run a locked operation; once more if a concurrent insert (a new organisation, the same
+    email) clashed."""
     try:
         return operation()
     except IntegrityError:
@@ -298,14 +303,19 @@ def register(event: Event, raw: Mapping[str, Any]) -> Registration:
     event_id = event.id
 
     def attempt() -> Registration | None:
+        # Looked up before the seat lock, to hold it briefly; a twin registering at the same
+        # moment is stopped by the unique (event, email) constraint, and the retry finds it.
+        existing = by_email(event_id, details.email)
+        if existing is not None:
+            with capacity.locked_event(event_id):
+                notifications.send("manage_link", existing)
+            return None
+        registration = Registration(
+            event_id=event_id, token=new_token(), organisation_id=details.organisation_id
+        )
         with capacity.locked_event(event_id) as locked:
             if reason := closed_reason(locked):
                 raise RegistrationClosed(reason)
-            existing = by_email(locked, details.email)
-            if existing is not None:
-                notifications.send("manage_link", existing)
-                return None
-            registration = Registration(event_id=locked.id, token=new_token())
             apply_details(registration, details)
             capacity.admit(locked, registration)
             notifications.send("confirmation", registration)
@@ -467,7 +477,7 @@ def update_by_organiser(registration: Registration, raw: Mapping[str, Any]) -> R
     def attempt() -> Registration:
         with capacity.locked_event(registration.event_id) as event:
             locked = db.session.get(Registration, registration_id)
-            other = by_email(event, details.email)
+            other = by_email(event.id, details.email)
             if other is not None and other.id != locked.id:
                 raise RegistrationInvalid(
                     {"email": ["Another registration for this event uses this email."]}

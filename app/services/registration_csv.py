@@ -223,7 +223,7 @@ def preview_import(event: Event, text: str) -> ImportPreview:
             email = row.details.email
             if email in seen:
                 row.errors.append(f"email: {email} is also on line {seen[email]}.")
-            elif service.by_email(event, email) is not None:
+            elif service.by_email(event.id, email) is not None:
                 row.errors.append(f"email: {email} is already registered for this event.")
             seen.setdefault(email, row.line)
     except csv.Error as exc:
