@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
@@ -23,6 +23,9 @@ class Registration(db.Model):
     __table_args__ = (
         # One registration per email per event; erased registrations have no email (NULLs differ).
         UniqueConstraint("event_id", "email"),
+        # Seats are counted on every registration (app/services/capacity.py): from this index
+        # alone, without reading the waiting list however long it grows.
+        Index("ix_registration_seats", "event_id", "status", "offer_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

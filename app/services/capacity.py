@@ -68,7 +68,12 @@ def locked_event(event_id: int) -> Iterator[Event]:
     except BaseException:
         session.rollback()
         raise
-    session.commit()
+    # What was read under the lock and written is what was committed: nothing to reload.
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     outbox.send_committed()
 
 
@@ -77,21 +82,38 @@ class Tally(NamedTuple):
 
     taken: int  # seats held: confirmed, or offered (lapsed offers too, until withdrawn)
     lapsed: int  # offers whose time is up
-    waiting: int  # waitlisted without an offer
+    someone_waiting: bool  # waitlisted without an offer
 
 
 def tally(event: Event, now: datetime | None = None) -> Tally:
+    """Each part a range of the (event, status, offer_expires_at) index: the cost follows the
+    seats and offers, not the length of the waiting list."""
     now = now or utcnow()
+
+    def count(*conditions):
+        return (
+            select(func.count())
+            .where(Registration.event_id == event.id, *conditions)
+            .scalar_subquery()
+        )
+
     waitlisted = Registration.status == RegistrationStatus.WAITLISTED
-    offered = waitlisted & Registration.offer_expires_at.is_not(None)
-    row = db.session.execute(
+    offered = (waitlisted, Registration.offer_expires_at.is_not(None))
+    confirmed, offers, lapsed, someone_waiting = db.session.execute(
         select(
-            func.count().filter((Registration.status == RegistrationStatus.CONFIRMED) | offered),
-            func.count().filter(offered & (Registration.offer_expires_at <= now)),
-            func.count().filter(waitlisted & Registration.offer_expires_at.is_(None)),
-        ).where(Registration.event_id == event.id)
+            count(Registration.status == RegistrationStatus.CONFIRMED),
+            count(*offered),
+            count(*offered, Registration.offer_expires_at <= now),
+            select(Registration.id)
+            .where(
+                Registration.event_id == event.id,
+                waitlisted,
+                Registration.offer_expires_at.is_(None),
+            )
+            .exists(),
+        )
     ).one()
-    return Tally(*row)
+    return Tally(confirmed + offers, lapsed, bool(someone_waiting))
 
 
 def seats_taken(event: Event) -> int:
@@ -150,7 +172,7 @@ def touch(event: Event, now: datetime | None = None) -> int:
     if counted.lapsed:
         _withdraw_lapsed_offers(event, now)
     free = max(0, event.capacity - (counted.taken - counted.lapsed))
-    if free and counted.waiting and event.local_now() < event.ends_at:
+    if free and counted.someone_waiting and event.local_now() < event.ends_at:
         free -= _fill_free_seats(event, free, now)
     return free
 
