@@ -9,6 +9,7 @@ burst from it is the point (the limits are tested in tests/app/test_security.py)
 
 from __future__ import annotations
 
+import fcntl
 import http.cookiejar
 import json
 import os
@@ -30,7 +31,7 @@ from flask import Flask
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from app.extensions import db
+from app.extensions import WRITE_LOCK, db
 from app.models import Event, Registration, RegistrationStatus, WaitlistPolicy
 from tests.app.test_api_registration import person
 from tests.conftest import fresh_app
@@ -266,3 +267,48 @@ def test_worker_processes_share_the_lock(app, event, tmp_path):
     assert [status for status, _ in answers] == [201] * 32
     assert_served_in_order(everyone(), 3)
     assert db.session.get(Event, event.id).capacity == 3
+
+
+HOLD_THE_WRITE_LOCK = """
+import sys, time
+from sqlalchemy import create_engine, text
+import app.extensions  # the SQLite transaction hooks
+from app.extensions import WRITE_LOCK
+
+engine = create_engine(sys.argv[1])
+with engine.connect().execution_options(**{WRITE_LOCK: True}) as connection:
+    with connection.begin():
+        connection.execute(text("UPDATE event SET title = 'Held'"))
+        print("holding", flush=True)
+        time.sleep(float(sys.argv[2]))
+        print("committing", flush=True)
+"""
+
+
+def test_sqlite_writers_queue_on_a_lock_file_across_processes(app, event):
+    """A writer in another process holds the write lock; a writer here waits for it on the
+    flock() beside the database, then goes on once it is released (nothing fails as busy)."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite"):
+        pytest.skip("the lock file is SQLite's; PostgreSQL locks rows")
+    db.session.commit()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_WRITE_LOCK, url, "1.0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        lock_file = open(f"{db.engine.url.database}-writer.lock", "ab")  # noqa: SIM115
+        with lock_file, pytest.raises(BlockingIOError):  # the other process holds it
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        writer = db.engine.connect().execution_options(**{WRITE_LOCK: True})
+        with writer, writer.begin():  # waits here until the other process commits
+            assert holder.stdout.readline().strip() == "committing"
+            writer.exec_driver_sql("UPDATE event SET title = 'Mine'")
+    finally:
+        holder.wait(timeout=30)
+    assert holder.returncode == 0
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).title == "Mine"
