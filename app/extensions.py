@@ -77,11 +77,10 @@ _HOLDS_WRITERS = "convene_holds_writers"
 
 
 def _open_lock_file(dbapi_connection: sqlite3.Connection, info: dict) -> None:
-    [path] = [
-        row[2] for row in dbapi_connection.execute("PRAGMA database_list") if row[1] == "main"
-    ]
-    if path:  # empty for a database in memory
-        info[_LOCK_FILE] = open(f"{path}-writer.lock", "ab")  # noqa: SIM115 (lives with the connection)
+    databases = dbapi_connection.execute("PRAGMA database_list")
+    [path] = [file for _, name, file in databases if name == "main"]
+    if path:  # empty for a database in memory; the file stays open as long as the connection
+        info[_LOCK_FILE] = open(f"{path}-writer.lock", "ab")  # noqa: SIM115
 
 
 @event.listens_for(Engine, "begin")

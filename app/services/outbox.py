@@ -30,7 +30,6 @@ import smtplib
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from email.message import EmailMessage
 
 from flask import Flask, current_app, has_request_context, request
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
@@ -49,8 +48,6 @@ INLINE, WORKER = "inline", "worker"
 LEASE = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=1)
 BATCH = 50
-
-Builder = Callable[..., EmailMessage | None]
 
 
 def queue(kind: str, registration: Registration, **options) -> OutgoingMail:
@@ -114,10 +111,10 @@ def send_due(ids: list[int] | None = None, limit: int = BATCH) -> dict[str, int]
     outcomes = [(row, *_deliver(row)) for row in _claim(ids, limit)]
     if outcomes:
         _record(outcomes)
-    tally = {"sent": 0, "superseded": 0, "failed": 0}
+    counts = {"sent": 0, "superseded": 0, "failed": 0}
     for _, outcome, _ in outcomes:
-        tally[outcome] += 1
-    return tally
+        counts[outcome] += 1
+    return counts
 
 
 def _claim(ids: list[int] | None, limit: int) -> list[OutgoingMail]:
