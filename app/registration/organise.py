@@ -26,8 +26,8 @@ from app.models import Event, Registration, RegistrationStatus
 from app.organise.access import event_or_404
 from app.organise.forms import ActionForm
 from app.registration.forms import DetailsForm, suggestions, with_preferences
+from app.services import outbox, registration_csv
 from app.services import registration as service
-from app.services import registration_csv
 from app.services.registration import RegistrationClosed, RegistrationInvalid
 
 bp = Blueprint("organise_registrations", __name__)
@@ -81,6 +81,7 @@ def index(slug: str):
         event=event,
         registrations=registrations,
         counts=service.counts(event),
+        mail=outbox.backlog(event.id),
         filters=args,
         action=ActionForm(),
         statuses=list(RegistrationStatus),

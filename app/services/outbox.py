@@ -30,6 +30,7 @@ import smtplib
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import Flask, current_app, has_request_context, request
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
@@ -190,6 +191,34 @@ def _record(outcomes: list[tuple[OutgoingMail, str, str | None]]) -> None:
         row_id = change.pop("id")
         db.session.execute(update(OutgoingMail).where(OutgoingMail.id == row_id).values(change))
     db.session.commit()
+
+
+class Backlog(NamedTuple):
+    """An event's mail not sent yet, for the organiser's eyes."""
+
+    waiting: int
+    failing: int  # tried and failed; retried with a back-off
+    last_error: str | None
+
+
+def backlog(event_id: int) -> Backlog:
+    pending = (
+        select(OutgoingMail)
+        .join(Registration)
+        .where(OutgoingMail.status == MailStatus.PENDING, Registration.event_id == event_id)
+    )
+    waiting, failing = db.session.execute(
+        pending.with_only_columns(func.count(), func.count(OutgoingMail.last_error))
+    ).one()
+    last_error = None
+    if failing:
+        last_error = db.session.scalar(
+            pending.with_only_columns(OutgoingMail.last_error)
+            .where(OutgoingMail.last_error.is_not(None))
+            .order_by(OutgoingMail.id.desc())
+            .limit(1)
+        )
+    return Backlog(waiting, failing, last_error)
 
 
 def pending_count() -> int:

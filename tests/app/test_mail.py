@@ -205,3 +205,13 @@ def test_an_unknown_delivery_mode_is_refused_at_start(tmp_path):
 
     with pytest.raises(RuntimeError, match="MAIL_DELIVERY='sometimes'"):
         next(fresh_app(tmp_path, MAIL_DELIVERY="sometimes"))
+
+
+def test_organisers_see_mail_that_could_not_be_delivered(app, signed_in, event):
+    page = signed_in.get("/organise/events/learning-day/registrations").get_data(as_text=True)
+    assert "All sent" in page
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens there
+    registrations.register(event, ZOE)
+    page = signed_in.get("/organise/events/learning-day/registrations").get_data(as_text=True)
+    assert "1 waiting to be sent; 1 could not be delivered yet" in page
+    assert "ConnectionRefusedError" in page
