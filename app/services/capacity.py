@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.extensions import WRITE_LOCK, db
 from app.models import Event, Registration, RegistrationStatus, WaitlistPolicy
@@ -85,33 +85,35 @@ class Tally(NamedTuple):
     someone_waiting: bool  # waitlisted without an offer
 
 
-def tally(event: Event, now: datetime | None = None) -> Tally:
-    """Each part a range of the (event, status, offer_expires_at) index: the cost follows the
-    seats and offers, not the length of the waiting list."""
-    now = now or utcnow()
+def _seat_counts():
+    """The statement tally() runs, built once: each part a range of the (event, status,
+    offer_expires_at) index, so its cost follows the seats and offers, not the length of the
+    waiting list."""
+    event_id, now = bindparam("event_id"), bindparam("now")
 
     def count(*conditions):
-        return (
-            select(func.count())
-            .where(Registration.event_id == event.id, *conditions)
-            .scalar_subquery()
-        )
+        of_event = select(func.count()).where(Registration.event_id == event_id, *conditions)
+        return of_event.scalar_subquery()
 
     waitlisted = Registration.status == RegistrationStatus.WAITLISTED
     offered = (waitlisted, Registration.offer_expires_at.is_not(None))
+    nobody_offered = Registration.offer_expires_at.is_(None)
+    return select(
+        count(Registration.status == RegistrationStatus.CONFIRMED),
+        count(*offered),
+        count(*offered, Registration.offer_expires_at <= now),
+        select(Registration.id)
+        .where(Registration.event_id == event_id, waitlisted, nobody_offered)
+        .exists(),
+    )
+
+
+SEAT_COUNTS = _seat_counts()
+
+
+def tally(event: Event, now: datetime | None = None) -> Tally:
     confirmed, offers, lapsed, someone_waiting = db.session.execute(
-        select(
-            count(Registration.status == RegistrationStatus.CONFIRMED),
-            count(*offered),
-            count(*offered, Registration.offer_expires_at <= now),
-            select(Registration.id)
-            .where(
-                Registration.event_id == event.id,
-                waitlisted,
-                Registration.offer_expires_at.is_(None),
-            )
-            .exists(),
-        )
+        SEAT_COUNTS, {"event_id": event.id, "now": now or utcnow()}
     ).one()
     return Tally(confirmed + offers, lapsed, bool(someone_waiting))
 
