@@ -39,6 +39,14 @@ from app.models import Event, Registration, RegistrationStatus, WaitlistPolicy
 from app.models.types import utcnow
 from app.services import notifications, outbox
 
+# Built once: statements run on every registration, under the lock, are not rebuilt each time.
+LOCK_EVENT = (
+    select(Event)
+    .where(Event.id == bindparam("event_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
 
 @contextmanager
 def locked_event(event_id: int) -> Iterator[Event]:
@@ -54,12 +62,7 @@ def locked_event(event_id: int) -> Iterator[Event]:
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={WRITE_LOCK: True})
-    event = session.scalar(
-        select(Event)
-        .where(Event.id == event_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    event = session.scalar(LOCK_EVENT, {"event_id": event_id})
     if event is None:
         session.rollback()
         raise LookupError(f"no event with id {event_id}")
