@@ -244,6 +244,20 @@ def _wait_until_up(base: str, process: subprocess.Popen, timeout: float = 30) ->
     raise AssertionError(f"gunicorn did not answer at {base}")
 
 
+def test_the_same_email_at_the_same_moment_registers_once(server, event):
+    """The email is looked up before the seat lock; twins racing past that check are stopped by
+    the unique constraint, and the loser is told it is already registered."""
+    answers = all_at_once(
+        8,
+        lambda i: Browser(server).post_json(
+            "/api/v1/events/learning-day/registrations", person(email="twin@example.org")
+        ),
+    )
+    assert sorted(status for status, _ in answers) == [201] + [409] * 7
+    [registration] = everyone()
+    assert registration.email == "twin@example.org"
+
+
 @pytest.mark.slow
 def test_worker_processes_share_the_lock(app, event, tmp_path):
     """Under gunicorn with four worker processes the lock lives in the database, not in one
