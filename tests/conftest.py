@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import socket
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
@@ -180,3 +182,31 @@ def event(app: Flask, organiser: User) -> Event:
     db.session.add(event)
     db.session.commit()
     return event
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (aiosmtpd and gunicorn cannot be asked for port 0)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server on loopback that keeps every envelope it is sent."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()

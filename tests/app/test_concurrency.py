@@ -14,7 +14,6 @@ import http.cookiejar
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -34,7 +33,7 @@ from werkzeug.serving import make_server
 from app.extensions import WRITE_LOCK, db
 from app.models import Event, Registration, RegistrationStatus, WaitlistPolicy
 from tests.app.test_api_registration import person
-from tests.conftest import fresh_app
+from tests.conftest import free_port, fresh_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -86,12 +85,6 @@ def all_at_once(count: int, action: Callable[[int], object]) -> list:
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(run, range(count)))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 """The mail outbox: a message is stored with the change that causes it and sent after the commit,
 by the web process itself (MAIL_DELIVERY=inline) or by a mail worker (MAIL_DELIVERY=worker)."""
 
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -14,6 +12,7 @@ from app.models.types import utcnow
 from app.services import notifications, outbox
 from app.services import registration as registrations
 from app.services.mail import outbox_messages
+from tests.conftest import free_port, fresh_app
 
 ZOE = {
     "name": "Zoë Adams",
@@ -59,36 +58,10 @@ def test_a_rolled_back_change_leaves_no_message(app, event):
     assert len(sent(app)) == 1
 
 
-class Sink:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:  # aiosmtpd cannot bind port 0: pick a free port first
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_sink():
-    port = free_port()
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
-
-
 def test_smtp_delivery_when_mail_server_is_set(app, event, smtp_sink):
-    sink, port = smtp_sink
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_sink.port)
     registrations.register(event, ZOE)
-    [envelope] = sink.messages
+    [envelope] = smtp_sink.envelopes
     assert envelope.rcpt_tos == ["zoe@example.org"]
     assert b"Subject: You're registered: Learning Day" in envelope.content
     assert b"text/calendar" in envelope.content
@@ -96,7 +69,6 @@ def test_smtp_delivery_when_mail_server_is_set(app, event, smtp_sink):
 
 
 def test_a_failed_delivery_is_kept_and_retried_later(app, event, smtp_sink, caplog):
-    sink, port = smtp_sink
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens there
     registration = registrations.register(event, ZOE)
     assert registration.id is not None  # the registration itself is stored regardless
@@ -108,12 +80,12 @@ def test_a_failed_delivery_is_kept_and_retried_later(app, event, smtp_sink, capl
 
     assert outbox.send_due() == {"sent": 0, "superseded": 0, "failed": 0}  # backing off
 
-    app.config.update(MAIL_PORT=port)
+    app.config.update(MAIL_PORT=smtp_sink.port)
     db.session.execute(update(OutgoingMail).values(next_attempt_at=utcnow()))
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["send-mail"])
     assert "Sent 1 messages (0 no longer applied, 0 failed); 0 still waiting." in result.output
-    [envelope] = sink.messages
+    [envelope] = smtp_sink.envelopes
     assert envelope.rcpt_tos == ["zoe@example.org"]
     [row] = rows()
     assert row.status == MailStatus.SENT and row.attempts == 2
@@ -201,8 +173,6 @@ def test_a_sender_that_died_leaves_the_message_for_the_next(worker_mode, client,
 
 
 def test_an_unknown_delivery_mode_is_refused_at_start(tmp_path):
-    from tests.conftest import fresh_app
-
     with pytest.raises(RuntimeError, match="MAIL_DELIVERY='sometimes'"):
         next(fresh_app(tmp_path, MAIL_DELIVERY="sometimes"))
 
