@@ -52,7 +52,6 @@ from scheduler.construct import facilitator_tables, greedy_plan, grid_plan
 from scheduler.feasibility import solve_hard_constraints
 from scheduler.lns import lns_search
 from scheduler.metrics import (
-    balanced_size_ranges,
     balanced_sizes,
     excess_meetings_lower_bound,
     same_label_pairs_lower_bound,
@@ -179,10 +178,11 @@ def objective_bound(instance: Instance, weights: Weights) -> tuple[int, int]:
 
 def _distinct_upper_bound(instance: Instance, label_counts) -> int:
     kinds = len(label_counts)
-    ranges = balanced_size_ranges(instance.people, instance.capacity)
-    base = sum(min(lo, kinds) for lo, _ in ranges)
-    spare = instance.people - sum(lo for lo, _ in ranges)
-    room = sum(min(hi, kinds) - min(lo, kinds) for lo, hi in ranges)
+    base = sum(min(lo, kinds) for lo in instance.lo)
+    spare = instance.people - sum(instance.lo)
+    room = sum(
+        min(hi, kinds) - min(lo, kinds) for lo, hi in zip(instance.lo, instance.hi, strict=True)
+    )
     by_tables = base + min(spare, room)
     return min(by_tables, sum(min(instance.tables, m) for m in label_counts))
 
