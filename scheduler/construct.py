@@ -84,8 +84,7 @@ def _greedy_round(seating: Seating, r: int, hosts: dict[int, int], rng: random.R
     waiting = sorted(
         (u for u in range(len(inst.units)) if seating.unit_table[r][u] == UNSEATED), key=order
     )
-    unseated = sum(1 for p in range(inst.people) if seating.table_of[r][p] == UNSEATED)
-    deficit = sum(max(0, inst.lo[t] - seating.size(r, t)) for t in range(inst.tables))
+    unseated, deficit = _unseated_and_deficit(seating, r)
     for u in waiting:
         size = len(inst.units[u])
         # with R people still to seat and deficit D, R - |u| must still cover D afterwards
@@ -111,6 +110,14 @@ def _greedy_round(seating: Seating, r: int, hosts: dict[int, int], rng: random.R
     return True
 
 
+def _unseated_and_deficit(seating: Seating, r: int) -> tuple[int, int]:
+    """People still unseated in round r, and the seats tables lack to reach their lower size."""
+    inst = seating.instance
+    unseated = sum(1 for p in range(inst.people) if seating.table_of[r][p] == UNSEATED)
+    deficit = sum(max(0, inst.lo[t] - seating.size(r, t)) for t in range(inst.tables))
+    return unseated, deficit
+
+
 def _fits(seating: Seating, r: int, u: int, t: int) -> bool:
     """Hard constraints for seating unit u at table t in round r, given who is seated already."""
     inst = seating.instance
@@ -132,8 +139,7 @@ def _keep_earlier_seats(seating: Seating, r: int, fixed: dict[int, int]) -> None
         if _fits(seating, r, u, t):
             seating.place(r, u, t)
     while True:
-        unseated = sum(1 for p in range(inst.people) if seating.table_of[r][p] == UNSEATED)
-        deficit = sum(max(0, inst.lo[t] - seating.size(r, t)) for t in range(inst.tables))
+        unseated, deficit = _unseated_and_deficit(seating, r)
         if unseated >= deficit:
             return
         spare = [
