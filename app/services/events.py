@@ -97,12 +97,18 @@ def upcoming_events() -> list[Event]:
     return [e for e in events if e.ends_at >= e.local_now()]
 
 
+def existing_organisation(name: str) -> Organisation | None:
+    """The organisation of this name, ignoring case and runs of space; None if there is none."""
+    name = " ".join(name.split())
+    return db.session.scalar(
+        select(Organisation).where(func.lower(Organisation.name) == name.lower())
+    )
+
+
 def find_or_create_organisation(name: str, sector: str) -> Organisation:
     """Organisations are matched by name, ignoring case and surrounding space."""
     name, sector = " ".join(name.split()), " ".join(sector.split())
-    existing = db.session.scalar(
-        select(Organisation).where(func.lower(Organisation.name) == name.lower())
-    )
+    existing = existing_organisation(name)
     if existing is not None:
         return existing
     organisation = Organisation(name=name, sector=sector)

@@ -36,7 +36,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.services import capacity, notifications
 from app.services.accounts import AccountError, normalise_email
-from app.services.events import find_or_create_organisation
+from app.services.events import existing_organisation, find_or_create_organisation
 from app.services.planning import published_plans
 from app.services.tokens import new_token
 
@@ -182,13 +182,6 @@ def _preferences(event: Event, raw: Mapping[str, Any], errors: dict[str, list[st
     elif len(set(value)) != len(value):
         errors["preferences"] = ["Choose each breakout only once."]
     return value
-
-
-def existing_organisation(name: str) -> Organisation | None:
-    name = " ".join(name.split())
-    return db.session.scalar(
-        select(Organisation).where(func.lower(Organisation.name) == name.lower())
-    )
 
 
 def check_details(event: Event, raw: Mapping[str, Any], *, require_consent: bool = True) -> Details:
