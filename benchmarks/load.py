@@ -60,7 +60,7 @@ from urllib.parse import urlsplit
 
 import gevent
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG = "load-day"
@@ -162,9 +162,8 @@ def prepare_convene(database_url: str, instance: Path, capacity: int) -> None:
         db.engine.dispose()
 
 
-def registration_counts(database_url: str, tokens: list[str]) -> dict[str, int]:
+def registration_counts(engine: Engine, tokens: list[str]) -> dict[str, int]:
     """Registrations by status, duplicate tokens, and accepted registrations not stored."""
-    engine = create_engine(database_url)
     with engine.connect() as connection:
         rows = connection.execute(
             text("SELECT status, count(*) FROM registration GROUP BY status")
@@ -175,17 +174,13 @@ def registration_counts(database_url: str, tokens: list[str]) -> dict[str, int]:
             )
         ).scalar_one()
         stored = set(connection.execute(text("SELECT token FROM registration")).scalars())
-    engine.dispose()
     missing = sum(token not in stored for token in tokens)
     return {**dict(rows), "duplicate_tokens": duplicates, "missing": missing}
 
 
-def count_hits(database_url: str) -> int:
-    engine = create_engine(database_url)
+def count(engine: Engine, sql: str) -> int:
     with engine.connect() as connection:
-        hits = connection.execute(text("SELECT count(*) FROM ceiling_hit")).scalar_one()
-    engine.dispose()
-    return hits
+        return connection.execute(text(sql)).scalar_one()
 
 
 # --- servers ----------------------------------------------------------------------------------
@@ -410,21 +405,14 @@ def mail_worker(env: dict[str, str]) -> subprocess.Popen:
     )
 
 
-def mail_waiting(database_url: str) -> int:
-    engine = create_engine(database_url)
-    with engine.connect() as connection:
-        waiting = connection.execute(
-            text("SELECT count(*) FROM outgoing_mail WHERE status = 'pending'")
-        ).scalar_one()
-    engine.dispose()
-    return waiting
+MAIL_WAITING = "SELECT count(*) FROM outgoing_mail WHERE status = 'pending'"
 
 
-def drain(database_url: str, timeout: float = 600.0) -> tuple[int, float]:
+def drain(engine: Engine, timeout: float = 600.0) -> tuple[int, float]:
     """Mail still waiting when the load stopped, and seconds until the worker had sent it all."""
-    waiting = mail_waiting(database_url)
+    waiting = count(engine, MAIL_WAITING)
     started = time.monotonic()
-    while mail_waiting(database_url) and time.monotonic() - started < timeout:
+    while count(engine, MAIL_WAITING) and time.monotonic() - started < timeout:
         time.sleep(0.5)
     return waiting, time.monotonic() - started
 
@@ -472,9 +460,10 @@ def main(argv: list[str] | None = None) -> int:
             mixed, elapsed = drive(Registrant, base, args.users, args.duration)
         finally:
             stop(process)
-        mail_backlog, mail_seconds = drain(convene_db.url)
+        convene = create_engine(convene_db.url)
+        mail_backlog, mail_seconds = drain(convene)
         stop(sender)
-        counts = registration_counts(convene_db.url, accepted)
+        counts = registration_counts(convene, accepted)
 
         from benchmarks.ceiling import create_table
 
@@ -487,8 +476,11 @@ def main(argv: list[str] | None = None) -> int:
             ceiling, _ = drive(CeilingClient, base, args.users, args.duration)
         finally:
             stop(process)
-        inserts = count_hits(ceiling_db.url)
-        mail_left = mail_waiting(convene_db.url)
+        ceiling_engine = create_engine(ceiling_db.url)
+        inserts = count(ceiling_engine, "SELECT count(*) FROM ceiling_hit")
+        ceiling_engine.dispose()
+        mail_left = count(convene, MAIL_WAITING)
+        convene.dispose()
     finally:
         convene_db.drop()
         ceiling_db.drop()
