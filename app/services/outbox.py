@@ -7,8 +7,8 @@ calendar invite) happens when it is sent, from the registration as it is then.
 
 Who sends (setting MAIL_DELIVERY):
 - "inline" (default): the code that committed sends at once with `send_committed()`; the
-  capacity lock and publishing call it after their commit, and the end of every request and app
-  context does too, so nothing queued waits for a worker that is not running.
+  capacity lock and publishing call it after their commit, and the end of every app context (so
+  of every request) does too, so nothing queued waits for a worker that is not running.
 - "worker": requests only store the row; `flask --app wsgi mail-worker` sends. A burst of
   registrations then costs the web processes no more than an insert each, and the worker (at a
   lower CPU priority) catches up.
@@ -81,7 +81,6 @@ def init_app(app: Flask) -> None:
         raise RuntimeError(
             f"MAIL_DELIVERY={app.config['MAIL_DELIVERY']!r}: expected {INLINE!r} or {WORKER!r}"
         )
-    app.teardown_request(_send_at_teardown)
     app.teardown_appcontext(_send_at_teardown)
 
 
