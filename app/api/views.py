@@ -302,7 +302,7 @@ def register(slug: str):
 
 @bp.get("/registrations/<token>")
 def registration(token: str):
-    found = service.by_token(token)
+    found = service.for_own_page(token)
     if found is None:
         return error(404, "There is nothing at this address.")
     return jsonify(registration_json(found))
