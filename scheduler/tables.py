@@ -240,15 +240,15 @@ class _Reporter:
 
 def plan_metrics(seating: Seating) -> dict:
     inst = seating.instance
-    rounds = [
+    labelled = [
         [
-            [(inst.ids[p], inst.org[p], inst.sector[p], inst.profession[p]) for p in table]
+            [
+                (inst.ids[p], str(inst.org[p]), str(inst.sector[p]), str(inst.profession[p]))
+                for p in table
+            ]
             for table in tables
         ]
         for tables in seating.members
-    ]
-    labelled = [
-        [[(str(a), str(b), str(c), str(d)) for a, b, c, d in t] for t in ts] for ts in rounds
     ]
     metrics = table_plan_metrics(labelled, inst.capacity)
     if inst.previous is not None:
