@@ -79,8 +79,9 @@ def topic_assignment(problem: BreakoutProblem, person: Person) -> int | None:
     return -flow.optimal_cost()
 
 
-def ranked_upper_bound(problem: BreakoutProblem) -> int:
-    """Maximum flow bound on ranked assignments over all people (see the module docstring)."""
+def ranked_upper_bound(problem: BreakoutProblem, potentials: dict[str, int]) -> int:
+    """Maximum flow bound on ranked assignments over all people (see the module docstring);
+    `potentials` {person_id: potential}."""
     flow = SimpleMaxFlow()
     breakout_node = {b.id: 1 + i for i, b in enumerate(problem.breakouts)}
     sink = 1 + len(problem.breakouts)
@@ -89,8 +90,9 @@ def ranked_upper_bound(problem: BreakoutProblem) -> int:
     pinned_ranked = 0
     for person in problem.people:
         pins = pinned_of(problem, person)
-        pinned_ranked += sum(1 for b in pins.values() if b in person.preferences)
-        free = potential(problem, person) - sum(1 for b in pins.values() if b in person.preferences)
+        ranked_pins = sum(1 for b in pins.values() if b in person.preferences)
+        pinned_ranked += ranked_pins
+        free = potentials[person.id] - ranked_pins
         if free == 0:
             continue
         person_node, next_node = next_node, next_node + 1

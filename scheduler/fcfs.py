@@ -35,12 +35,11 @@ def first_come_first_served(problem: BreakoutProblem) -> BreakoutPlan:
     else:
         status, message = "feasible", ""
     potentials = {p.id: potential(problem, p) for p in problem.people}
+    bound = ranked_upper_bound(problem, potentials)
     return BreakoutPlan(
         assignments=assignments,
         status=status,
-        metrics=measure(
-            problem, assignments, registration.cancelled, potentials, ranked_upper_bound(problem)
-        ),
+        metrics=measure(problem, assignments, registration.cancelled, potentials, bound),
         cancelled=cancellations(problem, assignments, registration.cancelled),
         message=message,
     )
