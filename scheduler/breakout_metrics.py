@@ -54,15 +54,14 @@ def measure(
     for person in problem.people:
         for breakout_id in assignments.get(person.id, {}).values():
             members[breakout_id].append(person.id)
-    by_id = {p.id: p for p in problem.people}
     running = [b for b in problem.breakouts if b.id not in cancelled]
     fill = {b.id: (len(members[b.id]), b.capacity) for b in problem.breakouts}
 
     distinct = bound = same_org = same_org_bound = 0
     for slot in slots:
         groups = [members[b.id] for b in running if b.slot == slot]
-        sectors = [[by_id[pid].sector for pid in group] for group in groups]
-        orgs = [[by_id[pid].organisation for pid in group] for group in groups]
+        sectors = [[problem.person(pid).sector for pid in group] for group in groups]
+        orgs = [[problem.person(pid).organisation for pid in group] for group in groups]
         distinct += distinct_labels(sectors)
         bound += distinct_labels_upper_bound(
             [len(g) for g in groups], list(Counter(s for g in sectors for s in g).values())
