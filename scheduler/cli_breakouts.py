@@ -20,7 +20,7 @@ from scheduler.breakouts import (
     BreakoutProblem,
     plan_breakouts,
 )
-from scheduler.people import InputError, read_people_csv
+from scheduler.people import InputError, check_columns, read_people_csv
 
 REQUIRED_COLUMNS = ("id", "title", "slot", "capacity")
 OPTIONAL_COLUMNS = ("min_attendance",)
@@ -59,13 +59,7 @@ def read_breakouts_csv(path: str | Path) -> tuple[Breakout, ...]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read ({exc})") from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-    unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    if unknown:
-        raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}")
+    check_columns(path, reader.fieldnames, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
     seen: dict[str, int] = {}
     breakouts = [
         _breakout_from_row(path, line, row, seen) for line, row in enumerate(reader, start=2)

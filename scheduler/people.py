@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,13 +36,7 @@ def read_people_csv(path: str | Path) -> list[Person]:
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
-    unknown = [c for c in header if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
-    if unknown:
-        raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}")
+    check_columns(path, reader.fieldnames, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
     people: list[Person] = []
     seen: dict[str, int] = {}
     try:
@@ -50,6 +45,22 @@ def read_people_csv(path: str | Path) -> list[Person]:
     except csv.Error as exc:
         raise InputError(f"{path}: row {reader.line_num} is not valid CSV ({exc})") from None
     return people
+
+
+def check_columns(
+    path: str | Path,
+    header: Sequence[str] | None,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+) -> None:
+    """Raise InputError when a CSV header lacks a required column or has an unknown one."""
+    header = header or []
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}")
+    unknown = [c for c in header if c not in required + optional]
+    if unknown:
+        raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}")
 
 
 def _person_from_row(path: str | Path, line: int, row: dict, seen: dict[str, int]) -> Person:
