@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request, url_for
+from sqlalchemy.sql.base import ExecutableOption
 from werkzeug.exceptions import HTTPException
 
 from app.api import errors
@@ -263,13 +264,13 @@ def event_list():
     return jsonify(events=[event_json(e) for e in events.upcoming_events()])
 
 
-def _published(slug: str) -> Event | None:
-    return events.published_event(slug) if SLUG.match(slug) else None
+def _published(slug: str, *load: ExecutableOption) -> Event | None:
+    return events.published_event(slug, *load) if SLUG.match(slug) else None
 
 
 @bp.get("/events/<slug>")
 def event(slug: str):
-    found = _published(slug)
+    found = _published(slug, events.WITH_CONVENORS, events.WITH_PROGRAMME)
     if found is None:
         return error(404, "There is no published event at this address.")
     return jsonify({**event_json(found), "programme": programme_json(found)})
@@ -278,7 +279,7 @@ def event(slug: str):
 @bp.post("/events/<slug>/registrations")
 @limit_registrations
 def register(slug: str):
-    event = _published(slug)
+    event = _published(slug, events.WITH_PROGRAMME)  # the preferences are checked against it
     if event is None:
         return error(404, "There is no published event at this address.")
     body = request.get_json(silent=True)
