@@ -13,11 +13,14 @@ from app.services import calendars, notifications, outbox
 from app.services.planning import published_plan, seats_by_person
 
 
-def _places(plan: Plan | None, registration_id: int) -> dict[int, tuple[int | None, int | None]]:
+def _places(plan: Plan | None) -> dict[int, dict[int, tuple[int | None, int | None]]]:
+    """registration id -> session id -> (table id, breakout id), for every person in `plan`."""
     if plan is None:
         return {}
-    seats = seats_by_person(plan).get(registration_id, {})
-    return {session: (a.table_id, a.breakout_id) for session, a in seats.items()}
+    return {
+        person: {session: (a.table_id, a.breakout_id) for session, a in seats.items()}
+        for person, seats in seats_by_person(plan).items()
+    }
 
 
 def publish(plan: Plan) -> list[Registration]:
@@ -26,12 +29,14 @@ def publish(plan: Plan) -> list[Registration]:
     if previous is not None and previous.id != plan.id:
         previous.status = PlanStatus.ARCHIVED
     plan.status, plan.published_at = PlanStatus.PUBLISHED, utcnow()
+    # Each plan's seats are grouped once, not once per attendee.
+    now, before = _places(plan), _places(previous)
     changed = [
         r
         for r in plan.event.registrations
         if r.status == RegistrationStatus.CONFIRMED
         and r.email
-        and _places(plan, r.id) != _places(previous, r.id)
+        and now.get(r.id, {}) != before.get(r.id, {})
     ]
     for registration in changed:
         calendars.seats_changed(registration)  # calendars replace the entry they hold
