@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from app.models import Event, PlanKind, PlanStatus
 from app.organise.access import event_or_404
 from app.services import cards, printing
+from app.services import registration as registrations
 from app.services.pdf import PART_BREAK, start_workers
 
 bp = Blueprint("printing", __name__)
@@ -187,8 +188,8 @@ def itinerary_pdf(token: str):
 
 
 def _itinerary(token: str, pdf: bool):
-    registration = printing.registration_by_token(token)
-    if registration is None:
+    registration = registrations.by_token(token)
+    if registration is None or registration.erased_at is not None:
         abort(404)
     html = render_template(
         "printing/itinerary.html",

@@ -76,20 +76,18 @@ def index(slug: str):
         sector=args.get("sector", "")[:100],
         organisation_id=int(organisation_id) if ID.fullmatch(organisation_id) else None,
     )
+    counts = service.counts(event)
     return render_template(
         "registration/organise/index.html",
         event=event,
         registrations=registrations,
-        counts=service.counts(event),
+        counts=counts,
         mail=outbox.backlog(event.id),
         filters=args,
         action=ActionForm(),
         statuses=list(RegistrationStatus),
         here=request.full_path.rstrip("?"),
-        organisations=sorted(
-            {r.organisation for r in event.registrations if r.organisation},
-            key=lambda o: o.name.lower(),
-        ),
+        organisations=counts.organisations,
     )
 
 

@@ -37,6 +37,7 @@ from app.models import (
     Table,
 )
 from app.services import pdf
+from app.services.planning import published_plan, published_plans
 
 DOCUMENTS = {
     "table-plan": "Table plan",
@@ -267,14 +268,7 @@ def event_plans(event: Event, kind: PlanKind) -> list[Plan]:
 def choose_plan(event: Event, kind: PlanKind, plan_id: int | None) -> Plan | None:
     """The plan with that id (any status; this event's, this kind), else the published one."""
     if plan_id is None:
-        return db.session.scalar(
-            select(Plan)
-            .where(
-                Plan.event_id == event.id, Plan.kind == kind, Plan.status == PlanStatus.PUBLISHED
-            )
-            .order_by(Plan.published_at.desc(), Plan.id.desc())
-            .limit(1)
-        )
+        return published_plan(event, kind)
     plan = db.session.get(Plan, plan_id)
     if plan is None or plan.event_id != event.id or plan.kind != kind:
         raise PlanNotFound(f"This event has no {kind.value} plan number {plan_id}.")
@@ -359,8 +353,9 @@ def itinerary(registration: Registration) -> Itinerary:
     """
     event = registration.event
     confirmed = registration.status == RegistrationStatus.CONFIRMED
-    tables_plan = choose_plan(event, PlanKind.TABLES, None) if confirmed else None
-    breakouts_plan = choose_plan(event, PlanKind.BREAKOUTS, None) if confirmed else None
+    published = {p.kind: p for p in published_plans(event)} if confirmed else {}
+    tables_plan = published.get(PlanKind.TABLES)
+    breakouts_plan = published.get(PlanKind.BREAKOUTS)
     plan_ids = [p.id for p in (tables_plan, breakouts_plan) if p is not None]
     places = {
         a.session_id: a
@@ -381,11 +376,6 @@ def itinerary(registration: Registration) -> Itinerary:
             item.breakout = place.breakout
         items.append(item)
     return Itinerary(registration, items, tables_plan is not None, breakouts_plan is not None)
-
-
-def registration_by_token(token: str) -> Registration | None:
-    registration = db.session.scalar(select(Registration).where(Registration.token == token))
-    return registration if registration is not None and registration.erased_at is None else None
 
 
 def css_string(text: str) -> str:

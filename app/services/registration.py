@@ -615,10 +615,12 @@ class Counts:
     by_sector: list[tuple[str, int, int]]  # (sector, confirmed, waiting)
     by_organisation: list[tuple[Organisation, int, int]]
     checked_in: int
+    organisations: list[Organisation]  # of every registration, cancelled too, by name
 
 
 def counts(event: Event) -> Counts:
-    """How many registrations by status, and (confirmed, waiting) by sector and organisation."""
+    """How many registrations by status, and (confirmed, waiting) by sector and organisation;
+    plus every organisation registered from, for the list's filter."""
     rows = db.session.execute(
         select(Registration.status, Registration.organisation_id, func.count(Registration.id))
         .where(Registration.event_id == event.id)
@@ -654,4 +656,5 @@ def counts(event: Event) -> Counts:
             key=lambda t: (-t[1], t[0].name),
         ),
         checked_in=checked_in,
+        organisations=sorted(organisations.values(), key=lambda o: o.name.lower()),
     )
