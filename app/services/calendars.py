@@ -139,21 +139,9 @@ def programme_calendar(event: Event) -> Calendar:
     cal = _feed(event, f"{event.title} – programme")
     cal.add_component(_event_vevent(event, stamp, event.sequence, "CONFIRMED", _event_text(event)))
     for session in event.sessions:
-        summary, location, description = _session_text(session, None, personal=False)
-        cal.add_component(
-            _vevent(
-                session_uid(session),
-                event,
-                session.starts_at,
-                session.ends_at,
-                summary,
-                location,
-                description,
-                stamp,
-                event.sequence + session.sequence,
-                "CONFIRMED",
-            )
-        )
+        text = _session_text(session, None, personal=False)
+        sequence = event.sequence + session.sequence
+        cal.add_component(_session_vevent(session, stamp, sequence, "CONFIRMED", text))
     add_timezones(cal, event)
     return cal
 
@@ -178,23 +166,9 @@ def personal_vevents(registration: Registration, stamp: datetime) -> list[VEvent
     base = (event.sequence or 0) + (registration.calendar_sequence or 0)
     events = [_event_vevent(event, stamp, base, status, _event_text(event, places, status))]
     for session in event.sessions:
-        summary, location, description = _session_text(
-            session, places.get(session.id), personal=status == "CONFIRMED"
-        )
-        events.append(
-            _vevent(
-                session_uid(session),
-                event,
-                session.starts_at,
-                session.ends_at,
-                summary,
-                location,
-                description,
-                stamp,
-                base + (session.sequence or 0),
-                status,
-            )
-        )
+        text = _session_text(session, places.get(session.id), personal=status == "CONFIRMED")
+        sequence = base + (session.sequence or 0)
+        events.append(_session_vevent(session, stamp, sequence, status, text))
     return events
 
 
@@ -265,6 +239,25 @@ def _event_vevent(
         event.ends_at,
         event.title,
         event.venue,
+        description,
+        stamp,
+        sequence,
+        status,
+    )
+
+
+def _session_vevent(
+    session: Session, stamp: datetime, sequence: int, status: str, text: tuple[str, str, str]
+) -> VEvent:
+    """A session's VEVENT; `text` is its SUMMARY, LOCATION and DESCRIPTION (`_session_text`)."""
+    summary, location, description = text
+    return _vevent(
+        session_uid(session),
+        session.event,
+        session.starts_at,
+        session.ends_at,
+        summary,
+        location,
         description,
         stamp,
         sequence,
