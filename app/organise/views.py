@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -20,6 +18,7 @@ from app.organise.forms import (
     slugify,
 )
 from app.services import events as service
+from app.services import registration as registrations
 from app.services.events import EventDetails, EventError
 
 bp = Blueprint("organise", __name__)
@@ -120,11 +119,10 @@ def edit_event(slug: str):
 @bp.get("/events/<slug>")
 def event(slug: str):
     event = event_or_404(slug)
-    counts = Counter(r.status for r in event.registrations)
     return render_template(
         "organise/event.html",
         event=event,
-        counts={status: counts.get(status, 0) for status in RegistrationStatus},
+        counts=registrations.status_counts(event),
         problems=service.publication_problems(event),
         action=ActionForm(),
         SessionKind=SessionKind,

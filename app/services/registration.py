@@ -609,6 +609,19 @@ def registrations_of(
     return list(db.session.scalars(query))
 
 
+def status_counts(event: Event) -> dict[str, int]:
+    """How many registrations the event has in each status, counted in the database."""
+    counts = dict.fromkeys((s.value for s in RegistrationStatus), 0)
+    counts.update(
+        db.session.execute(
+            select(Registration.status, func.count(Registration.id))
+            .where(Registration.event_id == event.id)
+            .group_by(Registration.status)
+        ).all()
+    )
+    return counts
+
+
 @dataclass
 class Counts:
     by_status: dict[str, int]
