@@ -27,10 +27,9 @@ def invite(token: str) -> Response:
     if registration is None or not calendars.has_calendar(registration):
         abort(404)  # the same page as any unknown address: nothing says whether a token exists
     event = registration.event
-    body = calendars.to_bytes(calendars.personal_calendar(registration))
-    response = _calendar_response(
-        body, f"{event.slug}-my-programme.ics", calendars.last_modified(event, registration)
-    )
+    modified = calendars.last_modified(event, registration)
+    body = calendars.to_bytes(calendars.personal_calendar(registration, modified))
+    response = _calendar_response(body, f"{event.slug}-my-programme.ics", modified)
     # Only the person's own client may keep it; shared caches must not.
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -42,10 +41,9 @@ def programme(slug: str) -> Response:
     event = published_event(slug)
     if event is None:
         abort(404)
-    body = calendars.to_bytes(calendars.programme_calendar(event))
-    response = _calendar_response(
-        body, f"{event.slug}-programme.ics", calendars.last_modified(event)
-    )
+    modified = calendars.last_modified(event)
+    body = calendars.to_bytes(calendars.programme_calendar(event, modified))
+    response = _calendar_response(body, f"{event.slug}-programme.ics", modified)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response.make_conditional(request)
 

@@ -133,9 +133,9 @@ def has_calendar(registration: Registration) -> bool:
 # --- calendars -----------------------------------------------------------------------------------
 
 
-def programme_calendar(event: Event) -> Calendar:
-    """The public programme: the event and every session, for anyone (METHOD:PUBLISH)."""
-    stamp = last_modified(event)
+def programme_calendar(event: Event, stamp: datetime) -> Calendar:
+    """The public programme: the event and every session, for anyone (METHOD:PUBLISH).
+    `stamp` is `last_modified(event)`, which the caller also sends as Last-Modified."""
     cal = _feed(event, f"{event.title} – programme")
     cal.add_component(_event_vevent(event, stamp, event.sequence, "CONFIRMED", _event_text(event)))
     for session in event.sessions:
@@ -146,12 +146,13 @@ def programme_calendar(event: Event) -> Calendar:
     return cal
 
 
-def personal_calendar(registration: Registration) -> Calendar:
+def personal_calendar(registration: Registration, stamp: datetime) -> Calendar:
     """One person's calendar: the event and each session, with their table or breakout once a
-    plan is published. Also what the feed serves, so it follows later changes."""
+    plan is published. Also what the feed serves, so it follows later changes. `stamp` is
+    `last_modified(event, registration)`, which the caller also sends as Last-Modified."""
     event = registration.event
     cal = _feed(event, f"{event.title} – my programme")
-    for component in personal_vevents(registration, last_modified(event, registration)):
+    for component in personal_vevents(registration, stamp):
         cal.add_component(component)
     add_timezones(cal, event)
     return cal
