@@ -11,8 +11,8 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
-from app.models import Event, Organisation
-from app.services.registration import REQUIRED, TEXT_LIMITS, breakouts_by_slot
+from app.models import Event, Organisation, Registration
+from app.services.registration import REQUIRED, TEXT_LIMITS, breakouts_by_slot, details_of
 
 RANK_WORDS = ["First", "Second", "Third", "Fourth", "Fifth"]
 
@@ -118,6 +118,18 @@ def with_preferences(form_class: type[DetailsForm], event: Event) -> type[Detail
         groups.append((slot.title, names))
     fields["preference_fields"] = groups
     return type(form_class.__name__, (form_class,), fields)
+
+
+def filled(form_class: type[DetailsForm], registration: Registration) -> DetailsForm:
+    """The form (with the event's preference selects) showing the registration's saved details;
+    a submitted form keeps what was posted."""
+    saved = details_of(registration)
+    form = with_preferences(form_class, registration.event)(
+        data={k: v for k, v in saved.items() if k != "preferences"}
+    )
+    if not form.is_submitted():
+        form.fill_preferences(saved["preferences"])
+    return form
 
 
 def suggestions() -> dict[str, list[str]]:

@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models import Event, Registration, RegistrationStatus
 from app.organise.access import event_or_404
 from app.organise.forms import ActionForm
-from app.registration.forms import DetailsForm, suggestions, with_preferences
+from app.registration.forms import DetailsForm, filled, suggestions
 from app.services import outbox, registration_csv
 from app.services import registration as service
 from app.services.registration import RegistrationClosed, RegistrationInvalid
@@ -152,12 +152,7 @@ def import_csv(slug: str):
 def detail(slug: str, registration_id: int):
     event = event_or_404(slug)
     registration = _registration(event, registration_id)
-    saved = service.details_of(registration)
-    form = with_preferences(DetailsForm, event)(
-        data={k: v for k, v in saved.items() if k != "preferences"}
-    )
-    if not form.is_submitted():
-        form.fill_preferences(saved["preferences"])
+    form = filled(DetailsForm, registration)
     if registration.erased_at is None and form.validate_on_submit():
         try:
             raw = {**form.raw(), "consent": registration.consent}

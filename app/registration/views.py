@@ -12,7 +12,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from app.models import Event, Registration, RegistrationStatus
 from app.organise.forms import ActionForm
-from app.registration.forms import OwnDetailsForm, RegisterForm, suggestions, with_preferences
+from app.registration.forms import (
+    OwnDetailsForm,
+    RegisterForm,
+    filled,
+    suggestions,
+    with_preferences,
+)
 from app.security import limit_registrations
 from app.services import capacity, events
 from app.services import registration as service
@@ -94,11 +100,7 @@ def edit(token: str):
     if not service.can_edit(registration):
         flash("This registration can no longer be changed.", "error")
         return redirect(url_for(".manage", token=token))
-    form_class = with_preferences(OwnDetailsForm, registration.event)
-    saved = service.details_of(registration)
-    form = form_class(data={k: v for k, v in saved.items() if k != "preferences"})
-    if not form.is_submitted():
-        form.fill_preferences(saved["preferences"])
+    form = filled(OwnDetailsForm, registration)
     if form.validate_on_submit():
         try:
             service.update_own(registration, form.raw())
