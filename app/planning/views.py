@@ -48,6 +48,7 @@ def _job(event, job_id: int) -> SolveJob:
 def overview(slug: str):
     event = event_or_404(slug)
     people = planning.attendees(event)
+    published = {plan.kind: plan for plan in planning.published_plans(event)}
     return render_template(
         "planning/overview.html",
         event=event,
@@ -58,7 +59,7 @@ def overview(slug: str):
         action=ActionForm(),
         plans={kind: planning.plans(event, kind) for kind in PlanKind},
         jobs={kind: jobs.latest_job(event, kind) for kind in PlanKind},
-        published={kind: planning.published_plan(event, kind) for kind in PlanKind},
+        published={kind: published.get(kind) for kind in PlanKind},
         attendee_count=len(people),
         PlanKind=PlanKind,
         SessionKind=SessionKind,
