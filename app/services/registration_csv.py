@@ -197,6 +197,7 @@ def preview_import(event: Event, text: str) -> ImportPreview:
         return preview
     preview.ignored_columns = [h for h in header if h not in IMPORT_COLUMNS]
     reader.fieldnames = header
+    registered = service.emails_of(event)
     seen: dict[str, int] = {}
     try:
         for values in reader:
@@ -223,7 +224,7 @@ def preview_import(event: Event, text: str) -> ImportPreview:
             email = row.details.email
             if email in seen:
                 row.errors.append(f"email: {email} is also on line {seen[email]}.")
-            elif service.by_email(event.id, email) is not None:
+            elif email in registered:
                 row.errors.append(f"email: {email} is already registered for this event.")
             seen.setdefault(email, row.line)
     except csv.Error as exc:
