@@ -56,8 +56,9 @@ def render_pdf(html: str, stylesheets: list[str], workers: int = 1) -> bytes:
 def start_workers(workers: int) -> list[Future]:
     """Start the worker processes (if not yet running) and have each load WeasyPrint's fonts, so
     that the first PDF does not wait for them. Returns at once; the futures say when they are
-    ready. The print page calls this, as PDFs are asked for from there."""
-    if workers <= 1:
+    ready. The print page calls this, as PDFs are asked for from there; a pool already running
+    was warmed when it started, so it is given nothing to do."""
+    if workers <= 1 or (_pool is not None and _pool_size == workers):
         return []
     executor = _executor(workers)
     return [executor.submit(render_part, "<p>.</p>", ()) for _ in range(workers)]
