@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from app.extensions import db
 from app.formatting import format_datetime
@@ -331,11 +332,16 @@ def register(event: Event, raw: Mapping[str, Any]) -> Registration:
     return registration
 
 
-def by_token(token: str) -> Registration | None:
-    """The registration this private token opens, or None (malformed tokens match nothing)."""
+def by_token(token: str, *load: ExecutableOption) -> Registration | None:
+    """The registration this private token opens, or None (malformed tokens match nothing);
+    `load` options fetch what the caller shows in the same query."""
     if not TOKEN_PATTERN.match(token):
         return None
-    return db.session.scalar(select(Registration).where(Registration.token == token))
+    return (
+        db.session.scalars(select(Registration).where(Registration.token == token).options(*load))
+        .unique()
+        .one_or_none()
+    )
 
 
 def can_edit(registration: Registration) -> bool:
@@ -414,21 +420,10 @@ class ScheduleItem:
 def for_own_page(token: str) -> Registration | None:
     """by_token() for the registrant's own page: the event, its programme and the organisation
     come in the same query instead of one query each as the page is drawn."""
-    if not TOKEN_PATTERN.match(token):
-        return None
-    return (
-        db.session.scalars(
-            select(Registration)
-            .where(Registration.token == token)
-            .options(
-                joinedload(Registration.event)
-                .joinedload(Event.sessions)
-                .joinedload(Session.breakouts),
-                joinedload(Registration.organisation),
-            )
-        )
-        .unique()
-        .one_or_none()
+    return by_token(
+        token,
+        joinedload(Registration.event).joinedload(Event.sessions).joinedload(Session.breakouts),
+        joinedload(Registration.organisation),
     )
 
 
