@@ -261,7 +261,7 @@ def openapi():
 
 @bp.get("/events")
 def event_list():
-    return jsonify(events=[event_json(e) for e in events.upcoming_events()])
+    return jsonify(events=[event_json(e) for e in events.upcoming_events(events.WITH_CONVENORS)])
 
 
 def _published(slug: str, *load: ExecutableOption) -> Event | None:

@@ -13,7 +13,9 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def index():
-    return render_template("public/index.html", events=service.upcoming_events())
+    return render_template(
+        "public/index.html", events=service.upcoming_events(service.WITH_CONVENORS)
+    )
 
 
 @bp.get("/events/<slug>")

@@ -83,7 +83,9 @@ def published_event(slug: str, *load: ExecutableOption) -> Event | None:
     )
 
 
-def upcoming_events() -> list[Event]:
+def upcoming_events(*load: ExecutableOption) -> list[Event]:
+    """Published (or closed) events not yet ended in their own time, soonest first; `load`
+    options (WITH_...) fetch what the caller shows."""
     # No timezone is more than a day behind UTC: events that ended before then are past
     # everywhere, and stay in the database. Whether the rest have ended is decided in their own
     # time below.
@@ -92,7 +94,7 @@ def upcoming_events() -> list[Event]:
         select(Event)
         .where(Event.status != EventStatus.DRAFT, Event.ends_at >= past)
         .order_by(Event.starts_at)
-        .options(WITH_CONVENORS)
+        .options(*load)
     ).unique()
     return [e for e in events if e.ends_at >= e.local_now()]
 

@@ -37,7 +37,11 @@ from app.models import (
 from app.models.types import utcnow
 from app.services import capacity, notifications
 from app.services.accounts import AccountError, normalise_email
-from app.services.events import existing_organisation, find_or_create_organisation
+from app.services.events import (
+    existing_organisation,
+    find_or_create_organisation,
+    upcoming_events,
+)
 from app.services.planning import published_plans
 from app.services.tokens import new_token
 
@@ -566,11 +570,7 @@ def erase_ended_events(older_than_days: int) -> int:
 def expire_offers() -> int:
     """Withdraw lapsed offers and fill free seats for every event still to come; returns how
     many events were looked at (for `flask --app wsgi expire-offers`, run e.g. every 15 min)."""
-    events = [
-        e
-        for e in db.session.scalars(select(Event).where(Event.status != EventStatus.DRAFT)).all()
-        if e.local_now() < e.ends_at
-    ]
+    events = upcoming_events()
     for event in events:
         with capacity.locked_event(event.id) as locked:
             capacity.touch(locked)
