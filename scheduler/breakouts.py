@@ -132,10 +132,13 @@ def plan_breakouts(
     fill = BreakoutModel(problem, potentials)
     fill.keep_ranked(ranked.assignments, ranked.cancelled)
     plan = stages.solve(fill, FILL_STAGES)
-    if plan is None and stages.infeasible:
-        # The fill seats cannot avoid repeating topics: solve every stage on the exact model.
+    if (plan is None and stages.infeasible) or _below_fill_floor(problem, plan, floors):
+        # The small model counts the seats nobody ranked only as numbers, so the ranked seats
+        # it chose may leave no way to avoid a repeated topic, or no way to fill every room as
+        # well as first come, first served did (a floor it may have kept): solve every stage
+        # again on the exact model.
         stages.restart()
-        plan = stages.solve(BreakoutModel(problem, potentials, floors), STAGES)
+        plan = stages.solve(BreakoutModel(problem, potentials, floors), STAGES) or plan
     elif plan is None:
         greedy = fill_in(problem, ranked.assignments, ranked.cancelled)
         if _keeps_every_rule(problem, greedy, ranked.cancelled):
@@ -143,6 +146,17 @@ def plan_breakouts(
                 greedy, ranked.cancelled, "the seats nobody ranked were filled greedily"
             )
     return _finish(problem, baseline, potentials, plan or fallback, stages)
+
+
+def _below_fill_floor(
+    problem: BreakoutProblem, plan: _Solution | None, floors: BreakoutMetrics | None
+) -> bool:
+    """Whether a running breakout of `plan` is emptier than the baseline's emptiest."""
+    if plan is None or floors is None:
+        return False
+    load = Counter(b for seats in plan.assignments.values() for b in seats.values())
+    running = [b for b in problem.breakouts if b.id not in plan.cancelled]
+    return any(load[b.id] / b.capacity < floors.emptiest_fill for b in running)
 
 
 def _keeps_every_rule(

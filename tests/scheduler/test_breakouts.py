@@ -135,6 +135,35 @@ def test_plans_keep_every_hard_rule_and_never_lose_to_the_baseline(problem) -> N
             assert mine.emptiest_fill >= fcfs.emptiest_fill
 
 
+def test_ranked_seats_chosen_on_the_small_model_never_leave_rooms_emptier_than_the_baseline():
+    """Found by Hypothesis. The small model counts the seats nobody ranked only as numbers, so
+    it kept first come, first served's emptiest fill with ranked seats that leave no real way
+    to fill every room that well; the plan is then solved again on the exact model."""
+    rooms = [("s1-T3", 7), ("s1-T1", 1), ("s1-T0", 2), ("s1-T4", 1), ("s2-T3", 2), ("s2-T4", 5)]
+    breakouts = tuple(Breakout(b, b[3:], b[:2], capacity) for b, capacity in rooms)
+    people = tuple(person(f"p{i}") for i in range(7))
+    people = (
+        *people[:1],
+        person("p1", "s1-T0"),
+        *people[2:5],
+        person("p5", "s1-T1", "s1-T4", "s2-T3", "s1-T3"),
+        people[6],
+    )
+    pinned = {
+        ("p0", "s1"): "s1-T3",
+        ("p2", "s1"): "s1-T3",
+        ("p3", "s1"): "s1-T4",
+        ("p4", "s1"): "s1-T3",
+        ("p6", "s1"): "s1-T1",
+    }
+    problem = BreakoutProblem(breakouts, people, pinned)
+    plan, baseline = solve(problem), first_come_first_served(problem).metrics
+    assert plan.status == "optimal", plan.message
+    assert_hard_rules(problem, plan)
+    assert plan.metrics.worst_off_ranked_slots == baseline.worst_off_ranked_slots
+    assert plan.metrics.emptiest_fill >= baseline.emptiest_fill
+
+
 @settings(max_examples=25, deadline=None)
 @given(feasible_problems(ample=True))
 def test_ranked_assignments_reach_the_bound_when_rooms_are_ample(problem) -> None:
