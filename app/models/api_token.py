@@ -30,9 +30,5 @@ class ApiToken(db.Model):
 
     user: Mapped[User] = relationship()
 
-    @property
-    def active(self) -> bool:
-        return self.revoked_at is None
-
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} {self.prefix}…>"
