@@ -34,6 +34,7 @@ from app.models import (
     SessionKind,
     User,
 )
+from app.organise.forms import SLUG_PATTERN
 from app.security import limit_registrations
 from app.services import api_tokens, capacity, events, planning
 from app.services import registration as service
@@ -42,7 +43,7 @@ from app.services.registration import AlreadyRegistered, RegistrationClosed, Reg
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(SLUG_PATTERN)  # what an event's address name can be; anything else is a 404
 BEARER = re.compile(r"^Bearer[ ]+(\S+)[ ]*$", re.IGNORECASE)
 
 
