@@ -60,8 +60,9 @@ def events_for(user: User) -> list[Event]:
 
 def event_for_organiser(slug: str, user: User) -> Event | None:
     """The event, if this organiser is one of its organisers; None otherwise (no hint it exists)."""
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    return event if event is not None and user in event.organisers else None
+    return db.session.scalar(
+        select(Event).where(Event.slug == slug, Event.organisers.contains(user))
+    )
 
 
 # What a page shows of an event, joined into the query that loads the event rather than fetched
