@@ -81,7 +81,12 @@ def _report(form, error: EventError) -> None:
 
 @bp.get("/")
 def dashboard():
-    return render_template("organise/dashboard.html", events=service.events_for(current_user))
+    events = service.events_for(current_user)
+    return render_template(
+        "organise/dashboard.html",
+        events=events,
+        confirmed=registrations.confirmed_counts(events),
+    )
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
