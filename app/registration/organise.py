@@ -155,8 +155,7 @@ def detail(slug: str, registration_id: int):
     form = filled(DetailsForm, registration)
     if registration.erased_at is None and form.validate_on_submit():
         try:
-            raw = {**form.raw(), "consent": registration.consent}
-            service.update_by_organiser(registration, raw)
+            service.update_by_organiser(registration, form.raw())
         except RegistrationInvalid as error:
             form.add_errors(error.errors)
         else:

@@ -473,7 +473,9 @@ def preferences_by_slot(registration: Registration) -> list[tuple[Session, list[
 
 
 def update_by_organiser(registration: Registration, raw: Mapping[str, Any]) -> Registration:
-    """The organiser corrects any detail, the email included (still one per event)."""
+    """The organiser corrects any detail, the email included (still one per event); consent
+    stays the registrant's."""
+    raw = {**raw, "consent": registration.consent}
     details = check_details(registration.event, raw, require_consent=False)
     registration_id = registration.id
 
