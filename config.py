@@ -40,8 +40,8 @@ class Config:
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Convene <noreply@convene.localhost>")
     MAIL_OUTBOX_DIR = INSTANCE_DIR / "outbox"
-    # Who sends mail (app/services/outbox.py): "inline", the web process right after the change
-    # commits; or "worker", a separate `flask --app wsgi mail-worker`, so a burst of
+    # Who sends mail (app/services/messaging/outbox.py): "inline", the web process right after
+    # the change commits; or "worker", a separate `flask --app wsgi mail-worker`, so a burst of
     # registrations is not slowed down by building messages and calendar invites.
     MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY") or "inline"
     # The site's address for links in mail (e.g. https://convene.example.org). Set it in
@@ -83,7 +83,7 @@ class Config:
         "RATELIMIT_REGISTRATION_PER_EMAIL", "10 per hour"
     )
     # Processes that lay out the parts of a printed document's PDF side by side
-    # (app/services/pdf.py): one per core unless set; 1 renders in the web process itself.
+    # (app/services/printing/pdf.py): one per core unless set; 1 renders in the web process itself.
     PRINT_WORKERS = int(os.environ.get("PRINT_WORKERS") or os.cpu_count() or 1)
 
     def __init__(self) -> None:

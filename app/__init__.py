@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from app import security
+from app import security, shared
 from app.api import errors as api_errors
+from app.cli import register_commands
 from app.extensions import csrf, db, login_manager, migrate
-from app.services import outbox
+from app.services.calendars import revisions
+from app.services.messaging import messages, outbox
+from app.services.planning import jobs, translation
 from config import Config, config_from_env
 
 
@@ -23,25 +28,24 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
-    outbox.init_app(app)
+    shared.init_app(app)
+    # Lower layers are given what they run, so they never import the layers above them.
+    outbox.init_app(app, builders=messages.BUILDERS)
+    jobs.init_app(app, planners=translation.PLANNERS)
+    revisions.init_app(app)
 
     _register_blueprints(app)
     _register_error_pages(app)
-    _register_template_helpers(app)
-
-    from app.cli import register_commands
-
     register_commands(app)
     return app
 
 
 def _migrations_dir() -> str:
-    from pathlib import Path
-
     return str(Path(__file__).resolve().parent.parent / "migrations")
 
 
 def _register_blueprints(app: Flask) -> None:
+    # Imported here, as Flask's tutorial does: each views module builds its blueprint when imported.
     from app.api.organise import bp as api_tokens_bp
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
@@ -128,14 +132,3 @@ def _kept_headers(error) -> dict[str, str]:
 def _api_errors_as_json(error: HTTPException):
     """Under /api every error is JSON, even for addresses or methods no route matches."""
     return api_errors.from_exception(error) if request.path.startswith("/api/") else error
-
-
-def _register_template_helpers(app: Flask) -> None:
-    from app import formatting
-
-    app.jinja_env.filters.update(
-        date=formatting.format_date,
-        time=formatting.format_time,
-        datetime=formatting.format_datetime,
-        timespan=formatting.format_timespan,
-    )

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Event, JobState, Plan, PlanKind, SessionKind, User
 from app.registration.cli import erase_personal_data_command, expire_offers_command
-from app.services import jobs, outbox, publishing
-from app.services.accounts import AccountError, create_organiser
-from app.services.demo import seed_demo
+from app.services.accounts.organisers import AccountError, create_organiser
+from app.services.events.demo import seed_demo
+from app.services.messaging import outbox
+from app.services.planning import jobs, publishing
 
 DEFAULT_ORGANISER = "organiser@convene.example"
 

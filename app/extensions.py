@@ -40,7 +40,7 @@ login_manager.login_message_category = "info"
 limiter = Limiter(key_func=get_remote_address)
 
 
-# --- SQLite transactions (see app/services/capacity.py for why) --------------------------------
+# --- SQLite transactions (see app/services/registration/capacity.py for why) ----------------
 # pysqlite starts transactions itself, lazily, and only before writes, so "lock, re-check, write"
 # cannot be expressed through it. The SQLAlchemy recipe: switch pysqlite's handling off on connect
 # and emit BEGIN ourselves when SQLAlchemy begins a transaction. A connection carrying the

@@ -76,7 +76,7 @@ def _opens_by_token() -> bool:
     return rule is not None and "token" in rule.arguments
 
 
-# Blueprints whose forms run every text through app/services/registration.py, which shows
+# Blueprints whose forms run every text through app/services/registration/details.py, which shows
 # "contains control characters" beside the field instead.
 CHECK_THEIR_OWN_TEXT = {"registration", "organise_registrations"}
 

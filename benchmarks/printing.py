@@ -8,8 +8,9 @@ and non-ASCII names, and a published tables plan and breakouts plan; then fetche
 (HTML) and its PDF through the app, as an organiser would, and prints a table of timings (the best
 of `--repeat` runs), page counts and sizes. Target: every document under 5 seconds.
 
-PDFs are laid out by PRINT_WORKERS processes (one per core unless set; app/services/pdf.py), which
-a server starts once: their start-up is timed and reported on its own line.
+PDFs are laid out by PRINT_WORKERS processes (one per core unless set;
+app/services/printing/pdf.py), which a server starts once: their start-up is timed and reported
+on its own line.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from app import create_app
 from app.extensions import db
 from app.models import Assignment, Plan, PlanKind, PlanStatus, SessionKind, User
 from app.models.types import utcnow
-from app.services.demo import seed_demo
-from app.services.pdf import start_workers
-from app.services.printing import DOCUMENTS, print_pack
+from app.services.events.demo import seed_demo
+from app.services.printing.documents import DOCUMENTS, print_pack
+from app.services.printing.pdf import start_workers
 from config import TestingConfig
 
 TARGET_SECONDS = 5.0

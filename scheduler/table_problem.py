@@ -28,8 +28,12 @@ from scheduler.people import InputError, Person
 
 @dataclass(frozen=True)
 class Table:
+    """A table: its seats, whether it is accessible, and the number people know it by (its
+    position counted from 1 when None)."""
+
     capacity: int
     accessible: bool = False
+    number: int | None = None
 
 
 @dataclass

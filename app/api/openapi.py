@@ -10,7 +10,7 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from app.services.registration import TEXT_LIMITS
+from app.services.registration.details import TEXT_LIMITS
 
 VERSION = "1.0.0"
 

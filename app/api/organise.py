@@ -9,8 +9,8 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from app.models import ApiToken
-from app.organise.forms import ActionForm
-from app.services import api_tokens
+from app.services.accounts import api_tokens
+from app.shared import ActionForm
 
 bp = Blueprint("api_tokens", __name__)
 

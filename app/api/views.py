@@ -2,7 +2,7 @@
 describes every operation, and the tests check the two agree).
 
 Anyone: published events and their programme, registering (the same rules as the form, through
-app/services/registration.py), and one's own registration by its private token.
+app/services/registration/), and one's own registration by its private token.
 Organisers, with an API token (`Authorization: Bearer cvn_...`, made on /organise/api-tokens):
 the registrations and published plans of the events they organise.
 
@@ -34,11 +34,15 @@ from app.models import (
     SessionKind,
     User,
 )
-from app.organise.forms import SLUG_PATTERN
 from app.security import limit_registrations
-from app.services import api_tokens, capacity, events, planning
-from app.services import registration as service
-from app.services.registration import AlreadyRegistered, RegistrationClosed, RegistrationInvalid
+from app.services.accounts import api_tokens
+from app.services.events import setup
+from app.services.planning import places
+from app.services.planning.plans import published_plan
+from app.services.registration import capacity, details, lifecycle, lookup
+from app.services.registration.details import RegistrationInvalid
+from app.services.registration.lifecycle import AlreadyRegistered, RegistrationClosed
+from app.shared import SLUG_PATTERN
 
 bp = Blueprint("api", __name__)
 csrf.exempt(bp)
@@ -92,7 +96,7 @@ def _utc(instant: datetime | None) -> str | None:
 
 
 def event_json(event: Event) -> dict[str, Any]:
-    closed = service.closed_reason(event)
+    closed = lifecycle.closed_reason(event)
     return {
         "slug": event.slug,
         "title": event.title,
@@ -148,7 +152,7 @@ def registration_json(registration: Registration) -> dict[str, Any]:
     """A registration as its registrant sees it: details, status and personal schedule."""
     event = registration.event
     sessions = []
-    for item in service.personal_schedule(registration):
+    for item in places.schedule(registration):
         session, breakout = item.session, item.breakout
         sessions.append(
             {
@@ -168,7 +172,7 @@ def registration_json(registration: Registration) -> dict[str, Any]:
         )
     return {
         "status": registration.status.value,
-        **service.details_of(registration),
+        **details.details_of(registration),
         "waiting_position": capacity.waiting_position(registration),
         "offer_expires_at": _utc(registration.offer_expires_at),
         "checked_in": registration.checked_in_at is not None,
@@ -189,7 +193,7 @@ def organiser_registration_json(registration: Registration) -> dict[str, Any]:
     return {
         "id": registration.id,
         "status": registration.status.value,
-        **service.details_of(registration),
+        **details.details_of(registration),
         "created_at": _utc(registration.created_at),
         "waitlisted_at": _utc(registration.waitlisted_at),
         "offer_expires_at": _utc(registration.offer_expires_at),
@@ -262,16 +266,16 @@ def openapi():
 
 @bp.get("/events")
 def event_list():
-    return jsonify(events=[event_json(e) for e in events.upcoming_events(events.WITH_CONVENORS)])
+    return jsonify(events=[event_json(e) for e in setup.upcoming_events(setup.WITH_CONVENORS)])
 
 
 def _published(slug: str, *load: ExecutableOption) -> Event | None:
-    return events.published_event(slug, *load) if SLUG.match(slug) else None
+    return setup.published_event(slug, *load) if SLUG.match(slug) else None
 
 
 @bp.get("/events/<slug>")
 def event(slug: str):
-    found = _published(slug, events.WITH_CONVENORS, events.WITH_PROGRAMME)
+    found = _published(slug, setup.WITH_CONVENORS, setup.WITH_PROGRAMME)
     if found is None:
         return error(404, "There is no published event at this address.")
     return jsonify({**event_json(found), "programme": programme_json(found)})
@@ -280,14 +284,14 @@ def event(slug: str):
 @bp.post("/events/<slug>/registrations")
 @limit_registrations
 def register(slug: str):
-    event = _published(slug, events.WITH_PROGRAMME)  # the preferences are checked against it
+    event = _published(slug, setup.WITH_PROGRAMME)  # the preferences are checked against it
     if event is None:
         return error(404, "There is no published event at this address.")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return error(400, "The body must be a JSON object of registration fields.")
     try:
-        registration = service.register(event, body)
+        registration = lifecycle.register(event, body)
     except RegistrationInvalid as invalid:
         return error(422, "Some fields are missing or not valid.", invalid.errors)
     except RegistrationClosed as closed:
@@ -304,7 +308,7 @@ def register(slug: str):
 
 @bp.get("/registrations/<token>")
 def registration(token: str):
-    found = service.for_own_page(token)
+    found = lookup.for_own_page(token)
     if found is None:
         return error(404, "There is nothing at this address.")
     return jsonify(registration_json(found))
@@ -332,7 +336,7 @@ def _organiser() -> User:
 
 def _organised(slug: str) -> Event:
     user = _organiser()
-    found = events.event_for_organiser(slug, user) if SLUG.match(slug) else None
+    found = setup.event_for_organiser(slug, user) if SLUG.match(slug) else None
     if found is None:
         raise ApiError(404, "You organise no event at this address.")
     return found
@@ -349,7 +353,7 @@ def registrations(slug: str):
             f"status must be one of {', '.join(statuses)}.",
             {"status": [f"Not a status: {wanted[:40]}."]},
         )
-    found = service.registrations_of(event, status=statuses.get(wanted))
+    found = lookup.registrations_of(event, status=statuses.get(wanted))
     return jsonify(
         event=event.slug,
         count=len(found),
@@ -360,6 +364,4 @@ def registrations(slug: str):
 @bp.get("/events/<slug>/plans")
 def plans(slug: str):
     event = _organised(slug)
-    return jsonify(
-        {kind.value: plan_json(event, planning.published_plan(event, kind)) for kind in PlanKind}
-    )
+    return jsonify({kind.value: plan_json(event, published_plan(event, kind)) for kind in PlanKind})

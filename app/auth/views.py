@@ -16,7 +16,7 @@ from app.security import (
     login_wait_seconds,
     record_login_failure,
 )
-from app.services.accounts import authenticate
+from app.services.accounts.organisers import authenticate
 
 bp = Blueprint("auth", __name__)
 

@@ -14,21 +14,21 @@ from datetime import datetime
 
 from flask import Blueprint, Response, abort, request
 
-from app.services import calendars
-from app.services import registration as registrations
-from app.services.events import published_event
+from app.services.calendars import feeds
+from app.services.events.setup import published_event
+from app.services.registration import lookup
 
 bp = Blueprint("calendar", __name__)
 
 
 @bp.get("/r/<token>/invite.ics")
 def invite(token: str) -> Response:
-    registration = registrations.by_token(token)
-    if registration is None or not calendars.has_calendar(registration):
+    registration = lookup.by_token(token)
+    if registration is None or not feeds.has_calendar(registration):
         abort(404)  # the same page as any unknown address: nothing says whether a token exists
     event = registration.event
-    modified = calendars.last_modified(event, registration)
-    body = calendars.to_bytes(calendars.personal_calendar(registration, modified))
+    modified = feeds.last_modified(event, registration)
+    body = feeds.to_bytes(feeds.personal_calendar(registration, modified))
     response = _calendar_response(body, f"{event.slug}-my-programme.ics", modified)
     # Only the person's own client may keep it; shared caches must not.
     response.headers["Cache-Control"] = "private, no-cache"
@@ -41,17 +41,11 @@ def programme(slug: str) -> Response:
     event = published_event(slug)
     if event is None:
         abort(404)
-    modified = calendars.last_modified(event)
-    body = calendars.to_bytes(calendars.programme_calendar(event, modified))
+    modified = feeds.last_modified(event)
+    body = feeds.to_bytes(feeds.programme_calendar(event, modified))
     response = _calendar_response(body, f"{event.slug}-programme.ics", modified)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response.make_conditional(request)
-
-
-@bp.app_template_filter("webcal")
-def webcal(url: str) -> str:
-    """The webcal:// form of an http(s) address: calendar apps offer to subscribe to it."""
-    return re.sub(r"^https?://", "webcal://", url)
 
 
 def _calendar_response(body: bytes, filename: str, modified: datetime) -> Response:

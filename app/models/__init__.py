@@ -11,7 +11,7 @@ from app.models.event import (
     Table,
     WaitlistPolicy,
 )
-from app.models.mail import MailStatus, OutgoingMail
+from app.models.mail import MailKind, MailStatus, OutgoingMail
 from app.models.planning import (
     Assignment,
     JobState,
@@ -33,6 +33,7 @@ __all__ = [
     "Event",
     "EventStatus",
     "JobState",
+    "MailKind",
     "MailStatus",
     "Organisation",
     "OutgoingMail",

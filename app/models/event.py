@@ -122,7 +122,7 @@ class Event(db.Model):
     offer_hours: Mapped[int] = mapped_column(default=48)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Calendar revision (iCalendar SEQUENCE) and the time of the last change calendars can see;
-    # kept by app.services.calendars so feeds and invites update in people's calendars.
+    # kept by app/services/calendars/revisions.py so feeds and invites update in people's calendars.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,5 +1,5 @@
 """The mail outbox: each message to a registrant is a row, written in the transaction that
-caused it and delivered after that transaction commits (app/services/outbox.py)."""
+caused it and delivered after that transaction commits (app/services/messaging/outbox.py)."""
 
 from __future__ import annotations
 
@@ -23,11 +23,23 @@ class MailStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
+class MailKind(enum.StrEnum):
+    """Which message a row is; each has one builder in app/services/messaging/messages.py."""
+
+    CONFIRMATION = "confirmation"
+    MANAGE_LINK = "manage_link"
+    SEAT_CONFIRMED = "seat_confirmed"
+    SEAT_OFFERED = "seat_offered"
+    OFFER_LAPSED = "offer_lapsed"
+    CANCELLATION = "cancellation"
+    SEATS_CHANGED = "seats_changed"
+
+
 class OutgoingMail(db.Model):
     __table_args__ = (Index("ix_outgoing_mail_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Which message (a builder in app/services/notifications.py) and its options.
+    # Which message (a MailKind's value, stored as text) and its options.
     kind: Mapped[str] = mapped_column(String(40))
     options: Mapped[dict] = mapped_column(JSON, default=dict)
     registration_id: Mapped[int] = mapped_column(

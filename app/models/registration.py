@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.event import Breakout, Event, Organisation, _enum
@@ -23,8 +23,8 @@ class Registration(db.Model):
     __table_args__ = (
         # One registration per email per event; erased registrations have no email (NULLs differ).
         UniqueConstraint("event_id", "email"),
-        # Seats are counted on every registration (app/services/capacity.py): from this index
-        # alone, without reading the waiting list however long it grows.
+        # Seats are counted on every registration (app/services/registration/capacity.py): from
+        # this index alone, without reading the waiting list however long it grows.
         Index("ix_registration_seats", "event_id", "status", "offer_expires_at"),
     )
 
@@ -53,7 +53,7 @@ class Registration(db.Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Added to the iCalendar SEQUENCE of this person's calendar entries: raised when their status
-    # or seats change, so calendars replace what they hold (app.services.calendars).
+    # or seats change, so calendars replace what they hold (app/services/calendars/revisions.py).
     calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     event: Mapped[Event] = relationship(back_populates="registrations")
@@ -63,12 +63,6 @@ class Registration(db.Model):
         cascade="all, delete-orphan",
         order_by="BreakoutPreference.rank",
     )
-
-    @validates("status")
-    def _status_change_updates_calendars(self, _key: str, status: RegistrationStatus):
-        if self.status is not None and status != self.status:
-            self.calendar_sequence = (self.calendar_sequence or 0) + 1
-        return status
 
     @property
     def sector(self) -> str:

@@ -4,7 +4,7 @@ from flask import abort
 from flask_login import current_user
 
 from app.models import Event
-from app.services.events import event_for_organiser
+from app.services.events.setup import event_for_organiser
 
 
 def event_or_404(slug: str) -> Event:

@@ -20,9 +20,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.models import SessionKind, WaitlistPolicy
+from app.shared import SLUG_PATTERN
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 @cache
@@ -33,10 +33,6 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80] or "event"
-
-
-class ActionForm(FlaskForm):
-    """A form with nothing but its CSRF token, for buttons that change state."""
 
 
 class EventForm(FlaskForm):

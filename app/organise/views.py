@@ -9,7 +9,6 @@ from app.extensions import db
 from app.models import Breakout, Event, RegistrationStatus, Session, SessionKind, Table
 from app.organise.access import event_or_404
 from app.organise.forms import (
-    ActionForm,
     AddTablesForm,
     BreakoutForm,
     EventForm,
@@ -17,9 +16,11 @@ from app.organise.forms import (
     TableForm,
     slugify,
 )
-from app.services import events as service
-from app.services import registration as registrations
-from app.services.events import EventDetails, EventError
+from app.services.events import setup
+from app.services.events.setup import EventDetails, EventError
+from app.services.organisations import directory
+from app.services.registration import lookup
+from app.shared import ActionForm
 
 bp = Blueprint("organise", __name__)
 
@@ -81,20 +82,20 @@ def _report(form, error: EventError) -> None:
 
 @bp.get("/")
 def dashboard():
-    events = service.events_for(current_user)
+    events = setup.events_for(current_user)
     return render_template(
         "organise/dashboard.html",
         events=events,
-        confirmed=registrations.confirmed_counts(events),
+        confirmed=lookup.confirmed_counts(events),
     )
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def new_event():
-    form = EventForm(organisations=service.all_organisations())
+    form = EventForm(organisations=directory.all_organisations())
     if form.validate_on_submit():
         try:
-            event = service.create_event(_details(form), current_user)
+            event = setup.create_event(_details(form), current_user)
         except EventError as error:
             _report(form, error)
         else:
@@ -106,13 +107,13 @@ def new_event():
 @bp.route("/events/<slug>/edit", methods=["GET", "POST"])
 def edit_event(slug: str):
     event = event_or_404(slug)
-    form = EventForm(obj=event, organisations=service.all_organisations())
+    form = EventForm(obj=event, organisations=directory.all_organisations())
     if request.method == "GET":
         form.convenors.data = [o.id for o in event.convenors]
         form.waitlist_policy.data = event.waitlist_policy.value
     if form.validate_on_submit():
         try:
-            service.update_event(event, _details(form))
+            setup.update_event(event, _details(form))
         except EventError as error:
             _report(form, error)
         else:
@@ -127,8 +128,8 @@ def event(slug: str):
     return render_template(
         "organise/event.html",
         event=event,
-        counts=registrations.status_counts(event),
-        problems=service.publication_problems(event),
+        counts=lookup.status_counts(event),
+        problems=setup.publication_problems(event),
         action=ActionForm(),
         SessionKind=SessionKind,
     )
@@ -140,7 +141,7 @@ def change_status(slug: str, change: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        getattr(service, change)(event)
+        getattr(setup, change)(event)
     except EventError as error:
         flash(str(error), "error")
     else:
@@ -168,7 +169,7 @@ def edit_session(slug: str, session_id: int | None = None):
             "ends_at": form.ends_at.data,
         }
         try:
-            service.save_session(event, session, **fields)
+            setup.save_session(event, session, **fields)
         except EventError as error:
             _report(form, error)
         else:
@@ -190,7 +191,7 @@ def edit_breakout(slug: str, session_id: int, breakout_id: int | None = None):
     breakout = _breakout(session, breakout_id) if breakout_id else None
     form = BreakoutForm(obj=breakout)
     if form.validate_on_submit():
-        service.save_breakout(
+        setup.save_breakout(
             session,
             breakout,
             title=form.title.data.strip(),
@@ -211,9 +212,7 @@ def add_tables(slug: str):
     event = event_or_404(slug)
     form = AddTablesForm()
     if form.validate_on_submit():
-        tables = service.add_tables(
-            event, form.count.data, form.capacity.data, form.accessible.data
-        )
+        tables = setup.add_tables(event, form.count.data, form.capacity.data, form.accessible.data)
         flash(f"Added {len(tables)} tables.", "success")
         return redirect(url_for(".event", slug=event.slug) + "#tables")
     return render_template("organise/tables_form.html", form=form, event=event)
@@ -232,7 +231,7 @@ def edit_table(slug: str, table_id: int):
         form.facilitator_id.data = table.facilitator_id or 0
     if form.validate_on_submit():
         try:
-            service.save_table(
+            setup.save_table(
                 table,
                 form.number.data,
                 form.capacity.data,
@@ -254,7 +253,7 @@ def delete_session(slug: str, session_id: int):
     return _confirm_delete(
         event,
         f"the session “{session.title}”",
-        lambda: service.delete_session(session),
+        lambda: setup.delete_session(session),
         "#programme",
     )
 
@@ -269,7 +268,7 @@ def delete_breakout(slug: str, session_id: int, breakout_id: int):
     return _confirm_delete(
         event,
         f"the breakout “{breakout.title}”",
-        lambda: service.delete_breakout(breakout),
+        lambda: setup.delete_breakout(breakout),
         "#programme",
     )
 
@@ -279,7 +278,7 @@ def delete_table(slug: str, table_id: int):
     event = event_or_404(slug)
     table = _table(event, table_id)
     return _confirm_delete(
-        event, f"table {table.number}", lambda: service.delete_table(table), "#tables"
+        event, f"table {table.number}", lambda: setup.delete_table(table), "#tables"
     )
 
 

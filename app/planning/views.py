@@ -8,7 +8,6 @@ from flask_login import login_required
 from app.extensions import db
 from app.models import JobState, Plan, PlanKind, PlanStatus, SeatingRule, SessionKind, SolveJob
 from app.organise.access import event_or_404
-from app.organise.forms import ActionForm
 from app.planning.forms import (
     LockForm,
     MoveForm,
@@ -17,9 +16,9 @@ from app.planning.forms import (
     SwapForm,
     TableSolveForm,
 )
-from app.services import jobs, plan_edits, planning, publishing
-from app.services import seating_rules as rules
-from app.services.plan_review import drift, review
+from app.services.planning import edits, jobs, plans, publishing, rules, translation
+from app.services.planning.review import drift, review
+from app.shared import ActionForm
 
 bp = Blueprint("planning", __name__)
 
@@ -47,17 +46,17 @@ def _job(event, job_id: int) -> SolveJob:
 @bp.get("/events/<slug>/planning")
 def overview(slug: str):
     event = event_or_404(slug)
-    people = planning.attendees(event)
-    published = {plan.kind: plan for plan in planning.published_plans(event)}
+    people = translation.attendees(event)
+    published = {plan.kind: plan for plan in plans.published_plans(event)}
     return render_template(
         "planning/overview.html",
         event=event,
         tables_form=TableSolveForm(),
         breakouts_form=SolveForm(),
         rule_form=SeatingRuleForm(people=people),
-        rules=planning.seating_rules(event),
+        rules=translation.seating_rules(event),
         action=ActionForm(),
-        plans={kind: planning.plans(event, kind) for kind in PlanKind},
+        plans={kind: plans.plans(event, kind) for kind in PlanKind},
         jobs={kind: jobs.latest_job(event, kind) for kind in PlanKind},
         published={kind: published.get(kind) for kind in PlanKind},
         attendee_count=len(people),
@@ -166,16 +165,14 @@ def edit(slug: str, plan_id: int, edit: str):
         abort(400)
     try:
         if edit == "move":
-            plan_edits.move(
-                plan, form.registration_id.data, form.session_id.data, form.target_id.data
-            )
+            edits.move(plan, form.registration_id.data, form.session_id.data, form.target_id.data)
         elif edit == "swap":
-            plan_edits.swap(plan, form.first_id.data, form.second_id.data, form.session_id.data)
+            edits.swap(plan, form.first_id.data, form.second_id.data, form.session_id.data)
         else:
-            plan_edits.set_locked(
+            edits.set_locked(
                 plan, form.registration_id.data, form.session_id.data, bool(form.locked.data)
             )
-    except plan_edits.EditError as error:
+    except edits.EditError as error:
         flash(str(error), "error")
     else:
         flash({"move": "Moved.", "swap": "Swapped.", "lock": "Saved."}[edit], "success")
@@ -198,7 +195,7 @@ def publish(slug: str, plan_id: int):
 @bp.post("/events/<slug>/planning/rules")
 def add_rule(slug: str):
     event = event_or_404(slug)
-    form = SeatingRuleForm(people=planning.attendees(event))
+    form = SeatingRuleForm(people=translation.attendees(event))
     if form.validate_on_submit():
         try:
             rules.add(event, form.kind.data, form.first.data, form.second.data)

@@ -15,20 +15,15 @@ from wtforms.fields.choices import SelectChoice
 
 from app.models import Event, PlanKind, PlanStatus
 from app.organise.access import event_or_404
-from app.services import cards, printing
-from app.services import registration as registrations
-from app.services.pdf import PART_BREAK, start_workers
+from app.services.printing import cards, documents
+from app.services.printing.pdf import start_workers
+from app.services.registration import lookup
 
 bp = Blueprint("printing", __name__)
 itinerary_bp = Blueprint("itinerary", __name__)
 
-DOC = "any(" + ", ".join(f'"{doc}"' for doc in printing.DOCUMENTS) + "):doc"
+DOC = "any(" + ", ".join(f'"{doc}"' for doc in documents.DOCUMENTS) + "):doc"
 OPTIONS = ("plan", "breakouts_plan", "sheet", "card")
-
-# The organiser's event page lists the documents from the same table as the addresses.
-bp.add_app_template_global(printing.DOCUMENTS, "print_documents")
-# Where a printed document may be cut into parts laid out side by side (app/services/pdf.py).
-bp.add_app_template_global(PART_BREAK, "part_break")
 
 
 @bp.before_request
@@ -61,7 +56,7 @@ def _options() -> dict[str, str]:
 def _pdf_response(html: str, filename: str, running: str) -> Response:
     stylesheet = Path(current_app.static_folder or "") / "css" / "print.css"
     workers = current_app.config.get("PRINT_WORKERS", 1)
-    return _pdf_bytes(printing.render_pdf(html, stylesheet, running, workers), filename)
+    return _pdf_bytes(documents.render_pdf(html, stylesheet, running, workers), filename)
 
 
 def _pdf_bytes(pdf: bytes, filename: str) -> Response:
@@ -79,18 +74,18 @@ class PrintOptionsForm(Form):
     breakouts_plan = SelectField("Breakouts plan", default="")
     sheet = SelectField(
         "Badge labels",
-        choices=[SelectChoice(key, preset.label) for key, preset in printing.SHEETS.items()],
-        default=printing.DEFAULT_SHEET,
+        choices=[SelectChoice(key, preset.label) for key, preset in documents.SHEETS.items()],
+        default=documents.DEFAULT_SHEET,
     )
     card = SelectField(
         "Place cards",
-        choices=[SelectChoice(key, label) for key, label in printing.CARD_SIZES.items()],
-        default=printing.DEFAULT_CARD,
+        choices=[SelectChoice(key, label) for key, label in documents.CARD_SIZES.items()],
+        default=documents.DEFAULT_CARD,
     )
 
 
 def _plan_choices(event: Event, kind: PlanKind) -> list[SelectChoice]:
-    plans = printing.event_plans(event, kind)
+    plans = documents.event_plans(event, kind)
     published = [p for p in plans if p.status == PlanStatus.PUBLISHED]
     first = "The published plan" if published else "The published plan (none yet)"
     return [SelectChoice("", first)] + [
@@ -115,7 +110,7 @@ def index(slug: str):
         event=event,
         form=form,
         options=options,
-        documents=printing.DOCUMENTS,
+        documents=documents.DOCUMENTS,
     )
 
 
@@ -131,15 +126,16 @@ def document_pdf(slug: str, doc: str):
 
 def _document(slug: str, doc: str, pdf: bool):
     event = event_or_404(slug)
-    sheet = printing.SHEETS[_choice("sheet", printing.SHEETS, printing.DEFAULT_SHEET)]
-    card = _choice("card", printing.CARD_SIZES, printing.DEFAULT_CARD)
+    sheet = documents.SHEETS[_choice("sheet", documents.SHEETS, documents.DEFAULT_SHEET)]
+    card = _choice("card", documents.CARD_SIZES, documents.DEFAULT_CARD)
     try:
-        pack = printing.print_pack(event, _plan_id("plan"), _plan_id("breakouts_plan"))
-    except printing.PlanNotFound:
+        pack = documents.print_pack(event, _plan_id("plan"), _plan_id("breakouts_plan"))
+    except documents.PlanNotFound:
         abort(404)
     if pdf and pack.attendees and doc in ("place-cards", "badges"):
-        # Drawn directly (app/services/cards.py) unless a name needs a font only WeasyPrint finds.
-        title = f"{printing.DOCUMENTS[doc]} · {event.title}"
+        # Drawn directly (app/services/printing/cards.py) unless a name needs a font only
+        # WeasyPrint finds.
+        title = f"{documents.DOCUMENTS[doc]} · {event.title}"
         drawn = (
             cards.place_cards(pack, card, title)
             if doc == "place-cards"
@@ -147,26 +143,26 @@ def _document(slug: str, doc: str, pdf: bool):
         )
         if drawn is not None:
             return _pdf_bytes(drawn, f"{event.slug}-{doc}.pdf")
-    legend = printing.find_legend(pack)
+    legend = documents.find_legend(pack)
     html = render_template(
         f"printing/{doc.replace('-', '_')}.html",
         event=event,
         pack=pack,
         find_legend=legend,
         doc=doc,
-        title=printing.DOCUMENTS[doc],
+        title=documents.DOCUMENTS[doc],
         sheet=sheet,
         card=card,
         pdf=pdf,
-        name_size=printing.name_size,
-        initial=printing.initial,
-        needs=printing.needs,
+        name_size=documents.name_size,
+        initial=documents.initial,
+        needs=documents.needs,
         pdf_url=url_for(".document_pdf", slug=slug, doc=doc, **_options()),
         back_url=url_for(".index", slug=slug, **_options()),
     )
     if pdf:
         corner = legend if doc == "find-your-table" else None
-        running = printing.running_css(printing.DOCUMENTS[doc], event, corner)
+        running = documents.running_css(documents.DOCUMENTS[doc], event, corner)
         return _pdf_response(html, f"{event.slug}-{doc}.pdf", running)
     return html
 
@@ -174,7 +170,7 @@ def _document(slug: str, doc: str, pdf: bool):
 @bp.get("/print/labels.css")
 def sheet_css():
     """Label positions for every badge sheet preset (generated from the preset table)."""
-    return Response(printing.sheet_css(), mimetype="text/css")
+    return Response(documents.sheet_css(), mimetype="text/css")
 
 
 @itinerary_bp.get("/r/<token>/itinerary")
@@ -188,13 +184,13 @@ def itinerary_pdf(token: str):
 
 
 def _itinerary(token: str, pdf: bool):
-    registration = registrations.by_token(token)
+    registration = lookup.by_token(token)
     if registration is None or registration.erased_at is not None:
         abort(404)
     html = render_template(
         "printing/itinerary.html",
         event=registration.event,
-        plan=printing.itinerary(registration),
+        plan=documents.itinerary(registration),
         doc="itinerary",
         title="Your day",
         pdf=pdf,
@@ -205,7 +201,7 @@ def _itinerary(token: str, pdf: bool):
         _pdf_response(
             html,
             f"{registration.event.slug}-itinerary.pdf",
-            printing.running_css("Your day", registration.event),
+            documents.running_css("Your day", registration.event),
         )
         if pdf
         else Response(html, mimetype="text/html")

@@ -6,22 +6,20 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from app.models import Event, EventStatus
-from app.services import events as service
+from app.services.events import setup
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
 def index():
-    return render_template(
-        "public/index.html", events=service.upcoming_events(service.WITH_CONVENORS)
-    )
+    return render_template("public/index.html", events=setup.upcoming_events(setup.WITH_CONVENORS))
 
 
 @bp.get("/events/<slug>")
 def event(slug: str):
-    event = service.published_event(
-        slug, service.WITH_CONVENORS, service.WITH_PROGRAMME
+    event = setup.published_event(
+        slug, setup.WITH_CONVENORS, setup.WITH_PROGRAMME
     ) or _draft_preview(slug)
     if event is None:
         abort(404)
@@ -32,5 +30,5 @@ def _draft_preview(slug: str) -> Event | None:
     """The event's own organisers may look at a draft before publishing it."""
     if not current_user.is_authenticated:
         return None
-    event = service.event_for_organiser(slug, current_user)
+    event = setup.event_for_organiser(slug, current_user)
     return event if event is not None and event.status == EventStatus.DRAFT else None

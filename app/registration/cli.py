@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from app.services import registration as service
+from app.services.registration import lifecycle
 
 
 @click.command("expire-offers")
 def expire_offers_command() -> None:
     """Withdraw lapsed seat offers and pass free seats to the waiting lists."""
-    checked = service.expire_offers()
+    checked = lifecycle.expire_offers()
     click.echo(f"Checked the waiting lists of {checked} upcoming events.")
 
 
@@ -24,5 +24,5 @@ def expire_offers_command() -> None:
 )
 def erase_personal_data_command(days: int) -> None:
     """Erase the personal data of registrations for events that ended more than N days ago."""
-    erased = service.erase_ended_events(days)
+    erased = lifecycle.erase_ended_events(days)
     click.echo(f"Erased the personal data of {erased} registrations.")

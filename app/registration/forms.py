@@ -1,5 +1,6 @@
-"""Registration forms. They only collect and show: the rules are in app/services/registration.py,
-whose errors the views attach to the fields here (one rule, shared with the JSON API)."""
+"""Registration forms. They only collect and show: the rules are in
+app/services/registration/details.py, whose errors the views attach to the fields here (one rule,
+shared with the JSON API)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.models import Event, Organisation, Registration
-from app.services.registration import REQUIRED, TEXT_LIMITS, breakouts_by_slot, details_of
+from app.services.registration.details import REQUIRED, TEXT_LIMITS, breakouts_by_slot, details_of
 
 RANK_WORDS = ["First", "Second", "Third", "Fourth", "Fifth"]
 

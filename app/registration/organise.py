@@ -24,11 +24,12 @@ from wtforms import BooleanField, HiddenField
 from app.extensions import db
 from app.models import Event, Registration, RegistrationStatus
 from app.organise.access import event_or_404
-from app.organise.forms import ActionForm
 from app.registration.forms import DetailsForm, filled, suggestions
-from app.services import outbox, registration_csv
-from app.services import registration as service
-from app.services.registration import RegistrationClosed, RegistrationInvalid
+from app.services.messaging import outbox
+from app.services.registration import csv_files, details, lifecycle, lookup
+from app.services.registration.details import RegistrationInvalid
+from app.services.registration.lifecycle import RegistrationClosed
+from app.shared import ActionForm
 
 bp = Blueprint("organise_registrations", __name__)
 ID = re.compile(r"[0-9]{1,9}")  # ASCII digits that fit any database's integer
@@ -69,14 +70,14 @@ def index(slug: str):
     status = args.get("status", "")
     wanted = RegistrationStatus(status) if status in {s.value for s in RegistrationStatus} else None
     organisation_id = args.get("organisation", "")
-    registrations = service.registrations_of(
+    registrations = lookup.registrations_of(
         event,
         text=args.get("q", "")[:200],
         status=wanted,
         sector=args.get("sector", "")[:100],
         organisation_id=int(organisation_id) if ID.fullmatch(organisation_id) else None,
     )
-    counts = service.counts(event)
+    counts = lookup.counts(event)
     return render_template(
         "registration/organise/index.html",
         event=event,
@@ -94,7 +95,7 @@ def index(slug: str):
 @bp.get("/registrations.csv")
 def export(slug: str):
     event = event_or_404(slug)
-    text = registration_csv.export_csv(event, service.registrations_of(event))
+    text = csv_files.export_csv(event, lookup.registrations_of(event))
     return Response(
         text.encode("utf-8"),
         mimetype="text/csv",
@@ -114,14 +115,14 @@ def import_csv(slug: str):
     if form.validate_on_submit():
         if form.csv_text.data and "confirm" in request.form:
             try:
-                created = registration_csv.import_csv(
+                created = csv_files.import_csv(
                     event, form.csv_text.data, send_confirmations=form.send_confirmations.data
                 )
-            except registration_csv.ImportFailed as failed:
+            except csv_files.ImportFailed as failed:
                 preview = failed.preview
                 flash("Nothing was imported: the file has errors.", "error")
             else:
-                n = registration_csv.counts_by_status(created)
+                n = csv_files.counts_by_status(created)
                 flash(
                     f"Imported {len(created)} registrations: {n['confirmed']} confirmed, "
                     f"{n['waitlisted']} on the waiting list.",
@@ -129,11 +130,11 @@ def import_csv(slug: str):
                 )
                 return redirect(url_for(".index", slug=event.slug))
         elif form.file.data:
-            text = registration_csv.decode(form.file.data.read())
+            text = csv_files.decode(form.file.data.read())
             if text is None:
                 form.file.errors = ["The file must be CSV saved as UTF-8."]
             else:
-                preview = registration_csv.preview_import(event, text)
+                preview = csv_files.preview_import(event, text)
                 form.csv_text.data = text
                 form.send_confirmations.data = True
         else:
@@ -143,8 +144,8 @@ def import_csv(slug: str):
         event=event,
         form=form,
         preview=preview,
-        columns=registration_csv.IMPORT_COLUMNS,
-        required=registration_csv.REQUIRED_COLUMNS,
+        columns=csv_files.IMPORT_COLUMNS,
+        required=details.REQUIRED,
     )
 
 
@@ -155,7 +156,7 @@ def detail(slug: str, registration_id: int):
     form = filled(DetailsForm, registration)
     if registration.erased_at is None and form.validate_on_submit():
         try:
-            service.update_by_organiser(registration, form.raw())
+            lifecycle.update_by_organiser(registration, form.raw())
         except RegistrationInvalid as error:
             form.add_errors(error.errors)
         else:
@@ -167,7 +168,7 @@ def detail(slug: str, registration_id: int):
         registration=registration,
         form=form,
         action=ActionForm(),
-        preferences=service.preferences_by_slot(registration),
+        preferences=details.preferences_by_slot(registration),
         **suggestions(),
     )
 
@@ -180,7 +181,7 @@ def check_in(slug: str, registration_id: int):
         abort(400)
     arrived = request.form.get("arrived") != "0"
     try:
-        service.check_in(registration, arrived)
+        lifecycle.check_in(registration, arrived)
     except RegistrationClosed as error:
         flash(str(error), "error")
     else:
@@ -198,7 +199,7 @@ def promote(slug: str, registration_id: int):
     if registration.status != RegistrationStatus.WAITLISTED:
         flash(f"{registration.name} is not on the waiting list.", "error")
     else:
-        over = service.promote(registration)
+        over = lifecycle.promote(registration)
         message = f"Confirmed {registration.name}."
         if over:
             message += f" The event is now {over} over its capacity of {event.capacity}."
@@ -215,7 +216,7 @@ def cancel(slug: str, registration_id: int):
         flash("This registration is already cancelled.", "info")
         return redirect(url_for(".detail", slug=slug, registration_id=registration.id))
     if form.validate_on_submit():
-        service.cancel(registration, by_organiser=True)
+        lifecycle.cancel(registration, by_organiser=True)
         flash(f"Cancelled {registration.name}'s registration; they have been told.", "success")
         return redirect(url_for(".detail", slug=slug, registration_id=registration.id))
     return render_template(
@@ -239,7 +240,7 @@ def erase(slug: str, registration_id: int):
         flash("This registration's personal data is already erased.", "info")
         return redirect(url_for(".detail", slug=slug, registration_id=registration.id))
     if form.validate_on_submit():
-        service.erase(registration)
+        lifecycle.erase(registration)
         flash("Personal data erased. Only anonymous counts remain.", "success")
         return redirect(url_for(".index", slug=slug))
     return render_template(

@@ -6,12 +6,9 @@ never to send their address on (Referrer-Policy) and never to store them (Cache-
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from app.models import Event, Registration, RegistrationStatus
-from app.organise.forms import ActionForm
+from app.models import Registration, RegistrationStatus
 from app.registration.forms import (
     OwnDetailsForm,
     RegisterForm,
@@ -20,17 +17,14 @@ from app.registration.forms import (
     with_preferences,
 )
 from app.security import limit_registrations
-from app.services import capacity, events
-from app.services import registration as service
-from app.services.registration import AlreadyRegistered, RegistrationClosed, RegistrationInvalid
+from app.services.events import setup
+from app.services.planning import places
+from app.services.registration import capacity, details, lifecycle, lookup
+from app.services.registration.details import RegistrationInvalid
+from app.services.registration.lifecycle import AlreadyRegistered, RegistrationClosed
+from app.shared import ActionForm
 
 bp = Blueprint("registration", __name__)
-
-
-@bp.app_template_filter("localtime")
-def localtime(instant: datetime, event: Event) -> datetime:
-    """A UTC instant as wall-clock time at the event, to format like programme times."""
-    return instant.astimezone(event.zone).replace(tzinfo=None)
 
 
 @bp.after_request
@@ -44,14 +38,14 @@ def keep_private(response):
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limit_registrations
 def register(slug: str):
-    event = events.published_event(slug, events.WITH_PROGRAMME)
+    event = setup.published_event(slug, setup.WITH_PROGRAMME)
     if event is None:
         abort(404)
     form = with_preferences(RegisterForm, event)()
-    closed = service.closed_reason(event)
+    closed = lifecycle.closed_reason(event)
     if closed is None and form.validate_on_submit():
         try:
-            registration = service.register(event, form.raw())
+            registration = lifecycle.register(event, form.raw())
         except RegistrationInvalid as error:
             form.add_errors(error.errors)
         except AlreadyRegistered as error:
@@ -69,7 +63,7 @@ def register(slug: str):
 
 
 def _registration(token: str) -> Registration:
-    registration = service.by_token(token)
+    registration = lookup.by_token(token)
     if registration is None:
         abort(404)
     return registration
@@ -77,19 +71,19 @@ def _registration(token: str) -> Registration:
 
 @bp.get("/r/<token>")
 def manage(token: str):
-    registration = service.for_own_page(token)
+    registration = lookup.for_own_page(token)
     if registration is None:
         abort(404)
     return render_template(
         "registration/manage.html",
         registration=registration,
         event=registration.event,
-        schedule=service.personal_schedule(registration),
-        preferences=service.preferences_by_slot(registration),
+        schedule=places.schedule(registration),
+        preferences=details.preferences_by_slot(registration),
         position=capacity.waiting_position(registration),
-        can_edit=service.can_edit(registration),
+        can_edit=lifecycle.can_edit(registration),
         can_rejoin=registration.status == RegistrationStatus.CANCELLED
-        and service.closed_reason(registration.event) is None,
+        and lifecycle.closed_reason(registration.event) is None,
         action=ActionForm(),
     )
 
@@ -97,13 +91,13 @@ def manage(token: str):
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
 def edit(token: str):
     registration = _registration(token)
-    if not service.can_edit(registration):
+    if not lifecycle.can_edit(registration):
         flash("This registration can no longer be changed.", "error")
         return redirect(url_for(".manage", token=token))
     form = filled(OwnDetailsForm, registration)
     if form.validate_on_submit():
         try:
-            service.update_own(registration, form.raw())
+            lifecycle.update_own(registration, form.raw())
         except RegistrationInvalid as error:
             form.add_errors(error.errors)
         except RegistrationClosed as error:
@@ -130,7 +124,7 @@ def cancel(token: str):
     form = ActionForm()
     if form.validate_on_submit():
         waiting = registration.status == RegistrationStatus.WAITLISTED
-        service.cancel(registration)
+        lifecycle.cancel(registration)
         flash(
             "You have left the waiting list." if waiting else "Your registration is cancelled.",
             "success",
@@ -147,7 +141,7 @@ def claim(token: str):
     registration = _registration(token)
     form = ActionForm()
     if form.validate_on_submit():
-        if service.claim(registration):
+        if lifecycle.claim(registration):
             flash("The place is yours: your registration is confirmed.", "success")
         else:
             flash("Sorry, this offer is no longer open.", "error")
@@ -163,7 +157,7 @@ def rejoin(token: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        service.rejoin(registration)
+        lifecycle.rejoin(registration)
     except RegistrationClosed as error:
         flash(str(error), "error")
     else:

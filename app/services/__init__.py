@@ -1,1 +1,26 @@
-"""Business rules as plain functions, called by views, the CLI, the API and jobs alike."""
+"""Business rules as plain functions, called by views, the CLI, the API and jobs alike.
+
+One package per domain; each module's docstring says what it owns and what it may import. The
+imports run one way, from the top of this list down (tests/test_architecture.py keeps it so):
+
+    planning.publishing      plans, registration.capacity, calendars.revisions, messaging.outbox
+    planning.edits, review   planning.translation, scheduler (its rules, its measures)
+    planning.translation     planning.jobs (the protocol its planners follow), scheduler
+    printing                 planning.plans, planning.places
+    registration.lifecycle   capacity, details, lookup, events.setup, messaging.outbox
+    registration.csv_files   capacity, details, lookup, messaging.outbox
+    events.setup, demo       organisations, registration.capacity
+    registration.capacity    messaging.outbox
+    registration.details     accounts, organisations
+    messaging.messages       messaging.invites, messaging.transport, urls
+    messaging.invites        calendars
+    messaging.outbox         messaging.transport, urls (given its builders at start-up)
+    calendars.feeds          calendars.timezones, planning.places, urls
+    planning.places          planning.plans
+    planning.plans, jobs     models only (jobs is given its planners at start-up)
+    calendars.revisions      models only (an ORM hook, installed at start-up)
+    accounts, organisations  models only
+    urls, tokens             nothing of the services
+
+Services never import views, forms or blueprints.
+"""

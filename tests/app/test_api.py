@@ -32,7 +32,8 @@ from app.models import (
     User,
 )
 from app.models.types import utcnow
-from app.services import api_tokens
+from app.services.accounts import api_tokens
+from app.services.registration import lifecycle
 from tests.app.test_api_registration import URL as REGISTER
 from tests.app.test_api_registration import person
 from tests.conftest import PASSWORD, future
@@ -179,12 +180,10 @@ def test_too_large_a_body_is_json_413(client, event, app):
 
 
 def test_a_crash_under_the_api_is_a_json_500(client, event, monkeypatch, app):
-    from app.services import registration
-
     def broken(*_args, **_kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(registration, "register", broken)
+    monkeypatch.setattr(lifecycle, "register", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = client.post(REGISTER, json=person())
     assert response.status_code == 500

@@ -23,7 +23,7 @@ from schemathesis.checks import (
 )
 
 from app.api.openapi import spec
-from app.services import api_tokens
+from app.services.accounts import api_tokens
 from tests.app.test_api_registration import URL as REGISTER
 from tests.app.test_api_registration import person
 from tests.conftest import fresh_app

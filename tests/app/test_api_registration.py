@@ -17,7 +17,7 @@ from app.models import (
     SessionKind,
 )
 from app.models.types import utcnow
-from app.services.mail import outbox_messages
+from app.services.messaging.transport import outbox_messages
 
 URL = "/api/v1/events/learning-day/registrations"
 

@@ -26,6 +26,7 @@ from app.models import (
     Breakout,
     Event,
     EventStatus,
+    MailKind,
     Organisation,
     Plan,
     PlanKind,
@@ -37,8 +38,10 @@ from app.models import (
     Table,
 )
 from app.models.types import utcnow
-from app.services import calendars, invites, notifications, outbox, publishing
-from app.services import events as setup
+from app.services.calendars import feeds, revisions, timezones
+from app.services.events import setup
+from app.services.messaging import invites, outbox
+from app.services.planning import publishing
 from app.services.tokens import new_token
 from tests.calendar import icaljs
 
@@ -81,7 +84,7 @@ def publish_plan(event: Event, kind: PlanKind, places: list[tuple[Registration, 
         )
     db.session.add(plan)
     for registration, _, _ in places:
-        calendars.seats_changed(registration)
+        revisions.seats_changed(registration)
     db.session.commit()
     return plan
 
@@ -123,9 +126,9 @@ def check_well_formed(body: bytes, js: dict, *, method: str) -> Calendar:
     assert b"\r\n" in body and b"\n" not in body.replace(b"\r\n", b"")  # CRLF line ends only
     assert all(len(line) <= 75 for line in body.split(b"\r\n"))  # folded at 75 octets
     cal = Calendar.from_ical(body)
-    assert str(cal["VERSION"]) == "2.0" and str(cal["PRODID"]) == calendars.PRODID
+    assert str(cal["VERSION"]) == "2.0" and str(cal["PRODID"]) == feeds.PRODID
     assert str(cal["METHOD"]) == method == js["method"]
-    assert js["version"] == "2.0" and js["prodid"] == calendars.PRODID
+    assert js["version"] == "2.0" and js["prodid"] == feeds.PRODID
     vevents = cal.walk("VEVENT")
     assert vevents and len(vevents) == len(js["events"])
     tzids = set()
@@ -171,18 +174,16 @@ def test_programme_file_is_public_and_well_formed(client, event, ical_js):
     [js] = ical_js(body)
     cal = check_well_formed(body, js, method="PUBLISH")
     vevents = events_by_uid(cal)
-    assert calendars.event_uid(event) in vevents
-    assert set(vevents) == {calendars.event_uid(event)} | {
-        calendars.session_uid(s) for s in event.sessions
-    }
+    assert feeds.event_uid(event) in vevents
+    assert set(vevents) == {feeds.event_uid(event)} | {feeds.session_uid(s) for s in event.sessions}
     assert all("ATTENDEE" not in v for v in vevents.values())  # PUBLISH: nobody is invited
-    main = vevents[calendars.event_uid(event)]
+    main = vevents[feeds.event_uid(event)]
     assert str(main["URL"]) == "http://localhost/events/learning-day"
     assert str(main["LOCATION"]) == "Town Hall"
     assert main["ORGANIZER"].params["CN"] == "Riverside City Council, Riverside NHS Trust"
     assert str(main["ORGANIZER"]) == "mailto:noreply@convene.localhost"
     [slot] = event.sessions_of(SessionKind.BREAKOUT_SLOT)
-    description = str(vevents[calendars.session_uid(slot)]["DESCRIPTION"])
+    description = str(vevents[feeds.session_uid(slot)]["DESCRIPTION"])
     assert "Sharing data – Room 1" in description and "Homelessness – Room 2" in description
 
 
@@ -280,8 +281,8 @@ def test_instants_agree_with_zoneinfo_across_clock_changes(
 def test_vtimezone_gives_zoneinfo_instants_all_year(tzid, app, ical_js):
     """A local time every 61 hours over three years means the same instant to ical.js."""
     zone = ZoneInfo(tzid)
-    cal = calendars.new_calendar("PUBLISH")
-    cal.add_component(calendars.vtimezone(tzid, 2029, 2031))
+    cal = feeds.new_calendar("PUBLISH")
+    cal.add_component(timezones.vtimezone(tzid, 2029, 2031))
     moment, expected = datetime(2030, 1, 1, 0, 30), []
     while moment.year < 2031:
         # Skip wall-clock times that happen twice or never on a clock-change day.
@@ -344,10 +345,10 @@ def test_personal_calendar_has_the_event_and_each_session_with_its_place(
         "Round two – table 7",
         "Sharing data (Breakouts)",
     ]
-    assert str(vevents[calendars.session_uid(round_one)]["LOCATION"]) == "Table 4, Town Hall"
-    assert str(vevents[calendars.session_uid(slot)]["LOCATION"]) == "Room 1, Town Hall"
+    assert str(vevents[feeds.session_uid(round_one)]["LOCATION"]) == "Table 4, Town Hall"
+    assert str(vevents[feeds.session_uid(slot)]["LOCATION"]) == "Room 1, Town Hall"
     assert all(str(v["STATUS"]) == "CONFIRMED" for v in vevents.values())
-    places = str(vevents[calendars.event_uid(event)]["DESCRIPTION"])
+    places = str(vevents[feeds.event_uid(event)]["DESCRIPTION"])
     assert "Your places:" in places and "Round one: table 4" in places
     assert "Breakouts: Sharing data, Room 1" in places
     assert all("ATTENDEE" not in v for v in vevents.values())
@@ -420,7 +421,7 @@ def test_feed_answers_304_until_a_session_changes_then_sequence_grows(
 
     # An organiser moves round two by a quarter of an hour, a few seconds later.
     later = utcnow() + timedelta(seconds=5)
-    monkeypatch.setattr(calendars, "utcnow", lambda: later)
+    monkeypatch.setattr(revisions, "utcnow", lambda: later)
     round_two = event.sessions[1]
     starts = round_two.starts_at + timedelta(minutes=15)
     response = signed_in.submit(
@@ -441,7 +442,7 @@ def test_feed_answers_304_until_a_session_changes_then_sequence_grows(
     assert set(after) == set(before)  # same UIDs
     assert all(after[uid] > before[uid] for uid in before)
     [js] = ical_js(changed.data)
-    moved = next(e for e in js["events"] if e["uid"] == calendars.session_uid(round_two))
+    moved = next(e for e in js["events"] if e["uid"] == feeds.session_uid(round_two))
     assert moved["start"]["utc"] == zoneinfo_instant(starts, "Europe/London")
 
 
@@ -559,7 +560,7 @@ def test_confirmation_mail_carries_a_request_for_the_event(client, event, smtp, 
     token = register(client)
     [message] = smtp
     body, vevent, read = read_invite(message, ical_js, "REQUEST")
-    assert str(vevent["UID"]) == calendars.event_uid(event)
+    assert str(vevent["UID"]) == feeds.event_uid(event)
     assert str(vevent["ATTENDEE"]) == read["attendees"][0]["value"] == "mailto:zoe@example.org"
     params = read["attendees"][0]["params"]
     assert vevent["ATTENDEE"].params["CN"] == params["cn"] == "Zoë Nguyễn"
@@ -599,7 +600,7 @@ def test_a_change_of_seats_is_sent_as_a_request_with_a_higher_sequence(
     with app.test_request_context():
         first = invites.invitation(zoe)
     seat_everyone(event, zoe, other)  # publishing raises the person's calendar sequence
-    notifications.send("seats_changed", zoe)
+    outbox.queue(MailKind.SEATS_CHANGED, zoe)
     db.session.commit()
     outbox.send_committed()
     [sent] = smtp

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import MailStatus, OutgoingMail, Registration
+from app.models import MailKind, MailStatus, OutgoingMail, Registration
 from app.models.types import utcnow
-from app.services import notifications, outbox
-from app.services import registration as registrations
-from app.services.mail import outbox_messages
+from app.services.messaging import outbox
+from app.services.messaging.transport import outbox_messages
+from app.services.registration import lifecycle
 from tests.conftest import free_port, fresh_app
 
 ZOE = {
@@ -38,7 +38,7 @@ def register_form(client, **changes):
 
 
 def test_a_registration_is_mailed_once_its_transaction_commits(app, event):
-    registration = registrations.register(event, ZOE)
+    registration = lifecycle.register(event, ZOE)
     [message] = sent(app)
     assert message["To"] == "zoe@example.org"
     assert message["Subject"] == "You're registered: Learning Day"
@@ -49,8 +49,8 @@ def test_a_registration_is_mailed_once_its_transaction_commits(app, event):
 
 
 def test_a_rolled_back_change_leaves_no_message(app, event):
-    registration = registrations.register(event, ZOE)
-    notifications.send("cancellation", registration)
+    registration = lifecycle.register(event, ZOE)
+    outbox.queue(MailKind.CANCELLATION, registration)
     db.session.rollback()
     db.session.commit()
     outbox.send_committed()
@@ -60,7 +60,7 @@ def test_a_rolled_back_change_leaves_no_message(app, event):
 
 def test_smtp_delivery_when_mail_server_is_set(app, event, smtp_sink):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_sink.port)
-    registrations.register(event, ZOE)
+    lifecycle.register(event, ZOE)
     [envelope] = smtp_sink.envelopes
     assert envelope.rcpt_tos == ["zoe@example.org"]
     assert b"Subject: You're registered: Learning Day" in envelope.content
@@ -70,7 +70,7 @@ def test_smtp_delivery_when_mail_server_is_set(app, event, smtp_sink):
 
 def test_a_failed_delivery_is_kept_and_retried_later(app, event, smtp_sink, caplog):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens there
-    registration = registrations.register(event, ZOE)
+    registration = lifecycle.register(event, ZOE)
     assert registration.id is not None  # the registration itself is stored regardless
     [row] = rows()
     assert row.status == MailStatus.PENDING and row.attempts == 1
@@ -93,7 +93,7 @@ def test_a_failed_delivery_is_kept_and_retried_later(app, event, smtp_sink, capl
 
 def test_a_message_is_claimed_by_one_sender_only(app, event):
     app.config["MAIL_DELIVERY"] = outbox.WORKER
-    registrations.register(event, ZOE)
+    lifecycle.register(event, ZOE)
     [row] = rows()
     first = outbox._claim(None, 10)
     assert [r.id for r in first] == [row.id]
@@ -103,9 +103,9 @@ def test_a_message_is_claimed_by_one_sender_only(app, event):
 
 def test_a_broken_message_does_not_stop_the_others(app, event, caplog):
     app.config["MAIL_DELIVERY"] = outbox.WORKER
-    registration = registrations.register(event, ZOE)
+    registration = lifecycle.register(event, ZOE)
     db.session.add(OutgoingMail(kind="no-such-message", registration=registration))
-    notifications.send("manage_link", registration)
+    outbox.queue(MailKind.MANAGE_LINK, registration)
     db.session.commit()
     assert outbox.send_due() == {"sent": 2, "superseded": 0, "failed": 1}
     assert [r.status for r in rows()] == [MailStatus.SENT, MailStatus.PENDING, MailStatus.SENT]
@@ -149,7 +149,7 @@ def test_public_url_wins_over_the_request_address(worker_mode, client, event):
 def test_a_message_overtaken_by_events_is_not_sent(worker_mode, client, event):
     register_form(client)
     registration = db.session.scalar(select(Registration))
-    registrations.cancel(registration)
+    lifecycle.cancel(registration)
     assert outbox.send_due() == {"sent": 1, "superseded": 1, "failed": 0}
     [message] = sent(worker_mode)
     assert message["Subject"] == "Registration cancelled: Learning Day"
@@ -158,7 +158,7 @@ def test_a_message_overtaken_by_events_is_not_sent(worker_mode, client, event):
 
 def test_erased_registrations_get_no_pending_mail(worker_mode, client, event):
     register_form(client)
-    registrations.erase(db.session.scalar(select(Registration)))
+    lifecycle.erase(db.session.scalar(select(Registration)))
     assert outbox.send_due() == {"sent": 0, "superseded": 1, "failed": 0}
     assert sent(worker_mode) == []
 
@@ -181,7 +181,7 @@ def test_organisers_see_mail_that_could_not_be_delivered(app, signed_in, event):
     page = signed_in.get("/organise/events/learning-day/registrations").get_data(as_text=True)
     assert "All sent" in page
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens there
-    registrations.register(event, ZOE)
+    lifecycle.register(event, ZOE)
     page = signed_in.get("/organise/events/learning-day/registrations").get_data(as_text=True)
     assert "1 waiting to be sent; 1 could not be delivered yet" in page
     assert "ConnectionRefusedError" in page

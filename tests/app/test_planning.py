@@ -22,8 +22,8 @@ from app.models import (
     Table,
     User,
 )
-from app.services import jobs, plan_edits, planning, publishing, seating_rules
-from app.services.mail import outbox_messages
+from app.services.messaging.transport import outbox_messages
+from app.services.planning import edits, jobs, plans, publishing, rules
 from tests.app.planning_helpers import add_attendees, wait_for, wait_until_running
 from tests.conftest import PASSWORD, future
 
@@ -174,8 +174,8 @@ def test_cancel_a_running_job_keeps_the_previous_plan(signed_in, golfers):
     job = wait_for(job.id, timeout=30)
     assert job.state == JobState.CANCELLED
     assert "previous plan is kept" in job.error
-    assert planning.plans(golfers, PlanKind.TABLES) == [previous]
-    assert planning.published_plan(golfers, PlanKind.TABLES) == previous
+    assert plans.plans(golfers, PlanKind.TABLES) == [previous]
+    assert plans.published_plan(golfers, PlanKind.TABLES) == previous
 
 
 def test_failed_job_says_why_and_keeps_the_previous_plan(event, attendees):
@@ -188,7 +188,7 @@ def test_failed_job_says_why_and_keeps_the_previous_plan(event, attendees):
     db.session.refresh(job)
     assert job.state == JobState.FAILED
     assert attendees[3].name in job.error and "accessible" in job.error
-    assert planning.plans(event, PlanKind.TABLES) == [previous]
+    assert plans.plans(event, PlanKind.TABLES) == [previous]
     assert previous.status == PlanStatus.PUBLISHED
 
 
@@ -241,17 +241,17 @@ def test_swap_move_and_lock_keep_the_hard_rules(signed_in, event, attendees):
     assert seats(plan) == after
 
     c = next(p for p in by_table(plan, first_round.id)[after[(a, first_round.id)]] if p != a)
-    seating_rules.add(event, SeatingRuleKind.KEEP_APART.value, b, c)
-    with pytest.raises(plan_edits.EditError, match="must be kept apart"):
-        plan_edits.swap(plan, a, b, first_round.id)
+    rules.add(event, SeatingRuleKind.KEEP_APART.value, b, c)
+    with pytest.raises(edits.EditError, match="must be kept apart"):
+        edits.swap(plan, a, b, first_round.id)
 
     signed_in.submit(
         f"{url}/lock",
         {"registration_id": a, "session_id": first_round.id, "locked": 1},
         form_url=url,
     )
-    with pytest.raises(plan_edits.EditError, match="locked"):
-        plan_edits.swap(plan, a, c, first_round.id)
+    with pytest.raises(edits.EditError, match="locked"):
+        edits.swap(plan, a, c, first_round.id)
     assert seats(plan) == after
 
 
@@ -260,8 +260,8 @@ def test_resolve_keeps_locked_seats(event, attendees):
     first_round = event.sessions_of(SessionKind.TABLE_ROUND)[0]
     tables = list(by_table(plan, first_round.id).values())
     a, b = tables[0][0], tables[1][0]
-    plan_edits.swap(plan, a, b, first_round.id)
-    plan_edits.set_locked(plan, a, first_round.id, True)
+    edits.swap(plan, a, b, first_round.id)
+    edits.set_locked(plan, a, first_round.id, True)
     where = seats(plan)[(a, first_round.id)]
     again = run_now(event, PlanKind.TABLES, base_plan_id=plan.id, mode="resolve")
     assert seats(again)[(a, first_round.id)] == where
@@ -299,13 +299,13 @@ def test_publish_tells_only_people_whose_seats_changed(app, event, attendees):
     first_round = event.sessions_of(SessionKind.TABLE_ROUND)[0]
     tables = list(by_table(draft, first_round.id).values())
     a, b = tables[0][0], tables[1][0]
-    plan_edits.swap(draft, a, b, first_round.id)
+    edits.swap(draft, a, b, first_round.id)
     told = publishing.publish(draft)
     assert sorted(r.id for r in told) == sorted([a, b])
     assert plan.status == PlanStatus.ARCHIVED and draft.status == PlanStatus.PUBLISHED
     assert len(outbox_messages(outbox)) == len(attendees) + 2
-    with pytest.raises(plan_edits.EditError, match="Only draft plans"):
-        plan_edits.swap(draft, a, b, first_round.id)
+    with pytest.raises(edits.EditError, match="Only draft plans"):
+        edits.swap(draft, a, b, first_round.id)
 
 
 def test_plan_command_plans_and_publishes(app, event, attendees):
@@ -315,7 +315,7 @@ def test_plan_command_plans_and_publishes(app, event, attendees):
     assert result.exit_code == 0, result.output
     assert "tables: published" in result.output and "breakouts: published" in result.output
     for kind in PlanKind:
-        assert planning.published_plan(event, kind) is not None
+        assert plans.published_plan(event, kind) is not None
 
 
 def test_plan_command_reports_unknown_event(app):

@@ -22,11 +22,11 @@ from app.models import (
     SessionKind,
     User,
 )
-from app.services import cards, printing
-from app.services.events import find_or_create_organisation
-from app.services.pdf import PART_BREAK
-from app.services.pdf import render_pdf as render_in_parts
-from app.services.pdf import split as split_parts
+from app.services.organisations.directory import find_or_create_organisation
+from app.services.printing import cards, documents
+from app.services.printing.pdf import PART_BREAK
+from app.services.printing.pdf import render_pdf as render_in_parts
+from app.services.printing.pdf import split as split_parts
 from app.services.tokens import new_token
 from tests.conftest import PASSWORD
 
@@ -127,7 +127,7 @@ def attendees(event: Event) -> list[Registration]:
 
 def seating(event: Event, people: list[Registration]) -> dict[tuple[str, int], set[str]]:
     """(round title, table number) -> names seated there, read back from the published plan."""
-    plan = printing.print_pack(event)
+    plan = documents.print_pack(event)
     return {
         (r.session.title, s.table.number): {a.name for a in s.people}
         | ({s.facilitator.name} if s.facilitator else set())
@@ -217,11 +217,11 @@ def test_facilitator_sheets_are_one_page_per_table(signed_in, event, attendees):
 def test_find_your_table_lists_everyone_alphabetically(signed_in, event, attendees):
     pages = page_texts(pdf(signed_in, "/organise/events/learning-day/print/find-your-table.pdf"))
     text = "".join(pages)
-    expected = sorted((a.name for a in attendees), key=printing.sort_key)
+    expected = sorted((a.name for a in attendees), key=documents.sort_key)
     positions = [text.index(squash(name)) for name in expected]
     assert positions == sorted(positions)
     # Each row: name, organisation, table per round, breakout and its room.
-    for attendee in printing.print_pack(event).attendees:
+    for attendee in documents.print_pack(event).attendees:
         row = [attendee.name, attendee.organisation]
         row += [str(table.number) for table in attendee.tables.values()]
         row += [f"{b.title}{b.room}" for b in attendee.breakouts.values()]
@@ -250,7 +250,7 @@ def test_badges_fill_label_sheets(signed_in, event, attendees, sheet, per_page):
 
 
 def attendees_sorted(attendees: list[Registration]) -> list[str]:
-    return sorted((a.name for a in attendees), key=printing.sort_key)
+    return sorted((a.name for a in attendees), key=documents.sort_key)
 
 
 def test_non_ascii_names_render_in_pdf(signed_in, event, attendees):
@@ -275,21 +275,21 @@ def test_longest_names_fit_inside_their_card_or_label(app, event, attendees, doc
         html = render_template(
             f"printing/{doc.replace('-', '_')}.html",
             event=event,
-            pack=printing.print_pack(event),
+            pack=documents.print_pack(event),
             doc=doc,
             title=doc,
-            sheet=printing.SHEETS["10"],
+            sheet=documents.SHEETS["10"],
             card="a5",
             pdf=True,
-            name_size=printing.name_size,
-            initial=printing.initial,
-            needs=printing.needs,
+            name_size=documents.name_size,
+            initial=documents.initial,
+            needs=documents.needs,
             pdf_url="",
             back_url="",
         )
     stylesheets = [
         CSS(filename=app.static_folder + "/css/print.css"),
-        CSS(string=printing.sheet_css()),
+        CSS(string=documents.sheet_css()),
     ]
     document = HTML(string=html).render(stylesheets=stylesheets)
     container = "label" if doc == "badges" else "face"
@@ -378,7 +378,7 @@ def test_a_chosen_draft_prints_instead_of_the_published_plan(signed_in, event, a
     url = f"/organise/events/learning-day/print/table-plan.pdf?plan={draft.id}"
     text = "".join(page_texts(pdf(signed_in, url)))
     assert has(text, f"Draft table plan #{draft.id}")
-    pack = printing.print_pack(event, draft.id)
+    pack = documents.print_pack(event, draft.id)
     table_ten = pack.seating()[0].tables[9]
     assert len(table_ten.people) == len(attendees) - 1  # all but table 1's facilitator
 
@@ -402,7 +402,7 @@ def test_itinerary_shows_the_published_places(client, event, attendees):
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"
     html = response.get_data(as_text=True)
-    pack = printing.print_pack(event)
+    pack = documents.print_pack(event)
     me = next(a for a in pack.attendees if a.person.id == registration.id)
     for session in event.sessions_of(SessionKind.TABLE_ROUND):
         assert f"Table {me.tables[session.id].number}" in html
@@ -494,8 +494,8 @@ def test_drawn_cards_and_badges_fit_the_longest_names(app, event, attendees, car
     extra = add_people(event, [longest])
     extra[0].organisation.name = "The " + "Northshire Integrated " * 8 + "Partnership"
     db.session.commit()
-    pack = printing.print_pack(event)
-    preset = printing.SHEETS[sheet]
+    pack = documents.print_pack(event)
+    preset = documents.SHEETS[sheet]
     assert cards.place_cards(pack, card, "Place cards") is not None
     assert cards.badges(pack, preset, "Badges") is not None
     card_width = (297 - 28) * mm if card == "a4" else (210 - 20) * mm
@@ -520,9 +520,9 @@ def test_cards_needing_a_font_dejavu_lacks_are_laid_out_by_weasyprint(signed_in,
     glyphs: the document falls back to WeasyPrint, whose font fallback finds any installed font."""
     add_people(event, ["Amara Okafor", "王芳"])
     db.session.commit()
-    pack = printing.print_pack(event)
+    pack = documents.print_pack(event)
     assert cards.place_cards(pack, "a4", "Place cards") is None
-    assert cards.badges(pack, printing.SHEETS["8"], "Badges") is None
+    assert cards.badges(pack, documents.SHEETS["8"], "Badges") is None
     for doc, pages in (("place-cards", 2), ("badges", 1)):
         url = f"/organise/events/learning-day/print/{doc}.pdf"
         reader = PdfReader(io.BytesIO(pdf(signed_in, url)))

@@ -20,8 +20,8 @@ from app.models import (
     WaitlistPolicy,
 )
 from app.models.types import utcnow
-from app.services import notifications
-from app.services.mail import outbox_messages
+from app.services.messaging.outbox import queue
+from app.services.messaging.transport import outbox_messages
 from tests.conftest import future
 
 URL = "/events/learning-day/register"
@@ -397,13 +397,11 @@ def test_booking_again_after_cancelling(client, event):
 
 
 def test_a_failed_request_stores_and_sends_nothing(client, event, app, monkeypatch):
-    real_send = notifications.send
-
-    def send_then_fail(kind, registration, **options):
-        real_send(kind, registration, **options)
+    def queue_then_fail(kind, registration, **options):
+        queue(kind, registration, **options)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(notifications, "send", send_then_fail)
+    monkeypatch.setattr("app.services.messaging.outbox.queue", queue_then_fail)
     with pytest.raises(RuntimeError):
         register(client)
     db.session.rollback()

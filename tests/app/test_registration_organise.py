@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, EventStatus, Registration, RegistrationStatus, User
-from app.services.mail import outbox_messages
-from app.services.registration_csv import EXPORT_COLUMNS, neutralise
+from app.services.messaging.transport import outbox_messages
+from app.services.registration.csv_files import EXPORT_COLUMNS, neutralise
 from tests.conftest import PASSWORD, future
 
 BASE = "/organise/events/learning-day/registrations"

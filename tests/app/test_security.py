@@ -32,7 +32,7 @@ from app.models import (
     SolveJob,
     User,
 )
-from app.services import api_tokens
+from app.services.accounts import api_tokens
 from app.services.tokens import new_token
 from tests.app.test_api_registration import URL as API_REGISTER
 from tests.app.test_api_registration import person

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Registration, RegistrationStatus
-from app.services.mail import outbox_messages
+from app.services.messaging.transport import outbox_messages
 
 MANAGE_LINK = re.compile(r"https?://[^/\s]+(/r/[A-Za-z0-9_-]+)")
 

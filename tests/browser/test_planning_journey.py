@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, PlanKind, Registration, SessionKind
-from app.services import registration as registrations
-from app.services.planning import published_plan
+from app.services.planning.plans import published_plan
+from app.services.registration import lifecycle
 from tests.browser.steps import sign_in
 
 ORGANISATIONS = [
@@ -40,7 +40,7 @@ def registered(live_app, learning_day) -> str:
         orgs, professions = cycle(ORGANISATIONS), cycle(PROFESSIONS)
         for name, n in people:
             organisation, sector = next(orgs)
-            registrations.register(
+            lifecycle.register(
                 event,
                 {
                     "name": name,

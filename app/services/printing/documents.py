@@ -4,9 +4,11 @@ Every document prints from one `PrintPack`: the event's confirmed attendees (alp
 table rounds and breakout slots, and where each attendee sits or goes according to one tables plan
 and one breakouts plan (the published ones unless the organiser picks another). `render_pdf` turns
 the print-ready HTML of a document into an A4 PDF with WeasyPrint (in parts, side by side:
-app/services/pdf.py), so paper and screen do not differ; place cards and badges, fixed boxes on a
-sheet, are drawn to the same measurements with reportlab instead (app/services/cards.py), which
+printing/pdf.py), so paper and screen do not differ; place cards and badges, fixed boxes on a
+sheet, are drawn to the same measurements with reportlab instead (printing/cards.py), which
 is many times faster.
+
+May import: models, planning.{plans, places}, printing.pdf.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ from app.models import (
     SessionKind,
     Table,
 )
-from app.services import pdf
-from app.services.planning import published_plan, published_plans
+from app.services.planning import places
+from app.services.planning.places import Place
+from app.services.planning.plans import published_plan, published_plans
+from app.services.printing import pdf
 
 DOCUMENTS = {
     "table-plan": "Table plan",
@@ -332,50 +336,23 @@ def print_pack(
 
 
 @dataclass
-class ItineraryItem:
-    session: Session
-    table: Table | None = None
-    breakout: Breakout | None = None
-
-
-@dataclass
 class Itinerary:
     person: Registration
-    items: list[ItineraryItem]
+    items: list[Place]
     tables_published: bool
     breakouts_published: bool
 
 
 def itinerary(registration: Registration) -> Itinerary:
-    """An attendee's day: every session, with their table or breakout from the PUBLISHED plans.
-
-    Drafts are never shown to attendees, and only confirmed attendees have places.
-    """
+    """An attendee's day: every session, with their places (planning/places.py); the programme
+    alone, for reference, for anyone without a seat."""
     event = registration.event
     confirmed = registration.status == RegistrationStatus.CONFIRMED
-    published = {p.kind: p for p in published_plans(event)} if confirmed else {}
-    tables_plan = published.get(PlanKind.TABLES)
-    breakouts_plan = published.get(PlanKind.BREAKOUTS)
-    plan_ids = [p.id for p in (tables_plan, breakouts_plan) if p is not None]
-    places = {
-        a.session_id: a
-        for a in db.session.scalars(
-            select(Assignment).where(
-                Assignment.plan_id.in_(plan_ids), Assignment.registration_id == registration.id
-            )
-        )
-    }
-    hosted = next((t for t in event.tables if t.facilitator_id == registration.id), None)
-    items = []
-    for session in event.sessions:
-        place = places.get(session.id)
-        item = ItineraryItem(session)
-        if session.kind == SessionKind.TABLE_ROUND and tables_plan is not None:
-            item.table = hosted or (place.table if place else None)
-        elif session.kind == SessionKind.BREAKOUT_SLOT and place is not None:
-            item.breakout = place.breakout
-        items.append(item)
-    return Itinerary(registration, items, tables_plan is not None, breakouts_plan is not None)
+    published = {p.kind for p in published_plans(event)} if confirmed else set()
+    items = places.schedule(registration) or [Place(session) for session in event.sessions]
+    return Itinerary(
+        registration, items, PlanKind.TABLES in published, PlanKind.BREAKOUTS in published
+    )
 
 
 def css_string(text: str) -> str:
@@ -388,7 +365,7 @@ def css_string(text: str) -> str:
 def running_css(title: str, event: Event, top_right: str | None = None) -> str:
     """The page furniture of one document: its title and the event at the top and foot of every
     page. Given as a stylesheet rather than set from elements on the first page, because the
-    document is laid out in parts (app/services/pdf.py) and the later parts have no first page."""
+    document is laid out in parts (printing/pdf.py) and the later parts have no first page."""
     line = f"{event.title} · {format_date(event.starts_at)}"
     if event.venue:
         line += f" · {event.venue}"

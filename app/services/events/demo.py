@@ -1,4 +1,9 @@
-"""A realistic cross-sector demo event, for trying Convene out and for `make run`."""
+"""A realistic cross-sector demo event, for trying Convene out and for `make run`.
+
+Its registrations are seated as any others are, by registration/capacity.py.
+
+May import: models, organisations, registration.capacity, tokens.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +20,14 @@ from app.models import (
     Event,
     EventStatus,
     Registration,
-    RegistrationStatus,
     Session,
     SessionKind,
     Table,
     User,
     WaitlistPolicy,
 )
-from app.models.types import utcnow
-from app.services.events import find_or_create_organisation
+from app.services.organisations.directory import find_or_create_organisation
+from app.services.registration.capacity import admit, locked_event
 from app.services.tokens import new_token
 
 # (organisation, sector, relative size): several bodies per sector, as at a real regional event.
@@ -238,9 +242,9 @@ def seed_demo(slug: str = "demo", attendees: int = 120, capacity: int = 150) -> 
         Table(number=n, capacity=8, accessible=n <= 2) for n in range(1, table_count + 1)
     ]
     db.session.add(event)
-    db.session.flush()
-    _add_registrations(event, attendees, rng)
     db.session.commit()
+    with locked_event(event.id) as locked:
+        _add_registrations(locked, attendees, rng)
     return DemoResult(event, created=True)
 
 
@@ -253,8 +257,9 @@ def _add_registrations(event: Event, count: int, rng: random.Random) -> None:
         name = _unique_name(rng, used_names)
         organisation = rng.choices(organisations, weights)[0]
         local = name.lower().replace(" ", ".").replace("'", "")
+        # By id, not event=event, which would add it to the session before admit() seats it.
         registration = Registration(
-            event=event,
+            event_id=event.id,
             token=new_token(),
             name=name,
             email=f"{local.encode('ascii', 'ignore').decode()}.{i}@example.org",
@@ -264,18 +269,13 @@ def _add_registrations(event: Event, count: int, rng: random.Random) -> None:
             dietary_needs=rng.choice(["", "", "", "Vegetarian", "Vegan", "Gluten-free"]),
             access_needs="Step-free access" if rng.random() < 0.03 else "",
             consent=True,
-            status=RegistrationStatus.CONFIRMED
-            if i < event.capacity
-            else RegistrationStatus.WAITLISTED,
         )
         registration.needs_accessible_table = bool(registration.access_needs)
-        if registration.status == RegistrationStatus.WAITLISTED:
-            registration.waitlisted_at = utcnow()
         ranked = rng.sample(breakouts, k=3)
         registration.preferences = [
             BreakoutPreference(breakout=b, rank=rank) for rank, b in enumerate(ranked, start=1)
         ]
-        db.session.add(registration)
+        admit(event, registration)
 
 
 def _unique_name(rng: random.Random, used: set[str]) -> str:

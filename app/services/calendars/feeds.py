@@ -6,43 +6,29 @@ What keeps Google, Outlook, Apple Calendar and Thunderbird in step with the even
   organiser may rename both), so a session has the same UID in the public programme, in every
   person's feed and in every emailed invite, and a calendar updates its entry instead of adding one.
 - SEQUENCE is a sum of stored counters that only ever grow (the event's, the session's and the
-  person's), raised by the services that change what a calendar shows (`note_event_change`,
-  `note_session_change`, `note_programme_change`, `seats_changed`; a change of status raises the
-  person's counter in the model). DTSTAMP and LAST-MODIFIED are the time of the last such change, so
-  an unchanged calendar is the same bytes on every request and its ETag holds.
-- Times are written in the event's own zone, with a VTIMEZONE built here as one STANDARD and one
-  DAYLIGHT rule with RRULE, the form Outlook and Google export. icalendar's own VTIMEZONE (lists of
-  RDATE transitions) is misread by Mozilla's ical.js, so Thunderbird would shift events by an hour.
+  person's), raised at every flush that changes what a calendar shows (calendars/revisions.py).
+  DTSTAMP and LAST-MODIFIED are the time of the last such change, so an unchanged calendar is the
+  same bytes on every request and its ETag holds.
+- Times are written in the event's own zone, with a VTIMEZONE (calendars/timezones.py).
 - Files get forwarded and shared: they hold no private link, no name or address, only the person's
-  own seats. The feed's address is the secret.
+  own seats (planning/places.py decides them). The feed's address is the secret.
+
+May import: models, urls, calendars.timezones and planning.places.
 """
 
 from __future__ import annotations
 
-import calendar as gregorian
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
-from functools import cache
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context
-from icalendar import (
-    Calendar,
-    Timezone,
-    TimezoneDaylight,
-    TimezoneStandard,
-    vCalAddress,
-    vDuration,
-)
+from icalendar import Calendar, vCalAddress, vDuration
 from icalendar import Event as VEvent
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.formatting import format_time
 from app.models import (
-    Assignment,
-    Breakout,
     Event,
     EventStatus,
     Plan,
@@ -51,26 +37,13 @@ from app.models import (
     RegistrationStatus,
     Session,
     SessionKind,
-    Table,
 )
-from app.models.types import utcnow
-from app.services import notifications
+from app.services.calendars.timezones import add_timezones
+from app.services.planning.places import Place, places
+from app.services.urls import external_url
 
 PRODID = "-//Convene//Convene calendars//EN"
 REFRESH = timedelta(hours=1)  # a hint to subscribing apps; Google polls on its own schedule anyway
-
-# Fields whose change alters what a calendar shows.
-_EVENT_FIELDS = ("title", "description", "venue", "timezone", "starts_at", "ends_at", "slug")
-_SESSION_FIELDS = ("kind", "title", "description", "location", "starts_at", "ends_at")
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where one person is in one session of the published plan: a table or a breakout."""
-
-    session: Session
-    table: Table | None = None
-    breakout: Breakout | None = None
 
 
 # --- identities --------------------------------------------------------------------------------
@@ -103,26 +76,8 @@ def organizer(event: Event) -> vCalAddress:
 def event_page_url(event: Event) -> str | None:
     """The public event page; None where no address is known (no request and no PUBLIC_URL)."""
     if current_app.config.get("PUBLIC_URL") or has_request_context():
-        return notifications.external_url("public.event", slug=event.slug)
+        return external_url("public.event", slug=event.slug)
     return None
-
-
-# --- what a person has ---------------------------------------------------------------------------
-
-
-def published_places(registration: Registration) -> dict[int, Place]:
-    """The person's places in the event's published plans, by session id (none when unpublished)."""
-    assignments = db.session.scalars(
-        select(Assignment)
-        .join(Plan)
-        .where(
-            Plan.event_id == registration.event_id,
-            Plan.status == PlanStatus.PUBLISHED,
-            Assignment.registration_id == registration.id,
-        )
-        .order_by(Plan.published_at, Plan.id)  # should two be published, the newest wins
-    )
-    return {a.session_id: Place(a.session, a.table, a.breakout) for a in assignments}
 
 
 def has_calendar(registration: Registration) -> bool:
@@ -162,12 +117,12 @@ def personal_vevents(registration: Registration, stamp: datetime) -> list[VEvent
     """The VEVENTs of `personal_calendar`: the event's own first, then its sessions in order."""
     event = registration.event
     status = _status(registration)
-    places = published_places(registration) if status == "CONFIRMED" else {}
+    placed = places(registration)
     # Unsaved rows have no defaults yet (a confirmation is built before the first flush).
     base = (event.sequence or 0) + (registration.calendar_sequence or 0)
-    events = [_event_vevent(event, stamp, base, status, _event_text(event, places, status))]
+    events = [_event_vevent(event, stamp, base, status, _event_text(event, placed, status))]
     for session in event.sessions:
-        text = _session_text(session, places.get(session.id), personal=status == "CONFIRMED")
+        text = _session_text(session, placed.get(session.id), personal=status == "CONFIRMED")
         sequence = base + (session.sequence or 0)
         events.append(_session_vevent(session, stamp, sequence, status, text))
     return events
@@ -374,216 +329,4 @@ def _paragraphs(*parts: str) -> str:
 # --- time zones ----------------------------------------------------------------------------------
 
 
-def add_timezones(cal: Calendar, event: Event) -> None:
-    """A VTIMEZONE for every TZID the calendar's events use (UTC is written with Z instead)."""
-    used = {
-        component[name].params["TZID"]
-        for component in cal.walk("VEVENT")
-        for name in ("DTSTART", "DTEND")
-        if name in component and "TZID" in component[name].params
-    }
-    years = [event.starts_at.year, event.ends_at.year]
-    # Before the events, where Outlook and Google put them: a reader meets a zone before its use.
-    for tzid in sorted(used, reverse=True):
-        cal.subcomponents.insert(0, vtimezone(tzid, min(years) - 1, max(years) + 1))
-
-
-@cache
-def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
-    """A VTIMEZONE for `tzid` correct from `first_year` to `last_year`.
-
-    Written as Outlook and Google write it: one STANDARD and one DAYLIGHT observance, each with a
-    yearly RRULE (e.g. BYMONTH=10;BYDAY=-1SU), starting at the first transition of `first_year`.
-    A zone with no clock changes gets one STANDARD observance. A zone whose changes follow no
-    such rule over those years (a government moved them) gets one observance per transition,
-    each with a single DTSTART, still without the RDATE lists that ical.js misreads.
-
-    Cached (every confirmation mail needs one): the component is shared, so it is never changed.
-    """
-    zone = ZoneInfo(tzid)
-    tz = Timezone()
-    tz.add("tzid", tzid)
-    tz.add("x-lic-location", tzid)
-    transitions = [t for year in range(first_year, last_year + 1) for t in _transitions(zone, year)]
-    if not transitions:
-        start = datetime(first_year, 1, 1)
-        offset = _offset(zone, start.replace(tzinfo=UTC))
-        tz.add_component(_observance(False, start, offset, offset, _name(zone, start)))
-        return tz
-    rules = _yearly_rules(zone, transitions, first_year, last_year)
-    if rules is not None:
-        for rule in rules:
-            component = _observance(
-                rule.after > rule.before, rule.onset, rule.before, rule.after, rule.name
-            )
-            component.add(
-                "rrule", {"freq": "yearly", "bymonth": rule.onset.month, "byday": rule.byday}
-            )
-            tz.add_component(component)
-        return tz
-    first_instant, first_offset, first_next = transitions[0]
-    tz.add_component(
-        _observance(
-            first_offset > first_next,
-            datetime(first_year, 1, 1),
-            first_offset,
-            first_offset,
-            _tzname(zone, first_instant - timedelta(seconds=1)),
-        )
-    )
-    for instant, before, after in transitions:
-        local = (instant + before).replace(tzinfo=None)
-        tz.add_component(_observance(after > before, local, before, after, _tzname(zone, instant)))
-    return tz
-
-
-def _observance(
-    daylight: bool, start: datetime, before: timedelta, after: timedelta, name: str
-) -> TimezoneStandard | TimezoneDaylight:
-    component = TimezoneDaylight() if daylight else TimezoneStandard()
-    component.add("dtstart", start)
-    component.add("tzoffsetfrom", before)
-    component.add("tzoffsetto", after)
-    if name:
-        component.add("tzname", name)
-    return component
-
-
-def _offset(zone: ZoneInfo, instant: datetime) -> timedelta:
-    offset = instant.astimezone(zone).utcoffset()
-    assert offset is not None
-    return offset
-
-
-def _tzname(zone: ZoneInfo, instant: datetime) -> str:
-    return instant.astimezone(zone).tzname() or ""
-
-
-def _name(zone: ZoneInfo, local: datetime) -> str:
-    return local.replace(tzinfo=zone).tzname() or ""
-
-
-def _transitions(zone: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, timedelta]]:
-    """(UTC instant, offset before, offset after) of each change of UTC offset during `year`."""
-    found = []
-    moment, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
-    offset = _offset(zone, moment)
-    while moment < end:
-        step = min(moment + timedelta(days=1), end)
-        if _offset(zone, step) != offset:
-            low, high = moment, step  # the offset changes in (low, high]: narrow to the second
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                if _offset(zone, middle) == offset:
-                    low = middle
-                else:
-                    high = middle
-            high = high.replace(microsecond=0)
-            if _offset(zone, high) == offset:
-                high += timedelta(seconds=1)
-            after = _offset(zone, high)
-            found.append((high, offset, after))
-            offset = after
-        moment = step
-    return found
-
-
-@dataclass(frozen=True)
-class _Rule:
-    """One yearly clock change: its first local onset, offsets, BYDAY and abbreviation."""
-
-    onset: datetime
-    before: timedelta
-    after: timedelta
-    byday: str
-    name: str
-
-
-_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-
-
-def _yearly_rules(
-    zone: ZoneInfo,
-    transitions: list[tuple[datetime, timedelta, timedelta]],
-    first_year: int,
-    last_year: int,
-) -> list[_Rule] | None:
-    """Two yearly rules (nth or last weekday of a month, same local time and offsets every year)
-    reproducing exactly these transitions, or None when no such pair does."""
-    years = list(range(first_year, last_year + 1))
-    if len(transitions) != 2 * len(years):
-        return None
-    rules = []
-    for group in (transitions[0::2], transitions[1::2]):  # each year's first change, its second
-        onsets = [(instant + before).replace(tzinfo=None) for instant, before, _ in group]
-        shapes = {
-            (onset.month, onset.time(), onset.weekday(), before, after)
-            for onset, (_, before, after) in zip(onsets, group, strict=True)
-        }
-        common = set.intersection(*(_weekday_positions(onset) for onset in onsets))
-        if len(shapes) != 1 or [o.year for o in onsets] != years or not common:
-            return None
-        position = -1 if -1 in common else min(common)
-        instant, before, after = group[0]
-        byday = f"{position}{_WEEKDAYS[onsets[0].weekday()]}"
-        rules.append(_Rule(onsets[0], before, after, byday, _tzname(zone, instant)))
-    return rules
-
-
-def _weekday_positions(local: datetime) -> set[int]:
-    """The BYDAY positions naming this date's weekday in its month: nth, and -1 if the last."""
-    positions = {(local.day - 1) // 7 + 1}
-    if local.day + 7 > gregorian.monthrange(local.year, local.month)[1]:
-        positions.add(-1)
-    return positions
-
-
 # --- recording changes ---------------------------------------------------------------------------
-
-
-def note_event_change(event: Event) -> None:
-    """Call after editing an event's details, before committing: raises the calendar revision
-    when something a calendar shows has changed."""
-    if _changed(event, _EVENT_FIELDS) or _changed(event, ("convenors",)):
-        note_programme_change(event)
-
-
-def note_session_change(session: Session) -> None:
-    """Call after adding or editing a session, before committing."""
-    state = inspect(session)
-    if state.pending or state.transient:
-        note_programme_change(session.event)
-    elif _changed(session, _SESSION_FIELDS) and _visible(session.event):
-        session.sequence = (session.sequence or 0) + 1
-        note_programme_change(session.event)
-
-
-def note_slot_change(session: Session) -> None:
-    """Call when a breakout slot's breakouts are added, edited or removed, before committing."""
-    if _visible(session.event):
-        session.sequence = (session.sequence or 0) + 1
-        note_programme_change(session.event)
-
-
-def note_programme_change(event: Event) -> None:
-    """Anything in the event's calendars changed (a session added or deleted, tables renumbered):
-    every entry gets a higher SEQUENCE and the feeds a new Last-Modified."""
-    if _visible(event):
-        event.sequence = (event.sequence or 0) + 1
-        event.changed_at = utcnow()
-
-
-def seats_changed(registration: Registration) -> None:
-    """The person's table or breakout changed (a plan was published): call before committing.
-    Their entries get a higher SEQUENCE, so calendars and emailed invites replace the old ones."""
-    registration.calendar_sequence = (registration.calendar_sequence or 0) + 1
-
-
-def _visible(event: Event) -> bool:
-    # Nobody can hold a calendar of a draft, so drafts start at SEQUENCE 0 when published.
-    return event.status != EventStatus.DRAFT
-
-
-def _changed(obj: object, fields: tuple[str, ...]) -> bool:
-    attrs = inspect(obj).attrs
-    return any(attrs[name].history.has_changes() for name in fields)

@@ -3,13 +3,14 @@
 The scheduler package knows nothing of the database; this module is the only translation:
 people are registration ids as strings, table index i is the event's i-th table by number,
 round r is the event's r-th table-round session by start time, a breakout slot is its session id.
+
+May import: models, planning.jobs (the protocol its planners follow), scheduler.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ from app.models import (
     SessionKind,
     SolveJob,
 )
-from app.services.jobs import JobError, Reporter
+from app.services.planning.jobs import JobError, Planner, Reporter
 from scheduler import breakouts as breakout_planner
 from scheduler import tables as table_planner
 from scheduler.metrics import table_plan_metrics
@@ -119,7 +120,7 @@ def table_problem(event: Event, base: Plan | None = None, repair: bool = False):
     return table_planner.TableProblem(
         people=[_person(r, r.id in hosts) for r in people],
         rounds=len(rounds),
-        tables=[table_planner.Table(t.capacity, t.accessible) for t in event.tables],
+        tables=[table_planner.Table(t.capacity, t.accessible, t.number) for t in event.tables],
         keep_apart=[
             (person_id(x.first_id), person_id(x.second_id))
             for x in rules
@@ -151,6 +152,15 @@ def table_rounds(plan: Plan, keep: set[int] | None = None) -> list[list[list[str
                 person_id(a.registration_id)
             )
     return result
+
+
+def breakout_assignments(plan: Plan) -> dict[str, dict[str, str]]:
+    """A breakouts plan as person id -> slot -> breakout id (the scheduler's shape)."""
+    result: dict[str, dict[str, str]] = defaultdict(dict)
+    for a in plan.assignments:
+        if a.breakout_id is not None:
+            result[person_id(a.registration_id)][str(a.session_id)] = str(a.breakout_id)
+    return dict(result)
 
 
 @dataclass
@@ -372,60 +382,8 @@ def store_breakouts(job: SolveJob, prepared: Prepared, result) -> Plan:
     return plan
 
 
-@dataclass(frozen=True)
-class Planner:
-    """The three steps of a solve job: read the database, solve (no database), write a plan."""
-
-    prepare: Callable[[SolveJob], Prepared]
-    solve: Callable[[Prepared, Reporter], Any]
-    store: Callable[[SolveJob, Prepared, Any], Plan]
-
-
+# What a solve job of each kind does; given to the job runner at start-up (app/__init__.py).
 PLANNERS = {
-    PlanKind.TABLES: Planner(prepare_tables, solve_tables, store_tables),
-    PlanKind.BREAKOUTS: Planner(prepare_breakouts, solve_breakouts, store_breakouts),
+    PlanKind.TABLES: Planner(prepare_tables, solve_tables, store_tables, with_names),
+    PlanKind.BREAKOUTS: Planner(prepare_breakouts, solve_breakouts, store_breakouts, with_names),
 }
-
-
-# ---- reading plans -----------------------------------------------------------------------
-
-
-def plans(event: Event, kind: PlanKind) -> list[Plan]:
-    return list(
-        db.session.scalars(
-            select(Plan)
-            .where(Plan.event_id == event.id, Plan.kind == kind)
-            .order_by(Plan.id.desc())
-        )
-    )
-
-
-def published_plan(event: Event, kind: PlanKind) -> Plan | None:
-    """The plan attendees see (publishing archives the one before, so there is one at most)."""
-    return db.session.scalar(
-        select(Plan)
-        .where(Plan.event_id == event.id, Plan.kind == kind, Plan.status == PlanStatus.PUBLISHED)
-        .order_by(Plan.published_at.desc(), Plan.id.desc())
-        .limit(1)
-    )
-
-
-def published_plans(event: Event) -> list[Plan]:
-    """published_plan() of every kind, in one query."""
-    rows = db.session.scalars(
-        select(Plan)
-        .where(Plan.event_id == event.id, Plan.status == PlanStatus.PUBLISHED)
-        .order_by(Plan.published_at.desc(), Plan.id.desc())
-    )
-    latest: dict[PlanKind, Plan] = {}
-    for plan in rows:
-        latest.setdefault(plan.kind, plan)
-    return [latest[kind] for kind in PlanKind if kind in latest]
-
-
-def seats_by_person(plan: Plan) -> dict[int, dict[int, Assignment]]:
-    """registration id -> session id -> assignment."""
-    seats: dict[int, dict[int, Assignment]] = defaultdict(dict)
-    for a in plan.assignments:
-        seats[a.registration_id][a.session_id] = a
-    return seats

@@ -6,6 +6,8 @@ WeasyPrint is thorough but slow: around a millisecond of one core per line of te
 laid out on its own, in a pool of worker processes when there is more than one core, and the
 parts' PDFs are joined in order with pypdf. A part must not depend on another: no page counter
 runs across parts (the documents name what is on each page instead: tables, people).
+
+May import: nothing of the app.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def start_workers(workers: int) -> list[Future]:
 
 def render_part(html: str, stylesheets: tuple[str, ...]) -> bytes:
     """One part's PDF (in a worker process, or in this one)."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # on first use, as in _parsed: it is slow to import
 
     font_config, css = _parsed(stylesheets)
     return HTML(string=html).write_pdf(stylesheets=css, font_config=font_config)
@@ -75,6 +77,8 @@ def render_part(html: str, stylesheets: tuple[str, ...]) -> bytes:
 def _parsed(stylesheets: tuple[str, ...]):
     """Fonts and stylesheets parsed once per process (and thread: Pango's font map is not to be
     shared between threads), not once per part or per request."""
+    # WeasyPrint is imported on first use, in the process that renders: the web process and the
+    # CLI start without paying the most of a second it takes to import.
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
@@ -92,7 +96,7 @@ def join(pdfs: list[bytes]) -> bytes:
     """One PDF of the parts' pages, in order (and the first part's title and metadata)."""
     if len(pdfs) == 1:
         return pdfs[0]
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfReader, PdfWriter  # only documents in several parts need it
 
     writer = PdfWriter()
     readers = [PdfReader(io.BytesIO(pdf)) for pdf in pdfs]

@@ -35,9 +35,9 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, func, select
 
 from app.extensions import WRITE_LOCK, db
-from app.models import Event, Registration, RegistrationStatus, WaitlistPolicy
+from app.models import Event, MailKind, Registration, RegistrationStatus, WaitlistPolicy
 from app.models.types import utcnow
-from app.services import notifications, outbox
+from app.services.messaging import outbox
 
 # Built once: statements run on every registration, under the lock, are not rebuilt each time.
 LOCK_EVENT = (
@@ -195,7 +195,7 @@ def _withdraw_lapsed_offers(event: Event, now: datetime) -> None:
         registration.status = RegistrationStatus.CANCELLED
         registration.offer_expires_at = None
         registration.cancelled_at = now
-        notifications.send("offer_lapsed", registration)
+        outbox.queue(MailKind.OFFER_LAPSED, registration)
     db.session.flush()
 
 
@@ -205,10 +205,10 @@ def _fill_free_seats(event: Event, free: int, now: datetime) -> int:
     for registration in served:
         if event.waitlist_policy == WaitlistPolicy.OFFER:
             registration.offer_expires_at = now + timedelta(hours=event.offer_hours)
-            notifications.send("seat_offered", registration)
+            outbox.queue(MailKind.SEAT_OFFERED, registration)
         else:
             _confirm(registration)
-            notifications.send("seat_confirmed", registration)
+            outbox.queue(MailKind.SEAT_CONFIRMED, registration)
     db.session.flush()
     return len(served)
 

@@ -1,12 +1,14 @@
 """Registrations to and from CSV, for organisers.
 
+May import: models, registration.{capacity, details, lookup}, messaging.outbox, tokens.
+
 Export: every field, times in the event's timezone, and every cell a spreadsheet could take for a
 formula (one starting with = + - @, tab or carriage return) prefixed with an apostrophe so it is
 shown as text, never run.
 
 Import: the whole file is checked first against the same rules as the registration form; if any
 row is wrong nothing is written and each wrong row is reported. A clean file is written in one
-locked transaction (app/services/capacity.py), seating people in file order and waitlisting the
+locked transaction (registration/capacity.py), seating people in file order and waitlisting the
 rest once the event is full.
 """
 
@@ -18,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.models import Event, Registration, RegistrationStatus
-from app.services import capacity, notifications
-from app.services import registration as service
-from app.services.registration import Details, RegistrationInvalid
+from app.models import Event, MailKind, Registration, RegistrationStatus
+from app.services.messaging import outbox
+from app.services.registration import capacity, details, lookup
+from app.services.registration.details import REQUIRED, Details, RegistrationInvalid
 from app.services.tokens import new_token
 
 EXPORT_COLUMNS = [
@@ -59,7 +61,6 @@ IMPORT_COLUMNS = [
     "preferences",
     "consent",
 ]
-REQUIRED_COLUMNS = ["name", "email", "organisation"]
 MAX_IMPORT_ROWS = 5000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TRUE_WORDS = {"yes", "y", "true", "1", "x"}
@@ -189,7 +190,7 @@ def preview_import(event: Event, text: str) -> ImportPreview:
     except csv.Error as exc:
         preview.problems.append(f"This is not a readable CSV file ({exc}).")
         return preview
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    missing = [c for c in REQUIRED if c not in header]
     if missing:
         preview.problems.append(
             "The first line must name the columns; missing: " + ", ".join(missing) + "."
@@ -197,7 +198,7 @@ def preview_import(event: Event, text: str) -> ImportPreview:
         return preview
     preview.ignored_columns = [h for h in header if h not in IMPORT_COLUMNS]
     reader.fieldnames = header
-    registered = service.emails_of(event)
+    registered = lookup.emails_of(event)
     seen: dict[str, int] = {}
     try:
         for values in reader:
@@ -215,7 +216,7 @@ def preview_import(event: Event, text: str) -> ImportPreview:
             raw, errors = _raw(values)
             row.errors.extend(errors)
             try:
-                row.details = service.check_details(event, raw, require_consent=False)
+                row.details = details.check_details(event, raw, require_consent=False)
             except RegistrationInvalid as invalid:
                 row.errors.extend(
                     f"{name}: {' '.join(messages)}" for name, messages in invalid.errors.items()
@@ -244,11 +245,11 @@ def import_csv(event: Event, text: str, *, send_confirmations: bool) -> list[Reg
         for row in preview.rows:
             assert row.details is not None
             registration = Registration(event_id=locked.id, token=new_token())
-            service.apply_details(registration, row.details)
+            details.apply_details(registration, row.details)
             capacity.admit(locked, registration)
             created.append(registration)
             if send_confirmations:
-                notifications.send("confirmation", registration)
+                outbox.queue(MailKind.CONFIRMATION, registration)
     return created
 
 

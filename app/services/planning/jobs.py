@@ -10,13 +10,19 @@ Contract:
   failed or cancelled run writes nothing else, so the previous plan stays as it was.
 - Runners: an in-process worker thread by default; RQ workers on Redis when REDIS_URL is set
   (`flask --app wsgi worker`). Both call the same `run`.
+- What a job of each kind does is a `Planner`, given to the runner at start-up
+  (`init_app(app, planners)`, from planning/translation.py): the runner knows jobs, not solvers.
+
+May import: models only.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
@@ -30,6 +36,7 @@ log = logging.getLogger(__name__)
 RQ_QUEUE = "convene-solve"
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+PLANNERS_KEY = "convene_planners"
 
 
 class JobError(ValueError):
@@ -67,6 +74,24 @@ class Reporter:
                 )
             )
         return self.cancelled
+
+
+@dataclass(frozen=True)
+class Planner:
+    """The steps of a solve job: read the database (`prepare`), solve without it (`solve`),
+    write a plan (`store`); `explain` words a JobError's message for the organiser."""
+
+    prepare: Callable[[SolveJob], Any]
+    solve: Callable[[Any, Reporter], Any]
+    store: Callable[[SolveJob, Any, Any], Plan]
+    explain: Callable[[str, Event], str]
+
+
+def init_app(app: Flask, planners: Mapping[PlanKind, Planner]) -> None:
+    """Take the planner of every kind of plan."""
+    if missing := [kind.value for kind in PlanKind if kind not in planners]:
+        raise RuntimeError(f"no planner for plan kinds {missing}")
+    app.extensions[PLANNERS_KEY] = dict(planners)
 
 
 def active_job(event: Event, kind: PlanKind) -> SolveJob | None:
@@ -130,9 +155,7 @@ def run(job_id: int) -> None:
     if not claimed:
         return
     job = db.session.get(SolveJob, job_id)
-    from app.services.planning import PLANNERS, with_names
-
-    planner = PLANNERS[job.kind]
+    planner = current_app.extensions[PLANNERS_KEY][job.kind]
     reporter = Reporter(db.engine, job.id)
     try:
         prepared = planner.prepare(job)
@@ -147,7 +170,7 @@ def run(job_id: int) -> None:
             job_id, JobState.CANCELLED, "Cancelled by the organiser; the previous plan is kept."
         )
     except JobError as exc:
-        _finish(job_id, JobState.FAILED, with_names(str(exc), job.event))
+        _finish(job_id, JobState.FAILED, planner.explain(str(exc), job.event))
     except Exception as exc:
         log.exception("solve job %s failed", job_id)
         _finish(job_id, JobState.FAILED, f"The planner stopped with an internal error ({exc}).")
@@ -190,6 +213,7 @@ def _run_in_thread(app: Flask, job_id: int) -> None:
 
 
 def rq_queue(app: Flask):
+    # Imported here: only deployments with REDIS_URL use them, and rq is slow to import.
     from redis import Redis
     from rq import Queue
 
@@ -206,7 +230,7 @@ def run_in_rq_worker(job_id: int) -> None:
 
 def work(app: Flask, burst: bool = False) -> None:
     """Run an RQ worker for solve jobs in this process, inside the app's context."""
-    from rq import SimpleWorker
+    from rq import SimpleWorker  # as in rq_queue: only with REDIS_URL
 
     queue = rq_queue(app)
     with app.app_context():

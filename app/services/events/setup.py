@@ -1,11 +1,16 @@
-"""Setting up events: details, convenors, sessions, breakouts, tables, publishing."""
+"""Setting up events: details, convenors, sessions, breakouts, tables, publishing.
+
+Calendar revisions follow from these changes by themselves (calendars/revisions.py).
+
+May import: models, organisations, registration.capacity (more seats serve the waiting list).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -21,7 +26,8 @@ from app.models import (
     User,
     WaitlistPolicy,
 )
-from app.services import calendars, capacity
+from app.services.organisations.directory import find_or_create_organisation
+from app.services.registration import capacity
 
 
 class EventError(ValueError):
@@ -100,30 +106,6 @@ def upcoming_events(*load: ExecutableOption) -> list[Event]:
     return [e for e in events if e.ends_at >= e.local_now()]
 
 
-def existing_organisation(name: str) -> Organisation | None:
-    """The organisation of this name, ignoring case and runs of space; None if there is none."""
-    name = " ".join(name.split())
-    return db.session.scalar(
-        select(Organisation).where(func.lower(Organisation.name) == name.lower())
-    )
-
-
-def find_or_create_organisation(name: str, sector: str) -> Organisation:
-    """Organisations are matched by name, ignoring case and surrounding space."""
-    name, sector = " ".join(name.split()), " ".join(sector.split())
-    existing = existing_organisation(name)
-    if existing is not None:
-        return existing
-    organisation = Organisation(name=name, sector=sector)
-    db.session.add(organisation)
-    db.session.flush()
-    return organisation
-
-
-def all_organisations() -> list[Organisation]:
-    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
-
-
 def create_event(details: EventDetails, organiser: User) -> Event:
     event = Event(status=EventStatus.DRAFT, organisers=[organiser])
     _apply(event, details)
@@ -134,7 +116,6 @@ def create_event(details: EventDetails, organiser: User) -> Event:
 
 def update_event(event: Event, details: EventDetails) -> Event:
     _apply(event, details)
-    calendars.note_event_change(event)
     outside = [s.title for s in event.sessions if not _within(s, event)]
     if outside:
         db.session.rollback()
@@ -223,13 +204,11 @@ def save_session(event: Event, session: Session | None, **fields) -> Session:
     for name, value in fields.items():
         setattr(session, name, value)
     session.kind = kind
-    calendars.note_session_change(session)
     db.session.commit()
     return session
 
 
 def delete_session(session: Session) -> None:
-    calendars.note_programme_change(session.event)
     db.session.delete(session)
     db.session.commit()
 
@@ -242,13 +221,11 @@ def save_breakout(session: Session, breakout: Breakout | None, **fields) -> Brea
         db.session.add(breakout)
     for name, value in fields.items():
         setattr(breakout, name, value)
-    calendars.note_slot_change(session)
     db.session.commit()
     return breakout
 
 
 def delete_breakout(breakout: Breakout) -> None:
-    calendars.note_slot_change(breakout.session)
     db.session.delete(breakout)
     db.session.commit()
 
@@ -282,8 +259,6 @@ def save_table(
             raise EventError(
                 f"That person already facilitates table {other.number}.", field="facilitator_id"
             )
-    if number != table.number:  # seated people's calendars show table numbers
-        calendars.note_programme_change(table.event)
     table.number, table.capacity, table.accessible = number, capacity, accessible
     table.facilitator_id = facilitator_id
     db.session.commit()
@@ -291,6 +266,5 @@ def save_table(
 
 
 def delete_table(table: Table) -> None:
-    calendars.note_programme_change(table.event)
     db.session.delete(table)
     db.session.commit()

@@ -1,10 +1,12 @@
-"""Messages to registrants. `send(kind, registration)` queues one in the outbox
-(app/services/outbox.py): it leaves only if the transaction commits, and is built when it is sent.
+"""Messages to registrants: what each kind of message (a MailKind) says.
+
+Services queue a message with `outbox.queue(MailKind..., registration)`: it leaves only if the
+transaction commits, and is built when it is sent, by the builder named here for its kind.
 
 Each `*_message` function builds one EmailMessage from the registration as it is when the message
 is sent, and sends nothing; it returns None when the message's occasion has passed by then (a
 confirmation for a registration cancelled since: the cancellation follows it and says what is
-true). BUILDERS names them for the outbox.
+true). BUILDERS names them for the outbox, which is given them at start-up (app/__init__.py).
 
 `confirmation_message()` is the one confirmation a registrant receives (on registering, and when
 an organiser imports them); extend it there (e.g. with a calendar invite) and every path gets it.
@@ -12,55 +14,18 @@ an organiser imports them); extend it there (e.g. with a calendar invite) and ev
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
-from urllib.parse import urlsplit
-
-from flask import current_app, has_request_context, request
 
 from app.formatting import format_datetime, format_timespan
-from app.models import Registration, RegistrationStatus
-from app.services import invites, mail, outbox
-
-FALLBACK_URL = "http://localhost:5000/"
-# The site address the message being built links to: the one its request saw when it was queued.
-_link_base: ContextVar[str | None] = ContextVar("link_base", default=None)
-
-
-@contextmanager
-def links_to(base_url: str | None) -> Iterator[None]:
-    reset = _link_base.set(base_url)
-    try:
-        yield
-    finally:
-        _link_base.reset(reset)
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL on the configured PUBLIC_URL (else the address of the request that queued
-    the message, or this request's), for mail."""
-    base = (
-        current_app.config.get("PUBLIC_URL")
-        or _link_base.get()
-        or (request.url_root if has_request_context() else FALLBACK_URL)
-    )
-    parts = urlsplit(base)
-    adapter = current_app.url_map.bind(
-        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
+from app.models import MailKind, Registration, RegistrationStatus
+from app.services.messaging import invites, transport
+from app.services.urls import external_url
 
 
 def manage_url(registration: Registration) -> str:
     return external_url("registration.manage", token=registration.token)
-
-
-def send(kind: str, registration: Registration, **options) -> None:
-    """Send message `kind` (a key of BUILDERS) to the registrant once this transaction commits."""
-    outbox.queue(kind, registration, **options)
 
 
 def _when(registration: Registration) -> str:
@@ -88,7 +53,7 @@ def _reachable(registration: Registration, *statuses: RegistrationStatus) -> boo
 
 def _message(registration: Registration, subject: str, *paragraphs: str) -> EmailMessage:
     body = "\n\n".join([f"Dear {registration.name},", *paragraphs, "Convene"])
-    return mail.new_message(registration.email, subject, body + "\n")
+    return transport.new_message(registration.email, subject, body + "\n")
 
 
 def confirmation_message(registration: Registration) -> EmailMessage | None:
@@ -208,12 +173,12 @@ def seats_changed_message(registration: Registration) -> EmailMessage | None:
     return invites.attach_invitation(message, registration)
 
 
-BUILDERS: dict[str, Callable[..., EmailMessage | None]] = {
-    "confirmation": confirmation_message,
-    "manage_link": manage_link_message,
-    "seat_confirmed": seat_confirmed_message,
-    "seat_offered": seat_offered_message,
-    "offer_lapsed": offer_lapsed_message,
-    "cancellation": cancellation_message,
-    "seats_changed": seats_changed_message,
+BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
+    MailKind.CONFIRMATION: confirmation_message,
+    MailKind.MANAGE_LINK: manage_link_message,
+    MailKind.SEAT_CONFIRMED: seat_confirmed_message,
+    MailKind.SEAT_OFFERED: seat_offered_message,
+    MailKind.OFFER_LAPSED: offer_lapsed_message,
+    MailKind.CANCELLATION: cancellation_message,
+    MailKind.SEATS_CHANGED: seats_changed_message,
 }

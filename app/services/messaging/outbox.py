@@ -1,7 +1,8 @@
 """The mail outbox: messages are stored with the change that causes them and sent after it commits.
 
-Contract — while making a change, call `queue(kind, registration, **options)`. It adds an
-OutgoingMail row to the same transaction: if the transaction commits the message will be sent,
+Contract — while making a change, call `queue(kind, registration, **options)` with a MailKind
+(anything else raises ValueError there and then, in the request). It adds an OutgoingMail row to
+the same transaction: if the transaction commits the message will be sent,
 if it rolls back it never existed. Nothing is built yet; building a message (text, links and the
 calendar invite) happens when it is sent, from the registration as it is then.
 
@@ -20,7 +21,8 @@ not per message). A failed delivery is retried with a growing back-off; a row wh
 is retried when its lease ends (a message delivered just before is then sent again: at least
 once, never lost); `flask --app wsgi send-mail` sends whatever is due, e.g. from cron. A
 message whose occasion has passed when it is built (its builder returns None) is marked
-superseded.
+superseded. The builders are given to the outbox at start-up (`init_app(app, builders)`, from
+messages.BUILDERS): the outbox knows how to store and deliver a message, not what one says.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
+from email.message import EmailMessage
 from typing import NamedTuple
 
 from flask import Flask, current_app, has_request_context, request
@@ -38,9 +41,10 @@ from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import WRITE_LOCK, db
-from app.models import MailStatus, OutgoingMail, Registration
+from app.models import MailKind, MailStatus, OutgoingMail, Registration
 from app.models.types import utcnow
-from app.services import mail
+from app.services.messaging import transport
+from app.services.urls import links_to
 
 log = logging.getLogger(__name__)
 QUEUED_KEY = "convene_outbox_queued"
@@ -49,14 +53,21 @@ INLINE, WORKER = "inline", "worker"
 LEASE = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=1)
 BATCH = 50
+BUILDERS_KEY = "convene_mail_builders"
+
+# Builds a message from the registration as it is when sent; None when its occasion has passed.
+Builder = Callable[..., EmailMessage | None]
 
 
-def queue(kind: str, registration: Registration, **options) -> OutgoingMail:
+def queue(kind: MailKind, registration: Registration, **options) -> OutgoingMail:
     """Send message `kind` to `registration` once the current transaction commits."""
+    kind = MailKind(kind)  # a typo fails here, in the change that asked for it
     base_url = current_app.config.get("PUBLIC_URL") or (
         request.url_root if has_request_context() else None
     )
-    row = OutgoingMail(kind=kind, registration=registration, options=options, base_url=base_url)
+    row = OutgoingMail(
+        kind=kind.value, registration=registration, options=options, base_url=base_url
+    )
     db.session.add(row)
     db.session.info.setdefault(QUEUED_KEY, []).append(row)
     return row
@@ -76,11 +87,15 @@ def _forget_rolled_back(session, previous_transaction) -> None:
         session.info.pop(QUEUED_KEY, None)
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, builders: Mapping[MailKind, Builder]) -> None:
+    """Check the delivery setting and take the builder of every kind of message."""
     if app.config["MAIL_DELIVERY"] not in (INLINE, WORKER):
         raise RuntimeError(
             f"MAIL_DELIVERY={app.config['MAIL_DELIVERY']!r}: expected {INLINE!r} or {WORKER!r}"
         )
+    if missing := [kind.value for kind in MailKind if kind not in builders]:
+        raise RuntimeError(f"no message builder for mail kinds {missing}")
+    app.extensions[BUILDERS_KEY] = dict(builders)
     app.teardown_appcontext(_send_at_teardown)
 
 
@@ -159,14 +174,13 @@ def _begin_writing() -> None:
 
 def _deliver(row: OutgoingMail) -> tuple[str, str | None]:
     """Build and deliver one message: ("sent" | "superseded" | "failed", the error if failed)."""
-    from app.services.notifications import BUILDERS, links_to
-
+    builders = current_app.extensions[BUILDERS_KEY]
     try:
         with links_to(row.base_url):
-            message = BUILDERS[row.kind](row.registration, **row.options)
+            message = builders[MailKind(row.kind)](row.registration, **row.options)
         if message is None:
             return "superseded", None
-        mail.deliver(message)
+        transport.deliver(message)
     except (OSError, smtplib.SMTPException) as error:
         log.warning("could not deliver mail %s (attempt %s): %s", row.id, row.attempts, error)
         return "failed", f"{type(error).__name__}: {error}"

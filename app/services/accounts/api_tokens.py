@@ -2,6 +2,8 @@
 
 A token is `cvn_` and 43 random URL-safe characters (256 bits). Only its SHA-256 hash is kept,
 so it is shown once, when created, and a lost token is revoked and replaced, never recovered.
+
+May import: models, tokens.
 """
 
 from __future__ import annotations

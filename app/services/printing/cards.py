@@ -9,6 +9,8 @@ type that fits its box, measured rather than guessed from its length.
 Text is set in DejaVu Sans, as WeasyPrint sets it. When the font files cannot be found, or a name
 needs a glyph DejaVu lacks (Chinese, say), these functions return None and the caller renders the
 HTML with WeasyPrint instead, whose font fallback covers every installed script.
+
+May import: printing.documents (what is printed).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from app.services.printing import Attendee, PrintPack, SheetPreset
+from app.services.printing.documents import Attendee, PrintPack, SheetPreset
 
 REGULAR, BOLD = "ConveneSans", "ConveneSans-Bold"
 FONT_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}

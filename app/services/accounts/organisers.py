@@ -1,4 +1,7 @@
-"""Organiser accounts: creation and sign-in."""
+"""Organiser accounts: creation and sign-in.
+
+May import: models only.
+"""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from icalendar import Calendar, vCalAddress
 
 from app.models import Registration, RegistrationStatus
 from app.models.types import utcnow
-from app.services import calendars
+from app.services.calendars import feeds, timezones
 
 REQUEST, CANCEL = "REQUEST", "CANCEL"
 
@@ -41,9 +41,9 @@ def invitation(registration: Registration) -> Calendar:
     if not registration.email:
         raise ValueError("an erased registration has no address to invite")
     event = registration.event
-    cal = calendars.new_calendar(method)
+    cal = feeds.new_calendar(method)
     # In an iTIP message DTSTAMP is when the message was made (RFC 5545, 3.8.7.2).
-    vevent = calendars.event_vevent(registration, utcnow().replace(microsecond=0))
+    vevent = feeds.event_vevent(registration, utcnow().replace(microsecond=0))
     attendee = vCalAddress(f"mailto:{registration.email}")
     attendee.params.update(
         {
@@ -57,7 +57,7 @@ def invitation(registration: Registration) -> Calendar:
     )
     vevent.add("attendee", attendee)
     cal.add_component(vevent)
-    calendars.add_timezones(cal, event)
+    timezones.add_timezones(cal, event)
     return cal
 
 
@@ -68,7 +68,7 @@ def attach_invitation(message: EmailMessage, registration: Registration) -> Emai
     method = method_for(registration)
     if method is None or not registration.email:
         return message
-    body = calendars.to_bytes(invitation(registration))
+    body = feeds.to_bytes(invitation(registration))
     if message.get_content_type() != "multipart/alternative":
         message.make_alternative()
     message.add_alternative(

@@ -1,9 +1,11 @@
 """Mail transport: build a message, deliver it by SMTP or to the outbox folder.
 
-Registrants' messages are not sent from here directly: they are stored with the change that causes
-them and sent after it commits (app/services/outbox.py), which calls `deliver()`. Delivery is to
-SMTP when MAIL_SERVER is set, else to one `.eml` file per message in MAIL_OUTBOX_DIR (written
+Registrants' messages are not sent from here directly: they are stored with the change that
+causes them and sent after it commits (messaging/outbox.py), which calls `deliver()`. Delivery is
+to SMTP when MAIL_SERVER is set, else to one `.eml` file per message in MAIL_OUTBOX_DIR (written
 atomically).
+
+May import: nothing of the app but its configuration.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import os
 import smtplib
 import tempfile
 import uuid
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
@@ -55,9 +59,6 @@ def _write_eml(folder: Path, message: EmailMessage) -> Path:
 
 def outbox_messages(folder: Path) -> list[EmailMessage]:
     """The messages in an outbox folder, oldest first (for tests and the organiser's eyes)."""
-    from email import policy
-    from email.parser import BytesParser
-
     files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
     parser = BytesParser(policy=policy.default)
     return [parser.parsebytes(p.read_bytes()) for p in files]

@@ -1,0 +1,1 @@
+"""Organiser accounts and their API tokens."""

@@ -1,0 +1,1 @@
+"""Setting events up (details, programme, tables, publishing) and the demo event."""

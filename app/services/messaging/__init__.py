@@ -1,0 +1,1 @@
+"""Mail to registrants: the outbox, what each message says, calendar invites, transport."""

@@ -1,0 +1,1 @@
+"""The directory of organisations people come from, and their sectors."""

@@ -1,0 +1,108 @@
+"""Hand edits to a draft plan: move or swap people, lock seats. Every edit keeps the hard rules
+the planner keeps (capacity, balance, facilitators, keep-apart/together, accessibility, the
+same topic never twice) or is refused with a message saying which rule it would break.
+
+The rules are the scheduler's own (scheduler/rules.py), checked against the problem the planner
+would be given now (planning/translation.py), so an edit can never keep a rule the planner breaks
+or break one it keeps.
+
+May import: models, planning.translation, scheduler.
+"""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.models import Assignment, Breakout, Plan, PlanKind, PlanStatus, SessionKind, Table
+from app.services.planning.jobs import JobError
+from app.services.planning.translation import (
+    breakout_assignments,
+    breakout_problem,
+    refresh_metrics,
+    table_problem,
+    table_rounds,
+    with_names,
+)
+from scheduler.people import InputError
+from scheduler.rules import breakout_rule_breaches, table_rule_breaches
+
+
+class EditError(ValueError):
+    """An edit that would break a rule; the message names it."""
+
+
+def _editable(plan: Plan) -> None:
+    if plan.status != PlanStatus.DRAFT:
+        raise EditError("Only draft plans can be edited; publishing a copy comes later.")
+
+
+def _seat(plan: Plan, registration_id: int, session_id: int) -> Assignment:
+    for a in plan.assignments:
+        if a.registration_id == registration_id and a.session_id == session_id:
+            return a
+    raise EditError("That person has no seat in that session of this plan.")
+
+
+def move(plan: Plan, registration_id: int, session_id: int, target_id: int) -> None:
+    """Seat one person at another table (or breakout) in one session."""
+    _editable(plan)
+    seat = _seat(plan, registration_id, session_id)
+    if seat.locked:
+        raise EditError(f"{seat.registration.name}'s seat is locked; unlock it first.")
+    if plan.kind == PlanKind.TABLES:
+        table = db.session.get(Table, target_id)
+        if table is None or table.event_id != plan.event_id:
+            raise EditError("No such table.")
+        seat.table = table
+    else:
+        breakout = db.session.get(Breakout, target_id)
+        if breakout is None or breakout.session_id != session_id:
+            raise EditError("No such breakout in that slot.")
+        seat.breakout = breakout
+    _check(plan, session_id)
+    refresh_metrics(plan)
+    db.session.commit()
+
+
+def swap(plan: Plan, first_id: int, second_id: int, session_id: int) -> None:
+    """Exchange the places of two people in one session."""
+    _editable(plan)
+    a, b = _seat(plan, first_id, session_id), _seat(plan, second_id, session_id)
+    for seat in (a, b):
+        if seat.locked:
+            raise EditError(f"{seat.registration.name}'s seat is locked; unlock it first.")
+    if plan.kind == PlanKind.TABLES:
+        a.table, b.table = b.table, a.table
+    else:
+        a.breakout, b.breakout = b.breakout, a.breakout
+    _check(plan, session_id)
+    refresh_metrics(plan)
+    db.session.commit()
+
+
+def set_locked(plan: Plan, registration_id: int, session_id: int, locked: bool) -> None:
+    _editable(plan)
+    _seat(plan, registration_id, session_id).locked = locked
+    db.session.commit()
+
+
+def _check(plan: Plan, session_id: int) -> None:
+    """Raise EditError (and undo the edit) if the session's seating breaks a hard rule."""
+    db.session.flush()
+    try:
+        breaches = _breaches(plan, session_id)
+    except (JobError, InputError) as error:
+        breaches = [str(error)]
+    if breaches:
+        db.session.rollback()
+        message = with_names(breaches[0], plan.event).rstrip(".")
+        raise EditError(message[:1].upper() + message[1:] + ".")
+
+
+def _breaches(plan: Plan, session_id: int) -> list[str]:
+    event = plan.event
+    if plan.kind == PlanKind.TABLES:
+        round_ids = [s.id for s in event.sessions_of(SessionKind.TABLE_ROUND)]
+        return table_rule_breaches(
+            table_problem(event), table_rounds(plan), rounds=[round_ids.index(session_id)]
+        )
+    return breakout_rule_breaches(breakout_problem(event), breakout_assignments(plan))

@@ -1,0 +1,1 @@
+"""Registrations: their details, their lifecycle, who gets a seat (capacity), lookups and CSV."""

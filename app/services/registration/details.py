@@ -1,0 +1,232 @@
+"""A registration's details: which fields there are, which are required, and how they are checked.
+
+One list of fields and one `check_details` for the registration form, the JSON API, the
+organiser's edit page and the CSV import, so all of them accept and refuse the same things.
+
+May import: models, accounts.organisers (email addresses), organisations.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.extensions import db
+from app.models import (
+    Breakout,
+    BreakoutPreference,
+    Event,
+    Registration,
+    Session,
+    SessionKind,
+)
+from app.services.accounts.organisers import AccountError, normalise_email
+from app.services.organisations.directory import existing_organisation, find_or_create_organisation
+
+# Longest accepted text per field (within the database columns' sizes).
+TEXT_LIMITS = {
+    "name": 200,
+    "email": 254,
+    "organisation": 200,
+    "sector": 100,
+    "profession": 120,
+    "role": 200,
+    "access_needs": 2000,
+    "dietary_needs": 1000,
+}
+
+
+# What every registration must give, whichever way it arrives (form, API or CSV file).
+REQUIRED = ("name", "email", "organisation", "profession")
+
+
+MULTILINE = ("access_needs", "dietary_needs")
+
+
+LABELS = {
+    "name": "Name",
+    "email": "Email",
+    "organisation": "Organisation",
+    "sector": "Sector",
+    "profession": "Profession",
+    "role": "Role",
+    "access_needs": "Access needs",
+    "dietary_needs": "Dietary needs",
+    "needs_accessible_table": "Accessible table",
+    "preferences": "Breakout preferences",
+    "consent": "Consent",
+}
+
+
+class RegistrationInvalid(ValueError):
+    """Field errors, by field name (the JSON field names), each a list of messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class Details:
+    """Checked, cleaned registration details."""
+
+    name: str
+    email: str
+    organisation: str
+    sector: str
+    profession: str
+    role: str = ""
+    access_needs: str = ""
+    dietary_needs: str = ""
+    needs_accessible_table: bool = False
+    preferences: list[int] = field(default_factory=list)
+    consent: bool = False
+    # The organisation already known by that name, if any (else one is created on saving).
+    organisation_id: int | None = None
+
+
+def breakouts_by_slot(event: Event) -> list[tuple[Session, list[Breakout]]]:
+    return [(slot, list(slot.breakouts)) for slot in event.sessions_of(SessionKind.BREAKOUT_SLOT)]
+
+
+def _text(raw: Mapping[str, Any], name: str, errors: dict[str, list[str]]) -> str:
+    value = raw.get(name)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.setdefault(name, []).append("Must be text.")
+        return ""
+    value = value.strip()
+    allowed = "\n\r\t" if name in MULTILINE else ""
+    if any(unicodedata.category(c) == "Cc" and c not in allowed for c in value):
+        errors.setdefault(name, []).append("Contains control characters; please retype it.")
+        return ""
+    if name not in MULTILINE:
+        value = " ".join(value.split())
+    if name in REQUIRED and not value:
+        errors.setdefault(name, []).append(f"Enter your {LABELS[name].lower()}.")
+    elif len(value) > TEXT_LIMITS[name]:
+        errors.setdefault(name, []).append(
+            f"Must be at most {TEXT_LIMITS[name]} characters (this is {len(value)})."
+        )
+    return value
+
+
+def _flag(raw: Mapping[str, Any], name: str, errors: dict[str, list[str]]) -> bool:
+    value = raw.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        errors.setdefault(name, []).append("Must be true or false.")
+        return False
+    return value
+
+
+def _preferences(event: Event, raw: Mapping[str, Any], errors: dict[str, list[str]]) -> list[int]:
+    value = raw.get("preferences")
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        errors["preferences"] = ["Must be a list of breakout ids, best first."]
+        return []
+    offered = {b.id for _, breakouts in breakouts_by_slot(event) for b in breakouts}
+    unknown = [v for v in value if v not in offered]
+    if unknown:
+        errors["preferences"] = [
+            "Not breakouts of this event: " + ", ".join(str(v) for v in unknown[:10]) + "."
+        ]
+    elif len(set(value)) != len(value):
+        errors["preferences"] = ["Choose each breakout only once."]
+    return value
+
+
+def check_details(event: Event, raw: Mapping[str, Any], *, require_consent: bool = True) -> Details:
+    """Clean and check registration details (JSON field names); RegistrationInvalid if wrong."""
+    errors: dict[str, list[str]] = {}
+    text = {name: _text(raw, name, errors) for name in TEXT_LIMITS}
+    email = text["email"]
+    if email and "email" not in errors:
+        try:
+            email = normalise_email(email)
+        except AccountError:
+            errors["email"] = ["Enter a valid email address, like name@example.org."]
+    known = None
+    if text["organisation"] and "organisation" not in errors:
+        known = existing_organisation(text["organisation"])
+    if text["organisation"] and known is None and not text["sector"]:
+        errors.setdefault("sector", []).append(
+            f"“{text['organisation']}” is new to us: give its sector."
+        )
+    needs_accessible_table = _flag(raw, "needs_accessible_table", errors)
+    consent = _flag(raw, "consent", errors)
+    if require_consent and not consent and "consent" not in errors:
+        errors["consent"] = ["We can only register you if you agree to how we use your details."]
+    preferences = _preferences(event, raw, errors)
+    if errors:
+        raise RegistrationInvalid(errors)
+    return Details(
+        name=text["name"],
+        email=email,
+        organisation=text["organisation"],
+        sector=text["sector"],
+        profession=text["profession"],
+        role=text["role"],
+        access_needs=text["access_needs"],
+        dietary_needs=text["dietary_needs"],
+        needs_accessible_table=needs_accessible_table,
+        preferences=preferences,
+        consent=consent,
+        organisation_id=known.id if known else None,
+    )
+
+
+def details_of(registration: Registration) -> dict[str, Any]:
+    """A registration's details in the JSON field names (what check_details reads)."""
+    return {
+        "name": registration.name,
+        "email": registration.email or "",
+        "organisation": registration.organisation.name if registration.organisation else "",
+        "sector": registration.sector,
+        "profession": registration.profession,
+        "role": registration.role,
+        "access_needs": registration.access_needs,
+        "dietary_needs": registration.dietary_needs,
+        "needs_accessible_table": registration.needs_accessible_table,
+        "preferences": [p.breakout_id for p in registration.preferences],
+        "consent": registration.consent,
+    }
+
+
+def apply_details(registration: Registration, details: Details) -> None:
+    registration.name = details.name
+    registration.email = details.email
+    known = details.organisation_id
+    if known is None or registration.organisation_id != known:
+        organisation = find_or_create_organisation(details.organisation, details.sector)
+        registration.organisation = organisation
+    registration.profession = details.profession
+    registration.role = details.role
+    registration.access_needs = details.access_needs
+    registration.dietary_needs = details.dietary_needs
+    registration.needs_accessible_table = details.needs_accessible_table
+    registration.consent = details.consent
+    wanted = {b: rank for rank, b in enumerate(details.preferences, start=1)}
+    current = [(p.breakout_id, p.rank) for p in registration.preferences]
+    if current != list(wanted.items()):
+        # Ranks are unique per registration: clear the old ones before writing new ones.
+        registration.preferences.clear()
+        db.session.flush()
+        registration.preferences.extend(
+            BreakoutPreference(breakout_id=b, rank=r) for b, r in wanted.items()
+        )
+
+
+def preferences_by_slot(registration: Registration) -> list[tuple[Session, list[Breakout]]]:
+    """The person's ranked choices, grouped by breakout slot, best first."""
+    slots = breakouts_by_slot(registration.event)  # first, so each choice's breakout is loaded
+    chosen = [p.breakout for p in registration.preferences]
+    return [(slot, [b for b in chosen if b.session_id == slot.id]) for slot, _ in slots]
