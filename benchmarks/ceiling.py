@@ -12,7 +12,17 @@ from __future__ import annotations
 import os
 
 from flask import Flask, jsonify
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, insert
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    func,
+    insert,
+)
 
 # The same db object as Convene's: importing it registers the same SQLite connection settings.
 from app.extensions import db
@@ -43,8 +53,6 @@ def create_app() -> Flask:
 
 
 def create_table(url: str) -> None:
-    from sqlalchemy import create_engine
-
     engine = create_engine(url)
     metadata.create_all(engine)
     engine.dispose()

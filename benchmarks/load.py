@@ -59,8 +59,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import gevent
+from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine, make_url
+
+from app import create_app
+from app.extensions import db
+from app.models import Breakout, Event, EventStatus, Organisation, Session, SessionKind, Table
+from benchmarks.ceiling import create_table
+from config import DevelopmentConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 SLUG = "load-day"
@@ -107,13 +114,6 @@ def fresh_database(folder: Path, server_url: str | None, name: str) -> Database:
 
 def prepare_convene(database_url: str, instance: Path, capacity: int) -> None:
     """Migrate the database and add one published event with an open registration."""
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.extensions import db
-    from app.models import Breakout, Event, EventStatus, Organisation, Session, SessionKind, Table
-    from config import DevelopmentConfig
-
     settings = DevelopmentConfig()
     settings.SQLALCHEMY_DATABASE_URI = database_url
     settings.INSTANCE_DIR = instance
@@ -464,8 +464,6 @@ def main(argv: list[str] | None = None) -> int:
         mail_backlog, mail_seconds = drain(convene)
         stop(sender)
         counts = registration_counts(convene, accepted)
-
-        from benchmarks.ceiling import create_table
 
         create_table(ceiling_db.url)
         ceiling_env = {"DATABASE_URL": ceiling_db.url}

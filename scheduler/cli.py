@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from scheduler import cli_breakouts, cli_tables
 from scheduler.people import InputError
 
 
@@ -36,10 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "tables":
-            from scheduler.cli_tables import run
-        else:
-            from scheduler.cli_breakouts import run
+        run = cli_tables.run if args.command == "tables" else cli_breakouts.run
         document = run(args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -8,9 +8,12 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from app.extensions import db
 from app.models import (
+    Assignment,
     Breakout,
     Event,
     Organisation,
+    Plan,
+    PlanKind,
     Registration,
     RegistrationStatus,
     SessionKind,
@@ -121,8 +124,6 @@ def test_registration_datetimes_read_back_timezone_aware(event):
 
 
 def test_foreign_keys_are_enforced(event):
-    from app.models import Assignment, Plan, PlanKind
-
     plan = Plan(event=event, kind=PlanKind.TABLES)
     db.session.add(plan)
     db.session.commit()

@@ -5,7 +5,19 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import Breakout, Event, EventStatus, Organisation, SessionKind, Table, User
+from app.models import (
+    Breakout,
+    Event,
+    EventStatus,
+    Organisation,
+    Registration,
+    RegistrationStatus,
+    SessionKind,
+    Table,
+    User,
+)
+from app.models.types import utcnow
+from app.services.tokens import new_token
 from tests.conftest import PASSWORD, future
 
 FMT = "%Y-%m-%dT%H:%M"
@@ -326,10 +338,6 @@ def test_ids_from_another_event_are_404(signed_in, event, organiser):
 
 
 def test_raising_capacity_confirms_the_waiting_list_in_order(signed_in, event, app):
-    from app.models import Registration, RegistrationStatus
-    from app.models.types import utcnow
-    from app.services.tokens import new_token
-
     event.capacity = 1
     people = [
         Registration(

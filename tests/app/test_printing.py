@@ -7,7 +7,11 @@ import math
 import re
 
 import pytest
+from flask import render_template
 from pypdf import PdfReader
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from weasyprint import CSS, HTML
 
 from app.extensions import db
 from app.models import (
@@ -263,15 +267,11 @@ def test_non_ascii_names_render_in_pdf(signed_in, event, attendees):
 @pytest.mark.parametrize("doc", ["place-cards", "badges"])
 def test_longest_names_fit_inside_their_card_or_label(app, event, attendees, doc):
     """Lay the document out and check no name or organisation box overflows its card or label."""
-    from weasyprint import CSS, HTML
-
     longest = "Ł" * 8 + " " + "M" * 150 + " " + "w" * 40  # 200 characters (the most a name holds)
     extra = add_people(event, [longest])
     extra[0].organisation.name = "The " + "Northshire Integrated " * 8 + "Partnership"
     db.session.commit()
     with app.test_request_context():
-        from flask import render_template
-
         html = render_template(
             f"printing/{doc.replace('-', '_')}.html",
             event=event,
@@ -487,9 +487,6 @@ def test_find_your_table_footer_names_first_and_last_person_on_the_page(
 def test_drawn_cards_and_badges_fit_the_longest_names(app, event, attendees, card, sheet):
     """Cards and badges are drawn with reportlab: every line of every name and organisation,
     at the size chosen for it, fits across its card or label, and all of it fits down."""
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
     longest = "Ł" * 8 + " " + "M" * 150 + " " + "w" * 40  # 200 characters (the most a name holds)
     extra = add_people(event, [longest])
     extra[0].organisation.name = "The " + "Northshire Integrated " * 8 + "Partnership"

@@ -8,9 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scheduler.feasibility import solve_hard_constraints
 from scheduler.metrics import balanced_size_ranges
 from scheduler.people import InputError, Person
-from scheduler.tables import SolveOptions, Table, TablePlan, TableProblem, plan_tables
+from scheduler.seating import seating_from
+from scheduler.table_problem import Weights, compile_problem
+from scheduler.tables import SolveOptions, Table, TablePlan, TableProblem, plan_metrics, plan_tables
 
 QUICK = SolveOptions(time_limit=2, seed=1, workers=1, effort=0.05)
 
@@ -175,11 +178,6 @@ def test_facilitators_stay_and_spread() -> None:
 
 def test_hard_constraint_model_seats_a_tight_instance() -> None:
     """The CP-SAT fallback alone (used when the greedy gets stuck) meets every hard rule."""
-    from scheduler.feasibility import solve_hard_constraints
-    from scheduler.seating import seating_from
-    from scheduler.table_problem import Weights, compile_problem
-    from scheduler.tables import plan_metrics
-
     people = [person(i, host=i == 0) for i in range(9)]
     problem = TableProblem(
         people,
