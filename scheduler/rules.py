@@ -9,6 +9,7 @@ seating keeps every rule.
 Tables, for each round checked (seating: rounds, then tables by position, then person ids):
 - sizes:          lo_t <= |table t| <= hi_t, the balanced ranges for the people seated that round
 - pinned seats:   a facilitator, or a locked seat, is where it was pinned
+- facilitators:   each at one table in every round, at most one at a table
 - accessibility:  whoever needs an accessible table sits at one
 - keep-apart:     the two never share a table; keep-together: the group always does
 
@@ -39,6 +40,7 @@ def table_rule_breaches(
         table_at = {pid: t for t, table in enumerate(seating[r]) for pid in table}
         breaches += _size_breaches(problem, seating[r])
         breaches += _pin_breaches(problem, r, table_at)
+        breaches += _host_breaches(problem, seating, r)
         breaches += _accessibility_breaches(problem, table_at)
         breaches += _pair_breaches(problem, table_at)
     return breaches
@@ -62,6 +64,23 @@ def _size_breaches(problem: TableProblem, tables: Sequence[Sequence[str]]) -> li
         for t, (table, (low, high)) in enumerate(zip(tables, ranges, strict=True))
         if not low <= len(table) <= high
     ]
+
+
+def _host_breaches(problem: TableProblem, seating: Seating, round_: int) -> list[str]:
+    hosts = [p.id for p in problem.people if p.facilitator]
+    breaches = []
+    for t, table in enumerate(seating[round_]):
+        here = [pid for pid in table if pid in hosts]
+        if len(here) > 1:
+            breaches.append(
+                f"{' and '.join(here)} both facilitate table {table_number(problem, t)}, "
+                "which has room for one facilitator"
+            )
+    for pid in hosts:
+        tables = {t for tables in seating for t, table in enumerate(tables) if pid in table}
+        if len(tables) > 1 and any(pid in table for table in seating[round_]):
+            breaches.append(f"{pid} facilitates one table and stays there every round")
+    return breaches
 
 
 def _pin_breaches(problem: TableProblem, round_: int, table_at: Mapping[str, int]) -> list[str]:

@@ -641,8 +641,9 @@ def test_publishing_a_plan_mails_a_request_with_the_new_places(
     assert after[str(vevent["UID"])] == int(vevent["SEQUENCE"])  # the feed and the mail agree
 
 
-def test_every_change_a_calendar_shows_raises_the_sequence(client, event, zoe):
-    url = f"/r/{zoe.token}/invite.ics"
+def watch_sequences(client, url: str):
+    """The SEQUENCEs seen so far, and a check to call after each change: whether every entry
+    still there grew since the last look."""
     seen = [sequences(client, url)]
 
     def grew() -> bool:
@@ -650,6 +651,13 @@ def test_every_change_a_calendar_shows_raises_the_sequence(client, event, zoe):
         bigger = all(now[uid] > seen[-1][uid] for uid in now if uid in seen[-1])
         seen.append(now)
         return bigger
+
+    return seen, grew
+
+
+def test_every_change_a_calendar_shows_raises_the_sequence(client, event, zoe):
+    url = f"/r/{zoe.token}/invite.ics"
+    seen, grew = watch_sequences(client, url)
 
     details = setup.EventDetails(
         title=event.title,
@@ -675,6 +683,24 @@ def test_every_change_a_calendar_shows_raises_the_sequence(client, event, zoe):
     assert grew()
     setup.delete_session(event.sessions[1])
     assert grew() and len(seen[-1]) == len(seen[-2]) - 1
+
+
+def test_revisions_follow_any_change_however_it_is_made(client, event, zoe):
+    """Revisions are counted at every flush, so a change made outside the services counts too;
+    a change no calendar shows does not."""
+    url = f"/r/{zoe.token}/invite.ics"
+    seen, grew = watch_sequences(client, url)
+
+    event.tables[0].number = 99  # seated people's entries show table numbers
+    db.session.commit()
+    assert grew()
+    [slot] = event.sessions_of(SessionKind.BREAKOUT_SLOT)
+    slot.breakouts[0].capacity += 5  # no calendar shows a capacity
+    db.session.commit()
+    assert sequences(client, url) == seen[-1]
+    db.session.delete(event.tables[1])
+    db.session.commit()
+    assert grew()
 
 
 def test_someone_on_the_waiting_list_sees_tentative_entries_without_places(client, event):

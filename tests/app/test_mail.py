@@ -48,6 +48,20 @@ def test_a_registration_is_mailed_once_its_transaction_commits(app, event):
     assert row.done_at is not None
 
 
+def test_an_unknown_kind_of_message_fails_when_queued_not_in_the_outbox(app, event):
+    registration = lifecycle.register(event, ZOE)
+    with pytest.raises(ValueError, match="confirmaton"):
+        outbox.queue("confirmaton", registration)
+    db.session.rollback()
+    assert [r.kind for r in rows()] == ["confirmation"]
+
+
+def test_every_kind_of_message_needs_a_builder_at_start_up(app):
+    some = {MailKind.CONFIRMATION: lambda registration: None}
+    with pytest.raises(RuntimeError, match="manage_link"):
+        outbox.init_app(app, builders=some)
+
+
 def test_a_rolled_back_change_leaves_no_message(app, event):
     registration = lifecycle.register(event, ZOE)
     outbox.queue(MailKind.CANCELLATION, registration)

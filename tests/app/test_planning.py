@@ -255,6 +255,37 @@ def test_swap_move_and_lock_keep_the_hard_rules(signed_in, event, attendees):
     assert seats(plan) == after
 
 
+def test_hand_edits_keep_the_planners_facilitator_and_accessibility_rules(event, attendees):
+    host, needs_access = attendees[0], attendees[1]
+    event.tables[2].facilitator = host
+    event.tables[0].accessible = True
+    needs_access.needs_accessible_table = True
+    db.session.commit()
+    plan = run_now(event, PlanKind.TABLES)
+    first_round = event.sessions_of(SessionKind.TABLE_ROUND)[0]
+    tables = by_table(plan, first_round.id)
+    assert host.id in tables[event.tables[2].id]
+    assert needs_access.id in tables[event.tables[0].id]
+    elsewhere = next(p for t, people in tables.items() if t != event.tables[2].id for p in people)
+    with pytest.raises(edits.EditError, match=f"{host.name} facilitates table 3"):
+        edits.swap(plan, host.id, elsewhere, first_round.id)
+    stranger = tables[event.tables[5].id][0]
+    with pytest.raises(edits.EditError, match=f"{needs_access.name} needs an accessible table"):
+        edits.swap(plan, needs_access.id, stranger, first_round.id)
+
+    breakouts = run_now(event, PlanKind.BREAKOUTS)
+    [slot] = event.sessions_of(SessionKind.BREAKOUT_SLOT)
+    a = next(x for x in breakouts.assignments if x.session_id == slot.id)
+    other = next(b for b in slot.breakouts if b.id != a.breakout_id)
+    edits.move(breakouts, a.registration_id, slot.id, other.id)  # room to spare: allowed
+    assert seats(breakouts)[(a.registration_id, slot.id)] == other.id
+
+
+def test_every_kind_of_plan_needs_a_planner_at_start_up(app):
+    with pytest.raises(RuntimeError, match="breakouts"):
+        jobs.init_app(app, planners={PlanKind.TABLES: object()})
+
+
 def test_resolve_keeps_locked_seats(event, attendees):
     plan = run_now(event, PlanKind.TABLES)
     first_round = event.sessions_of(SessionKind.TABLE_ROUND)[0]

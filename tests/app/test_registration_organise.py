@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Event, EventStatus, Registration, RegistrationStatus, User
 from app.services.messaging.transport import outbox_messages
 from app.services.registration.csv_files import EXPORT_COLUMNS, neutralise
+from app.services.registration.details import REQUIRED
 from tests.conftest import PASSWORD, future
 
 BASE = "/organise/events/learning-day/registrations"
@@ -313,6 +314,15 @@ def test_csv_import_rejects_unusable_files(signed_in, event, content, message):
     response = upload(signed_in, content)
     assert response.status_code == 200
     assert message in text(response)
+    assert registrations() == []
+
+
+def test_the_import_asks_for_the_fields_the_form_and_the_api_require(signed_in, event):
+    page = text(signed_in.get(f"{BASE}/import"))
+    for column in REQUIRED:
+        assert f"<code>{column}</code> (required)" in page
+    response = upload(signed_in, b"name,email,organisation,sector\nA,a@example.org,DWP,Central\n")
+    assert "missing: profession." in text(response)
     assert registrations() == []
 
 

@@ -30,16 +30,7 @@ from app.models import Breakout, Event, EventStatus, Registration, Session, Tabl
 from app.models.types import utcnow
 
 # Fields whose change alters what a calendar shows.
-EVENT_FIELDS = (
-    "title",
-    "description",
-    "venue",
-    "timezone",
-    "starts_at",
-    "ends_at",
-    "slug",
-    "convenors",
-)
+EVENT_FIELDS = ("title", "description", "venue", "timezone", "starts_at", "ends_at", "slug")
 SESSION_FIELDS = ("kind", "title", "description", "location", "starts_at", "ends_at")
 BREAKOUT_FIELDS = ("title", "description", "room")
 
@@ -70,7 +61,7 @@ def _record_revisions(session, _flush_context, _instances) -> None:
         elif isinstance(obj, Breakout):
             changed_slots.add(obj.session)
     for obj in session.dirty:
-        if isinstance(obj, Event) and _changed(obj, EVENT_FIELDS):
+        if isinstance(obj, Event) and _changed(obj, (*EVENT_FIELDS, "convenors")):
             changed_events.add(obj)
         elif isinstance(obj, Session) and _changed(obj, SESSION_FIELDS):
             changed_slots.add(obj)

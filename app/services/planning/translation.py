@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -183,15 +184,31 @@ def _base(job: SolveJob) -> Plan | None:
 
 def prepare_tables(job: SolveJob) -> Prepared:
     event, base = job.event, _base(job)
+    return _prepared(
+        job,
+        base,
+        lambda: table_problem(event, base, repair=job.params.get("mode") == "repair"),
+        session_ids=[s.id for s in event.sessions_of(SessionKind.TABLE_ROUND)],
+        group_ids=[t.id for t in event.tables],
+    )
+
+
+def _prepared(
+    job: SolveJob,
+    base: Plan | None,
+    make_problem: Callable[[], Any],
+    session_ids: list[int],
+    group_ids: list[int],
+) -> Prepared:
     try:
-        problem = table_problem(event, base, repair=job.params.get("mode") == "repair")
+        problem = make_problem()
     except InputError as exc:
         raise JobError(str(exc)) from None
     return Prepared(
         problem=problem,
         params=dict(job.params),
-        session_ids=[s.id for s in event.sessions_of(SessionKind.TABLE_ROUND)],
-        group_ids=[t.id for t in event.tables],
+        session_ids=session_ids,
+        group_ids=group_ids,
         locked=_locked_seats(base),
         base_plan_id=base.id if base else None,
     )
@@ -314,17 +331,13 @@ def breakout_problem(event: Event, base: Plan | None = None):
 
 def prepare_breakouts(job: SolveJob) -> Prepared:
     event, base = job.event, _base(job)
-    try:
-        problem = breakout_problem(event, base)
-    except InputError as exc:
-        raise JobError(str(exc)) from None
-    return Prepared(
-        problem=problem,
-        params=dict(job.params),
-        session_ids=[s.id for s in event.sessions_of(SessionKind.BREAKOUT_SLOT)],
-        group_ids=[b.id for s in event.sessions_of(SessionKind.BREAKOUT_SLOT) for b in s.breakouts],
-        locked=_locked_seats(base),
-        base_plan_id=base.id if base else None,
+    slots = event.sessions_of(SessionKind.BREAKOUT_SLOT)
+    return _prepared(
+        job,
+        base,
+        lambda: breakout_problem(event, base),
+        session_ids=[s.id for s in slots],
+        group_ids=[b.id for s in slots for b in s.breakouts],
     )
 
 

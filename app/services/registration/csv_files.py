@@ -26,28 +26,8 @@ from app.services.registration import capacity, details, lookup
 from app.services.registration.details import REQUIRED, Details, RegistrationInvalid
 from app.services.tokens import new_token
 
-EXPORT_COLUMNS = [
-    "id",
-    "status",
-    "name",
-    "email",
-    "organisation",
-    "sector",
-    "profession",
-    "role",
-    "access_needs",
-    "needs_accessible_table",
-    "dietary_needs",
-    "preferences",
-    "preference_titles",
-    "consent",
-    "registered_at",
-    "waitlisted_at",
-    "offer_expires_at",
-    "cancelled_at",
-    "checked_in_at",
-    "erased_at",
-]
+# The details a file may carry, as the form and the API name them; an export starts the same way,
+# so an exported file can be imported again elsewhere.
 IMPORT_COLUMNS = [
     "name",
     "email",
@@ -60,6 +40,18 @@ IMPORT_COLUMNS = [
     "dietary_needs",
     "preferences",
     "consent",
+]
+EXPORT_COLUMNS = [
+    "id",
+    "status",
+    *IMPORT_COLUMNS,
+    "preference_titles",
+    "registered_at",
+    "waitlisted_at",
+    "offer_expires_at",
+    "cancelled_at",
+    "checked_in_at",
+    "erased_at",
 ]
 MAX_IMPORT_ROWS = 5000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -99,8 +91,8 @@ def export_csv(event: Event, registrations: list[Registration]) -> str:
             "yes" if r.needs_accessible_table else "no",
             r.dietary_needs,
             ";".join(str(p.breakout_id) for p in r.preferences),
-            "; ".join(p.breakout.title for p in r.preferences),
             "yes" if r.consent else "no",
+            "; ".join(p.breakout.title for p in r.preferences),
             _time(event, r.created_at),
             _time(event, r.waitlisted_at),
             _time(event, r.offer_expires_at),
