@@ -1,7 +1,5 @@
 """Registrations to and from CSV, for organisers.
 
-May import: models, registration.{capacity, details, lookup}, messaging.outbox, tokens.
-
 Export: every field, times in the event's timezone, and every cell a spreadsheet could take for a
 formula (one starting with = + - @, tab or carriage return) prefixed with an apostrophe so it is
 shown as text, never run.
@@ -10,6 +8,8 @@ Import: the whole file is checked first against the same rules as the registrati
 row is wrong nothing is written and each wrong row is reported. A clean file is written in one
 locked transaction (registration/capacity.py), seating people in file order and waitlisting the
 rest once the event is full.
+
+May import: models, registration.{capacity, details, lookup}, messaging.outbox, tokens.
 """
 
 from __future__ import annotations
