@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.extensions import db
 from app.models import Breakout, Event, EventStatus, Organisation, Session, SessionKind, Table, User
+from app.services.organisations import sectors
 from config import TestingConfig
 
 PASSWORD = "correct horse battery staple"
@@ -87,6 +88,7 @@ def fresh_app(tmp_path, **settings) -> Iterator[Flask]:
     with app.app_context():
         drop_everything()
         db.create_all()
+        sectors.install_defaults()
         yield app
         drop_everything()
         db.engine.dispose()

@@ -1,6 +1,7 @@
 """The data model. Models hold data and database-level integrity; rules live in app/services."""
 
 from app.models.api_token import ApiToken
+from app.models.directory import OrganisationAlias, OrganisationChange, Sector, SectorAlias
 from app.models.event import (
     Breakout,
     Event,
@@ -36,6 +37,8 @@ __all__ = [
     "MailKind",
     "MailStatus",
     "Organisation",
+    "OrganisationAlias",
+    "OrganisationChange",
     "OutgoingMail",
     "Plan",
     "PlanKind",
@@ -44,6 +47,8 @@ __all__ = [
     "RegistrationStatus",
     "SeatingRule",
     "SeatingRuleKind",
+    "Sector",
+    "SectorAlias",
     "Session",
     "SessionKind",
     "SolveJob",

@@ -31,6 +31,7 @@ from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
+    from app.models.directory import OrganisationAlias
     from app.models.registration import Registration
     from app.models.user import User
 
@@ -87,9 +88,20 @@ event_organisers = SATable(
 
 
 class Organisation(db.Model):
+    """One canonical organisation of the directory; other spellings are its aliases."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # The name's normal form, which typed names are matched on (services/organisations/names.py).
+    key: Mapped[str] = mapped_column(String(200), index=True, default="", server_default="")
+    # A sector's name from the managed list (services/organisations/sectors.py keeps them so).
     sector: Mapped[str] = mapped_column(String(100))
+
+    aliases: Mapped[list[OrganisationAlias]] = relationship(
+        back_populates="organisation",
+        cascade="all, delete-orphan",
+        order_by="OrganisationAlias.name",
+    )
 
     def __repr__(self) -> str:
         return f"<Organisation {self.name!r} ({self.sector})>"

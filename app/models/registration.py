@@ -36,6 +36,9 @@ class Registration(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisation.id", ondelete="RESTRICT"), index=True
     )
+    # The organisation's name as they typed it, so that a name wrongly merged into another
+    # organisation can be split off again with its people (services/organisations/directory.py).
+    organisation_typed: Mapped[str] = mapped_column(String(200), default="", server_default="")
     profession: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[str] = mapped_column(String(200), default="")
     access_needs: Mapped[str] = mapped_column(Text, default="")

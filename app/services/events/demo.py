@@ -35,11 +35,11 @@ ORGANISATIONS = [
     ("Northshire County Council", "Local government", 9),
     ("Riverside City Council", "Local government", 8),
     ("Eastvale District Council", "Local government", 4),
-    ("Northshire NHS Foundation Trust", "Health", 8),
-    ("Riverside Integrated Care Board", "Health", 5),
-    ("Valley Primary Care Network", "Health", 3),
-    ("Northshire Police", "Policing and justice", 6),
-    ("Regional Probation Service", "Policing and justice", 3),
+    ("Northshire NHS Foundation Trust", "NHS and health", 8),
+    ("Riverside Integrated Care Board", "NHS and health", 5),
+    ("Valley Primary Care Network", "NHS and health", 3),
+    ("Northshire Police", "Police and justice", 6),
+    ("Regional Probation Service", "Police and justice", 3),
     ("Northshire Fire and Rescue Service", "Fire and rescue", 3),
     ("Riverside Housing Association", "Housing", 4),
     ("Homes for Northshire", "Housing", 3),
@@ -61,7 +61,7 @@ PROFESSIONS = {
         "Service manager",
         "Public health consultant",
     ],
-    "Health": [
+    "NHS and health": [
         "GP",
         "Nurse",
         "Commissioner",
@@ -69,7 +69,7 @@ PROFESSIONS = {
         "Service manager",
         "Public health consultant",
     ],
-    "Policing and justice": [
+    "Police and justice": [
         "Police inspector",
         "Neighbourhood officer",
         "Probation officer",

@@ -1,31 +1,94 @@
-"""The organisations people come from: found by name, or added with a sector.
+"""The directory of organisations people come from: one canonical name each, a sector, aliases.
 
-May import: models only.
+A typed name is matched (`resolve`) on its normal form (organisations/names.py): first against
+canonical names, then against aliases, so "Swale BC" finds "Swale Borough Council" and, once an
+organiser has merged "SBC" into it, so does "SBC". Only organisers change the directory, each
+change in one transaction with a record of who made it and what it was:
+
+- `merge(source, into)`: every registration and convenorship of `source` moves to `into`; its
+  name and aliases become aliases of `into`; the plans of the events affected are measured again.
+- `rename`: the old name stays as an alias, so what people type keeps resolving.
+- `change_sector`, and `split(alias)`: a wrongly merged name becomes an organisation again,
+  taking back the registrations whose typed name it is.
+
+Merges lock the directory's write path (the capacity lock's SQLite write lock, or the rows on
+PostgreSQL), so a registration racing a merge either lands before it and is moved, or after it
+and resolves to the merged organisation.
+
+May import: models, organisations.{names, sectors}, planning.translation (measures after a merge).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Iterable
 
-from app.extensions import db
-from app.models import Organisation
+from sqlalchemy import func, select, update
+
+from app.extensions import WRITE_LOCK, db
+from app.models import (
+    Event,
+    Organisation,
+    OrganisationAlias,
+    OrganisationChange,
+    Plan,
+    PlanStatus,
+    Registration,
+    RegistrationStatus,
+    User,
+)
+from app.models.event import event_convenors
+from app.services.organisations import sectors
+from app.services.organisations.names import normal_form
+from app.services.planning.translation import refresh_metrics
+
+
+class DirectoryError(ValueError):
+    """A change to the directory that cannot be made; the message says why."""
+
+
+# --- finding -------------------------------------------------------------------------------------
 
 
 def existing_organisation(name: str) -> Organisation | None:
-    """The organisation of this name, ignoring case and runs of space; None if there is none."""
+    """The organisation this typed name means, or None: its exact name (any case) first, then
+    the same normal form as a canonical name, then as an alias."""
     name = " ".join(name.split())
-    return db.session.scalar(
+    if not name:
+        return None
+    exact = db.session.scalar(
         select(Organisation).where(func.lower(Organisation.name) == name.lower())
+    )
+    if exact is not None:
+        return exact
+    key = normal_form(name)
+    if not key:
+        return None
+    canonical = db.session.scalar(
+        select(Organisation).where(Organisation.key == key).order_by(Organisation.id).limit(1)
+    )
+    if canonical is not None:
+        return canonical
+    return db.session.scalar(
+        select(Organisation)
+        .join(OrganisationAlias)
+        .where(OrganisationAlias.key == key)
+        .order_by(OrganisationAlias.id)
+        .limit(1)
     )
 
 
 def find_or_create_organisation(name: str, sector: str) -> Organisation:
-    """Organisations are matched by name, ignoring case and surrounding space."""
-    name, sector = " ".join(name.split()), " ".join(sector.split())
+    """The organisation this name means; else a new one, in the sector of that name (or alias),
+    or in a sector of that name if there is none (only organisers' and seeding code reach that:
+    registrants' sectors are checked against the list first)."""
+    name = " ".join(name.split())
     existing = existing_organisation(name)
     if existing is not None:
         return existing
-    organisation = Organisation(name=name, sector=sector)
+    meant = sectors.resolve(sector)
+    organisation = Organisation(
+        name=name, key=normal_form(name), sector=meant.name if meant else " ".join(sector.split())
+    )
     db.session.add(organisation)
     db.session.flush()
     return organisation
@@ -33,3 +96,188 @@ def find_or_create_organisation(name: str, sector: str) -> Organisation:
 
 def all_organisations() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def registration_counts(upcoming: Iterable[Event]) -> dict[int, int]:
+    """Registrations (not cancelled) per organisation id across these events, in one query."""
+    return dict(
+        db.session.execute(
+            select(Registration.organisation_id, func.count(Registration.id))
+            .where(
+                Registration.event_id.in_([e.id for e in upcoming]),
+                Registration.status != RegistrationStatus.CANCELLED,
+                Registration.organisation_id.is_not(None),
+            )
+            .group_by(Registration.organisation_id)
+        ).all()
+    )
+
+
+def changes(limit: int = 50) -> list[OrganisationChange]:
+    """The latest changes to the directory, newest first."""
+    return list(
+        db.session.scalars(
+            select(OrganisationChange).order_by(OrganisationChange.id.desc()).limit(limit)
+        )
+    )
+
+
+# --- changing ------------------------------------------------------------------------------------
+
+
+def merge(source: Organisation, into: Organisation, by: User | None = None) -> None:
+    """Merge `source` into `into`: see the module's docstring. Commits."""
+    if source.id == into.id:
+        raise DirectoryError("Choose two different organisations to merge.")
+    source_id, into_id = source.id, into.id
+    _begin_writing()
+    source = _locked(source_id)
+    into = _locked(into_id)
+    events = _events_of(source_id)
+    db.session.execute(
+        update(Registration)
+        .where(Registration.organisation_id == source_id)
+        .values(organisation_id=into_id)
+    )
+    _move_convenorships(source_id, into_id)
+    for alias in list(source.aliases):
+        alias.organisation = into
+    into.aliases.append(OrganisationAlias(name=source.name, key=normal_form(source.name)))
+    summary = f"Merged “{source.name}” ({source.sector}) into “{into.name}”."
+    db.session.delete(source)
+    db.session.flush()
+    _record(by, "merge", summary)
+    _measure_again(events)
+    db.session.commit()
+
+
+def rename(organisation: Organisation, name: str, by: User | None = None) -> None:
+    """Give an organisation a new canonical name; the old one becomes an alias. Commits."""
+    name = " ".join(name.split())
+    if not name:
+        raise DirectoryError("Give the organisation a name.")
+    clash = existing_organisation(name)
+    if clash is not None and clash.id != organisation.id:
+        raise DirectoryError(f"“{name}” is already the name of “{clash.name}”: merge them instead.")
+    old = organisation.name
+    if old == name:
+        return
+    organisation.name, organisation.key = name, normal_form(name)
+    if normal_form(old) != organisation.key:
+        organisation.aliases.append(OrganisationAlias(name=old, key=normal_form(old)))
+    _record(by, "rename", f"Renamed “{old}” to “{name}”.")
+    db.session.commit()
+
+
+def change_sector(organisation: Organisation, sector_name: str, by: User | None = None) -> None:
+    sector = sectors.resolve(sector_name)
+    if sector is None:
+        raise DirectoryError(f"“{sector_name}” is not one of the sectors.")
+    old = organisation.sector
+    if old == sector.name:
+        return
+    organisation.sector = sector.name
+    _record(by, "sector", f"Moved “{organisation.name}” from {old} to {sector.name}.")
+    _measure_again(_events_of(organisation.id))
+    db.session.commit()
+
+
+def split(alias: OrganisationAlias, by: User | None = None) -> Organisation:
+    """Make a wrongly merged name an organisation of its own again (same sector), taking back
+    every registration whose typed name is that name. Commits; returns the new organisation."""
+    alias_id = alias.id
+    _begin_writing()
+    alias = db.session.get(OrganisationAlias, alias_id)
+    if alias is None:
+        raise DirectoryError("That name is no longer an alias.")
+    parent = alias.organisation
+    events = _events_of(parent.id)
+    organisation = Organisation(name=alias.name, key=alias.key, sector=parent.sector)
+    db.session.add(organisation)
+    db.session.delete(alias)
+    db.session.flush()
+    typed_here = [
+        r
+        for r in db.session.scalars(
+            select(Registration).where(Registration.organisation_id == parent.id)
+        )
+        if normal_form(r.organisation_typed) == organisation.key
+    ]
+    for registration in typed_here:
+        registration.organisation_id = organisation.id
+    _record(
+        by,
+        "split",
+        f"Split “{organisation.name}” off “{parent.name}” again, with "
+        f"{len(typed_here)} registration{'s' if len(typed_here) != 1 else ''}.",
+    )
+    _measure_again(events)
+    db.session.commit()
+    return organisation
+
+
+def _begin_writing() -> None:
+    """End any read transaction and begin one that holds the write lock from its first statement
+    (SQLite), so a registration cannot slip between reading and moving rows."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("directory changes need a session without unsaved changes")
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_LOCK: True})
+
+
+def _locked(organisation_id: int) -> Organisation:
+    """The organisation, its row locked until commit (PostgreSQL; SQLite holds its write lock)."""
+    organisation = db.session.scalar(
+        select(Organisation)
+        .where(Organisation.id == organisation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if organisation is None:
+        db.session.rollback()
+        raise DirectoryError("That organisation is no longer in the directory.")
+    return organisation
+
+
+def _events_of(organisation_id: int) -> list[Event]:
+    return list(
+        db.session.scalars(
+            select(Event)
+            .join(Registration, Registration.event_id == Event.id)
+            .where(Registration.organisation_id == organisation_id)
+            .distinct()
+        )
+    )
+
+
+def _move_convenorships(source_id: int, into_id: int) -> None:
+    convened = event_convenors.c
+    both = select(convened.event_id).where(convened.organisation_id == into_id)
+    db.session.execute(
+        event_convenors.delete().where(
+            convened.organisation_id == source_id, convened.event_id.in_(both)
+        )
+    )
+    db.session.execute(
+        event_convenors.update()
+        .where(convened.organisation_id == source_id)
+        .values(organisation_id=into_id)
+    )
+
+
+def _measure_again(events: Iterable[Event]) -> None:
+    """The events' unarchived plans, measured again on the directory as it is now, and marked so
+    that no page calls them optimal on the categories they were solved on."""
+    db.session.flush()
+    db.session.expire_all()  # rows were moved by UPDATE: read registrations afresh
+    for event in events:
+        for plan in db.session.scalars(
+            select(Plan).where(Plan.event_id == event.id, Plan.status != PlanStatus.ARCHIVED)
+        ):
+            refresh_metrics(plan, because="directory_changed")
+
+
+def _record(by: User | None, action: str, summary: str) -> None:
+    db.session.add(OrganisationChange(user=by, action=action, summary=summary))

@@ -286,12 +286,14 @@ def _labels(registration: Registration) -> tuple[str, str, str, str]:
     return person.id, person.organisation, person.sector, person.profession
 
 
-def refresh_metrics(plan: Plan) -> None:
-    """After an edit: keep the solver's figures, replace the measures."""
+def refresh_metrics(plan: Plan, because: str = "edited") -> None:
+    """After a hand edit ("edited") or a change to the directory of organisations
+    ("directory_changed"): keep the solver's figures, replace the measures, and say why, so no
+    page calls the plan optimal on what it was solved on."""
     if plan.kind == PlanKind.TABLES:
-        plan.metrics = {**plan.metrics, **table_metrics(plan), "edited": True}
+        plan.metrics = {**plan.metrics, **table_metrics(plan), because: True}
     else:
-        plan.metrics = {**plan.metrics, "edited": True}
+        plan.metrics = {**plan.metrics, because: True}
 
 
 # ---- breakouts ---------------------------------------------------------------------------

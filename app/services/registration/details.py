@@ -3,7 +3,7 @@
 One list of fields and one `check_details` for the registration form, the JSON API, the
 organiser's edit page and the CSV import, so all of them accept and refuse the same things.
 
-May import: models, accounts.organisers (email addresses), organisations.
+May import: models, accounts.organisers (email addresses), organisations.{directory, sectors}.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from app.models import (
     SessionKind,
 )
 from app.services.accounts.organisers import AccountError, normalise_email
+from app.services.organisations import sectors
 from app.services.organisations.directory import existing_organisation, find_or_create_organisation
 
 # Longest accepted text per field (within the database columns' sizes).
@@ -83,8 +84,6 @@ class Details:
     needs_accessible_table: bool = False
     preferences: list[int] = field(default_factory=list)
     consent: bool = False
-    # The organisation already known by that name, if any (else one is created on saving).
-    organisation_id: int | None = None
 
 
 def breakouts_by_slot(event: Event) -> list[tuple[Session, list[Breakout]]]:
@@ -157,7 +156,15 @@ def check_details(event: Event, raw: Mapping[str, Any], *, require_consent: bool
     known = None
     if text["organisation"] and "organisation" not in errors:
         known = existing_organisation(text["organisation"])
-    if text["organisation"] and known is None and not text["sector"]:
+    sector = text["sector"]
+    if sector and "sector" not in errors:
+        meant = sectors.resolve(sector)
+        if meant is None:
+            offered = ", ".join(s.name for s in sectors.offered())
+            errors["sector"] = [f"“{sector}” is not one of the sectors; choose one of: {offered}."]
+        else:
+            sector = meant.name
+    if text["organisation"] and known is None and not sector:
         errors.setdefault("sector", []).append(
             f"“{text['organisation']}” is new to us: give its sector."
         )
@@ -172,7 +179,7 @@ def check_details(event: Event, raw: Mapping[str, Any], *, require_consent: bool
         name=text["name"],
         email=email,
         organisation=text["organisation"],
-        sector=text["sector"],
+        sector=sector,
         profession=text["profession"],
         role=text["role"],
         access_needs=text["access_needs"],
@@ -180,7 +187,6 @@ def check_details(event: Event, raw: Mapping[str, Any], *, require_consent: bool
         needs_accessible_table=needs_accessible_table,
         preferences=preferences,
         consent=consent,
-        organisation_id=known.id if known else None,
     )
 
 
@@ -204,10 +210,10 @@ def details_of(registration: Registration) -> dict[str, Any]:
 def apply_details(registration: Registration, details: Details) -> None:
     registration.name = details.name
     registration.email = details.email
-    known = details.organisation_id
-    if known is None or registration.organisation_id != known:
-        organisation = find_or_create_organisation(details.organisation, details.sector)
-        registration.organisation = organisation
+    # Looked up again here, inside the caller's transaction: a merge may have moved the
+    # organisation found when the details were checked.
+    registration.organisation = find_or_create_organisation(details.organisation, details.sector)
+    registration.organisation_typed = details.organisation
     registration.profession = details.profession
     registration.role = details.role
     registration.access_needs = details.access_needs

@@ -92,9 +92,7 @@ def register(event: Event, raw: Mapping[str, Any]) -> Registration:
             with capacity.locked_event(event_id):
                 outbox.queue(MailKind.MANAGE_LINK, existing)
             return None
-        registration = Registration(
-            event_id=event_id, token=new_token(), organisation_id=details.organisation_id
-        )
+        registration = Registration(event_id=event_id, token=new_token())
         with capacity.locked_event(event_id) as locked:
             if reason := closed_reason(locked):
                 raise RegistrationClosed(reason)
