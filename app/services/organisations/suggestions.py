@@ -5,11 +5,13 @@ Two organisations are likely the same when:
 - one is an acronym of the other's words ("SBC"), and of no other organisation's;
 - one's words are all in the other's, starting with the same place word ("Swale Council" and
   "Swale Borough Council"), and no other organisation's;
-- they are spelt almost the same (rapidfuzz's ratio of the normal forms at least 90, the place
-  words at least 80, the same numbers), e.g. a typo.
+- their normal forms are one slip of the keyboard apart (a letter dropped, added, changed or two
+  swapped: rapidfuzz's optimal string alignment distance of 1), in names long enough for that to
+  be a typo rather than another place, and with the same numbers.
 
 Likely duplicates are grouped (a name alike to one alike to another is in the same group), and
-each group's organisation that is not an acronym and has the most registrations is the one to keep:
+the one to keep is a full name (not an acronym) spelt the way most of the group's registrants
+spelt it:
 every other is suggested `into` it. Accepting every suggestion in the order given merges each group
 into one organisation.
 
@@ -22,7 +24,8 @@ import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -30,8 +33,7 @@ from app.models import Organisation, Registration, RegistrationStatus
 from app.services.organisations.directory import all_organisations
 from app.services.organisations.names import initials, is_acronym, normal_form
 
-CLOSE_SPELLING = 90  # rapidfuzz ratio of the normal forms, out of 100
-CLOSE_PLACE = 80  # and of their first words
+TYPO_MIN_LENGTH = 8  # shorter names one letter apart are as likely two different bodies
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ def _acronyms(organisations: list[Organisation]) -> list[Link]:
     for organisation in organisations:
         if is_acronym(organisation.name):
             meant = full.get(normal_form(organisation.name), [])
-            if len(meant) == 1:  # an acronym of several organisations names none of them
+            # An acronym of several names names none of them (spellings of one name are one).
+            if len({normal_form(m.name) for m in meant}) == 1:
                 links.append(
                     (
                         organisation,
@@ -103,7 +106,8 @@ def _contained(organisations: list[Organisation]) -> list[Link]:
             and words[other.id][0] == mine[0]
             and set(mine) <= set(words[other.id])
         ]
-        if len(holders) == 1:
+        # Several spellings of one longer name still name one organisation; two names do not.
+        if len({" ".join(words[h.id]) for h in holders}) == 1:
             holder = holders[0]
             links.append(
                 (short, holder, f"“{short.name}” is “{holder.name}” shortened (the same place)")
@@ -113,21 +117,14 @@ def _contained(organisations: list[Organisation]) -> list[Link]:
 
 def _close_spellings(organisations: list[Organisation]) -> list[Link]:
     forms = [normal_form(o.name) for o in organisations]
-    scores = process.cdist(forms, forms, scorer=fuzz.ratio, score_cutoff=CLOSE_SPELLING)
+    apart = process.cdist(forms, forms, scorer=OSA.distance, score_cutoff=1)
     links = []
-    for i, j in zip(*scores.nonzero(), strict=True):
-        if i >= j or forms[i] == forms[j]:
+    for i, j in zip(*(apart <= 1).nonzero(), strict=True):
+        if i >= j or forms[i] == forms[j] or min(len(forms[i]), len(forms[j])) < TYPO_MIN_LENGTH:
             continue
-        a, b = forms[i].split(), forms[j].split()
-        if fuzz.ratio(a[0], b[0]) < CLOSE_PLACE or _numbers(a) != _numbers(b):
+        if _numbers(forms[i].split()) != _numbers(forms[j].split()):
             continue
-        links.append(
-            (
-                organisations[i],
-                organisations[j],
-                f"spelt almost the same ({int(scores[i, j])}% alike)",
-            )
-        )
+        links.append((organisations[i], organisations[j], "spelt the same but for one letter"))
     return links
 
 
@@ -158,17 +155,22 @@ def _grouped(organisations: list[Organisation], links: list[Link]) -> list[Sugge
     counts = _registrations()
     suggestions = []
     for members in groups.values():
-        keep = max(members, key=lambda o: _keeping_order(o, counts))
+        spelt = Counter()
+        for member in members:
+            spelt[normal_form(member.name)] += counts[member.id]
+        keep = max(members, key=lambda o: _keeping_order(o, counts, spelt))
         for member in sorted(members, key=lambda o: o.name.lower()):
             if member.id != keep.id:
                 suggestions.append(Suggestion(member, keep, reasons[member.id]))
     return sorted(suggestions, key=lambda s: (s.into.name.lower(), s.source.name.lower()))
 
 
-def _keeping_order(organisation: Organisation, counts: Counter) -> tuple:
-    """Not an acronym, then most registrations, then the most words, then the longest name."""
+def _keeping_order(organisation: Organisation, counts: Counter, spelt: Counter) -> tuple:
+    """Not an acronym, then the group's most common spelling, then the most registrations under
+    this very name, then the most words, then the longest name."""
     return (
         not is_acronym(organisation.name),
+        spelt[normal_form(organisation.name)],
         counts[organisation.id],
         len(normal_form(organisation.name).split()),
         len(organisation.name),
