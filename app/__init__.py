@@ -50,6 +50,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.calendar.views import bp as calendar_bp
+    from app.organisations.views import bp as organisations_bp
     from app.organise.views import bp as organise_bp
     from app.planning.views import bp as planning_bp
     from app.printing.views import bp as printing_bp
@@ -68,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
         registration_organise_bp, url_prefix="/organise/events/<slug>/registrations"
     )
     app.register_blueprint(organise_bp, url_prefix="/organise")
+    app.register_blueprint(organisations_bp, url_prefix="/organise")
     app.register_blueprint(printing_bp, url_prefix="/organise")
     app.register_blueprint(itinerary_bp)
     app.register_blueprint(planning_bp, url_prefix="/organise")

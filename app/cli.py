@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Event, JobState, Plan, PlanKind, SessionKind, User
+from app.organisations.cli import organisations_command, sectors_command
 from app.registration.cli import erase_personal_data_command, expire_offers_command
 from app.services.accounts.organisers import AccountError, create_organiser
 from app.services.events.demo import seed_demo
@@ -29,6 +30,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(send_mail_command)
     app.cli.add_command(mail_worker_command)
+    app.cli.add_command(organisations_command)
+    app.cli.add_command(sectors_command)
 
 
 @click.command("create-organiser")

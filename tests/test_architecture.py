@@ -21,6 +21,7 @@ BLUEPRINTS = (
     "auth",
     "calendar",
     "organise",
+    "organisations",
     "planning",
     "printing",
     "public",

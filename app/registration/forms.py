@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
-from app.extensions import db
-from app.models import Event, Organisation, Registration
+from app.models import Event, Registration
+from app.services.organisations import sectors
+from app.services.organisations.directory import all_organisations
+from app.services.organisations.suggestions import suggest
 from app.services.registration.details import REQUIRED, TEXT_LIMITS, breakouts_by_slot, details_of
 
 RANK_WORDS = ["First", "Second", "Third", "Fourth", "Fifth"]
@@ -33,10 +34,12 @@ class DetailsForm(FlaskForm):
         description="Pick it from the suggestions as you type, or type its full name.",
         render_kw={**_attrs("organisation"), "list": "organisations", "autocomplete": "off"},
     )
-    sector = StringField(
+    # The service checks the choice (by name or alias), so that the form, the API and CSV files
+    # are refused alike and the message names the sectors there are.
+    sector = SelectField(
         "Sector of your organisation",
         description="Needed only when your organisation is not among the suggestions.",
-        render_kw={**_attrs("sector"), "list": "sectors", "autocomplete": "off"},
+        validate_choice=False,
     )
     profession = StringField(
         "Profession",
@@ -54,6 +57,14 @@ class DetailsForm(FlaskForm):
     dietary_needs = TextAreaField("Dietary needs", render_kw=_attrs("dietary_needs"))
 
     preference_fields: list[tuple[str, list[str]]] = []  # (slot title, field names best first)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [SelectChoice("", "Choose its sector")]
+        choices += [SelectChoice(s.name, s.name) for s in sectors.offered()]
+        if self.sector.data and self.sector.data not in {c.value for c in choices}:
+            choices.append(SelectChoice(self.sector.data, self.sector.data))  # as stored
+        self.sector.choices = choices
 
     def raw(self) -> dict[str, Any]:
         """The submitted details in the service's (JSON) field names."""
@@ -134,11 +145,7 @@ def filled(form_class: type[DetailsForm], registration: Registration) -> Details
 
 
 def suggestions() -> dict[str, list[str]]:
-    """Known organisations and sectors, offered as the form's type-ahead lists."""
-    rows = db.session.execute(
-        select(Organisation.name, Organisation.sector).order_by(Organisation.name)
-    ).all()
-    return {
-        "organisations": [name for name, _ in rows],
-        "sectors": sorted({sector for _, sector in rows}),
-    }
+    """The organisations offered as the form's type-ahead: canonical names only, and none that
+    looks like a duplicate of another (a typo someone registered with is not offered to all)."""
+    doubtful = {s.source.id for s in suggest()}
+    return {"organisations": [o.name for o in all_organisations() if o.id not in doubtful]}

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import (
     Event,
     JobState,
+    OrganisationAlias,
     Plan,
     PlanKind,
     Registration,
@@ -33,6 +34,7 @@ from app.models import (
     User,
 )
 from app.services.accounts import api_tokens
+from app.services.organisations import sectors
 from app.services.tokens import new_token
 from tests.app.test_api_registration import URL as API_REGISTER
 from tests.app.test_api_registration import person
@@ -69,7 +71,9 @@ def world(event, organiser) -> dict:
         first_id=min(p.id for p in people),
         second_id=max(p.id for p in people),
     )
-    db.session.add_all([plan, job, rule])
+    organisation = event.convenors[0]
+    alias = OrganisationAlias(organisation=organisation, name="RCC", key="rcc")
+    db.session.add_all([plan, job, rule, alias])
     db.session.commit()
     slot = event.sessions_of(SessionKind.BREAKOUT_SLOT)[0]
     return {
@@ -84,6 +88,9 @@ def world(event, organiser) -> dict:
         "token": people[0].token,
         "token_id": api_tokens.create(organiser, "walk")[0].id,
         "filename": "css/app.css",
+        "organisation_id": organisation.id,
+        "alias_id": alias.id,
+        "sector_id": sectors.offered()[0].id,
     }
 
 

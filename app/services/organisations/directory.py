@@ -98,19 +98,20 @@ def all_organisations() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
 
 
-def registration_counts(upcoming: Iterable[Event]) -> dict[int, int]:
-    """Registrations (not cancelled) per organisation id across these events, in one query."""
-    return dict(
-        db.session.execute(
-            select(Registration.organisation_id, func.count(Registration.id))
-            .where(
-                Registration.event_id.in_([e.id for e in upcoming]),
-                Registration.status != RegistrationStatus.CANCELLED,
-                Registration.organisation_id.is_not(None),
-            )
-            .group_by(Registration.organisation_id)
-        ).all()
+def registration_counts(events: Iterable[Event] | None = None) -> dict[int, int]:
+    """Registrations (not cancelled) per organisation id, across these events (else every
+    event), in one query."""
+    query = (
+        select(Registration.organisation_id, func.count(Registration.id))
+        .where(
+            Registration.status != RegistrationStatus.CANCELLED,
+            Registration.organisation_id.is_not(None),
+        )
+        .group_by(Registration.organisation_id)
     )
+    if events is not None:
+        query = query.where(Registration.event_id.in_([e.id for e in events]))
+    return dict(db.session.execute(query).all())
 
 
 def changes(limit: int = 50) -> list[OrganisationChange]:

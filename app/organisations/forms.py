@@ -1,0 +1,27 @@
+"""Organiser forms for the directory: rename or re-sector an organisation, manage sectors."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from app.services.organisations import sectors
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    sector = SelectField("Sector", validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sector.choices = [(s.name, s.name) for s in sectors.every_sector()]
+
+
+class MergeForm(FlaskForm):
+    source_id = HiddenField(validators=[DataRequired()])
+    into_id = HiddenField(validators=[DataRequired()])
+
+
+class SectorForm(FlaskForm):
+    name = StringField("Sector", validators=[DataRequired(), Length(max=100)])
