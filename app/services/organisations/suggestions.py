@@ -93,6 +93,10 @@ def _acronyms(organisations: list[Organisation]) -> list[Link]:
 
 def _contained(organisations: list[Organisation]) -> list[Link]:
     words = {o.id: normal_form(o.name).split() for o in organisations}
+    by_place: dict[str, list[Organisation]] = defaultdict(list)
+    for organisation in organisations:
+        if words[organisation.id]:
+            by_place[words[organisation.id][0]].append(organisation)
     links = []
     for short in organisations:
         mine = words[short.id]
@@ -100,10 +104,9 @@ def _contained(organisations: list[Organisation]) -> list[Link]:
             continue
         holders = [
             other
-            for other in organisations
+            for other in by_place[mine[0]]
             if other.id != short.id
             and len(words[other.id]) > len(mine)
-            and words[other.id][0] == mine[0]
             and set(mine) <= set(words[other.id])
         ]
         # Several spellings of one longer name still name one organisation; two names do not.

@@ -1,5 +1,9 @@
 """What the organiser's plan review shows: each session's groups with their people, each
-group's measures, and the conflicts (same organisation, meeting again) highlighted."""
+group's measures, and the conflicts (same organisation, meeting again, organisations that look
+like duplicates of each other in the directory) highlighted.
+
+May import: models, organisations.suggestions, scheduler.metrics.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from app.models import (
     Session,
     SessionKind,
 )
+from app.services.organisations.suggestions import suggested_duplicates
 from scheduler.metrics import same_label_pairs
 
 
@@ -25,6 +30,8 @@ class Seat:
     locked: bool
     same_org: bool = False
     repeat_with: list[str] = field(default_factory=list)
+    # Tablemates from an organisation the directory suggests is the same as this person's.
+    likely_same_org_as: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -86,7 +93,8 @@ def review(plan: Plan) -> list[SessionReview]:
     if plan.kind == PlanKind.TABLES:
         sessions = event.sessions_of(SessionKind.TABLE_ROUND)
         met = _meetings(plan)
-        return [_table_round(s, by_session.get(s.id, []), met) for s in sessions]
+        likely = suggested_duplicates()
+        return [_table_round(s, by_session.get(s.id, []), met, likely) for s in sessions]
     slots = event.sessions_of(SessionKind.BREAKOUT_SLOT)
     return [_breakout_slot(s, by_session.get(s.id, [])) for s in slots]
 
@@ -98,7 +106,9 @@ def _meetings(plan: Plan) -> Counter[tuple[int, int]]:
     return Counter(pair for people in tables.values() for pair in combinations(sorted(people), 2))
 
 
-def _table_round(session: Session, seats: list[Assignment], met: Counter) -> SessionReview:
+def _table_round(
+    session: Session, seats: list[Assignment], met: Counter, likely: set[frozenset[int]]
+) -> SessionReview:
     groups = []
     for table in session.event.tables:
         here = sorted(
@@ -137,6 +147,14 @@ def _table_round(session: Session, seats: list[Assignment], met: Counter) -> Ses
                 for other in group.seats
                 if other is not seat
                 and met[tuple(sorted((seat.registration.id, other.registration.id)))] > 1
+            ]
+            seat.likely_same_org_as = [
+                other.registration.name
+                for other in group.seats
+                if frozenset(
+                    (seat.registration.organisation_id, other.registration.organisation_id)
+                )
+                in likely
             ]
         groups.append(group)
     return SessionReview(session, groups)
