@@ -3,7 +3,7 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from app.extensions import db
 from tests.conftest import drop_everything
@@ -23,3 +23,58 @@ def test_migrations_downgrade_to_an_empty_database(app):
     upgrade()
     downgrade(revision="base")
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_the_directory_migration_keeps_every_stored_sector(app):
+    """Sectors typed before the managed list: spellings of a default sector become it, any other
+    stays a sector of its own; names get their normal form; registrations remember what they
+    typed."""
+    drop_everything()
+    upgrade(revision="7115f5cb1f7f")
+    with db.engine.begin() as connection:
+        for name, sector in [
+            ("Swale BC", "Local Government"),
+            ("Kent Police", "Policing"),
+            ("Medway NHS FT", "Health"),
+            ("Widget Works", "Widgets"),
+            ("Widget Makers", "widgets"),
+        ]:
+            connection.execute(
+                text("INSERT INTO organisation (name, sector) VALUES (:n, :s)"),
+                {"n": name, "s": sector},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO event (slug, title, description, venue, timezone, starts_at, ends_at,"
+                " capacity, status, waitlist_policy, offer_hours, created_at) VALUES ('e', 'E',"
+                " '', '', 'UTC', '2030-01-01 09:00', '2030-01-01 17:00', 10, 'published',"
+                " 'auto_promote', 48, '2029-01-01 00:00+00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO registration (event_id, token, name, email, organisation_id,"
+                " profession, role, access_needs, dietary_needs, needs_accessible_table, consent,"
+                " status, created_at, updated_at) SELECT e.id, 'tok-swale-0123456789', 'Ann',"
+                " 'ann@example.org', o.id, 'GP', '', '', '', false, true, 'confirmed',"
+                " '2029-01-01 00:00+00:00', '2029-01-01 00:00+00:00' FROM event e, organisation o"
+                " WHERE o.name = 'Swale BC'"
+            )
+        )
+    upgrade()
+    with db.engine.connect() as connection:
+        stored = dict(connection.execute(text("SELECT name, sector FROM organisation")).all())
+        keys = dict(connection.execute(text("SELECT name, key FROM organisation")).all())
+        sectors = [row[0] for row in connection.execute(text("SELECT name FROM sector"))]
+        typed = connection.scalar(text("SELECT organisation_typed FROM registration"))
+    assert stored == {
+        "Swale BC": "Local government",
+        "Kent Police": "Police and justice",
+        "Medway NHS FT": "NHS and health",
+        "Widget Works": "Widgets",
+        "Widget Makers": "Widgets",
+    }
+    assert sectors.count("Widgets") == 1 and "widgets" not in sectors
+    assert "NHS and health" in sectors and len(sectors) == 12
+    assert keys["Swale BC"] == "swale borough council"
+    assert typed == "Swale BC"
