@@ -28,6 +28,7 @@ from app.models import (
     Table,
     User,
 )
+from app.services.organisations import sectors
 from config import TestingConfig
 from tests.browser import axe
 from tests.browser.harness import Journey, KeyboardUser, LiveServer, MouseUser, date_field_layout
@@ -96,6 +97,7 @@ def live_app(tmp_path) -> Iterator[Flask]:
     app = create_app(BrowserConfig(tmp_path))
     with app.app_context():
         db.create_all()
+        sectors.install_defaults()
         organiser = User(email=ORGANISER_EMAIL, name="Olu Organiser")
         organiser.set_password(ORGANISER_PASSWORD)
         db.session.add(organiser)
