@@ -4,14 +4,17 @@ One package per domain; each module's docstring says what it owns and what it ma
 imports run one way, from the top of this list down (tests/test_architecture.py keeps it so):
 
     planning.publishing      plans, registration.capacity, calendars.revisions, messaging.outbox
-    planning.edits, review   planning.translation, scheduler (its rules, its measures)
-    planning.translation     planning.jobs (the protocol its planners follow), scheduler
+    planning.review          organisations.suggestions, scheduler (its measures)
+    planning.edits           planning.translation, scheduler (its rules)
     printing                 planning.plans, planning.places
     registration.lifecycle   capacity, details, lookup, events.setup, messaging.outbox
     registration.csv_files   capacity, details, lookup, messaging.outbox
     events.setup, demo       organisations, registration.capacity
     registration.capacity    messaging.outbox
     registration.details     accounts, organisations
+    organisations.suggestions  organisations.directory, organisations.names
+    organisations.directory  organisations.{names, sectors}, planning.translation (measures)
+    planning.translation     planning.jobs (the protocol its planners follow), scheduler
     messaging.messages       messaging.invites, messaging.transport, urls
     messaging.invites        calendars
     messaging.outbox         messaging.transport, urls (given its builders at start-up)
@@ -19,7 +22,8 @@ imports run one way, from the top of this list down (tests/test_architecture.py 
     planning.places          planning.plans
     planning.plans, jobs     models only (jobs is given its planners at start-up)
     calendars.revisions      models only (an ORM hook, installed at start-up)
-    accounts, organisations  models only
+    accounts                 models only
+    organisations.sectors    organisations.names; names imports nothing
     urls, tokens             nothing of the services
 
 Services never import views, forms or blueprints.
