@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from app.models import SessionKind, WaitlistPolicy
+from app.services.organisations import sectors
 from app.shared import SLUG_PATTERN
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -115,6 +116,10 @@ class EventForm(FlaskForm):
             ok = False
         if sector and not name:
             self.new_convenor_name.errors.append("Give the new convenor's name.")
+            ok = False
+        if sector and sectors.resolve(sector) is None:
+            offered = ", ".join(s.name for s in sectors.offered())
+            self.new_convenor_sector.errors.append(f"Choose one of the sectors: {offered}.")
             ok = False
         if not self.convenors.data and not name:
             self.convenors.errors.append("An event needs at least one convening organisation.")

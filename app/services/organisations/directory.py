@@ -78,9 +78,9 @@ def existing_organisation(name: str) -> Organisation | None:
 
 
 def find_or_create_organisation(name: str, sector: str) -> Organisation:
-    """The organisation this name means; else a new one, in the sector of that name (or alias),
-    or in a sector of that name if there is none (only organisers' and seeding code reach that:
-    registrants' sectors are checked against the list first)."""
+    """The organisation this name means; else a new one, in the sector that name (or alias)
+    means. Callers check the sector against the list first (registration details, the event
+    form); a name the list does not know is kept as given rather than lost."""
     name = " ".join(name.split())
     existing = existing_organisation(name)
     if existing is not None:
