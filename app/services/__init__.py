@@ -13,7 +13,8 @@ imports run one way, from the top of this list down (tests/test_architecture.py 
     registration.capacity    messaging.outbox
     registration.details     accounts, organisations
     organisations.suggestions  organisations.directory, organisations.names
-    organisations.directory  organisations.{names, sectors}, planning.translation (measures)
+    organisations.directory  organisations.{names, sectors}, planning.translation (measures),
+                             registration.capacity (its write-locked transaction)
     planning.translation     planning.jobs (the protocol its planners follow), scheduler
     messaging.messages       messaging.invites, messaging.transport, urls
     messaging.invites        calendars

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from app.models import Event, Organisation, Registration, RegistrationStatus
-from app.services.organisations.names import normal_form
-from app.services.tokens import new_token
+from app.models import Event, Organisation, Registration
+from tests.app.test_directory import add
 from tests.browser.steps import sign_in
 
 
@@ -17,28 +16,10 @@ from tests.browser.steps import sign_in
 def typed_three_ways(live_app, learning_day):
     """Swale Borough Council (three registrants), and one each as Swale Council and as a typo."""
     with live_app.app_context():
-        event_id = db.session.scalar(db.select(Event.id).where(Event.slug == learning_day))
-        for name, people in [
-            ("Swale Borough Council", 3),
-            ("Swale Council", 1),
-            ("Swael Borough Council", 1),
-        ]:
-            organisation = Organisation(name=name, key=normal_form(name), sector="Local government")
-            for i in range(people):
-                db.session.add(
-                    Registration(
-                        event_id=event_id,
-                        token=new_token(),
-                        name=f"{name.split()[0]} person {i} of {name}",
-                        email=f"{new_token()[:10]}@example.org",
-                        organisation=organisation,
-                        organisation_typed=name,
-                        profession="Officer",
-                        consent=True,
-                        status=RegistrationStatus.CONFIRMED,
-                    )
-                )
-        db.session.commit()
+        event = db.session.scalar(db.select(Event).where(Event.slug == learning_day))
+        add("Swale Borough Council", people=3, event=event)
+        add("Swale Council", people=1, event=event)
+        add("Swael Borough Council", people=1, event=event)
         db.session.remove()
 
 

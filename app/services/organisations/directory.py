@@ -11,11 +11,13 @@ change in one transaction with a record of who made it and what it was:
 - `change_sector`, and `split(alias)`: a wrongly merged name becomes an organisation again,
   taking back the registrations whose typed name it is.
 
-Merges lock the directory's write path (the capacity lock's SQLite write lock, or the rows on
-PostgreSQL), so a registration racing a merge either lands before it and is moved, or after it
-and resolves to the merged organisation.
+Merges and splits run in a write-locked transaction (registration/capacity.py's `begin_writing`:
+SQLite's write lock; on PostgreSQL the organisations' rows, locked FOR UPDATE, which a
+registration's insert must wait for), so a registration racing a merge either lands before it
+and is moved, or after it and resolves to the merged organisation.
 
-May import: models, organisations.{names, sectors}, planning.translation (measures after a merge).
+May import: models, organisations.{names, sectors}, planning.translation (measures after a
+merge), registration.capacity (its write-locked transaction).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select, update
 
-from app.extensions import WRITE_LOCK, db
+from app.extensions import db
 from app.models import (
     Event,
     Organisation,
@@ -40,6 +42,7 @@ from app.models.event import event_convenors
 from app.services.organisations import sectors
 from app.services.organisations.names import normal_form
 from app.services.planning.translation import refresh_metrics
+from app.services.registration import capacity
 
 
 class DirectoryError(ValueError):
@@ -131,7 +134,7 @@ def merge(source: Organisation, into: Organisation, by: User | None = None) -> N
     if source.id == into.id:
         raise DirectoryError("Choose two different organisations to merge.")
     source_id, into_id = source.id, into.id
-    _begin_writing()
+    capacity.begin_writing()
     source = _locked(source_id)
     into = _locked(into_id)
     events = _events_of(source_id)
@@ -187,7 +190,7 @@ def split(alias: OrganisationAlias, by: User | None = None) -> Organisation:
     """Make a wrongly merged name an organisation of its own again (same sector), taking back
     every registration whose typed name is that name. Commits; returns the new organisation."""
     alias_id = alias.id
-    _begin_writing()
+    capacity.begin_writing()
     alias = db.session.get(OrganisationAlias, alias_id)
     if alias is None:
         raise DirectoryError("That name is no longer an alias.")
@@ -215,17 +218,6 @@ def split(alias: OrganisationAlias, by: User | None = None) -> Organisation:
     _measure_again(events)
     db.session.commit()
     return organisation
-
-
-def _begin_writing() -> None:
-    """End any read transaction and begin one that holds the write lock from its first statement
-    (SQLite), so a registration cannot slip between reading and moving rows."""
-    session = db.session()
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("directory changes need a session without unsaved changes")
-    if session.in_transaction():
-        session.commit()
-    session.connection(execution_options={WRITE_LOCK: True})
 
 
 def _locked(organisation_id: int) -> Organisation:

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import bindparam, func, select
 
 from app.extensions import WRITE_LOCK, db
@@ -56,12 +57,7 @@ def locked_event(event_id: int) -> Iterator[Event]:
     statement), so the session may hold no unsaved changes when it is entered; a read-only
     transaction already open is ended first.
     """
-    session = db.session()
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("locked_event() needs a session without unsaved changes")
-    if session.in_transaction():
-        session.commit()
-    session.connection(execution_options={WRITE_LOCK: True})
+    session = begin_writing()
     event = session.scalar(LOCK_EVENT, {"event_id": event_id})
     if event is None:
         session.rollback()
@@ -78,6 +74,20 @@ def locked_event(event_id: int) -> Iterator[Event]:
     finally:
         session.expire_on_commit = True
     outbox.send_committed()
+
+
+def begin_writing() -> FlaskSQLAlchemySession:
+    """Begin a transaction that holds SQLite's write lock from its first statement (on
+    PostgreSQL, rows are then locked with SELECT ... FOR UPDATE); returns the session. A read
+    transaction already open is ended first; unsaved changes are refused, as they would be
+    committed by accident."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a locked transaction needs a session without unsaved changes")
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_LOCK: True})
+    return session
 
 
 class Tally(NamedTuple):
