@@ -264,6 +264,7 @@ def _add_registrations(event: Event, count: int, rng: random.Random) -> None:
             name=name,
             email=f"{local.encode('ascii', 'ignore').decode()}.{i}@example.org",
             organisation=organisation,
+            organisation_typed=organisation.name,
             profession=rng.choice(PROFESSIONS[organisation.sector]),
             role=rng.choice(["Director", "Head of service", "Manager", "Team leader", "Lead"]),
             dietary_needs=rng.choice(["", "", "", "Vegetarian", "Vegan", "Gluten-free"]),
