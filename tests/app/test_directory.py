@@ -111,6 +111,28 @@ def test_each_kind_of_likely_duplicate_is_suggested_with_its_reason(event):
     assert all(into != "Swanley Borough Council" for into, _ in found.values())
 
 
+def test_two_typos_of_one_name_and_a_city_council_typed_cc_are_suggested(event):
+    add("Boradland NHS Foundation Trust", "NHS", people=2, event=event)
+    add("Broadlnad NHS Foundation Trust", "NHS", people=1, event=event)
+    add("Blaby City Council", people=2, event=event)
+    add("Blaby CC", people=1, event=event)
+    add("Kent County Council", people=1, event=event)
+    add("Kent CC", people=1, event=event)
+    add("Kent City Council", people=1, event=event)  # Kent CC is the county's: never this
+    found = suggested()
+    assert found["Broadlnad NHS Foundation Trust"] == (
+        "Boradland NHS Foundation Trust",
+        "the same letters in another order (a typo)",
+    )
+    assert found["Blaby CC"] == (
+        "Blaby City Council",
+        "CC can stand for City Council: Blaby City Council",
+    )
+    assert found["Kent CC"][0] == "Kent County Council"
+    assert "Kent City Council" not in found
+    assert all(into != "Kent City Council" for into, _ in found.values())
+
+
 def test_an_acronym_of_two_organisations_is_not_suggested(event):
     add("Swale Borough Council")
     add("Sutton Borough Council")

@@ -14,7 +14,8 @@ import unicodedata
 # Common short forms, word by word, as they are written on letterheads and in mail signatures.
 SHORT_FORMS = {
     "bc": "borough council",
-    "cc": "county council",
+    "cc": "county council",  # the usual reading; suggestions also try "city council"
+    "ca": "citizens advice",
     "dc": "district council",
     "mbc": "metropolitan borough council",
     "ft": "foundation trust",

@@ -7,7 +7,11 @@ Two organisations are likely the same when:
   "Swale Borough Council"), and no other organisation's;
 - their normal forms are one slip of the keyboard apart (a letter dropped, added, changed or two
   swapped: rapidfuzz's optimal string alignment distance of 1), in names long enough for that to
-  be a typo rather than another place, and with the same numbers.
+  be a typo rather than another place, and with the same numbers;
+- they differ in one long word only, spelt with the same letters from the same first letter
+  ("Broadlnad" and "Boradland": two typos of one name, each a slip from it);
+- one was typed with "CC" and the other is the same place's City Council (the normal form reads
+  CC as County Council, its usual meaning), when no County Council of that place is known.
 
 Likely duplicates are grouped (a name alike to one alike to another is in the same group), and
 the one to keep is a full name (not an acronym) spelt the way most of the group's registrants
@@ -20,9 +24,9 @@ May import: models, organisations.{names, directory}.
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -31,9 +35,10 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Organisation, Registration, RegistrationStatus
 from app.services.organisations.directory import all_organisations
-from app.services.organisations.names import initials, is_acronym, normal_form
+from app.services.organisations.names import initials, is_acronym, normal_form, words
 
 TYPO_MIN_LENGTH = 8  # shorter names one letter apart are as likely two different bodies
+SHUFFLED_MIN_LENGTH = 6  # a shorter word with its letters reordered may be another word
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,8 @@ def suggest() -> list[Suggestion]:
     """Every likely duplicate in the directory, into the organisation of its group to keep."""
     organisations = all_organisations()
     links = _same_form(organisations) + _acronyms(organisations) + _contained(organisations)
-    links += _close_spellings(organisations)
+    links += _close_spellings(organisations) + _same_letters(organisations)
+    links += _city_councils(organisations)
     return _grouped(organisations, links)
 
 
@@ -66,7 +72,7 @@ def _same_form(organisations: list[Organisation]) -> list[Link]:
             "BC or NHS FT are set aside",
         )
         for group in by_form.values()
-        for first, other in itertools.pairwise(group)
+        for first, other in pairwise(group)
     ]
 
 
@@ -92,25 +98,25 @@ def _acronyms(organisations: list[Organisation]) -> list[Link]:
 
 
 def _contained(organisations: list[Organisation]) -> list[Link]:
-    words = {o.id: normal_form(o.name).split() for o in organisations}
+    split = {o.id: normal_form(o.name).split() for o in organisations}
     by_place: dict[str, list[Organisation]] = defaultdict(list)
     for organisation in organisations:
-        if words[organisation.id]:
-            by_place[words[organisation.id][0]].append(organisation)
+        if split[organisation.id]:
+            by_place[split[organisation.id][0]].append(organisation)
     links = []
     for short in organisations:
-        mine = words[short.id]
+        mine = split[short.id]
         if len(mine) < 2:
             continue
         holders = [
             other
             for other in by_place[mine[0]]
             if other.id != short.id
-            and len(words[other.id]) > len(mine)
-            and set(mine) <= set(words[other.id])
+            and len(split[other.id]) > len(mine)
+            and set(mine) <= set(split[other.id])
         ]
         # Several spellings of one longer name still name one organisation; two names do not.
-        if len({" ".join(words[h.id]) for h in holders}) == 1:
+        if len({" ".join(split[h.id]) for h in holders}) == 1:
             holder = holders[0]
             links.append(
                 (short, holder, f"“{short.name}” is “{holder.name}” shortened (the same place)")
@@ -128,6 +134,42 @@ def _close_spellings(organisations: list[Organisation]) -> list[Link]:
         if _numbers(forms[i].split()) != _numbers(forms[j].split()):
             continue
         links.append((organisations[i], organisations[j], "spelt the same but for one letter"))
+    return links
+
+
+def _same_letters(organisations: list[Organisation]) -> list[Link]:
+    shuffled: dict[tuple, list[Organisation]] = defaultdict(list)
+    for organisation in organisations:
+        parts = normal_form(organisation.name).split()
+        for i, word in enumerate(parts):
+            if len(word) >= SHUFFLED_MIN_LENGTH:
+                signature = (*parts[:i], word[0], "".join(sorted(word)), *parts[i + 1 :])
+                shuffled[signature].append(organisation)
+    links = []
+    for group in shuffled.values():
+        forms = {normal_form(o.name) for o in group}
+        if len(forms) > 1:
+            links += [
+                (first, other, "the same letters in another order (a typo)")
+                for first, other in pairwise(group)
+                if normal_form(first.name) != normal_form(other.name)
+            ]
+    return links
+
+
+def _city_councils(organisations: list[Organisation]) -> list[Link]:
+    by_form = {normal_form(o.name): o for o in organisations}
+    links = []
+    for organisation in organisations:
+        if "cc" not in words(organisation.name):
+            continue
+        form = normal_form(organisation.name)
+        county_twins = [
+            o for o in organisations if o.id != organisation.id and normal_form(o.name) == form
+        ]
+        city = by_form.get(form.replace("county council", "city council"))
+        if city is not None and not county_twins:
+            links.append((organisation, city, f"CC can stand for City Council: {city.name}"))
     return links
 
 
