@@ -4,7 +4,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: install run test test-browser lint bench
+.PHONY: install run test test-browser lint bench load crowd
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
@@ -36,3 +36,6 @@ bench: install
 
 load: install
 	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
+
+crowd: install
+	$(BIN)/python -m benchmarks.crowd

@@ -51,9 +51,15 @@ def normal_form(name: str) -> str:
     return " ".join(w for w in text.split() if w not in FILLER)
 
 
-def initials(name: str) -> str:
-    """The acronym of a name's words, short forms written out: "Swale BC" -> "sbc"."""
-    return "".join(w[0] for w in normal_form(name).split() if w not in UNINITIALLED)
+def initials(name: str) -> set[str]:
+    """The acronyms people make of a name: its words' first letters, short forms written out
+    ("Swale BC" -> "sbc"); and with a short word in capitals kept whole, as it is an acronym
+    itself ("HM Prison and Probation Service" -> "hmpps", "UK Health Security Agency" ->
+    "ukhsa")."""
+    kept = [w for w in normal_form(name).split() if w not in UNINITIALLED]
+    written = [w for w in re.findall(r"[A-Za-z0-9]+", name) if w.lower() not in UNINITIALLED]
+    whole = "".join(w.lower() if w.isupper() and len(w) <= 4 else w[0].lower() for w in written)
+    return {"".join(w[0] for w in kept), whole}
 
 
 def is_acronym(name: str) -> bool:

@@ -1,7 +1,8 @@
 """Likely duplicates in the directory, proposed to organisers with the reason; never applied alone.
 
 Two organisations are likely the same when:
-- their names have the same normal form ("Swale BC" and "Swale Borough Council");
+- their names have the same normal form ("Swale BC" and "Swale Borough Council"), a leading
+  "NHS" aside ("Cumbria ICB" and "NHS Cumbria Integrated Care Board");
 - one is an acronym of the other's words ("SBC"), and of no other organisation's;
 - one's words are all in the other's, starting with the same place word ("Swale Council" and
   "Swale Borough Council"), and no other organisation's;
@@ -49,21 +50,40 @@ class Suggestion:
 
 
 def suggest() -> list[Suggestion]:
-    """Every likely duplicate in the directory, into the organisation of its group to keep."""
+    """Every likely duplicate in the directory, into the organisation of its group to keep.
+
+    Spellings are linked first; an acronym or a shortened name is then ambiguous only if it fits
+    organisations of two different spelling groups (a typo of one name is still that name)."""
     organisations = all_organisations()
-    links = _same_form(organisations) + _acronyms(organisations) + _contained(organisations)
-    links += _close_spellings(organisations) + _same_letters(organisations)
-    links += _city_councils(organisations)
-    return _grouped(organisations, links)
+    spellings = _same_form(organisations) + _close_spellings(organisations)
+    spellings += _same_letters(organisations) + _city_councils(organisations)
+    spelling_group = _roots(organisations, spellings)
+    names = _acronyms(organisations, spelling_group) + _contained(organisations, spelling_group)
+    return _grouped(organisations, spellings + names)
 
 
 Link = tuple[Organisation, Organisation, str]
 
 
+def _roots(organisations: list[Organisation], links: list[Link]) -> dict[int, int]:
+    """Organisation id -> a representative id of its group of linked organisations."""
+    parent = {o.id: o.id for o in organisations}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b, _ in links:
+        parent[root(a.id)] = root(b.id)
+    return {i: root(i) for i in parent}
+
+
 def _same_form(organisations: list[Organisation]) -> list[Link]:
     by_form: dict[str, list[Organisation]] = defaultdict(list)
     for organisation in organisations:
-        by_form[normal_form(organisation.name)].append(organisation)
+        by_form[" ".join(_placed_words(organisation.name))].append(organisation)
     return [
         (
             first,
@@ -76,29 +96,25 @@ def _same_form(organisations: list[Organisation]) -> list[Link]:
     ]
 
 
-def _acronyms(organisations: list[Organisation]) -> list[Link]:
+def _acronyms(organisations: list[Organisation], group: dict[int, int]) -> list[Link]:
     full = defaultdict(list)
     for organisation in organisations:
         if not is_acronym(organisation.name) and len(normal_form(organisation.name).split()) > 1:
-            full[initials(organisation.name)].append(organisation)
+            for letters in initials(organisation.name):
+                full[letters].append(organisation)
     links = []
     for organisation in organisations:
         if is_acronym(organisation.name):
-            meant = full.get(normal_form(organisation.name), [])
-            # An acronym of several names names none of them (spellings of one name are one).
-            if len({normal_form(m.name) for m in meant}) == 1:
-                links.append(
-                    (
-                        organisation,
-                        meant[0],
-                        f"{organisation.name} is the initials of {meant[0].name}",
-                    )
-                )
+            meant = full.get("".join(words(organisation.name)), [])
+            # An acronym of several organisations names none of them.
+            if len({group[m.id] for m in meant}) == 1:
+                reason = f"{organisation.name} is the initials of {meant[0].name}"
+                links.append((organisation, meant[0], reason))
     return links
 
 
-def _contained(organisations: list[Organisation]) -> list[Link]:
-    split = {o.id: normal_form(o.name).split() for o in organisations}
+def _contained(organisations: list[Organisation], group: dict[int, int]) -> list[Link]:
+    split = {o.id: _placed_words(o.name) for o in organisations}
     by_place: dict[str, list[Organisation]] = defaultdict(list)
     for organisation in organisations:
         if split[organisation.id]:
@@ -116,12 +132,18 @@ def _contained(organisations: list[Organisation]) -> list[Link]:
             and set(mine) <= set(split[other.id])
         ]
         # Several spellings of one longer name still name one organisation; two names do not.
-        if len({" ".join(split[h.id]) for h in holders}) == 1:
+        if len({group[h.id] for h in holders}) == 1:
             holder = holders[0]
             links.append(
                 (short, holder, f"“{short.name}” is “{holder.name}” shortened (the same place)")
             )
     return links
+
+
+def _placed_words(name: str) -> list[str]:
+    """The name's normal form as words, its place first: "NHS Cumbria ..." is Cumbria's."""
+    parts = normal_form(name).split()
+    return parts[1:] if parts[:1] == ["nhs"] and len(parts) > 2 else parts
 
 
 def _close_spellings(organisations: list[Organisation]) -> list[Link]:
@@ -180,23 +202,15 @@ def _numbers(words: list[str]) -> list[str]:
 def _grouped(organisations: list[Organisation], links: list[Link]) -> list[Suggestion]:
     """Each group of linked organisations, every member but the one to keep suggested into it,
     with the reason of the link that brought it into the group."""
-    parent = {o.id: o.id for o in organisations}
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     reasons: dict[int, str] = {}
     for a, b, reason in links:
         reasons.setdefault(a.id, reason)
         reasons.setdefault(b.id, reason)
-        parent[root(a.id)] = root(b.id)
+    root = _roots(organisations, links)
     groups: dict[int, list[Organisation]] = defaultdict(list)
     for organisation in organisations:
         if organisation.id in reasons:
-            groups[root(organisation.id)].append(organisation)
+            groups[root[organisation.id]].append(organisation)
     counts = _registrations()
     suggestions = []
     for members in groups.values():
