@@ -116,6 +116,30 @@ def test_each_kind_of_likely_duplicate_is_suggested_with_its_reason(event):
     assert all(into != "Swanley Borough Council" for into, _ in found.values())
 
 
+def test_a_shared_acronym_is_resolved_by_the_address_its_people_write_from(event):
+    staffs = add("Staffordshire County Council", event=event)
+    add("Suffolk County Council", event=event)
+    scc = add("SCC", event=event)
+    for i, (organisation, domain) in enumerate(
+        [(staffs, "staffordshire.gov.uk"), (scc, "staffordshire.gov.uk"), (scc, "gmail.com")]
+    ):
+        db.session.add(
+            Registration(
+                event=event,
+                token=new_token(),
+                name=f"Person {i}",
+                email=f"person{i}@{domain}",
+                organisation=organisation,
+                profession="Officer",
+                status=RegistrationStatus.CONFIRMED,
+            )
+        )
+    db.session.commit()
+    into, reason = suggested()["SCC"]
+    assert into == "Staffordshire County Council"
+    assert reason.endswith("people both write from staffordshire.gov.uk")
+
+
 def test_two_typos_of_one_name_and_a_city_council_typed_cc_are_suggested(event):
     add("Boradland NHS Foundation Trust", "NHS", people=2, event=event)
     add("Broadlnad NHS Foundation Trust", "NHS", people=1, event=event)

@@ -3,7 +3,8 @@
 Two organisations are likely the same when:
 - their names have the same normal form ("Swale BC" and "Swale Borough Council"), a leading
   "NHS" aside ("Cumbria ICB" and "NHS Cumbria Integrated Care Board");
-- one is an acronym of the other's words ("SBC"), and of no other organisation's;
+- one is an acronym of the other's words ("SBC"), and of no other organisation's; or of
+  several, but its registrants write from a mail domain only one of them also uses;
 - one's words are all in the other's, starting with the same place word ("Swale Council" and
   "Swale Borough Council"), and no other organisation's;
 - their normal forms are one slip of the keyboard apart (a letter dropped, added, changed or two
@@ -102,15 +103,49 @@ def _acronyms(organisations: list[Organisation], group: dict[int, int]) -> list[
         if not is_acronym(organisation.name) and len(normal_form(organisation.name).split()) > 1:
             for letters in initials(organisation.name):
                 full[letters].append(organisation)
+    domains = _identifying_domains(group)
     links = []
     for organisation in organisations:
-        if is_acronym(organisation.name):
-            meant = full.get("".join(words(organisation.name)), [])
-            # An acronym of several organisations names none of them.
+        if not is_acronym(organisation.name):
+            continue
+        meant = full.get("".join(words(organisation.name)), [])
+        # An acronym of several organisations names none of them, unless its people write from
+        # an address only one of them uses.
+        if len({group[m.id] for m in meant}) > 1:
+            mine = domains.get(group[organisation.id], set())
+            meant = [m for m in meant if domains.get(group[m.id], set()) & mine]
             if len({group[m.id] for m in meant}) == 1:
-                reason = f"{organisation.name} is the initials of {meant[0].name}"
-                links.append((organisation, meant[0], reason))
+                shared = sorted(domains[group[meant[0].id]] & mine)[0]
+                reason = f"{organisation.name} is the initials of {meant[0].name}, and their "
+                links.append((organisation, meant[0], reason + f"people both write from {shared}"))
+            continue
+        if meant:
+            reason = f"{organisation.name} is the initials of {meant[0].name}"
+            links.append((organisation, meant[0], reason))
     return links
+
+
+def _identifying_domains(group: dict[int, int]) -> dict[int, set[str]]:
+    """Spelling group -> the mail domains its registrants use that no other group's do (an
+    organisation's own domain, not a shared one such as nhs.net or a personal mail service)."""
+    users: dict[str, set[int]] = defaultdict(set)
+    personal = {"gmail.com", "googlemail.com", "hotmail.com", "hotmail.co.uk", "outlook.com"}
+    personal |= {"yahoo.com", "yahoo.co.uk", "icloud.com", "me.com", "live.com", "aol.com"}
+    personal |= {"btinternet.com", "protonmail.com", "proton.me"}
+    for organisation_id, email in db.session.execute(
+        select(Registration.organisation_id, Registration.email).where(
+            Registration.email.is_not(None), Registration.organisation_id.is_not(None)
+        )
+    ):
+        domain = email.rpartition("@")[2].lower()
+        if domain not in personal:
+            users[domain].add(group[organisation_id])
+    domains: dict[int, set[str]] = defaultdict(set)
+    for domain, groups in users.items():
+        if len(groups) <= 2:  # the acronym's group and the one it stands for, at most
+            for g in groups:
+                domains[g].add(domain)
+    return domains
 
 
 def _contained(organisations: list[Organisation], group: dict[int, int]) -> list[Link]:
