@@ -61,21 +61,26 @@ def add(name: str, sector: str = "Local government", people: int = 0, event=None
         name=name, key=normal_form(name), sector=sectors.resolve(sector).name
     )
     db.session.add(organisation)
-    for i in range(people):
-        db.session.add(
-            Registration(
-                event=event,
-                token=new_token(),
-                name=f"{name} person {i}",
-                email=f"{new_token()[:12]}@example.org",
-                organisation=organisation,
-                organisation_typed=name,
-                profession="Officer",
-                status=RegistrationStatus.CONFIRMED,
-            )
-        )
+    for _ in range(people):
+        attend(event, organisation, f"{new_token()[:12]}@example.org")
     db.session.commit()
     return organisation
+
+
+def attend(event, organisation: Organisation, email: str) -> Registration:
+    """A confirmed registration from `organisation`, typed under its name."""
+    registration = Registration(
+        event=event,
+        token=new_token(),
+        name=f"{organisation.name} person {email.partition('@')[0]}",
+        email=email,
+        organisation=organisation,
+        organisation_typed=organisation.name,
+        profession="Officer",
+        status=RegistrationStatus.CONFIRMED,
+    )
+    db.session.add(registration)
+    return registration
 
 
 def suggested() -> dict[str, tuple[str, str]]:
@@ -120,20 +125,9 @@ def test_a_shared_acronym_is_resolved_by_the_address_its_people_write_from(event
     staffs = add("Staffordshire County Council", event=event)
     add("Suffolk County Council", event=event)
     scc = add("SCC", event=event)
-    for i, (organisation, domain) in enumerate(
-        [(staffs, "staffordshire.gov.uk"), (scc, "staffordshire.gov.uk"), (scc, "gmail.com")]
-    ):
-        db.session.add(
-            Registration(
-                event=event,
-                token=new_token(),
-                name=f"Person {i}",
-                email=f"person{i}@{domain}",
-                organisation=organisation,
-                profession="Officer",
-                status=RegistrationStatus.CONFIRMED,
-            )
-        )
+    attend(event, staffs, "ann@staffordshire.gov.uk")
+    attend(event, scc, "ben@staffordshire.gov.uk")
+    attend(event, scc, "cat@gmail.com")
     db.session.commit()
     into, reason = suggested()["SCC"]
     assert into == "Staffordshire County Council"

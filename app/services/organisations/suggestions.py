@@ -17,9 +17,8 @@ Two organisations are likely the same when:
 
 Likely duplicates are grouped (a name alike to one alike to another is in the same group), and
 the one to keep is a full name (not an acronym) spelt the way most of the group's registrants
-spelt it:
-every other is suggested `into` it. Accepting every suggestion in the order given merges each group
-into one organisation.
+spelt it: every other is suggested `into` it. Accepting every suggestion in the order given
+merges each group into one organisation.
 
 May import: models, organisations.{names, directory}.
 """
