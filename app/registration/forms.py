@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from app.models import Event, Registration
 from app.services.organisations import sectors
 from app.services.organisations.directory import all_organisations
-from app.services.organisations.suggestions import suggest
+from app.services.organisations.suggestions import likely_typos
 from app.services.registration.details import REQUIRED, TEXT_LIMITS, breakouts_by_slot, details_of
 
 RANK_WORDS = ["First", "Second", "Third", "Fourth", "Fifth"]
@@ -147,5 +147,5 @@ def filled(form_class: type[DetailsForm], registration: Registration) -> Details
 def suggestions() -> dict[str, list[str]]:
     """The organisations offered as the form's type-ahead: canonical names only, and none that
     looks like a duplicate of another (a typo someone registered with is not offered to all)."""
-    doubtful = {s.source.id for s in suggest()}
+    doubtful = likely_typos()
     return {"organisations": [o.name for o in all_organisations() if o.id not in doubtful]}

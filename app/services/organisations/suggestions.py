@@ -283,6 +283,25 @@ def _registrations() -> Counter:
     )
 
 
+# The last directory looked at and its likely typos: the registration form asks on every view.
+_typos_of: dict[tuple, set[int]] = {}
+
+
+def likely_typos() -> set[int]:
+    """Ids of the organisations suggested into another: not offered in the form's type-ahead.
+    Worked out again only when the directory's names change, not on every page view."""
+    names = tuple(
+        tuple(row)
+        for row in db.session.execute(
+            select(Organisation.id, Organisation.name).order_by(Organisation.id)
+        )
+    )
+    if names not in _typos_of:
+        _typos_of.clear()
+        _typos_of[names] = {s.source.id for s in suggest()}
+    return _typos_of[names]
+
+
 def suggested_duplicates() -> set[frozenset[int]]:
     """Pairs of organisation ids suggested as the same (for marking tablemates on a plan)."""
     return {frozenset((s.source.id, s.into.id)) for s in suggest()}
