@@ -51,7 +51,6 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import KW_ONLY, dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -63,20 +62,17 @@ from app import create_app
 from app.extensions import db
 from app.models import (
     Event,
-    EventStatus,
     JobState,
     Organisation,
     Plan,
     PlanKind,
     Registration,
-    Session,
-    SessionKind,
-    Table,
 )
 from app.services.events.demo import FIRST_NAMES, LAST_NAMES
 from app.services.organisations.directory import merge
 from app.services.organisations.suggestions import suggest
 from app.services.planning import jobs
+from benchmarks.events import published_event
 from config import TestingConfig
 from scheduler.metrics import same_label_pairs, same_label_pairs_lower_bound
 
@@ -411,30 +407,14 @@ def make_app(folder: Path) -> Flask:
 
 
 def add_event(people: int) -> Event:
-    start = (datetime.now() + timedelta(days=30)).replace(hour=9, minute=0, second=0, microsecond=0)
-    event = Event(
-        slug=SLUG,
-        title="Crowd Day",
-        description="Everyone at mixed tables.",
-        venue="Town Hall",
-        timezone="Europe/London",
-        starts_at=start,
-        ends_at=start + timedelta(hours=7),
+    event = published_event(
+        SLUG,
+        "Crowd Day",
+        "Everyone at mixed tables.",
         capacity=people,
-        status=EventStatus.PUBLISHED,
-        sessions=[
-            Session(
-                kind=SessionKind.TABLE_ROUND,
-                title=f"Round {n}",
-                starts_at=start + timedelta(hours=n),
-                ends_at=start + timedelta(hours=n, minutes=50),
-            )
-            for n in range(1, ROUNDS + 1)
-        ],
-        tables=[
-            Table(number=n, capacity=TABLE_SIZE)
-            for n in range(1, math.ceil(people / TABLE_SIZE) + 1)
-        ],
+        rounds=ROUNDS,
+        tables=math.ceil(people / TABLE_SIZE),
+        table_size=TABLE_SIZE,
     )
     db.session.add(event)
     db.session.commit()

@@ -54,7 +54,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -65,8 +65,9 @@ from sqlalchemy.engine import Engine, make_url
 
 from app import create_app
 from app.extensions import db
-from app.models import Breakout, Event, EventStatus, Organisation, Session, SessionKind, Table
+from app.models import Breakout, Organisation, Session, SessionKind
 from benchmarks.ceiling import create_table
+from benchmarks.events import published_event, start_of
 from config import DevelopmentConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,41 +122,28 @@ def prepare_convene(database_url: str, instance: Path, capacity: int) -> None:
     app = create_app(settings)
     with app.app_context():
         upgrade()
-        start = (datetime.now() + timedelta(days=30)).replace(hour=9, minute=0, microsecond=0)
+        start = start_of()
         organisations = [Organisation(name=n, sector=s) for n, s in ORGANISATIONS]
-        event = Event(
-            slug=SLUG,
-            title="Load Day",
-            description="A day to test the registration burst.",
-            venue="Town Hall",
-            timezone="Europe/London",
-            starts_at=start,
-            ends_at=start + timedelta(hours=7),
-            capacity=capacity,
-            status=EventStatus.PUBLISHED,
-            convenors=organisations[:2],
-            sessions=[
-                Session(
-                    kind=SessionKind.TABLE_ROUND,
-                    title=f"Round {n}",
-                    starts_at=start + timedelta(hours=n),
-                    ends_at=start + timedelta(hours=n, minutes=50),
-                )
-                for n in (1, 2)
-            ]
-            + [
-                Session(
-                    kind=SessionKind.BREAKOUT_SLOT,
-                    title="Breakouts",
-                    starts_at=start + timedelta(hours=4),
-                    ends_at=start + timedelta(hours=5),
-                    breakouts=[
-                        Breakout(title=f"Breakout {n}", room=f"Room {n}", capacity=capacity)
-                        for n in (1, 2, 3)
-                    ],
-                )
+        breakouts = Session(
+            kind=SessionKind.BREAKOUT_SLOT,
+            title="Breakouts",
+            starts_at=start + timedelta(hours=4),
+            ends_at=start + timedelta(hours=5),
+            breakouts=[
+                Breakout(title=f"Breakout {n}", room=f"Room {n}", capacity=capacity)
+                for n in (1, 2, 3)
             ],
-            tables=[Table(number=n, capacity=8) for n in range(1, capacity // 8 + 2)],
+        )
+        event = published_event(
+            SLUG,
+            "Load Day",
+            "A day to test the registration burst.",
+            capacity=capacity,
+            rounds=2,
+            tables=capacity // 8 + 1,
+            table_size=8,
+            convenors=organisations[:2],
+            breakout_slots=[breakouts],
         )
         db.session.add_all([*organisations, event])
         db.session.commit()
