@@ -16,6 +16,9 @@ class OrganisationForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sector.choices = [(s.name, s.name) for s in sectors.every_sector()]
+        if self.sector.data and self.sector.data not in {name for name, _ in self.sector.choices}:
+            # Kept as stored, so saving a new name never moves the organisation by accident.
+            self.sector.choices.append((self.sector.data, self.sector.data))
 
 
 class MergeForm(FlaskForm):

@@ -31,6 +31,7 @@ def test_organiser_merges_the_likely_duplicates(user, journey, typed_three_ways,
     suggestions = page.get_by_role("table", name="Suggested merges")
     assert suggestions.get_by_role("row").count() == 3  # the header and two suggestions
     journey.screenshot("suggestions")
+    journey.assert_reflows()  # an organiser at the registration desk, on a phone
 
     for _ in range(2):
         user.follow(page.get_by_role("link", name="Merge…").first)
