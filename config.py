@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("CONVENE_INSTANCE_PATH", BASE_DIR / "instance"))
+DEVELOPMENT_URL = "http://127.0.0.1:5000"
+# Also answered in development: the same server on its other loopback name.
+DEVELOPMENT_HOSTS = ["127.0.0.1", "localhost"]
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -20,6 +24,10 @@ def _secret_key(instance_dir: Path) -> str:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def _names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 def _flag(name: str, *, default: bool) -> bool:
@@ -44,9 +52,14 @@ class Config:
     # the change commits; or "worker", a separate `flask --app wsgi mail-worker`, so a burst of
     # registrations is not slowed down by building messages and calendar invites.
     MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY") or "inline"
-    # The site's address for links in mail (e.g. https://convene.example.org). Set it in
-    # production: unset, links use the request's Host header, which whoever sends it controls.
-    PUBLIC_URL = os.environ.get("PUBLIC_URL") or None
+    # The site's address (e.g. https://convene.example.org): every link in mail, calendar files
+    # and printed QR codes is built on it, never on a request's Host header, which whoever sends
+    # the request controls. Required in production; in development the address `make run` serves.
+    # Both are read when the settings are made (below), as SECRET_KEY is.
+    PUBLIC_URL = DEVELOPMENT_URL
+    # Host headers this site answers to (Flask refuses others with 400): PUBLIC_URL's host, plus
+    # any in TRUSTED_HOSTS, comma-separated (e.g. an internal name the reverse proxy uses).
+    EXTRA_TRUSTED_HOSTS: list[str] = []
     WTF_CSRF_TIME_LIMIT = None
     # Pages say Referrer-Policy: no-referrer (app/security.py), so browsers send no Referer with
     # our own forms; Flask-WTF's HTTPS Referer check would refuse them all. The CSRF token (tied
@@ -88,10 +101,22 @@ class Config:
 
     def __init__(self) -> None:
         self.SECRET_KEY = _secret_key(self.INSTANCE_DIR)
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL") or self.PUBLIC_URL
+        self.EXTRA_TRUSTED_HOSTS = _names(os.environ.get("TRUSTED_HOSTS", ""))
+        self.TRUSTED_HOSTS = self.trusted_hosts()
+
+    def trusted_hosts(self) -> list[str]:
+        host = urlsplit(self.PUBLIC_URL).hostname
+        if not host:
+            raise RuntimeError(
+                f"PUBLIC_URL={self.PUBLIC_URL!r} is not an address like https://host"
+            )
+        return [host, *self.EXTRA_TRUSTED_HOSTS]
 
 
 class DevelopmentConfig(Config):
-    pass
+    def trusted_hosts(self) -> list[str]:
+        return [*super().trusted_hosts(), *DEVELOPMENT_HOSTS]
 
 
 class TestingConfig(Config):
@@ -104,8 +129,12 @@ class TestingConfig(Config):
     REDIS_URL = None
     MAIL_SERVER = None
 
+    # The Flask test client's default address.
+    PUBLIC_URL = "http://localhost"
+
     def __init__(self) -> None:
         self.SECRET_KEY = "testing-only-secret-key"
+        self.TRUSTED_HOSTS = self.trusted_hosts()
 
 
 class ProductionConfig(Config):
@@ -114,9 +143,14 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
 
     def __init__(self) -> None:
-        super().__init__()
         if not os.environ.get("SECRET_KEY"):
             raise RuntimeError("SECRET_KEY must be set in production")
+        if not os.environ.get("PUBLIC_URL"):
+            raise RuntimeError(
+                "PUBLIC_URL must be set in production (the site's address, e.g. "
+                "https://convene.example.org): links in mail and calendar files are built on it"
+            )
+        super().__init__()
 
 
 CONFIGS = {

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from app import security, shared
 from app.api import errors as api_errors
@@ -86,6 +86,7 @@ def _register_error_pages(app: Flask) -> None:
         return handler
 
     app.register_error_handler(HTTPException, _api_errors_as_json)
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(
         400, page(400, "Bad request", "The request could not be understood.")
     )
@@ -129,6 +130,15 @@ def _kept_headers(error) -> dict[str, str]:
     if not isinstance(error, HTTPException):
         return {}
     return {k: v for k, v in error.get_headers() if k.lower() in api_errors.KEPT_HEADERS}
+
+
+def _untrusted_host(error: SecurityError):
+    """A Host header not in TRUSTED_HOSTS: no address can be built for such a request, so the
+    answer is plain text rather than a page."""
+    if request.path.startswith("/api/"):
+        return api_errors.from_exception(error)
+    message = "This site does not answer to that address (Host header)."
+    return message, 400, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def _api_errors_as_json(error: HTTPException):

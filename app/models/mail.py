@@ -45,8 +45,6 @@ class OutgoingMail(db.Model):
     registration_id: Mapped[int] = mapped_column(
         ForeignKey("registration.id", ondelete="CASCADE"), index=True
     )
-    # The site address for links in the message, as the request that queued it saw it.
-    base_url: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[MailStatus] = mapped_column(
         _enum(MailStatus, "mail_status"), default=MailStatus.PENDING
     )

@@ -32,8 +32,36 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
         config.config_from_env()
 
 
+def test_production_refuses_to_start_without_a_public_address(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    monkeypatch.setenv("CONVENE_ENV", "production")
+    with pytest.raises(RuntimeError, match="PUBLIC_URL must be set"):
+        config.config_from_env()
+
+
+def test_a_public_address_without_a_host_is_refused(monkeypatch):
+    monkeypatch.setenv("PUBLIC_URL", "convene.example.org")
+    with pytest.raises(RuntimeError, match=r"'convene\.example\.org' is not an address"):
+        config.DevelopmentConfig()
+
+
+def test_the_site_answers_to_its_public_host_and_those_listed(monkeypatch):
+    monkeypatch.setenv("PUBLIC_URL", "https://convene.example.org")
+    monkeypatch.setenv("TRUSTED_HOSTS", "convene.internal, .convene.lan")
+    hosts = config.DevelopmentConfig().TRUSTED_HOSTS
+    assert hosts == [
+        "convene.example.org",
+        "convene.internal",
+        ".convene.lan",
+        "127.0.0.1",
+        "localhost",
+    ]
+
+
 def test_production_cookies_are_secure(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
+    monkeypatch.setenv("PUBLIC_URL", "https://convene.example.org")
     monkeypatch.setenv("CONVENE_ENV", "production")
     settings = config.config_from_env()
     assert settings.SESSION_COOKIE_SECURE and settings.SESSION_COOKIE_HTTPONLY

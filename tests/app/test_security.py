@@ -174,15 +174,15 @@ def test_the_json_api_takes_no_form_posts_at_all(app, client, event):
 
 def test_forms_still_work_over_https_without_a_referer(client, organiser):
     """Pages send no Referer (no-referrer), so the HTTPS form check must not ask for one."""
-    page = client.get("/login", base_url="https://convene.example")
+    page = client.get("/login", base_url="https://localhost")
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
     response = client.post(
         "/login",
         data={"csrf_token": token.group(1), "email": organiser.email, "password": PASSWORD},
-        base_url="https://convene.example",
+        base_url="https://localhost",
     )
     assert response.status_code == 302
-    forged = client.post("/logout", data={"csrf_token": "nope"}, base_url="https://convene.example")
+    forged = client.post("/logout", data={"csrf_token": "nope"}, base_url="https://localhost")
     assert forged.status_code == 400
 
 
@@ -247,6 +247,7 @@ def test_passwords_are_stored_as_scrypt_hashes(organiser):
 
 def test_production_session_cookies_are_secure_httponly_and_samesite(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("PUBLIC_URL", "https://convene.example")
     monkeypatch.setenv("CONVENE_INSTANCE_PATH", str(tmp_path))
     settings = config.ProductionConfig()
     settings.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'prod.sqlite3'}"

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 
-from flask import current_app, has_request_context
+from flask import current_app
 from icalendar import Calendar, vCalAddress, vDuration
 from icalendar import Event as VEvent
 from sqlalchemy import func, select
@@ -73,11 +73,8 @@ def organizer(event: Event) -> vCalAddress:
     return value
 
 
-def event_page_url(event: Event) -> str | None:
-    """The public event page; None where no address is known (no request and no PUBLIC_URL)."""
-    if current_app.config.get("PUBLIC_URL") or has_request_context():
-        return external_url("public.event", slug=event.slug)
-    return None
+def event_page_url(event: Event) -> str:
+    return external_url("public.event", slug=event.slug)
 
 
 def has_calendar(registration: Registration) -> bool:
@@ -248,9 +245,7 @@ def _vevent(
     if description:
         vevent.add("description", description)
     vevent.add("organizer", organizer(event))
-    url = event_page_url(event)
-    if url:
-        vevent.add("url", url)
+    vevent.add("url", event_page_url(event))
     vevent.add("transp", "TRANSPARENT" if status == "CANCELLED" else "OPAQUE")
     return vevent
 
@@ -269,9 +264,7 @@ def _event_text(event: Event, places: dict[int, Place] | None = None, status: st
                 "Your table for each round and your breakouts will be added here "
                 "when the seating plan is published."
             )
-    url = event_page_url(event)
-    if url:
-        parts.append(f"Programme: {url}")
+    parts.append(f"Programme: {event_page_url(event)}")
     return "\n\n".join(p for p in parts if p)
 
 

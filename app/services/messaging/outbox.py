@@ -35,7 +35,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from typing import NamedTuple
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import selectinload
@@ -44,7 +44,6 @@ from app.extensions import WRITE_LOCK, db
 from app.models import MailKind, MailStatus, OutgoingMail, Registration
 from app.models.types import utcnow
 from app.services.messaging import transport
-from app.services.urls import links_to
 
 log = logging.getLogger(__name__)
 QUEUED_KEY = "convene_outbox_queued"
@@ -62,12 +61,7 @@ Builder = Callable[..., EmailMessage | None]
 def queue(kind: MailKind, registration: Registration, **options) -> OutgoingMail:
     """Send message `kind` to `registration` once the current transaction commits."""
     kind = MailKind(kind)  # a typo fails here, in the change that asked for it
-    base_url = current_app.config.get("PUBLIC_URL") or (
-        request.url_root if has_request_context() else None
-    )
-    row = OutgoingMail(
-        kind=kind.value, registration=registration, options=options, base_url=base_url
-    )
+    row = OutgoingMail(kind=kind.value, registration=registration, options=options)
     db.session.add(row)
     db.session.info.setdefault(QUEUED_KEY, []).append(row)
     return row
@@ -176,8 +170,7 @@ def _deliver(row: OutgoingMail) -> tuple[str, str | None]:
     """Build and deliver one message: ("sent" | "superseded" | "failed", the error if failed)."""
     builders = current_app.extensions[BUILDERS_KEY]
     try:
-        with links_to(row.base_url):
-            message = builders[MailKind(row.kind)](row.registration, **row.options)
+        message = builders[MailKind(row.kind)](row.registration, **row.options)
         if message is None:
             return "superseded", None
         transport.deliver(message)
