@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("CONVENE_INSTANCE_PATH", BASE_DIR / "instance"))
 DEVELOPMENT_URL = "http://127.0.0.1:5000"
-# Also answered in development: the same server on its other loopback name.
 DEVELOPMENT_HOSTS = ["127.0.0.1", "localhost"]
 
 
@@ -60,6 +59,8 @@ class Config:
     # Host headers this site answers to (Flask refuses others with 400): PUBLIC_URL's host, plus
     # any in TRUSTED_HOSTS, comma-separated (e.g. an internal name the reverse proxy uses).
     EXTRA_TRUSTED_HOSTS: list[str] = []
+    # Development and tests also answer on both loopback names (browser tests serve 127.0.0.1).
+    ANSWERS_ON_LOOPBACK = False
     WTF_CSRF_TIME_LIMIT = None
     # Pages say Referrer-Policy: no-referrer (app/security.py), so browsers send no Referer with
     # our own forms; Flask-WTF's HTTPS Referer check would refuse them all. The CSRF token (tied
@@ -111,12 +112,12 @@ class Config:
             raise RuntimeError(
                 f"PUBLIC_URL={self.PUBLIC_URL!r} is not an address like https://host"
             )
-        return [host, *self.EXTRA_TRUSTED_HOSTS]
+        loopback = DEVELOPMENT_HOSTS if self.ANSWERS_ON_LOOPBACK else []
+        return [host, *self.EXTRA_TRUSTED_HOSTS, *(name for name in loopback if name != host)]
 
 
 class DevelopmentConfig(Config):
-    def trusted_hosts(self) -> list[str]:
-        return [*super().trusted_hosts(), *DEVELOPMENT_HOSTS]
+    ANSWERS_ON_LOOPBACK = True
 
 
 class TestingConfig(Config):
@@ -131,6 +132,7 @@ class TestingConfig(Config):
 
     # The Flask test client's default address.
     PUBLIC_URL = "http://localhost"
+    ANSWERS_ON_LOOPBACK = True
 
     def __init__(self) -> None:
         self.SECRET_KEY = "testing-only-secret-key"

@@ -30,6 +30,8 @@ class LiveServer:
         got_request_exception.connect(self._record, app, weak=False)
         self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
+        # The site's address, on which its mail and calendar links are built.
+        app.config["PUBLIC_URL"] = self.url
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def _record(self, sender, exception, **extra) -> None:
