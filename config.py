@@ -74,10 +74,10 @@ class Config:
     # Behind a reverse proxy, how many proxies' X-Forwarded-For/-Proto to trust (0: none). Rate
     # limits count per client address, so this must be right in production.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
-    # Rate limits (app/security.py). Counted in Redis when REDIS_URL is set, so every worker
-    # process shares them; in memory otherwise (per process: fine for one embedded server).
+    # Rate limits (app/security.py). Counted where every worker process sees the same counts: in
+    # Redis when REDIS_URL is set, else in a SQLite file in instance/ (app/rate_limit_store.py),
+    # unless RATELIMIT_STORAGE_URI names another `limits` storage (memory:// counts per process).
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", default=True)
-    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "convene"
@@ -105,6 +105,11 @@ class Config:
         self.PUBLIC_URL = os.environ.get("PUBLIC_URL") or self.PUBLIC_URL
         self.EXTRA_TRUSTED_HOSTS = _names(os.environ.get("TRUSTED_HOSTS", ""))
         self.TRUSTED_HOSTS = self.trusted_hosts()
+        self.RATELIMIT_STORAGE_URI = (
+            os.environ.get("RATELIMIT_STORAGE_URI")
+            or self.REDIS_URL
+            or f"convene-sqlite://{self.INSTANCE_DIR / 'rate-limits.sqlite3'}"
+        )
 
     def trusted_hosts(self) -> list[str]:
         host = urlsplit(self.PUBLIC_URL).hostname

@@ -10,7 +10,7 @@ Headers (every response):
   its session-bound CSRF token, and the session cookie is SameSite=Lax.
 
 Rate limits (flask-limiter; numbers in config.py, RATELIMIT_*; counted in Redis when REDIS_URL
-is set, else in memory):
+is set, else in a SQLite file every process of the machine shares, app/rate_limit_store.py):
 - sign-in attempts per address, and a per-account backoff after repeated wrong passwords;
 - unknown private links per address (guessing registration tokens or API tokens);
 - registrations per address (generous: one office may register a whole council) and per email.
@@ -28,6 +28,7 @@ from limits import parse
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import rate_limit_store
 from app.extensions import limiter
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -53,10 +54,25 @@ def init_app(app: Flask) -> None:
     if proxies := app.config.get("TRUSTED_PROXIES", 0):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     limiter.init_app(app)
+    _say_where_limits_are_counted(app)
     app.before_request(_refuse_nul_characters)
     app.before_request(_refuse_token_guessers)
     app.after_request(_count_token_guesses)
     app.after_request(_security_headers)
+
+
+def _say_where_limits_are_counted(app: Flask) -> None:
+    storage = app.config["RATELIMIT_STORAGE_URI"]
+    if not app.config.get("RATELIMIT_ENABLED"):
+        app.logger.warning("Rate limits are off (RATELIMIT_ENABLED=0).")
+    elif storage.startswith("memory://") and not app.testing:
+        app.logger.warning(
+            "Rate limits are counted in this process's memory: with several worker processes "
+            "each counts alone, so every limit is that many times looser. Leave "
+            "RATELIMIT_STORAGE_URI unset (a file shared by all processes) or set REDIS_URL."
+        )
+    elif storage.startswith(rate_limit_store.SCHEME):
+        app.logger.info("Rate limits are counted in %s.", storage.partition("://")[2])
 
 
 def _security_headers(response: Response) -> Response:
