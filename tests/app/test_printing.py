@@ -485,6 +485,8 @@ def test_find_your_table_footer_names_first_and_last_person_on_the_page(
     names = attendees_sorted(attendees)
     assert has(pages[0], f"{names[0]} – ")
     assert has(pages[-1], f" – {names[-1]}")
+    legend = documents.find_legend(documents.print_pack(event))
+    assert all(has(page, legend) for page in pages)  # what the columns are, at the top right
 
 
 @pytest.mark.parametrize(("card", "sheet"), [("a4", "8"), ("a5", "10"), ("a5", "6")])
