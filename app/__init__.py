@@ -8,7 +8,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from app import security, shared
+from app import logs, security, shared
 from app.api import errors as api_errors
 from app.cli import register_commands
 from app.extensions import csrf, db, login_manager, migrate
@@ -27,6 +27,7 @@ def create_app(config: Config | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)
     login_manager.init_app(app)
+    logs.init_app(app)
     security.init_app(app)
     shared.init_app(app)
     # Lower layers are given what they run, so they never import the layers above them.

@@ -6,8 +6,6 @@ itinerary is reached with their private token, like the rest of their registrati
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import login_required
 from wtforms import Form, SelectField
@@ -16,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from app.models import Event, PlanKind, PlanStatus
 from app.organise.access import event_or_404
 from app.services.printing import cards, documents
-from app.services.printing.pdf import start_workers
+from app.services.printing.pdf import StaticFiles, start_workers
 from app.services.registration import lookup
 
 bp = Blueprint("printing", __name__)
@@ -53,10 +51,10 @@ def _options() -> dict[str, str]:
     return {name: request.args[name] for name in OPTIONS if request.args.get(name)}
 
 
-def _pdf_response(html: str, filename: str, running: str) -> Response:
-    stylesheet = Path(current_app.static_folder or "") / "css" / "print.css"
+def _pdf_response(html: str, filename: str) -> Response:
+    static = StaticFiles(current_app.static_folder or "", current_app.static_url_path or "/static")
     workers = current_app.config.get("PRINT_WORKERS", 1)
-    return _pdf_bytes(documents.render_pdf(html, stylesheet, running, workers), filename)
+    return _pdf_bytes(documents.render_pdf(html, static, workers), filename)
 
 
 def _pdf_bytes(pdf: bytes, filename: str) -> Response:
@@ -161,9 +159,7 @@ def _document(slug: str, doc: str, pdf: bool):
         back_url=url_for(".index", slug=slug, **_options()),
     )
     if pdf:
-        corner = legend if doc == "find-your-table" else None
-        running = documents.running_css(documents.DOCUMENTS[doc], event, corner)
-        return _pdf_response(html, f"{event.slug}-{doc}.pdf", running)
+        return _pdf_response(html, f"{event.slug}-{doc}.pdf")
     return html
 
 
@@ -198,11 +194,7 @@ def _itinerary(token: str, pdf: bool):
         back_url=f"/r/{token}",
     )
     response = (
-        _pdf_response(
-            html,
-            f"{registration.event.slug}-itinerary.pdf",
-            documents.running_css("Your day", registration.event),
-        )
+        _pdf_response(html, f"{registration.event.slug}-itinerary.pdf")
         if pdf
         else Response(html, mimetype="text/html")
     )

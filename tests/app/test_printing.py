@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
 import io
 import math
 import re
+import threading
+from collections.abc import Iterator
 
 import pytest
 from flask import render_template
+from PIL import Image
 from pypdf import PdfReader
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -28,7 +32,7 @@ from app.models import (
 )
 from app.services.organisations.directory import find_or_create_organisation
 from app.services.printing import cards, documents
-from app.services.printing.pdf import PART_BREAK
+from app.services.printing.pdf import PART_BREAK, StaticFiles
 from app.services.printing.pdf import render_pdf as render_in_parts
 from app.services.printing.pdf import split as split_parts
 from app.services.tokens import new_token
@@ -481,6 +485,8 @@ def test_find_your_table_footer_names_first_and_last_person_on_the_page(
     names = attendees_sorted(attendees)
     assert has(pages[0], f"{names[0]} – ")
     assert has(pages[-1], f" – {names[-1]}")
+    legend = documents.find_legend(documents.print_pack(event))
+    assert all(has(page, legend) for page in pages)  # what the columns are, at the top right
 
 
 @pytest.mark.parametrize(("card", "sheet"), [("a4", "8"), ("a5", "10"), ("a5", "6")])
@@ -533,3 +539,114 @@ def test_cards_and_badges_are_drawn_when_dejavu_has_every_glyph(signed_in, event
             io.BytesIO(pdf(signed_in, f"/organise/events/learning-day/print/{doc}.pdf"))
         )
         assert "ReportLab" in reader.metadata.producer, doc
+
+
+class Listener:
+    """A real HTTP server on a loopback port that records every request it is sent: anything the
+    PDF renderer fetches from a URL in a document ends up here."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        requests = self.requests
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                requests.append(self.path)
+                self.send_error(404)
+
+            def log_message(self, *args) -> None:  # the test reads self.requests instead
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    server = Listener()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+def marker_image(path) -> str:
+    """A 7 x 3 pixel PNG at `path` (a size no printed document has), as a file: URL."""
+    Image.new("RGB", (7, 3), "red").save(path)
+    return path.as_uri()
+
+
+def images(pdf: bytes) -> list[tuple[int, int]]:
+    return [image.image.size for page in PdfReader(io.BytesIO(pdf)).pages for image in page.images]
+
+
+def test_attack_text_in_printed_fields_fetches_nothing_and_reads_no_file(
+    signed_in, client, event, listener, tmp_path
+):
+    """Every field that reaches a printed document carries text that breaks out of a CSS string
+    (a form feed ends it) into rules with url()s, or HTML asking for images: the renderer must
+    print it as text, ask the listener for nothing and copy no local file into the PDF."""
+    secret = marker_image(tmp_path / "secret.png")
+
+    def breakout(name: str) -> str:
+        return (
+            f"Town Hall\f}} }} html {{ background: url({listener.url}/{name}) }} "
+            f"html::before {{ content: url({secret}) }} x{{"
+        )
+
+    markup = f'<img src="{secret}"><img src="{listener.url}/img">" style="background: url({secret})'
+    event.title = breakout("title")
+    event.venue = breakout("venue")
+    for session in event.sessions:
+        session.title = breakout("session")
+        for option in session.breakouts:
+            option.title, option.room = breakout("breakout"), breakout("room")
+    people = add_people(event, ["Amara Okafor", markup, "王芳 " + breakout("name")])
+    people[0].organisation.name = breakout("organisation")
+    people[1].profession = breakout("profession")
+    people[1].access_needs, people[1].dietary_needs = markup, breakout("diet")
+    event.tables[0].facilitator = people[1]
+    seat(event, people)
+    send_to_breakouts(event, people)
+    db.session.commit()
+
+    printed = {
+        doc: pdf(signed_in, f"/organise/events/learning-day/print/{doc}.pdf") for doc in DOCS
+    }
+    signed_in.get("/logout")
+    printed["itinerary"] = pdf(client, f"/r/{people[1].token}/itinerary.pdf")
+
+    assert listener.requests == []
+    for doc, document in printed.items():
+        assert (7, 3) not in images(document), doc
+    for doc in ("table-plan", "facilitator-sheets", "find-your-table", "itinerary"):
+        # The event's title is printed as it was typed (pypdf reads the text around the form
+        # feed's empty glyph as UTF-16, hence the NULs).
+        text = "".join(page_texts(printed[doc])).replace("\x00", "")
+        assert has(text, f"html {{ background: url({listener.url}/title) }}"), doc
+    table_plan = page_texts(printed["table-plan"])[0].replace("\x00", "")
+    assert has(table_plan, "Table plan", f"url({listener.url}/venue)", '<imgsrc="')
+
+
+def test_the_pdf_renderer_loads_only_the_apps_static_files(tmp_path, listener):
+    """Only data: URLs and files inside the static folder load; a file beside it, reached by
+    file:, by ../ or by its escaped form, and any other host are refused."""
+    static = tmp_path / "static"
+    static.mkdir()
+    Image.new("RGB", (5, 5), "blue").save(static / "logo.png")
+    secret = marker_image(tmp_path / "secret.png")
+    body = f"""
+        <img src="/static/logo.png">
+        <img src="{secret}"><img src="/static/../secret.png"><img src="/static/%2e%2e/secret.png">
+        <img src="{listener.url}/image"><img src="https://print.invalid/secret.png">
+        <link rel="stylesheet" href="{listener.url}/style.css">
+        <a rel="attachment" href="{secret}">attached</a>
+        <p style="background: url({listener.url}/background)">text</p>
+        <p style="background: url('data:image/svg+xml,<svg xmlns=%22http://www.w3.org/2000/svg%22/>')">data</p>
+    """
+    html = f'<html><body><main class="document">{body}</main></body></html>'
+    for workers in (1, 2):
+        document = render_in_parts(html, [], workers, StaticFiles(str(static)))
+        assert images(document) == [(5, 5)]
+        assert PdfReader(io.BytesIO(document)).attachments == {}
+    assert listener.requests == []

@@ -24,7 +24,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.formatting import format_date
 from app.models import (
     Assignment,
     Breakout,
@@ -355,27 +354,6 @@ def itinerary(registration: Registration) -> Itinerary:
     )
 
 
-def css_string(text: str) -> str:
-    """Text as a CSS string literal (for generated `content`): quotes, backslashes and line
-    breaks escaped, so no name or title can end the string or the rule."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + escaped.replace("\n", "\\A ").replace("\r", "") + '"'
-
-
-def running_css(title: str, event: Event, top_right: str | None = None) -> str:
-    """The page furniture of one document: its title and the event at the top and foot of every
-    page. Given as a stylesheet rather than set from elements on the first page, because the
-    document is laid out in parts (printing/pdf.py) and the later parts have no first page."""
-    line = f"{event.title} · {format_date(event.starts_at)}"
-    if event.venue:
-        line += f" · {event.venue}"
-    rules = [f"@top-left {{ content: {css_string(title)}; }}"]
-    rules.append(f"@bottom-left {{ content: {css_string(line)}; }}")
-    if top_right is not None:
-        rules.append(f"@top-right {{ content: {css_string(top_right)}; }}")
-    return "@page { " + " ".join(rules) + " }\n"
-
-
 def find_legend(pack: PrintPack) -> str:
     """What the columns of "find your table" are: the tables at the right, breakouts below."""
     rounds = pack.rounds if pack.tables_plan else []
@@ -391,14 +369,18 @@ def find_legend(pack: PrintPack) -> str:
     return legend[:1].upper() + legend[1:]
 
 
-def render_pdf(html: str, stylesheet: Path, running: str, workers: int = 1) -> bytes:
+def render_pdf(html: str, static: pdf.StaticFiles, workers: int = 1) -> bytes:
     """Render print-ready HTML (rendered without its <link>s to stylesheets) to PDF.
 
     The stylesheets are read from disk and generated here rather than fetched over HTTP, so the
-    server never calls itself and nothing in a page can make it fetch anything.
+    server never calls itself; the document may load nothing but the app's static files
+    (printing/fetching.py). No user text is ever put into a stylesheet: each page's running
+    header and footer (the document, the event, its date and venue) are read from the
+    attributes of an element of the HTML (`.running`, in printing/_print.html) with
+    `string-set`, where an attribute is only ever text.
     """
-    stylesheets = [_read(stylesheet), sheet_css(), running]
-    return pdf.render_pdf(html, stylesheets, workers)
+    stylesheets = [_read(Path(static.folder) / "css" / "print.css"), sheet_css()]
+    return pdf.render_pdf(html, stylesheets, workers, static)
 
 
 @lru_cache(maxsize=4)

@@ -7,7 +7,12 @@ laid out on its own, in a pool of worker processes when there is more than one c
 parts' PDFs are joined in order with pypdf. A part must not depend on another: no page counter
 runs across parts (the documents name what is on each page instead: tables, people).
 
-May import: nothing of the app.
+WeasyPrint fetches nothing itself: every URL in a document or its stylesheets goes through
+printing/fetching.py, which answers `data:` URLs and the app's own static files (`/static/...`,
+against DOCUMENT_BASE) and refuses everything else. User text never reaches a stylesheet either
+(the documents carry their page headers in HTML attributes: printing/documents.py).
+
+May import: printing.fetching (in the rendering process only).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import multiprocessing
 import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 
 PART_BREAK = "<!--part-->"
 _MAIN = '<main class="document">'
@@ -25,6 +31,19 @@ _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
 _pool_lock = threading.Lock()
 _parsed_here = threading.local()
+
+# The address documents are laid out at: a relative URL such as /static/css/print.css resolves
+# against it. The .invalid domain never resolves, and nothing is ever fetched from it anyway.
+DOCUMENT_BASE = "https://print.invalid/"
+
+
+@dataclass(frozen=True)
+class StaticFiles:
+    """Where the app's static files are: `folder` on disk, served at `url_path` (Flask's
+    static_folder and static_url_path). Plain strings, so it crosses to worker processes."""
+
+    folder: str
+    url_path: str = "/static"
 
 
 def split(html: str) -> list[str]:
@@ -37,22 +56,25 @@ def split(html: str) -> list[str]:
     return [head + main + part + end + tail for part in body.split(PART_BREAK) if part.strip()]
 
 
-def render_pdf(html: str, stylesheets: list[str], workers: int = 1) -> bytes:
-    """The PDF of print-ready HTML, styled only by `stylesheets` (CSS text; nothing is fetched).
+def render_pdf(
+    html: str, stylesheets: list[str], workers: int = 1, static: StaticFiles | None = None
+) -> bytes:
+    """The PDF of print-ready HTML, styled by `stylesheets` (CSS text). Only `data:` URLs and
+    the files of `static` (none if not given) can be loaded: printing/fetching.py.
 
     With `workers` > 1 the parts are rendered in that many processes; the result is the same.
     """
     parts = split(html) or [html]
     styles = tuple(stylesheets)
     if workers <= 1 or len(parts) == 1:
-        return join([render_part(part, styles) for part in parts])
+        return join([render_part(part, styles, static) for part in parts])
     try:
-        futures = [_executor(workers).submit(render_part, part, styles) for part in parts]
+        futures = [_executor(workers).submit(render_part, part, styles, static) for part in parts]
         return join([future.result() for future in futures])
     except BrokenProcessPool:
         # A worker died (killed, out of memory): start afresh next time, and still answer now.
         _discard_pool()
-        return join([render_part(part, styles) for part in parts])
+        return join([render_part(part, styles, static) for part in parts])
 
 
 def start_workers(workers: int) -> list[Future]:
@@ -66,30 +88,44 @@ def start_workers(workers: int) -> list[Future]:
     return [executor.submit(render_part, "<p>.</p>", ()) for _ in range(workers)]
 
 
-def render_part(html: str, stylesheets: tuple[str, ...]) -> bytes:
+def render_part(
+    html: str, stylesheets: tuple[str, ...], static: StaticFiles | None = None
+) -> bytes:
     """One part's PDF (in a worker process, or in this one)."""
     from weasyprint import HTML  # on first use, as in _parsed: it is slow to import
 
-    font_config, css = _parsed(stylesheets)
-    return HTML(string=html).write_pdf(stylesheets=css, font_config=font_config)
+    fetcher, font_config, css = _parsed(stylesheets, static)
+    document = HTML(string=html, base_url=DOCUMENT_BASE, url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=css, font_config=font_config)
 
 
-def _parsed(stylesheets: tuple[str, ...]):
-    """Fonts and stylesheets parsed once per process (and thread: Pango's font map is not to be
-    shared between threads), not once per part or per request."""
+def _parsed(stylesheets: tuple[str, ...], static: StaticFiles | None):
+    """The URL fetcher, fonts and stylesheets, made once per process (and thread: Pango's font
+    map is not to be shared between threads), not once per part or per request."""
     # WeasyPrint is imported on first use, in the process that renders: the web process and the
     # CLI start without paying the most of a second it takes to import.
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
+    from app.services.printing.fetching import StaticFilesOnly  # imports WeasyPrint too
+
     cache = _parsed_here.__dict__.setdefault("cache", {})
-    if stylesheets not in cache:
+    key = (stylesheets, static)
+    if key not in cache:
         if len(cache) >= 8:  # a changed print.css: forget the old versions
             cache.clear()
+        fetcher = (
+            StaticFilesOnly(DOCUMENT_BASE, static.folder, static.url_path)
+            if static
+            else StaticFilesOnly(DOCUMENT_BASE, None)
+        )
         font_config = FontConfiguration()
-        styles = [CSS(string=text, font_config=font_config) for text in stylesheets]
-        cache[stylesheets] = font_config, styles
-    return cache[stylesheets]
+        styles = [
+            CSS(string=text, base_url=DOCUMENT_BASE, url_fetcher=fetcher, font_config=font_config)
+            for text in stylesheets
+        ]
+        cache[key] = fetcher, font_config, styles
+    return cache[key]
 
 
 def join(pdfs: list[bytes]) -> bytes:
