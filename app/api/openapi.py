@@ -71,7 +71,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["name", "email", "organisation", "profession", "consent"],
         "properties": DETAILS_PROPERTIES,
         "description": "The same fields and rules as the registration form. `sector` is needed "
-        "when the organisation is new to Convene; `consent` must be true.",
+        "unless the organisation is one the registration form suggests; `consent` must be true.",
     },
     "RegistrationCreated": {
         "type": "object",

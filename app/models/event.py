@@ -96,6 +96,10 @@ class Organisation(db.Model):
     key: Mapped[str] = mapped_column(String(200), index=True, default="", server_default="")
     # A sector's name from the managed list (services/organisations/sectors.py keeps them so).
     sector: Mapped[str] = mapped_column(String(100))
+    # False for an organisation a registrant typed in: `sector` is then only what its first
+    # registrant proposed, and each registrant counts in the sector they gave themselves
+    # (Registration.sector) until an organiser confirms one in the directory.
+    sector_confirmed: Mapped[bool] = mapped_column(default=True, server_default="1")
 
     aliases: Mapped[list[OrganisationAlias]] = relationship(
         back_populates="organisation",

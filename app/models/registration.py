@@ -5,7 +5,18 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    literal_column,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -39,6 +50,9 @@ class Registration(db.Model):
     # The organisation's name as they typed it, so that a name wrongly merged into another
     # organisation can be split off again with its people (services/organisations/directory.py).
     organisation_typed: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The sector they gave for it: theirs while the organisation's sector is unconfirmed, so the
+    # first person to type a name does not choose everyone's sector (see `sector`).
+    sector_given: Mapped[str] = mapped_column(String(100), default="", server_default="")
     profession: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[str] = mapped_column(String(200), default="")
     access_needs: Mapped[str] = mapped_column(Text, default="")
@@ -67,9 +81,28 @@ class Registration(db.Model):
         order_by="BreakoutPreference.rank",
     )
 
-    @property
+    @hybrid_property
     def sector(self) -> str:
-        return self.organisation.sector if self.organisation else ""
+        """The sector this person counts in, wherever one is read (plans, printed documents,
+        counts, exports): their organisation's once an organiser has confirmed it, until then
+        the one they gave themselves."""
+        organisation = self.organisation
+        if organisation is None:
+            return ""
+        if organisation.sector_confirmed or not self.sector_given:
+            return organisation.sector
+        return self.sector_given
+
+    @sector.inplace.expression
+    @classmethod
+    def _sector_expression(cls) -> ColumnElement[str]:
+        """The same in SQL, for a query joined to the registration's organisation. The empty
+        string is written out, not bound, so that PostgreSQL can group by the expression."""
+        empty = literal_column("''")
+        return case(
+            (Organisation.sector_confirmed | (cls.sector_given == empty), Organisation.sector),
+            else_=cls.sector_given,
+        )
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"

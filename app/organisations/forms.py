@@ -1,4 +1,5 @@
-"""Organiser forms for the directory: rename or re-sector an organisation, manage sectors."""
+"""Organiser forms for the directory: rename, re-sector or confirm the sector of an organisation,
+manage sectors."""
 
 from __future__ import annotations
 
@@ -19,6 +20,16 @@ class OrganisationForm(FlaskForm):
         if self.sector.data and self.sector.data not in {name for name, _ in self.sector.choices}:
             # Kept as stored, so saving a new name never moves the organisation by accident.
             self.sector.choices.append((self.sector.data, self.sector.data))
+
+
+class ConfirmSectorForm(FlaskForm):
+    """The sector an organiser confirms for an organisation a registrant typed in."""
+
+    sector = SelectField("Sector", validators=[DataRequired()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sector.choices = [(s.name, s.name) for s in sectors.offered()]
 
 
 class MergeForm(FlaskForm):

@@ -1,5 +1,6 @@
 """The directory of organisations and the list of sectors, for organisers (every page needs
-sign-in): counts, aliases, likely duplicates, merge (confirmed first), rename, split, sectors."""
+sign-in): counts, aliases, likely duplicates, merge (confirmed first), rename, split, sectors,
+and the organisations registrants typed in, whose sector waits for an organiser to confirm."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.models import Organisation, OrganisationAlias, Sector
-from app.organisations.forms import MergeForm, OrganisationForm, SectorForm
+from app.organisations.forms import ConfirmSectorForm, MergeForm, OrganisationForm, SectorForm
 from app.services.events.setup import upcoming_events
 from app.services.organisations import directory, sectors
 from app.services.organisations.suggestions import suggest
@@ -26,9 +27,19 @@ def require_login() -> None:
 @bp.get("/organisations")
 def index():
     organisations = directory.all_organisations()
+    unconfirmed = [o for o in organisations if not o.sector_confirmed]
+    given = directory.proposed_sectors()
+    # One with nobody registered now still shows the sector it was typed in with.
+    proposed = {o.id: given.get(o.id) or [(o.sector, 0)] for o in unconfirmed}
     return render_template(
         "organisations/index.html",
         organisations=organisations,
+        unconfirmed=unconfirmed,
+        proposed=proposed,
+        confirm_forms={
+            o.id: ConfirmSectorForm(prefix=f"c{o.id}", sector=proposed[o.id][0][0])
+            for o in unconfirmed
+        },
         counts=directory.registration_counts(upcoming_events()),
         suggestions=suggest(),
         forms={o.id: OrganisationForm(obj=o, prefix=f"o{o.id}") for o in organisations},
@@ -78,6 +89,24 @@ def edit(organisation_id: int):
         flash(str(error), "error")
     else:
         flash(f"Saved “{organisation.name}”.", "success")
+    return redirect(url_for(".index") + f"#organisation-{organisation.id}")
+
+
+@bp.post("/organisations/<int:organisation_id>/confirm")
+def confirm_sector(organisation_id: int):
+    """Confirm the sector of an organisation a registrant typed in: from now on it is the
+    sector of everyone registered from it."""
+    organisation = db.session.get(Organisation, organisation_id) or abort(404)
+    form = ConfirmSectorForm(prefix=f"c{organisation.id}")
+    if not form.validate_on_submit():
+        flash("Choose one of the sectors to confirm.", "error")
+        return redirect(url_for(".index"))
+    try:
+        directory.change_sector(organisation, form.sector.data, by=current_user)
+    except directory.DirectoryError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"“{organisation.name}” is confirmed in {organisation.sector}.", "success")
     return redirect(url_for(".index") + f"#organisation-{organisation.id}")
 
 

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.models import Event, Registration
 from app.services.organisations import sectors
-from app.services.organisations.directory import all_organisations
+from app.services.organisations.directory import all_organisations, publicly_known
 from app.services.organisations.suggestions import likely_typos
 from app.services.registration.details import REQUIRED, TEXT_LIMITS, breakouts_by_slot, details_of
 
@@ -144,8 +144,11 @@ def filled(form_class: type[DetailsForm], registration: Registration) -> Details
     return form
 
 
-def suggestions() -> dict[str, list[str]]:
+def suggestions(*, for_organiser: bool = False) -> dict[str, list[str]]:
     """The organisations offered as the form's type-ahead: canonical names only, and none that
-    looks like a duplicate of another (a typo someone registered with is not offered to all)."""
+    looks like a duplicate of another (a typo someone registered with is not offered to all).
+    The public sees only the directory's publicly known names (none a draft event or a stranger
+    put there); organisers see every one."""
     doubtful = likely_typos()
-    return {"organisations": [o.name for o in all_organisations() if o.id not in doubtful]}
+    offered = all_organisations() if for_organiser else publicly_known()
+    return {"organisations": [o.name for o in offered if o.id not in doubtful]}

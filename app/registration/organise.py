@@ -169,7 +169,7 @@ def detail(slug: str, registration_id: int):
         form=form,
         action=ActionForm(),
         preferences=details.preferences_by_slot(registration),
-        **suggestions(),
+        **suggestions(for_organiser=True),
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import (
     Event,
+    EventStatus,
     Organisation,
     OrganisationChange,
     PlanKind,
@@ -23,11 +24,12 @@ from app.models import (
 from app.services.organisations import directory, sectors
 from app.services.organisations.names import initials, normal_form
 from app.services.organisations.suggestions import suggest
-from app.services.planning import jobs
+from app.services.planning import jobs, translation
 from app.services.registration import capacity, details, lifecycle
 from app.services.tokens import new_token
 from tests.app.test_api_registration import URL as API_REGISTER
 from tests.app.test_api_registration import person
+from tests.app.test_organise import event_form
 
 
 @pytest.mark.parametrize(
@@ -361,3 +363,149 @@ def test_sectors_are_added_renamed_and_retired_for_every_organisation(signed_in,
     signed_in.submit(f"/organise/sectors/{parish.id}/retire", {}, form_url="/organise/sectors")
     assert sectors.resolve("Parish councils") is None
     assert "Parish councils" not in [s.name for s in sectors.offered()]
+
+
+# --- what the public may see, and who decides a sector -----------------------------------------
+
+
+def offered_names(client, slug: str = "learning-day") -> str:
+    """The public registration form's type-ahead, as the page sends it."""
+    page = client.get(f"/events/{slug}/register").get_data(as_text=True)
+    return page.split('<datalist id="organisations">')[1].split("</datalist>")[0]
+
+
+def planned_sectors(event: Event) -> dict[str, str]:
+    """Each attendee's sector as the planner is given it, by name: read afresh, in a transaction
+    begun after what the requests committed."""
+    db.session.commit()
+    return {p.name: p.sector for p in translation.table_problem(event).people}
+
+
+def test_a_draft_events_convenor_is_never_shown_to_the_public(app, signed_in, event):
+    created = signed_in.submit(
+        "/organise/events/new",
+        event_form(new_convenor_name="Secret Partner Ltd", new_convenor_sector="Business"),
+    )
+    assert created.status_code == 302
+    draft = db.session.scalar(select(Event).where(Event.slug == "housing-and-health-summit"))
+    stranger = app.test_client()
+    assert "Secret Partner Ltd" not in offered_names(stranger)
+    assert "Riverside City Council" in offered_names(stranger)  # the published event's convenor
+    # Nor does the API tell a stranger the name is known: it asks for the sector as for any
+    # name it has never seen.
+    for name in ("Secret Partner Ltd", "Never Heard Of Ltd"):
+        answer = stranger.post(API_REGISTER, json=person(organisation=name, sector=""))
+        assert answer.status_code == 422
+        assert answer.get_json()["errors"]["sector"] == [f"“{name}” is new to us: give its sector."]
+    for public in ("/", "/events/learning-day", "/api/v1/events", "/api/v1/events/learning-day"):
+        assert "Secret Partner" not in stranger.get(public).get_data(as_text=True), public
+    # The organiser's own pages still offer every organisation.
+    someone = attend(event, event.convenors[0], "ann@example.org")
+    db.session.commit()
+    organiser_page = signed_in.get(f"/organise/events/learning-day/registrations/{someone.id}")
+    assert '<option value="Secret Partner Ltd">' in organiser_page.get_data(as_text=True)
+
+    draft.status = EventStatus.PUBLISHED
+    db.session.commit()
+    assert '<option value="Secret Partner Ltd">' in offered_names(stranger)
+
+
+def test_the_first_registrant_does_not_choose_an_organisations_sector_for_everyone(
+    app, signed_in, event
+):
+    stranger = app.test_client()
+    attacker = stranger.post(
+        API_REGISTER,
+        json=person(
+            name="Mallory",
+            email="mallory@example.org",
+            organisation="Acme Health Trust",
+            sector="Policing and justice",
+        ),
+    )
+    assert attacker.status_code == 201
+    assert "Acme Health Trust" not in offered_names(stranger)  # a stranger's name, unconfirmed
+    second = {
+        "name": "Nadia Nurse",
+        "email": "nadia@example.org",
+        "organisation": "Acme Health Trust",
+        "profession": "Nurse",
+        "consent": "y",
+    }
+    url = "/events/learning-day/register"
+    # Every request in a test shares the test's app context, where Flask-WTF keeps the CSRF
+    # token it gave out (in g): the stranger's form posts get one of their own, as a browser
+    # of their own would.
+    with app.app_context():
+        refused = stranger.submit(url, {**second, "sector": ""}).get_data(as_text=True)
+        assert "“Acme Health Trust” is new to us: give its sector." in refused
+        assert stranger.submit(url, {**second, "sector": "Health"}).status_code == 302
+
+    acme = directory.existing_organisation("Acme Health Trust")
+    assert not acme.sector_confirmed
+    assert planned_sectors(event) == {
+        "Mallory": "Police and justice",
+        "Nadia Nurse": "NHS and health",
+    }
+    nadia = db.session.scalar(select(Registration).where(Registration.name == "Nadia Nurse"))
+    assert stranger.get(f"/api/v1/registrations/{nadia.token}").get_json()["sector"] == (
+        "NHS and health"
+    )
+    listed = signed_in.get("/organise/events/learning-day/registrations?sector=NHS+and+health")
+    assert "Nadia Nurse" in listed.get_data(as_text=True)
+    assert "Mallory" not in listed.get_data(as_text=True)
+
+    page = signed_in.get("/organise/organisations").get_data(as_text=True)
+    to_confirm = page.split('id="unconfirmed-heading"')[1].split("</section>")[0]
+    assert "Acme Health Trust" in to_confirm
+    assert 'Police and justice <span class="muted">(1)</span>' in to_confirm
+    assert 'NHS and health <span class="muted">(1)</span>' in to_confirm
+    confirmed = signed_in.submit(
+        f"/organise/organisations/{acme.id}/confirm",
+        {f"c{acme.id}-sector": "NHS and health"},
+        form_url="/organise/organisations",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "“Acme Health Trust” is confirmed in NHS and health." in confirmed
+    assert "org@example.org: Confirmed “Acme Health Trust” in NHS and health." in confirmed
+    assert (
+        "Acme Health Trust"
+        not in confirmed.split('id="unconfirmed-heading"')[1].split("</section>")[0]
+    )
+
+    assert planned_sectors(event) == {"Mallory": "NHS and health", "Nadia Nurse": "NHS and health"}
+    assert '<option value="Acme Health Trust">' in offered_names(stranger)
+
+
+def test_an_organisation_an_organiser_types_in_is_confirmed(signed_in, event):
+    someone = attend(event, event.convenors[0], "ann@example.org")
+    db.session.commit()
+    url = f"/organise/events/learning-day/registrations/{someone.id}"
+    saved = signed_in.submit(
+        url,
+        {
+            "name": "Ann",
+            "email": "ann@example.org",
+            "organisation": "Northshire Fire Service",
+            "sector": "Fire",
+            "profession": "Station manager",
+        },
+    )
+    assert saved.status_code == 302
+    assert directory.existing_organisation("Northshire Fire Service").sector_confirmed
+    assert planned_sectors(event)[someone.name] == "Fire and rescue"
+
+
+def test_renaming_a_sector_renames_the_one_registrants_gave(signed_in, event):
+    answer = signed_in.post(
+        API_REGISTER,
+        json=person(email="kim@example.org", organisation="Kim's Trust", sector="Housing"),
+    )
+    assert answer.status_code == 201
+    housing = sectors.resolve("Housing")
+    signed_in.submit(
+        f"/organise/sectors/{housing.id}/rename",
+        {f"s{housing.id}-name": "Homes"},
+        form_url="/organise/sectors",
+    )
+    assert planned_sectors(event)["Bilal Hussain"] == "Homes"

@@ -28,7 +28,7 @@ def test_migrations_downgrade_to_an_empty_database(app):
 def test_the_directory_migration_keeps_every_stored_sector(app):
     """Sectors typed before the managed list: spellings of a default sector become it, any other
     stays a sector of its own; names get their normal form; registrations remember what they
-    typed."""
+    typed; and every organisation already stored has its sector confirmed."""
     drop_everything()
     upgrade(revision="7115f5cb1f7f")
     with db.engine.begin() as connection:
@@ -67,6 +67,8 @@ def test_the_directory_migration_keeps_every_stored_sector(app):
         keys = dict(connection.execute(text("SELECT name, key FROM organisation")).all())
         sectors = [row[0] for row in connection.execute(text("SELECT name FROM sector"))]
         typed = connection.scalar(text("SELECT organisation_typed FROM registration"))
+        confirmed = connection.execute(text("SELECT sector_confirmed FROM organisation")).all()
+        given = connection.scalar(text("SELECT sector_given FROM registration"))
     assert stored == {
         "Swale BC": "Local government",
         "Kent Police": "Police and justice",
@@ -78,3 +80,5 @@ def test_the_directory_migration_keeps_every_stored_sector(app):
     assert "NHS and health" in sectors and len(sectors) == 12
     assert keys["Swale BC"] == "swale borough council"
     assert typed == "Swale BC"
+    # So nobody's sector moves, and no registration has a sector of its own yet.
+    assert confirmed == [(True,)] * 5 and given == ""

@@ -78,9 +78,12 @@ def person(event: Event, name: str, organisation: Organisation, **fields) -> Reg
 
 def add_people(event: Event, names: list[str]) -> list[Registration]:
     organisations = [
-        find_or_create_organisation("Northshire County Council", "Local government"),
-        find_or_create_organisation("Valley Primary Care Network", "Health"),
-        find_or_create_organisation("Citizens Advice Riverside", "Voluntary and community"),
+        find_or_create_organisation(name, sector, confirmed=True)
+        for name, sector in [
+            ("Northshire County Council", "Local government"),
+            ("Valley Primary Care Network", "Health"),
+            ("Citizens Advice Riverside", "Voluntary and community"),
+        ]
     ]
     people = [person(event, name, organisations[i % 3]) for i, name in enumerate(names)]
     db.session.flush()

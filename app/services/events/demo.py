@@ -169,8 +169,10 @@ def seed_demo(slug: str = "demo", attendees: int = 120, capacity: int = 150) -> 
     def at(hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute))
 
-    convenors = [find_or_create_organisation(n, s) for n, s, _ in ORGANISATIONS[:3:2]]
-    convenors.append(find_or_create_organisation(*ORGANISATIONS[3][:2]))
+    convenors = [
+        find_or_create_organisation(n, s, confirmed=True) for n, s, _ in ORGANISATIONS[:3:2]
+    ]
+    convenors.append(find_or_create_organisation(*ORGANISATIONS[3][:2], confirmed=True))
     event = Event(
         slug=slug,
         title="Working Together for Northshire: a cross-sector learning day",
@@ -249,7 +251,7 @@ def seed_demo(slug: str = "demo", attendees: int = 120, capacity: int = 150) -> 
 
 
 def _add_registrations(event: Event, count: int, rng: random.Random) -> None:
-    organisations = [find_or_create_organisation(n, s) for n, s, _ in ORGANISATIONS]
+    organisations = [find_or_create_organisation(n, s, confirmed=True) for n, s, _ in ORGANISATIONS]
     weights = [w for _, _, w in ORGANISATIONS]
     breakouts = event.sessions_of(SessionKind.BREAKOUT_SLOT)[0].breakouts
     used_names: set[str] = set()

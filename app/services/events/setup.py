@@ -143,7 +143,7 @@ def _apply(event: Event, details: EventDetails) -> None:
         db.session.scalars(select(Organisation).where(Organisation.id.in_(details.convenor_ids)))
     )
     if details.new_convenor:
-        organisation = find_or_create_organisation(*details.new_convenor)
+        organisation = find_or_create_organisation(*details.new_convenor, confirmed=True)
         if organisation not in convenors:
             convenors.append(organisation)
     event.title = details.title

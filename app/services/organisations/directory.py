@@ -8,8 +8,15 @@ change in one transaction with a record of who made it and what it was:
 - `merge(source, into)`: every registration and convenorship of `source` moves to `into`; its
   name and aliases become aliases of `into`; the plans of the events affected are measured again.
 - `rename`: the old name stays as an alias, so what people type keeps resolving.
-- `change_sector`, and `split(alias)`: a wrongly merged name becomes an organisation again,
-  taking back the registrations whose typed name it is.
+- `change_sector`, which also confirms the sector, and `split(alias)`: a wrongly merged name
+  becomes an organisation again, taking back the registrations whose typed name it is.
+
+An organisation a registrant types in is *unconfirmed*: its sector is only what they proposed,
+each registrant from it counts in the sector they gave (Registration.sector), and it is never
+offered to the public until an organiser confirms its sector (`change_sector`, from the
+directory page, which lists what its registrants proposed). One an organiser makes (a convenor,
+an edit, a CSV import) is confirmed. The public sees only `publicly_known` names: confirmed and
+registered from or convening a published event, so a draft's convenors stay private.
 
 Merges and splits run in a write-locked transaction (registration/capacity.py's `begin_writing`:
 SQLite's write lock; on PostgreSQL the organisations' rows, locked FOR UPDATE, which a
@@ -24,11 +31,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, or_, select, update
 
 from app.extensions import db
 from app.models import (
     Event,
+    EventStatus,
     Organisation,
     OrganisationAlias,
     OrganisationChange,
@@ -80,17 +88,21 @@ def existing_organisation(name: str) -> Organisation | None:
     )
 
 
-def find_or_create_organisation(name: str, sector: str) -> Organisation:
+def find_or_create_organisation(name: str, sector: str, *, confirmed: bool) -> Organisation:
     """The organisation this name means; else a new one, in the sector that name (or alias)
-    means. Callers check the sector against the list first (registration details, the event
-    form); a name the list does not know is kept as given rather than lost."""
+    means: `confirmed` when an organiser gives it, unconfirmed (a proposal) from a registrant.
+    Callers check the sector against the list first (registration details, the event form); a
+    name the list does not know is kept as given rather than lost."""
     name = " ".join(name.split())
     existing = existing_organisation(name)
     if existing is not None:
         return existing
     meant = sectors.resolve(sector)
     organisation = Organisation(
-        name=name, key=normal_form(name), sector=meant.name if meant else " ".join(sector.split())
+        name=name,
+        key=normal_form(name),
+        sector=meant.name if meant else " ".join(sector.split()),
+        sector_confirmed=confirmed,
     )
     db.session.add(organisation)
     db.session.flush()
@@ -99,6 +111,47 @@ def find_or_create_organisation(name: str, sector: str) -> Organisation:
 
 def all_organisations() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+def _publicly_known_query() -> Select[tuple[Organisation]]:
+    published = select(Event.id).where(Event.status != EventStatus.DRAFT)
+    registered = select(Registration.organisation_id).where(Registration.event_id.in_(published))
+    convening = select(event_convenors.c.organisation_id).where(
+        event_convenors.c.event_id.in_(published)
+    )
+    return select(Organisation).where(
+        Organisation.sector_confirmed,
+        or_(Organisation.id.in_(registered), Organisation.id.in_(convening)),
+    )
+
+
+def publicly_known() -> list[Organisation]:
+    """The organisations anyone may be shown (the public form's type-ahead): confirmed by an
+    organiser and registered from or convening a published (or closed) event. Never one only
+    a draft knows, nor a name a stranger typed that no organiser has looked at."""
+    return list(db.session.scalars(_publicly_known_query().order_by(Organisation.name)))
+
+
+def is_publicly_known(organisation: Organisation) -> bool:
+    return (
+        db.session.scalar(_publicly_known_query().where(Organisation.id == organisation.id))
+        is not None
+    )
+
+
+def proposed_sectors() -> dict[int, list[tuple[str, int]]]:
+    """For each unconfirmed organisation, the sectors its registrants (not cancelled) gave,
+    most given first: what an organiser chooses from when confirming it."""
+    rows = db.session.execute(
+        select(Registration.organisation_id, Registration.sector, func.count(Registration.id))
+        .join(Organisation, Registration.organisation_id == Organisation.id)
+        .where(~Organisation.sector_confirmed, Registration.status != RegistrationStatus.CANCELLED)
+        .group_by(Registration.organisation_id, Registration.sector)
+    ).all()
+    proposed: dict[int, list[tuple[str, int]]] = {}
+    for organisation_id, sector, n in sorted(rows, key=lambda row: (-row[2], row[1])):
+        proposed.setdefault(organisation_id, []).append((sector, n))
+    return proposed
 
 
 def registration_counts(events: Iterable[Event] | None = None) -> dict[int, int]:
@@ -174,14 +227,20 @@ def rename(organisation: Organisation, name: str, by: User | None = None) -> Non
 
 
 def change_sector(organisation: Organisation, sector_name: str, by: User | None = None) -> None:
+    """Put the organisation in this sector, confirmed: from now on it is the sector of everyone
+    registered from it, whatever they gave themselves. Commits."""
     sector = sectors.resolve(sector_name)
     if sector is None:
         raise DirectoryError(f"“{sector_name}” is not one of the sectors.")
     old = organisation.sector
-    if old == sector.name:
+    if organisation.sector_confirmed and old == sector.name:
         return
-    organisation.sector = sector.name
-    _record(by, "sector", f"Moved “{organisation.name}” from {old} to {sector.name}.")
+    if organisation.sector_confirmed:
+        summary = f"Moved “{organisation.name}” from {old} to {sector.name}."
+    else:
+        summary = f"Confirmed “{organisation.name}” in {sector.name}."
+    organisation.sector, organisation.sector_confirmed = sector.name, True
+    _record(by, "sector", summary)
     _measure_again(_events_of(organisation.id))
     db.session.commit()
 
@@ -196,7 +255,12 @@ def split(alias: OrganisationAlias, by: User | None = None) -> Organisation:
         raise DirectoryError("That name is no longer an alias.")
     parent = alias.organisation
     events = _events_of(parent.id)
-    organisation = Organisation(name=alias.name, key=alias.key, sector=parent.sector)
+    organisation = Organisation(
+        name=alias.name,
+        key=alias.key,
+        sector=parent.sector,
+        sector_confirmed=parent.sector_confirmed,
+    )
     db.session.add(organisation)
     db.session.delete(alias)
     db.session.flush()

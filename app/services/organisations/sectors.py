@@ -2,8 +2,9 @@
 
 A sector is given by its name or one of its aliases, in any case and spacing ("nhs", "Health",
 "Police" for "Police and justice"); `resolve` answers the sector meant, or None. Organisations
-store their sector's name, so renaming a sector renames it for every organisation in it in the
-same transaction; a retired sector is no longer offered to new registrants.
+store their sector's name (and registrants the one they gave, Registration.sector_given), so
+renaming a sector renames it for every organisation and registration in it in the same
+transaction; a retired sector is no longer offered to new registrants.
 
 May import: models, organisations.names.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Organisation, OrganisationChange, Sector, SectorAlias, User
+from app.models import Organisation, OrganisationChange, Registration, Sector, SectorAlias, User
 from app.models.types import utcnow
 from app.services.organisations.names import words
 
@@ -103,7 +104,8 @@ def add(name: str, by: User | None = None) -> Sector:
 
 
 def rename(sector: Sector, name: str, by: User | None = None) -> None:
-    """Rename a sector, for every organisation in it too; the old name stays as an alias."""
+    """Rename a sector, for every organisation and registrant in it too; the old name stays as
+    an alias."""
     name = " ".join(name.split())
     if not name:
         raise SectorError("Give the sector a name.")
@@ -116,6 +118,9 @@ def rename(sector: Sector, name: str, by: User | None = None) -> None:
         sector.name = name
         sector.aliases.append(SectorAlias(name=old, key=key(old)))
     db.session.execute(update(Organisation).where(Organisation.sector == old).values(sector=name))
+    db.session.execute(
+        update(Registration).where(Registration.sector_given == old).values(sector_given=name)
+    )
     _record(by, f"Renamed the sector “{old}” to “{name}”.")
     db.session.commit()
 

@@ -75,7 +75,7 @@ def _person(registration: Registration, facilitator: bool = False) -> Person:
         name=registration.name,
         # Without an organisation a person is their own, so they never count as a same-org pair.
         organisation=organisation.name if organisation else f"(none #{registration.id})",
-        sector=organisation.sector if organisation else "",
+        sector=registration.sector,  # the organisation's, or their own while it is unconfirmed
         profession=registration.profession,
         facilitator=facilitator,
         preferences=tuple(str(p.breakout_id) for p in registration.preferences),

@@ -208,7 +208,9 @@ def preview_import(event: Event, text: str) -> ImportPreview:
             raw, errors = _raw(values)
             row.errors.extend(errors)
             try:
-                row.details = details.check_details(event, raw, require_consent=False)
+                row.details = details.check_details(
+                    event, raw, require_consent=False, by_organiser=True
+                )
             except RegistrationInvalid as invalid:
                 row.errors.extend(
                     f"{name}: {' '.join(messages)}" for name, messages in invalid.errors.items()

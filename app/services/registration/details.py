@@ -3,6 +3,12 @@
 One list of fields and one `check_details` for the registration form, the JSON API, the
 organiser's edit page and the CSV import, so all of them accept and refuse the same things.
 
+The sector is the registrant's own (Registration.sector_given). A registrant must give one unless
+their organisation is among those the public is shown (directory.publicly_known), so the answer
+never tells a stranger whether a private name is in the directory; a new organisation they type
+stays unconfirmed until an organiser confirms its sector. An organiser (edit page, CSV import)
+need give one only for a new organisation, which is then confirmed.
+
 May import: models, accounts.organisers (email addresses), organisations.{directory, sectors}.
 """
 
@@ -24,7 +30,11 @@ from app.models import (
 )
 from app.services.accounts.organisers import AccountError, normalise_email
 from app.services.organisations import sectors
-from app.services.organisations.directory import existing_organisation, find_or_create_organisation
+from app.services.organisations.directory import (
+    existing_organisation,
+    find_or_create_organisation,
+    is_publicly_known,
+)
 
 # Longest accepted text per field (within the database columns' sizes).
 TEXT_LIMITS = {
@@ -84,6 +94,7 @@ class Details:
     needs_accessible_table: bool = False
     preferences: list[int] = field(default_factory=list)
     consent: bool = False
+    by_organiser: bool = False  # a new organisation in them is then confirmed
 
 
 def breakouts_by_slot(event: Event) -> list[tuple[Session, list[Breakout]]]:
@@ -143,8 +154,15 @@ def _preferences(event: Event, raw: Mapping[str, Any], errors: dict[str, list[st
     return value
 
 
-def check_details(event: Event, raw: Mapping[str, Any], *, require_consent: bool = True) -> Details:
-    """Clean and check registration details (JSON field names); RegistrationInvalid if wrong."""
+def check_details(
+    event: Event,
+    raw: Mapping[str, Any],
+    *,
+    require_consent: bool = True,
+    by_organiser: bool = False,
+) -> Details:
+    """Clean and check registration details (JSON field names); RegistrationInvalid if wrong.
+    `by_organiser` for details an organiser gives (see the module's docstring)."""
     errors: dict[str, list[str]] = {}
     text = {name: _text(raw, name, errors) for name in TEXT_LIMITS}
     email = text["email"]
@@ -164,7 +182,8 @@ def check_details(event: Event, raw: Mapping[str, Any], *, require_consent: bool
             errors["sector"] = [f"“{sector}” is not one of the sectors; choose one of: {offered}."]
         else:
             sector = meant.name
-    if text["organisation"] and known is None and not sector:
+    sector_known = known is not None and (by_organiser or is_publicly_known(known))
+    if text["organisation"] and not sector and not sector_known:
         errors.setdefault("sector", []).append(
             f"“{text['organisation']}” is new to us: give its sector."
         )
@@ -187,6 +206,7 @@ def check_details(event: Event, raw: Mapping[str, Any], *, require_consent: bool
         needs_accessible_table=needs_accessible_table,
         preferences=preferences,
         consent=consent,
+        by_organiser=by_organiser,
     )
 
 
@@ -212,8 +232,11 @@ def apply_details(registration: Registration, details: Details) -> None:
     registration.email = details.email
     # Looked up again here, inside the caller's transaction: a merge may have moved the
     # organisation found when the details were checked.
-    registration.organisation = find_or_create_organisation(details.organisation, details.sector)
+    registration.organisation = find_or_create_organisation(
+        details.organisation, details.sector, confirmed=details.by_organiser
+    )
     registration.organisation_typed = details.organisation
+    registration.sector_given = details.sector
     registration.profession = details.profession
     registration.role = details.role
     registration.access_needs = details.access_needs

@@ -180,7 +180,7 @@ def update_by_organiser(registration: Registration, raw: Mapping[str, Any]) -> R
     """The organiser corrects any detail, the email included (still one per event); consent
     stays the registrant's."""
     raw = {**raw, "consent": registration.consent}
-    details = check_details(registration.event, raw, require_consent=False)
+    details = check_details(registration.event, raw, require_consent=False, by_organiser=True)
     registration_id = registration.id
 
     def attempt() -> Registration:

@@ -95,7 +95,7 @@ def registrations_of(
     if status is not None:
         query = query.where(Registration.status == status)
     if sector:
-        query = query.where(Organisation.sector == sector)
+        query = query.where(Registration.sector == sector)
     if organisation_id is not None:
         query = query.where(Registration.organisation_id == organisation_id)
     return list(db.session.scalars(query))
@@ -141,9 +141,15 @@ def counts(event: Event) -> Counts:
     """How many registrations by status, and (confirmed, waiting) by sector and organisation;
     plus every organisation registered from, for the list's filter."""
     rows = db.session.execute(
-        select(Registration.status, Registration.organisation_id, func.count(Registration.id))
+        select(
+            Registration.status,
+            Registration.organisation_id,
+            Registration.sector,
+            func.count(Registration.id),
+        )
+        .outerjoin(Organisation, Registration.organisation_id == Organisation.id)
         .where(Registration.event_id == event.id)
-        .group_by(Registration.status, Registration.organisation_id)
+        .group_by(Registration.status, Registration.organisation_id, Registration.sector)
     ).all()
     organisations = {
         o.id: o
@@ -154,13 +160,12 @@ def counts(event: Event) -> Counts:
     by_status = dict.fromkeys((s.value for s in RegistrationStatus), 0)
     per_org: dict[int, list[int]] = {}
     per_sector: dict[str, list[int]] = {}
-    for status, organisation_id, n in rows:
+    for status, organisation_id, sector, n in rows:
         by_status[status.value] += n
         if status == RegistrationStatus.CANCELLED or organisation_id is None:
             continue
         column = 0 if status == RegistrationStatus.CONFIRMED else 1
         per_org.setdefault(organisation_id, [0, 0])[column] += n
-        sector = organisations[organisation_id].sector
         per_sector.setdefault(sector, [0, 0])[column] += n
     checked_in = db.session.scalar(
         select(func.count(Registration.id)).where(
