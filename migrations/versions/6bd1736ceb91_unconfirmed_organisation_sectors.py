@@ -6,7 +6,7 @@ Every organisation already stored is confirmed (an organiser has had it in the d
 nobody's sector changes; registrations already stored gave none of their own.
 
 Revision ID: 6bd1736ceb91
-Revises: 5b1fa3b3b5c1
+Revises: c41d2e7a9b10
 Create Date: 2026-12-02 03:40:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6bd1736ceb91'
-down_revision = '5b1fa3b3b5c1'
+down_revision = 'c41d2e7a9b10'
 branch_labels = None
 depends_on = None
 
