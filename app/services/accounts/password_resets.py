@@ -29,10 +29,15 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from app.extensions import db
-from app.models import MailKind, PasswordReset
+from app.models import MailKind, PasswordReset, User
 from app.models.types import utcnow
 from app.services.accounts import sign_ins
-from app.services.accounts.organisers import AccountError, organiser_by_email, set_password
+from app.services.accounts.organisers import (
+    AccountError,
+    check_new_password,
+    organiser_by_email,
+    set_password,
+)
 from app.services.messaging import outbox
 
 RESET_LIFETIME = timedelta(hours=1)
@@ -104,9 +109,19 @@ def link_token(reset_id: int) -> str | None:
 
 
 def complete_reset(token: str, password: str, again: str) -> None:
-    """Set the new password through this link; AccountError if the link opens nothing (field
-    None) or the password will not do (field "password" or "again")."""
-    reset = live_reset(token)
-    if reset is None:
+    """Set the new password through this link; AccountError if the password will not do (field
+    "password" or "again": the link still works) or the link opens nothing (field None)."""
+    check_new_password(password, again)
+    # Claim the reset by deleting it: of two uses at once, one deletes the row, the other finds
+    # none (the row is locked on PostgreSQL, the database on SQLite), so a link works once.
+    sign_ins.begin_writing()
+    user_id = db.session.scalar(
+        delete(PasswordReset)
+        .where(PasswordReset.token_hash == _digest(token), PasswordReset.expires_at > utcnow())
+        .returning(PasswordReset.user_id)
+    )
+    user = db.session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.is_active:
+        db.session.rollback()
         raise AccountError(DEAD_LINK)
-    set_password(reset.user, password, again)
+    set_password(user, password, again)
