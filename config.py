@@ -83,9 +83,14 @@ class Config:
     RATELIMIT_KEY_PREFIX = "convene"
     # Sign-in attempts per client address.
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
-    # Wrong passwords for one account before each further try must wait, doubling up to the cap.
+    # Wrong passwords for one account from one address before each further try from there must
+    # wait, doubling up to the cap; and from all addresses together before every address that has
+    # failed for it waits alike (addresses with no failures never wait: app/security.py).
     LOGIN_BACKOFF_AFTER = int(os.environ.get("LOGIN_BACKOFF_AFTER", "5"))
+    LOGIN_BACKOFF_ACCOUNT_AFTER = int(os.environ.get("LOGIN_BACKOFF_ACCOUNT_AFTER", "20"))
     LOGIN_BACKOFF_MAX_SECONDS = int(os.environ.get("LOGIN_BACKOFF_MAX_SECONDS", "900"))
+    # Requests for a password reset link per client address.
+    RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "10 per hour")
     # Unknown private links (/r/<token>, /api/v1/registrations/<token>) per client address.
     RATELIMIT_TOKEN_GUESSES = os.environ.get("RATELIMIT_TOKEN_GUESSES", "30 per minute")
     # Registrations per client address: generous, as a whole council may share one address.

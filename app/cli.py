@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Event, JobState, Plan, PlanKind, SessionKind, User
 from app.organisations.cli import organisations_command, sectors_command
 from app.registration.cli import erase_personal_data_command, expire_offers_command
-from app.services.accounts.organisers import AccountError, create_organiser
+from app.services.accounts.organisers import AccountError, create_organiser, reset_password
 from app.services.events.demo import seed_demo
 from app.services.messaging import outbox
 from app.services.planning import jobs, publishing
@@ -22,6 +22,7 @@ DEFAULT_ORGANISER = "organiser@convene.example"
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_organiser_command)
+    app.cli.add_command(reset_organiser_password_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(first_run_command)
     app.cli.add_command(expire_offers_command)
@@ -45,6 +46,22 @@ def create_organiser_command(email: str, password_stdin: bool) -> None:
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created organiser {user.email}.")
+    if not password_stdin:
+        click.echo(f"Password (shown once): {password}")
+
+
+@click.command("reset-organiser-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def reset_organiser_password_command(email: str, password_stdin: bool) -> None:
+    """Give an organiser a new password and sign them out everywhere; without --password-stdin
+    one is generated and shown."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        user, password = reset_password(email, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"New password set for {user.email}; every browser signed in to it is signed out.")
     if not password_stdin:
         click.echo(f"Password (shown once): {password}")
 

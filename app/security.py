@@ -11,7 +11,8 @@ Headers (every response):
 
 Rate limits (flask-limiter; numbers in config.py, RATELIMIT_*; counted in Redis when REDIS_URL
 is set, else in a SQLite file every process of the machine shares, app/rate_limit_store.py):
-- sign-in attempts per address, and a per-account backoff after repeated wrong passwords;
+- sign-in attempts per address, and a backoff after repeated wrong passwords (see "Sign-in
+  backoff" below); requests for a password reset link per address;
 - unknown private links per address (guessing registration tokens or API tokens);
 - registrations per address (generous: one office may register a whole council) and per email.
 """
@@ -182,37 +183,74 @@ def limit_logins(view: Callable) -> Callable:
     return limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])(view)
 
 
+def limit_password_resets(view: Callable) -> Callable:
+    """Requests for a reset link per address (each account also gets only a few an hour)."""
+    return limiter.limit(lambda: current_app.config["RATELIMIT_PASSWORD_RESET"], methods=["POST"])(
+        view
+    )
+
+
+# Sign-in backoff. Wrong passwords are counted per account *and* address, so a stranger failing
+# from one address slows down only that address: the owner, at another, signs in as usual.
+# - From the LOGIN_BACKOFF_AFTER-th wrong password for an account from one address, each further
+#   try from there waits 1, 2, 4... seconds, up to LOGIN_BACKOFF_MAX_SECONDS.
+# - A guesser with many addresses is slowed down for the account as a whole: from the
+#   LOGIN_BACKOFF_ACCOUNT_AFTER-th wrong password for it from anywhere, every address that has
+#   itself failed for the account waits alike. An address with no failures for the account is
+#   never kept waiting, so no one can lock an organiser out: each address a guesser has gets
+#   one try at once, then waits with the rest.
+# - A right password clears that address's count for the account, not the account's (which
+#   lapses by itself), so a guesser gains nothing from the owner signing in meanwhile.
+# Counts live LOGIN_BACKOFF_MAX_SECONDS * 4 from the first wrong password; unknown accounts are
+# counted alike, so the answers say nothing about which accounts exist.
+
+
 def _account_key(email: str) -> str:
     prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
     return f"{prefix}/login-failures/{email.strip().lower()[:254]}"
 
 
+def _address_key(email: str) -> str:
+    return f"{_account_key(email)}/from/{get_remote_address()}"
+
+
+def _seconds_left(blocked_key: str) -> int:
+    if not limiter.storage.get(blocked_key):
+        return 0
+    return max(1, math.ceil(limiter.storage.get_expiry(blocked_key) - time.time()))
+
+
 def login_wait_seconds(email: str) -> int:
-    """Seconds before this account may be tried again (0: now). Any address can be asked about,
-    and unknown ones back off alike, so the answer says nothing about which accounts exist."""
-    if not _limits_on():
+    """Seconds before this account may be tried again from this request's address (0: now)."""
+    if not _limits_on() or not limiter.storage.get(_address_key(email)):
         return 0
-    blocked = _account_key(email) + "/blocked"
-    if not limiter.storage.get(blocked):
-        return 0
-    return max(1, math.ceil(limiter.storage.get_expiry(blocked) - time.time()))
+    return max(
+        _seconds_left(_address_key(email) + "/blocked"),
+        _seconds_left(_account_key(email) + "/blocked"),
+    )
+
+
+def _count_failure(key: str, after: int) -> None:
+    """One more wrong password under `key`; from the `after`-th on, wait 1, 2, 4... s (capped)."""
+    storage = limiter.storage
+    cap = current_app.config["LOGIN_BACKOFF_MAX_SECONDS"]
+    over = storage.incr(key, expiry=cap * 4) - after
+    if over >= 0:
+        # A counter keeps its first expiry: start the new wait afresh.
+        storage.clear(key + "/blocked")
+        storage.incr(key + "/blocked", expiry=min(2**over, cap))
 
 
 def record_login_failure(email: str) -> None:
-    """Count a wrong password; from the Nth on, the account waits 1, 2, 4... seconds (capped)."""
+    """Count a wrong password for this account, from this address and from anywhere."""
     if not _limits_on():
         return
-    config, storage = current_app.config, limiter.storage
-    cap = config["LOGIN_BACKOFF_MAX_SECONDS"]
-    failures = storage.incr(_account_key(email), expiry=cap * 4)
-    over = failures - config["LOGIN_BACKOFF_AFTER"]
-    if over >= 0:
-        blocked = _account_key(email) + "/blocked"
-        storage.clear(blocked)  # a counter keeps its first expiry: start the new wait afresh
-        storage.incr(blocked, expiry=min(2**over, cap))
+    _count_failure(_address_key(email), current_app.config["LOGIN_BACKOFF_AFTER"])
+    _count_failure(_account_key(email), current_app.config["LOGIN_BACKOFF_ACCOUNT_AFTER"])
 
 
 def clear_login_failures(email: str) -> None:
+    """A right password: this address starts afresh for the account."""
     if _limits_on():
-        limiter.storage.clear(_account_key(email))
-        limiter.storage.clear(_account_key(email) + "/blocked")
+        limiter.storage.clear(_address_key(email))
+        limiter.storage.clear(_address_key(email) + "/blocked")

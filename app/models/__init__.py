@@ -1,5 +1,6 @@
 """The data model. Models hold data and database-level integrity; rules live in app/services."""
 
+from app.models.account import PasswordReset, SignIn
 from app.models.api_token import ApiToken
 from app.models.directory import OrganisationAlias, OrganisationChange, Sector, SectorAlias
 from app.models.event import (
@@ -40,6 +41,7 @@ __all__ = [
     "OrganisationAlias",
     "OrganisationChange",
     "OutgoingMail",
+    "PasswordReset",
     "Plan",
     "PlanKind",
     "PlanStatus",
@@ -51,6 +53,7 @@ __all__ = [
     "SectorAlias",
     "Session",
     "SessionKind",
+    "SignIn",
     "SolveJob",
     "Table",
     "User",

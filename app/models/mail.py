@@ -1,18 +1,20 @@
-"""The mail outbox: each message to a registrant is a row, written in the transaction that
-caused it and delivered after that transaction commits (app/services/messaging/outbox.py)."""
+"""The mail outbox: each message is a row, written in the transaction that caused it and delivered
+after that transaction commits (app/services/messaging/outbox.py). A message goes to a registrant
+or, for an account's own business (a password reset), to an organiser: exactly one of the two."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.event import _enum
 from app.models.registration import Registration
 from app.models.types import UTCDateTime, utcnow
+from app.models.user import User
 
 
 class MailStatus(enum.StrEnum):
@@ -33,17 +35,24 @@ class MailKind(enum.StrEnum):
     OFFER_LAPSED = "offer_lapsed"
     CANCELLATION = "cancellation"
     SEATS_CHANGED = "seats_changed"
+    PASSWORD_RESET = "password_reset"  # to an organiser
 
 
 class OutgoingMail(db.Model):
-    __table_args__ = (Index("ix_outgoing_mail_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outgoing_mail_due", "status", "next_attempt_at"),
+        CheckConstraint("(registration_id IS NULL) <> (user_id IS NULL)", name="one_recipient"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Which message (a MailKind's value, stored as text) and its options.
     kind: Mapped[str] = mapped_column(String(40))
     options: Mapped[dict] = mapped_column(JSON, default=dict)
-    registration_id: Mapped[int] = mapped_column(
+    registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[MailStatus] = mapped_column(
         _enum(MailStatus, "mail_status"), default=MailStatus.PENDING
@@ -56,7 +65,13 @@ class OutgoingMail(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    registration: Mapped[Registration] = relationship()
+    registration: Mapped[Registration | None] = relationship()
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def recipient(self) -> Registration | User:
+        """Whom the message is for: what its builder is given."""
+        return self.registration if self.registration_id is not None else self.user
 
     def __repr__(self) -> str:
         return f"<OutgoingMail {self.id} {self.kind} {self.status}>"

@@ -16,14 +16,17 @@ imports run one way, from the top of this list down (tests/test_architecture.py 
     organisations.directory  organisations.{names, sectors}, planning.translation (measures),
                              registration.capacity (its write-locked transaction)
     planning.translation     planning.jobs (the protocol its planners follow), scheduler
-    messaging.messages       messaging.invites, messaging.transport, urls
+    messaging.messages       messaging.invites, messaging.transport, urls,
+                             accounts.password_resets (its links)
+    accounts.password_resets accounts.organisers, messaging.outbox
     messaging.invites        calendars
     messaging.outbox         messaging.transport, urls (given its builders at start-up)
     calendars.feeds          calendars.timezones, planning.places, urls
     planning.places          planning.plans
     planning.plans, jobs     models only (jobs is given its planners at start-up)
     calendars.revisions      models only (an ORM hook, installed at start-up)
-    accounts                 models only
+    accounts.organisers      accounts.sign_ins
+    accounts.sign_ins, api_tokens  models only
     organisations.sectors    organisations.names; names imports nothing
     urls, tokens             nothing of the services
 

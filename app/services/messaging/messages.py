@@ -1,12 +1,13 @@
-"""Messages to registrants: what each kind of message (a MailKind) says.
+"""Messages to registrants, and an organiser's password reset: what each kind (a MailKind) says.
 
 Services queue a message with `outbox.queue(MailKind..., registration)`: it leaves only if the
 transaction commits, and is built when it is sent, by the builder named here for its kind.
 
-Each `*_message` function builds one EmailMessage from the registration as it is when the message
-is sent, and sends nothing; it returns None when the message's occasion has passed by then (a
-confirmation for a registration cancelled since: the cancellation follows it and says what is
-true). BUILDERS names them for the outbox, which is given them at start-up (app/__init__.py).
+Each `*_message` function builds one EmailMessage from the registration (for a password reset,
+the organiser) as it is when the message is sent, and sends nothing; it returns None when the
+message's occasion has passed by then (a confirmation for a registration cancelled since: the
+cancellation follows it and says what is true). BUILDERS names them for the outbox, which is
+given them at start-up (app/__init__.py).
 
 `confirmation_message()` is the one confirmation a registrant receives (on registering, and when
 an organiser imports them); extend it there (e.g. with a calendar invite) and every path gets it.
@@ -19,7 +20,8 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from app.formatting import format_datetime, format_timespan
-from app.models import MailKind, Registration, RegistrationStatus
+from app.models import MailKind, Registration, RegistrationStatus, User
+from app.services.accounts import password_resets
 from app.services.messaging import invites, transport
 from app.services.urls import external_url
 
@@ -173,6 +175,25 @@ def seats_changed_message(registration: Registration) -> EmailMessage | None:
     return invites.attach_invitation(message, registration)
 
 
+def password_reset_message(user: User, reset_id: int) -> EmailMessage | None:
+    """An organiser asked for a link to choose a new password; None once the link opens nothing."""
+    token = password_resets.link_token(reset_id)
+    if token is None or not user.is_active:
+        return None
+    lifetime = int(password_resets.RESET_LIFETIME.total_seconds() // 60)
+    body = "\n\n".join(
+        [
+            f"Dear {user.name or user.email},",
+            "Someone, probably you, asked to choose a new password for your Convene organiser "
+            "account. Choose one here (the link works once, for the next "
+            f"{lifetime} minutes):\n{external_url('auth.reset_password', token=token)}",
+            "If it was not you, ignore this message: your password stays as it is.",
+            "Convene",
+        ]
+    )
+    return transport.new_message(user.email, "Choose a new Convene password", body + "\n")
+
+
 BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
     MailKind.CONFIRMATION: confirmation_message,
     MailKind.MANAGE_LINK: manage_link_message,
@@ -181,4 +202,5 @@ BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
     MailKind.OFFER_LAPSED: offer_lapsed_message,
     MailKind.CANCELLATION: cancellation_message,
     MailKind.SEATS_CHANGED: seats_changed_message,
+    MailKind.PASSWORD_RESET: password_reset_message,
 }

@@ -1,10 +1,12 @@
 """The mail outbox: messages are stored with the change that causes them and sent after it commits.
 
-Contract — while making a change, call `queue(kind, registration, **options)` with a MailKind
-(anything else raises ValueError there and then, in the request). It adds an OutgoingMail row to
-the same transaction: if the transaction commits the message will be sent,
-if it rolls back it never existed. Nothing is built yet; building a message (text, links and the
-calendar invite) happens when it is sent, from the registration as it is then.
+Contract — while making a change, call `queue(kind, recipient, **options)` with a MailKind
+(anything else raises ValueError there and then, in the request) and a Registration or, for an
+account's own mail (a password reset), a User. It adds an OutgoingMail row to the same
+transaction: if the transaction commits the message will be sent, if it rolls back it never
+existed. Nothing is built yet; building a message (text, links and the calendar invite) happens
+when it is sent, from the recipient as it is then. Options are stored as they are: never put a
+secret in them (a builder derives any link it needs from the rows it reads).
 
 Who sends (setting MAIL_DELIVERY):
 - "inline" (default): the code that committed sends at once with `send_committed()`; the
@@ -41,7 +43,7 @@ from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import WRITE_LOCK, db
-from app.models import MailKind, MailStatus, OutgoingMail, Registration
+from app.models import MailKind, MailStatus, OutgoingMail, Registration, User
 from app.models.types import utcnow
 from app.services.messaging import transport
 
@@ -54,14 +56,15 @@ MAX_BACKOFF = timedelta(hours=1)
 BATCH = 50
 BUILDERS_KEY = "convene_mail_builders"
 
-# Builds a message from the registration as it is when sent; None when its occasion has passed.
+# Builds a message from the recipient as it is when sent; None when its occasion has passed.
 Builder = Callable[..., EmailMessage | None]
 
 
-def queue(kind: MailKind, registration: Registration, **options) -> OutgoingMail:
-    """Send message `kind` to `registration` once the current transaction commits."""
+def queue(kind: MailKind, recipient: Registration | User, **options) -> OutgoingMail:
+    """Send message `kind` to `recipient` once the current transaction commits."""
     kind = MailKind(kind)  # a typo fails here, in the change that asked for it
-    row = OutgoingMail(kind=kind.value, registration=registration, options=options)
+    to = {"user": recipient} if isinstance(recipient, User) else {"registration": recipient}
+    row = OutgoingMail(kind=kind.value, options=options, **to)
     db.session.add(row)
     db.session.info.setdefault(QUEUED_KEY, []).append(row)
     return row
@@ -151,7 +154,10 @@ def _claim(ids: list[int] | None, limit: int) -> list[OutgoingMail]:
         db.session.scalars(
             select(OutgoingMail)
             .where(OutgoingMail.id.in_(claimed))
-            .options(selectinload(OutgoingMail.registration).selectinload(Registration.event))
+            .options(
+                selectinload(OutgoingMail.registration).selectinload(Registration.event),
+                selectinload(OutgoingMail.user),
+            )
             .order_by(OutgoingMail.id)
         )
     )
@@ -170,7 +176,7 @@ def _deliver(row: OutgoingMail) -> tuple[str, str | None]:
     """Build and deliver one message: ("sent" | "superseded" | "failed", the error if failed)."""
     builders = current_app.extensions[BUILDERS_KEY]
     try:
-        message = builders[MailKind(row.kind)](row.registration, **row.options)
+        message = builders[MailKind(row.kind)](row.recipient, **row.options)
         if message is None:
             return "superseded", None
         transport.deliver(message)
