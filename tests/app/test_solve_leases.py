@@ -32,6 +32,7 @@ from app.models import (
     Session,
     SessionKind,
     SolveJob,
+    User,
 )
 from app.models.types import utcnow
 from app.services.planning import jobs, plans, publishing
@@ -306,3 +307,20 @@ def test_organisers_write_while_a_solve_reports_progress(signed_in, golfers):
         assert response.status_code == 302
     assert signed_in.submit(f"{tables_url}/cancel", form_url=tables_url).status_code == 302
     assert wait_for(int(tables_url.rsplit("/", 1)[1])).state == JobState.CANCELLED
+
+
+def test_the_error_page_renders_after_a_failed_write(app, client, organiser):
+    """A write that fails (here a second account with the organiser's email) gives the signed-in
+    organiser the error page, not a second error from the page reading the broken session."""
+
+    def register_twice():
+        db.session.add(User(email=organiser.email, password_hash="x"))
+        db.session.commit()
+
+    app.add_url_rule("/organise/twice", view_func=register_twice)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answer as in production
+    client.submit("/login", {"email": organiser.email, "password": PASSWORD})
+    response = client.get("/organise/twice")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong" in page and "Sign out" in page
