@@ -287,7 +287,7 @@ def test_organisers_write_while_a_solve_reports_progress(signed_in, golfers):
     response = signed_in.submit(f"{overview}/tables", TABLE_FIELDS, form_url=overview)
     tables_url = response.headers["Location"]
     wait_until_running(int(tables_url.rsplit("/", 1)[1]))
-    deadline = time.monotonic() + 3  # six progress writes, twelve lease renewals
+    deadline = time.monotonic() + 2  # four progress writes, eight lease renewals
     while time.monotonic() < deadline:
         response = signed_in.submit(
             f"{overview}/breakouts", {"time_limit": "5", "seed": "0"}, form_url=overview
