@@ -104,6 +104,9 @@ class Config:
     # Processes that lay out the parts of a printed document's PDF side by side
     # (app/services/printing/pdf.py): one per core unless set; 1 renders in the web process itself.
     PRINT_WORKERS = int(os.environ.get("PRINT_WORKERS") or os.cpu_count() or 1)
+    # How long a solve job's process may go without renewing its lease before the job is taken
+    # as lost and marked failed (app/services/planning/jobs.py); renewed four times as often.
+    SOLVE_LEASE_SECONDS = os.environ.get("SOLVE_LEASE_SECONDS") or 60
 
     def __init__(self) -> None:
         self.SECRET_KEY = _secret_key(self.INSTANCE_DIR)

@@ -79,6 +79,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     def page(code: int, title: str, message: str):
         def handler(error):
+            if code == 500:
+                # A failed write leaves the session unusable until rolled back, and the page
+                # reads it again (the signed-in user in its header).
+                db.session.rollback()
             if request.path.startswith("/api/"):
                 return api_errors.from_exception(error)
             page = render_template("error.html", code=code, title=title, message=message)

@@ -89,13 +89,40 @@ def _sqlite_on_begin(connection) -> None:
         return
     if not connection.get_execution_options().get(WRITE_LOCK):
         connection.exec_driver_sql("BEGIN")
+        connection.info[_READING] = True
         return
-    _acquire_writers(connection.info)
+    _begin_immediate(connection.info, connection.exec_driver_sql)
+
+
+def _begin_immediate(info: dict, execute) -> None:
+    _acquire_writers(info)
     try:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        execute("BEGIN IMMEDIATE")
     except BaseException:
-        _release_writers(connection.info)
+        _release_writers(info)
         raise
+
+
+# A deferred transaction that has read and then writes fails at once with "database is locked"
+# (SQLITE_BUSY_SNAPSHOT, no busy timeout) if another connection wrote in between: with a solve
+# writing its progress twice a second, any organiser's form could. So just before a deferred
+# transaction's first write (or schema change) its read-only part is ended, having written
+# nothing, and a transaction holding the write lock begins in its place: the write sees the
+# latest data, as under PostgreSQL's READ COMMITTED. Checks that must still hold when the write
+# is committed take the write lock before they read (app/services/registration/capacity.py).
+_READING = "convene_reading"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "ALTER", "DROP")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_before_write(connection, cursor, statement, parameters, context, executemany) -> None:
+    if not connection.info.get(_READING) or not statement.lstrip()[:7].upper().startswith(_WRITES):
+        return
+    connection.info.pop(_READING)
+    if connection.in_nested_transaction():  # a COMMIT would end its savepoints too
+        return
+    cursor.execute("COMMIT")
+    _begin_immediate(connection.info, cursor.execute)
 
 
 def _acquire_writers(info: dict) -> None:
@@ -118,12 +145,14 @@ def _release_writers(info: dict) -> None:
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
 def _sqlite_transaction_ended(connection) -> None:
+    connection.info.pop(_READING, None)
     _release_writers(connection.info)
 
 
 @event.listens_for(Pool, "reset")
 def _sqlite_connection_reset(_dbapi_connection, record, _state) -> None:
     # A connection going back to the pool mid-transaction is rolled back there: let go too.
+    record.info.pop(_READING, None)
     _release_writers(record.info)
 
 

@@ -83,7 +83,11 @@ class Assignment(db.Model):
 
 
 class SolveJob(db.Model):
-    """A planning run in the background; its row is the one truth every page and worker reads."""
+    """A planning run in the background; its row is the one truth every page and worker reads.
+
+    `lease_expires_at` is set while a process holds the job (it renews it as it works: see
+    app/services/planning/jobs.py); NULL while the job waits in a durable queue or has ended.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
@@ -97,6 +101,7 @@ class SolveJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
     plan: Mapped[Plan | None] = relationship()

@@ -37,6 +37,7 @@ def _plan(event, plan_id: int) -> Plan:
 
 
 def _job(event, job_id: int) -> SolveJob:
+    jobs.expire_lapsed(event)  # a job whose process died is shown as ended, never "running"
     job = db.session.get(SolveJob, job_id)
     if job is None or job.event_id != event.id:
         abort(404)
@@ -46,6 +47,7 @@ def _job(event, job_id: int) -> SolveJob:
 @bp.get("/events/<slug>/planning")
 def overview(slug: str):
     event = event_or_404(slug)
+    jobs.expire_lapsed(event)
     people = translation.attendees(event)
     published = {plan.kind: plan for plan in plans.published_plans(event)}
     return render_template(
@@ -136,7 +138,10 @@ def cancel(slug: str, job_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     jobs.cancel(job)
-    flash("Cancelling: the previous plan is kept.", "info")
+    if job.state == JobState.RUNNING:
+        flash("Cancelling: the previous plan is kept.", "info")
+    else:  # cancelled at once, or it had ended already
+        flash(job.error or f"This plan had already {job.state.value}.", "info")
     return redirect(url_for(".job", slug=slug, job_id=job.id))
 
 

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from app.extensions import db
 from app.models import (
     BreakoutPreference,
     Event,
+    EventStatus,
     JobState,
     Organisation,
     Registration,
     RegistrationStatus,
+    Session,
     SessionKind,
     SolveJob,
+    Table,
+    User,
 )
 from app.services.tokens import new_token
+from tests.conftest import future
 
 ORGANISATIONS = [
     ("Riverside City Council", "Local government"),
@@ -60,6 +66,35 @@ def add_attendees(event: Event, count: int) -> list[Registration]:
         people.append(registration)
     db.session.commit()
     return people
+
+
+def golf_event(organiser: User) -> Event:
+    """32 people from 8 organisations at 8 tables of 4 for 9 rounds: hard to finish early."""
+    start = future()
+    event = Event(
+        slug="golf",
+        title="Golf",
+        timezone="UTC",
+        starts_at=start,
+        ends_at=start + timedelta(hours=10),
+        capacity=32,
+        status=EventStatus.PUBLISHED,
+        organisers=[organiser],
+        sessions=[
+            Session(
+                kind=SessionKind.TABLE_ROUND,
+                title=f"Round {r + 1}",
+                starts_at=start + timedelta(hours=r),
+                ends_at=start + timedelta(hours=r, minutes=50),
+            )
+            for r in range(9)
+        ],
+        tables=[Table(number=n, capacity=4) for n in range(1, 9)],
+    )
+    db.session.add(event)
+    db.session.commit()
+    add_attendees(event, 32)
+    return event
 
 
 def wait_for(job_id: int, timeout: float = 60) -> SolveJob:

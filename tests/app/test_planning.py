@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 
 import pytest
 
 from app.extensions import db
 from app.models import (
     Event,
-    EventStatus,
     JobState,
     Plan,
     PlanKind,
     PlanStatus,
     RegistrationStatus,
     SeatingRuleKind,
-    Session,
     SessionKind,
     Table,
     User,
 )
 from app.services.messaging.transport import outbox_messages
 from app.services.planning import edits, jobs, plans, publishing, rules
-from tests.app.planning_helpers import add_attendees, wait_for, wait_until_running
-from tests.conftest import PASSWORD, future
+from tests.app.planning_helpers import add_attendees, golf_event, wait_for, wait_until_running
+from tests.conftest import PASSWORD
 
 
 def run_now(event: Event, kind: PlanKind, **params) -> Plan:
@@ -124,32 +121,7 @@ def test_cancel_a_queued_job(event, attendees):
 
 @pytest.fixture
 def golfers(organiser):
-    """32 people from 8 organisations at 8 tables of 4 for 9 rounds: hard to finish early."""
-    start = future()
-    event = Event(
-        slug="golf",
-        title="Golf",
-        timezone="UTC",
-        starts_at=start,
-        ends_at=start + timedelta(hours=10),
-        capacity=32,
-        status=EventStatus.PUBLISHED,
-        organisers=[organiser],
-        sessions=[
-            Session(
-                kind=SessionKind.TABLE_ROUND,
-                title=f"Round {r + 1}",
-                starts_at=start + timedelta(hours=r),
-                ends_at=start + timedelta(hours=r, minutes=50),
-            )
-            for r in range(9)
-        ],
-        tables=[Table(number=n, capacity=4) for n in range(1, 9)],
-    )
-    db.session.add(event)
-    db.session.commit()
-    add_attendees(event, 32)
-    return event
+    return golf_event(organiser)
 
 
 def test_cancel_a_running_job_keeps_the_previous_plan(signed_in, golfers):

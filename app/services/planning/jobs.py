@@ -10,6 +10,21 @@ Contract:
   failed or cancelled run writes nothing else, so the previous plan stays as it was.
 - Runners: an in-process worker thread by default; RQ workers on Redis when REDIS_URL is set
   (`flask --app wsgi worker`). Both call the same `run`.
+- Leases: a process that holds a job (the one that created it, until a runner takes it; the
+  runner, while it runs) keeps `lease_expires_at` a lease (SOLVE_LEASE_SECONDS) ahead: its
+  LeaseKeeper renews every held job a quarter of the lease apart, and every progress write
+  renews it too. A job waiting in RQ's queue (in Redis, which outlives any process) has none.
+  An active job whose lease has run out lost its process (killed, crashed, cut off from the
+  database): `expire_lapsed` marks it failed (cancelled, if the organiser had asked) and the
+  previous plan is untouched. It is called by every page and request that looks at an event's
+  jobs, by `create` before it checks for an active job, by the RQ worker as it starts and
+  before each job, and as `flask --app wsgi` starts (wsgi.py). A runner that finds its job no
+  longer running when it finishes stores nothing.
+- Decisions are taken under a lock held until they are committed: "no active job, so add one"
+  under the event's row lock, "still running, so store the plan" and "cancel" under the job's
+  (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every write here runs in a transaction
+  holding the write lock from its first statement, app/extensions.py). Progress and lease
+  writes take the write lock first too, so they queue fairly with the organisers' writes.
 - What a job of each kind does is a `Planner`, given to the runner at start-up
   (`init_app(app, planners)`, from planning/translation.py): the runner knows jobs, not solvers.
 
@@ -19,16 +34,21 @@ May import: models only.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, exists, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.extensions import db
+from app.extensions import WRITE_LOCK, db
 from app.models import Event, JobState, Plan, PlanKind, SolveJob
 from app.models.types import utcnow
 
@@ -37,6 +57,11 @@ RQ_QUEUE = "convene-solve"
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 PLANNERS_KEY = "convene_planners"
+LEASES_KEY = "convene_solve_leases"
+LAPSED = (
+    "The planner stopped responding (its process ended); the previous plan is kept. Start again."
+)
+CANCELLED = "Cancelled by the organiser; the previous plan is kept."
 
 
 class JobError(ValueError):
@@ -48,11 +73,13 @@ class Cancelled(Exception):
 
 
 class Reporter:
-    """Progress from a solve (possibly on the solver's own thread) to the job row."""
+    """Progress from a solve (possibly on the solver's own thread) to the job row; each write
+    also renews the job's lease."""
 
-    def __init__(self, engine: Engine, job_id: int):
+    def __init__(self, engine: Engine, job_id: int, lease: timedelta):
         self.engine = engine
         self.job_id = job_id
+        self.lease = lease
         self.started = time.monotonic()
         self._last_write = 0.0
         self.cancelled = False
@@ -64,15 +91,17 @@ class Reporter:
             return self.cancelled
         self._last_write = now
         progress = {**progress, "elapsed": round(now - self.started, 1)}
-        with self.engine.begin() as connection:
+        with _writing(self.engine) as connection:
             connection.execute(
-                update(SolveJob).where(SolveJob.id == self.job_id).values(progress=progress)
+                update(SolveJob)
+                .where(SolveJob.id == self.job_id, SolveJob.state == JobState.RUNNING)
+                .values(progress=progress, lease_expires_at=utcnow() + self.lease)
             )
-            self.cancelled = bool(
-                connection.scalar(
-                    select(SolveJob.cancel_requested).where(SolveJob.id == self.job_id)
-                )
-            )
+            state, cancel_requested = connection.execute(
+                select(SolveJob.state, SolveJob.cancel_requested).where(SolveJob.id == self.job_id)
+            ).one()
+        # A job ended meanwhile (its lease ran out) is dropped like a cancelled one.
+        self.cancelled = cancel_requested or state != JobState.RUNNING
         return self.cancelled
 
 
@@ -87,11 +116,173 @@ class Planner:
     explain: Callable[[str, Event], str]
 
 
+@contextmanager
+def _writing(engine: Engine) -> Iterator[Any]:
+    """A short transaction on a connection of its own that takes the write lock first."""
+    connection = engine.connect().execution_options(**{WRITE_LOCK: True})
+    with connection, connection.begin():
+        yield connection
+
+
+class LeaseKeeper:
+    """Renews the lease of every job this process holds, on a thread of its own (running only
+    while it holds some), so a long solve phase that reports nothing still shows its process
+    is alive."""
+
+    def __init__(self, engine: Engine, lease: timedelta) -> None:
+        self.engine = engine
+        self.lease = lease
+        self._held: Counter[int] = Counter()
+        self._lock = threading.Lock()
+        self._renewing = False
+
+    def lease_end(self) -> datetime:
+        """When a lease taken or renewed now runs out."""
+        return utcnow() + self.lease
+
+    def hold(self, job_id: int) -> None:
+        """Renew `job_id`'s lease until as many `release`s as `hold`s."""
+        with self._lock:
+            self._held[job_id] += 1
+            if not self._renewing:
+                self._renewing = True
+                threading.Thread(target=self._renew, name="solve-leases", daemon=True).start()
+
+    def release(self, job_id: int) -> None:
+        with self._lock:
+            self._held[job_id] -= 1
+            if not self._held[job_id]:
+                del self._held[job_id]
+
+    @contextmanager
+    def holding(self, job_id: int) -> Iterator[None]:
+        self.hold(job_id)
+        try:
+            yield
+        finally:
+            self.release(job_id)
+
+    def _renew(self) -> None:
+        while True:
+            time.sleep(self.lease.total_seconds() / 4)
+            with self._lock:
+                held = list(self._held)
+                if not held:
+                    self._renewing = False
+                    return
+            try:
+                with _writing(self.engine) as connection:
+                    connection.execute(
+                        update(SolveJob)
+                        .where(SolveJob.id.in_(held), SolveJob.state.in_(ACTIVE))
+                        .values(lease_expires_at=self.lease_end())
+                    )
+            except SQLAlchemyError:
+                # The next renewal tries again; only a lease that runs out meanwhile is lost.
+                log.exception("could not renew the leases of solve jobs %s", held)
+
+
 def init_app(app: Flask, planners: Mapping[PlanKind, Planner]) -> None:
-    """Take the planner of every kind of plan."""
+    """Take the planner of every kind of plan, and check SOLVE_LEASE_SECONDS."""
     if missing := [kind.value for kind in PlanKind if kind not in planners]:
         raise RuntimeError(f"no planner for plan kinds {missing}")
     app.extensions[PLANNERS_KEY] = dict(planners)
+    setting = app.config.get("SOLVE_LEASE_SECONDS", 60)
+    try:
+        seconds = float(setting)
+    except (TypeError, ValueError):
+        seconds = 0
+    if not 1 <= seconds <= 86_400:
+        raise RuntimeError(
+            f"SOLVE_LEASE_SECONDS must be a number of seconds from 1 to 86400, not {setting!r}"
+        )
+    app.config["SOLVE_LEASE_SECONDS"] = seconds
+
+
+def _leases() -> LeaseKeeper:
+    """This process's LeaseKeeper for the current app (made on first use: it needs the engine)."""
+    app = current_app._get_current_object()
+    if LEASES_KEY not in app.extensions:
+        lease = timedelta(seconds=app.config["SOLVE_LEASE_SECONDS"])
+        app.extensions[LEASES_KEY] = LeaseKeeper(db.engine, lease)
+    return app.extensions[LEASES_KEY]
+
+
+def _begin_writing() -> None:
+    """End the session's read transaction, if any, and begin one that takes the write lock with
+    its first statement (see the module's contract)."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a write-locked transaction needs a session without unsaved changes")
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_LOCK: True})
+
+
+def _lock(job: SolveJob) -> None:
+    """Reload `job` and lock its row until the transaction ends (the row lock is PostgreSQL's;
+    on SQLite the transaction already holds the write lock)."""
+    db.session.execute(
+        select(SolveJob)
+        .where(SolveJob.id == job.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _lapsed(event: Event | None):
+    """The condition of active jobs (of `event`, or of every event) whose lease has run out."""
+    conditions = [
+        SolveJob.state.in_(ACTIVE),
+        SolveJob.lease_expires_at.is_not(None),
+        SolveJob.lease_expires_at < utcnow(),
+    ]
+    if event is not None:
+        conditions.append(SolveJob.event_id == event.id)
+    return conditions
+
+
+def expire_lapsed(event: Event | None = None) -> int:
+    """Mark failed every active job (of `event`, or of every event) whose lease has run out;
+    cancelled instead if the organiser had asked. Returns how many; cheap when there are none
+    (one read, no write lock)."""
+    if not db.session.scalar(select(exists().where(*_lapsed(event)))):
+        return 0
+    _begin_writing()
+    count = _expire_in_transaction(event)
+    db.session.commit()
+    return count
+
+
+def _expire_in_transaction(event: Event | None) -> int:
+    count = 0
+    for cancel_requested, message, state in (
+        (True, CANCELLED, JobState.CANCELLED),
+        (False, LAPSED, JobState.FAILED),
+    ):
+        count += db.session.execute(
+            update(SolveJob)
+            .where(*_lapsed(event), SolveJob.cancel_requested.is_(cancel_requested))
+            .values(state=state, error=message, finished_at=utcnow(), lease_expires_at=None)
+        ).rowcount
+    if count:
+        log.warning("%s solve jobs lost their process and were ended", count)
+    return count
+
+
+def expire_lapsed_at_start_up(app: Flask) -> None:
+    """`expire_lapsed` for every event as a command or server starts (wsgi.py). Skipped, quietly,
+    when the database cannot answer yet (e.g. before `flask --app wsgi db upgrade`): the
+    command itself says what is wrong, or is the cure."""
+    with app.app_context():
+        try:
+            expire_lapsed()
+        except SQLAlchemyError as error:
+            log.info("lapsed solve jobs not looked for at start-up: %s", error)
+        finally:
+            db.session.remove()
+            # Forked server workers must not share the connection used here.
+            db.engine.dispose()
 
 
 def active_job(event: Event, kind: PlanKind) -> SolveJob | None:
@@ -117,10 +308,23 @@ def latest_job_for_plan(plan: Plan) -> SolveJob | None:
 
 
 def create(event: Event, kind: PlanKind, params: dict[str, Any]) -> SolveJob:
-    """Store a queued job (one active job per event and kind); `start` also dispatches it."""
+    """Store a queued job (one active job per event and kind), held by this process's lease
+    until a runner takes it; `start` also dispatches it."""
+    _begin_writing()
+    # The event row locked (PostgreSQL; SQLite's write lock is already held): two organisers
+    # starting at once cannot both find no active job.
+    db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
+    _expire_in_transaction(event)
     if active_job(event, kind) is not None:
+        db.session.rollback()
         raise JobError(f"A {kind.value} plan is already being made for this event.")
-    job = SolveJob(event=event, kind=kind, params=params, state=JobState.QUEUED)
+    job = SolveJob(
+        event=event,
+        kind=kind,
+        params=params,
+        state=JobState.QUEUED,
+        lease_expires_at=_leases().lease_end(),
+    )
     db.session.add(job)
     db.session.commit()
     return job
@@ -134,10 +338,14 @@ def start(event: Event, kind: PlanKind, params: dict[str, Any]) -> SolveJob:
 
 
 def cancel(job: SolveJob) -> None:
-    """Ask a running job to stop; a job still queued is cancelled at once."""
+    """Ask a running job to stop; a job still queued is cancelled at once, and one whose
+    process has gone is ended at once if its lease has run out, else when it does."""
+    _begin_writing()
+    _expire_in_transaction(job.event)
+    _lock(job)
     if job.state == JobState.QUEUED:
         job.state, job.finished_at = JobState.CANCELLED, utcnow()
-        job.error = "Cancelled before it started."
+        job.error, job.lease_expires_at = "Cancelled before it started.", None
     if job.state == JobState.RUNNING:
         job.cancel_requested = True
     db.session.commit()
@@ -145,30 +353,40 @@ def cancel(job: SolveJob) -> None:
 
 def run(job_id: int) -> None:
     """Carry out one job (inside an app context); see the module's contract."""
+    leases = _leases()
     # Claimed in one statement, so a cancel or a second runner cannot slip in between.
+    _begin_writing()
     claimed = db.session.execute(
         update(SolveJob)
         .where(SolveJob.id == job_id, SolveJob.state == JobState.QUEUED)
-        .values(state=JobState.RUNNING, started_at=utcnow())
+        .values(state=JobState.RUNNING, started_at=utcnow(), lease_expires_at=leases.lease_end())
     ).rowcount
     db.session.commit()
     if not claimed:
         return
-    job = db.session.get(SolveJob, job_id)
+    with leases.holding(job_id):
+        _run_claimed(db.session.get(SolveJob, job_id), leases.lease)
+
+
+def _run_claimed(job: SolveJob, lease: timedelta) -> None:
+    job_id = job.id
     planner = current_app.extensions[PLANNERS_KEY][job.kind]
-    reporter = Reporter(db.engine, job.id)
+    reporter = Reporter(db.engine, job_id, lease)
     try:
         prepared = planner.prepare(job)
         db.session.commit()  # the solve may take minutes: hold no transaction open meanwhile
         result = planner.solve(prepared, reporter)
-        db.session.refresh(job)
+        _begin_writing()
+        _lock(job)  # so the job cannot be cancelled or ended between this check and the commit
+        if job.state != JobState.RUNNING:
+            log.warning("solve job %s ended (%s) while it ran: plan dropped", job_id, job.state)
+            db.session.rollback()
+            return
         if job.cancel_requested:
             raise Cancelled
         plan = planner.store(job, prepared, result)
     except Cancelled:
-        _finish(
-            job_id, JobState.CANCELLED, "Cancelled by the organiser; the previous plan is kept."
-        )
+        _finish(job_id, JobState.CANCELLED, CANCELLED)
     except JobError as exc:
         _finish(job_id, JobState.FAILED, planner.explain(str(exc), job.event))
     except Exception as exc:
@@ -176,22 +394,42 @@ def run(job_id: int) -> None:
         _finish(job_id, JobState.FAILED, f"The planner stopped with an internal error ({exc}).")
     else:
         job.plan = plan
-        job.state, job.finished_at = JobState.SUCCEEDED, utcnow()
+        job.state, job.finished_at, job.lease_expires_at = JobState.SUCCEEDED, utcnow(), None
         db.session.commit()
 
 
 def _finish(job_id: int, state: JobState, message: str) -> None:
+    """End a running job without a plan (unless something else has ended it already)."""
     db.session.rollback()
-    job = db.session.get(SolveJob, job_id)
-    job.state, job.error, job.finished_at = state, message, utcnow()
+    _begin_writing()
+    db.session.execute(
+        update(SolveJob)
+        .where(SolveJob.id == job_id, SolveJob.state == JobState.RUNNING)
+        .values(state=state, error=message, finished_at=utcnow(), lease_expires_at=None)
+    )
     db.session.commit()
 
 
 def _dispatch(app: Flask, job_id: int, time_limit: float) -> None:
     if app.config.get("REDIS_URL"):
         rq_queue(app).enqueue_call(run_in_rq_worker, args=(job_id,), timeout=int(time_limit) + 300)
+        # Redis holds it now, however long it waits for a worker. Had enqueueing failed, the
+        # lease would run out and the job be marked failed.
+        _begin_writing()
+        db.session.execute(
+            update(SolveJob)
+            .where(SolveJob.id == job_id, SolveJob.state == JobState.QUEUED)
+            .values(lease_expires_at=None)
+        )
+        db.session.commit()
     else:
-        _executor(app).submit(_run_in_thread, app, job_id)
+        leases = _leases()
+        leases.hold(job_id)  # while it waits for the thread; released when the thread is done
+        try:
+            _executor(app).submit(_run_in_thread, app, job_id, leases)
+        except BaseException:
+            leases.release(job_id)
+            raise
 
 
 def _executor(app: Flask) -> ThreadPoolExecutor:
@@ -201,7 +439,7 @@ def _executor(app: Flask) -> ThreadPoolExecutor:
     )
 
 
-def _run_in_thread(app: Flask, job_id: int) -> None:
+def _run_in_thread(app: Flask, job_id: int, leases: LeaseKeeper) -> None:
     with app.app_context():
         try:
             run(job_id)
@@ -210,6 +448,7 @@ def _run_in_thread(app: Flask, job_id: int) -> None:
             log.exception("solve job %s could not be run", job_id)
         finally:
             db.session.remove()
+            leases.release(job_id)  # held since _dispatch
 
 
 def rq_queue(app: Flask):
@@ -229,9 +468,26 @@ def run_in_rq_worker(job_id: int) -> None:
 
 
 def work(app: Flask, burst: bool = False) -> None:
-    """Run an RQ worker for solve jobs in this process, inside the app's context."""
+    """Run an RQ worker for solve jobs in this process, inside the app's context; it ends the
+    jobs whose process died as it starts and before each job."""
     from rq import SimpleWorker  # as in rq_queue: only with REDIS_URL
+
+    class SolveWorker(SimpleWorker):
+        def execute_job(self, job, queue):
+            _expire_lapsed_between_jobs()
+            return super().execute_job(job, queue)
 
     queue = rq_queue(app)
     with app.app_context():
-        SimpleWorker([queue], connection=queue.connection).work(burst=burst)
+        _expire_lapsed_between_jobs()
+        SolveWorker([queue], connection=queue.connection).work(burst=burst)
+
+
+def _expire_lapsed_between_jobs() -> None:
+    try:
+        expire_lapsed()
+    except SQLAlchemyError:
+        # The worker stays up: the next job, or the next look, tries again.
+        log.exception("could not look for solve jobs whose process died")
+    finally:
+        db.session.remove()
