@@ -4,8 +4,6 @@ check-in, CSV export and import, and erasure. Every page needs a signed-in organ
 
 from __future__ import annotations
 
-import re
-
 from flask import (
     Blueprint,
     Response,
@@ -29,10 +27,9 @@ from app.services.messaging import outbox
 from app.services.registration import csv_files, details, lifecycle, lookup
 from app.services.registration.details import RegistrationInvalid
 from app.services.registration.lifecycle import RegistrationClosed
-from app.shared import ActionForm
+from app.shared import ActionForm, database_id
 
 bp = Blueprint("organise_registrations", __name__)
-ID = re.compile(r"[0-9]{1,9}")  # ASCII digits that fit any database's integer
 
 
 class ImportForm(FlaskForm):
@@ -69,13 +66,12 @@ def index(slug: str):
     args = request.args
     status = args.get("status", "")
     wanted = RegistrationStatus(status) if status in {s.value for s in RegistrationStatus} else None
-    organisation_id = args.get("organisation", "")
     registrations = lookup.registrations_of(
         event,
         text=args.get("q", "")[:200],
         status=wanted,
         sector=args.get("sector", "")[:100],
-        organisation_id=int(organisation_id) if ID.fullmatch(organisation_id) else None,
+        organisation_id=database_id(args.get("organisation")),
     )
     counts = lookup.counts(event)
     return render_template(
