@@ -78,6 +78,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_error_pages(app: Flask) -> None:
     def page(code: int, title: str, message: str):
         def handler(error):
+            if code == 500:
+                # What failed may have left the session in a failed transaction; the page's own
+                # queries (base.html loads current_user) would then fail too, hiding the error.
+                db.session.rollback()
             if request.path.startswith("/api/"):
                 return api_errors.from_exception(error)
             page = render_template("error.html", code=code, title=title, message=message)
