@@ -6,14 +6,23 @@ The walks read app.url_map and the app's forms, so a route or field added later 
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from wtforms import Form, IntegerField, SelectField, SelectMultipleField
 
 from app.extensions import db
-from app.models import SolveJob, User
+from app.models import Registration, SolveJob, User
+from tests.app.test_api_registration import URL as REGISTER
+from tests.app.test_api_registration import person
 from tests.app.test_security import address, rules
 from tests.app.test_security import world as world  # the fixture ids builds on
 from tests.conftest import PASSWORD, fresh_app
@@ -151,3 +160,51 @@ def test_the_error_page_renders_after_a_failed_transaction(client, organiser, fa
     text = response.get_data(as_text=True)
     assert "Something went wrong" in text
     assert "Sign out" in text  # base.html still loaded the signed-in organiser
+
+
+# --- a lock file the server cannot write ----------------------------------------------------------
+
+
+@contextmanager
+def unwritable(path: Path) -> Iterator[None]:
+    """`path` made read-only in a way that binds this user: chmod for most users; root ignores
+    file modes, so as root (CI here) the file is made immutable instead (chattr, ext4 and most
+    Linux file systems)."""
+    path.touch()
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        yield
+        path.chmod(0o644)
+        return
+    made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"running as root and chattr +i is refused here: {made.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_a_lock_file_that_cannot_be_opened_leaves_reads_and_writes_working(
+    app, client, event, caplog
+):
+    path = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") or not path:
+        pytest.skip("the writers' lock file belongs to a SQLite database file")
+    lock_file, slug = Path(f"{path}-writer.lock"), event.slug
+    with unwritable(lock_file):
+        with pytest.raises(PermissionError):
+            lock_file.open("ab")  # as this user, the file really is closed to writing
+        db.session.remove()
+        db.engine.dispose()  # new connections, each opening the lock file afresh
+        with caplog.at_level(logging.WARNING, logger="app.extensions"):
+            assert client.get(f"/events/{slug}").status_code == 200
+            for email in ("first@example.org", "second@example.org"):
+                response = client.post(REGISTER, json=person(email=email))
+                assert response.status_code == 201, response.get_json()
+        warnings = [r.getMessage() for r in caplog.records if "writers' lock file" in r.message]
+        assert len(warnings) == 1, warnings  # once, not on every connection
+        assert str(lock_file) in warnings[0] and "Make it writable" in warnings[0]
+        assert db.session.scalar(select(func.count(Registration.id))) == 2
+        db.session.remove()
+        db.engine.dispose()  # let go of the file before it is made writable again
