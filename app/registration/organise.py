@@ -104,7 +104,9 @@ def export(slug: str):
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_csv(slug: str):
-    """Upload shows a preview; confirming (the checked text sent back) imports all or nothing."""
+    """Upload shows a preview; confirming (the checked text sent back) imports it, or nothing if
+    any row is wrong. Written in batches: one that fails stops the import, and sending the same
+    file again carries on (app/services/registration/csv_files.py)."""
     event = event_or_404(slug)
     form = ImportForm()
     preview = None
@@ -117,6 +119,15 @@ def import_csv(slug: str):
             except csv_files.ImportFailed as failed:
                 preview = failed.preview
                 flash("Nothing was imported: the file has errors.", "error")
+            except csv_files.ImportStopped as stopped:
+                flash(
+                    f"The import stopped at line {stopped.line}: {stopped.reason}. "
+                    f"{len(stopped.created)} registrations before that line were imported and "
+                    f"stay; nothing from line {stopped.line} on was. Send the same file again to "
+                    "import the rest: rows already imported from it are skipped.",
+                    "error",
+                )
+                return redirect(url_for(".import_csv", slug=event.slug))
             else:
                 n = csv_files.counts_by_status(created)
                 flash(
@@ -142,6 +153,7 @@ def import_csv(slug: str):
         preview=preview,
         columns=csv_files.IMPORT_COLUMNS,
         required=details.REQUIRED,
+        batch_rows=csv_files.IMPORT_BATCH_ROWS,
     )
 
 
