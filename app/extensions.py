@@ -1,6 +1,7 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
 import fcntl
+import logging
 import sqlite3
 import threading
 
@@ -14,6 +15,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import Pool
+
+logger = logging.getLogger(__name__)
 
 # Named constraints keep Alembic revisions portable between SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -70,17 +73,37 @@ def _sqlite_on_connect(dbapi_connection, record) -> None:
 # the write lock therefore first queue on a lock that hands straight on at each commit or
 # rollback: an flock() on a file beside the database (between the connections of every thread
 # and process; the kernel wakes the next waiter, and a process that dies lets go), or, for a
-# database in memory, a lock of this process. SQLite's own lock stays the guarantee.
+# database in memory or a lock file that cannot be opened, a lock of this process. SQLite's own
+# lock stays the guarantee.
 _in_memory_writers = threading.Lock()
 _LOCK_FILE = "convene_writer_lock_file"
 _HOLDS_WRITERS = "convene_holds_writers"
 
 
+# Lock files that could not be opened, each warned about once per process.
+_unopened_lock_files: set[str] = set()
+
+
 def _open_lock_file(dbapi_connection: sqlite3.Connection, info: dict) -> None:
     databases = dbapi_connection.execute("PRAGMA database_list")
     [path] = [file for _, name, file in databases if name == "main"]
-    if path:  # empty for a database in memory; the file stays open as long as the connection
-        info[_LOCK_FILE] = open(f"{path}-writer.lock", "ab")  # noqa: SIM115
+    if not path:  # a database in memory
+        return
+    lock_path = f"{path}-writer.lock"
+    try:
+        # The file stays open as long as the connection.
+        info[_LOCK_FILE] = open(lock_path, "ab")  # noqa: SIM115
+    except OSError as error:
+        # Read-only, or not ours: reads never needed the file, and writers still queue within
+        # this process (the in-memory lock) and between processes on SQLite's own lock.
+        if lock_path not in _unopened_lock_files:
+            _unopened_lock_files.add(lock_path)
+            logger.warning(
+                "Cannot open the writers' lock file %s (%s): writers from several processes "
+                "will wait on SQLite's own lock, in no order. Make it writable by this user.",
+                lock_path,
+                error.strerror or error,
+            )
 
 
 @event.listens_for(Engine, "begin")

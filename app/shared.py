@@ -1,5 +1,6 @@
-"""What every blueprint shares: the one-button form, address patterns, template filters and
-globals. Blueprints import from here, never from one another.
+"""What every blueprint shares: the one-button form, address patterns and the <int:...> of
+addresses (bounded to ids a database can hold), template filters and globals. Blueprints import
+from here, never from one another.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from datetime import datetime
 
 from flask import Flask
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter, ValidationError
 
 from app import formatting
 from app.models import Event
@@ -17,6 +19,32 @@ from app.services.printing.pdf import PART_BREAK
 
 # What an event's address name (slug) can be.
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+# The largest id any of our databases holds (PostgreSQL's INTEGER; SQLite's is larger): an id
+# beyond it names nothing, and handing it to the database fails (SQLite: OverflowError;
+# PostgreSQL: "integer out of range"), so it is refused as not found before any query.
+DATABASE_ID_MAX = 2**31 - 1
+_DATABASE_ID = re.compile(r"[0-9]{1,10}")  # ASCII digits only: "²".isdigit() is true too
+
+
+def database_id(text: str | None) -> int | None:
+    """The id `text` spells, if it is one a database can hold; else None."""
+    if text is None or not _DATABASE_ID.fullmatch(text) or int(text) > DATABASE_ID_MAX:
+        return None
+    return int(text)
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """<int:...> in an address: an id a database can hold (database_id), so a larger number is
+    a 404 like any id that names nothing, instead of a database error."""
+
+    regex = r"[0-9]+"
+
+    def to_python(self, value: str) -> int:
+        if (number := database_id(value)) is None:
+            raise ValidationError()
+        return number
 
 
 class ActionForm(FlaskForm):
@@ -34,7 +62,9 @@ def webcal(url: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Register the template filters and globals every page may use."""
+    """Register the bounded <int:...>, the template filters and globals every page may use.
+    Call it before registering blueprints: a rule takes its converters when it is added."""
+    app.url_map.converters["int"] = DatabaseIdConverter
     app.jinja_env.filters.update(
         date=formatting.format_date,
         time=formatting.format_time,

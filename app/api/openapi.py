@@ -10,7 +10,7 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from app.services.registration.details import TEXT_LIMITS
+from app.services.registration.details import MULTILINE, REQUIRED, TEXT_LIMITS
 
 VERSION = "1.0.0"
 
@@ -47,11 +47,48 @@ DETAILS_PROPERTIES: dict[str, Any] = {
     "preferences": {
         "type": "array",
         "items": {"type": "integer"},
-        "description": "Breakout ids, best first (ids from the event's programme).",
+        "uniqueItems": True,
+        "description": "Breakout ids, best first (ids from the event's programme), each once.",
     },
     "consent": {"type": "boolean"},
 }
-DETAILS_PROPERTIES["email"] = {**DETAILS_PROPERTIES["email"], "format": "email"}
+DETAILS_PROPERTIES["email"] = {
+    **DETAILS_PROPERTIES["email"],
+    "format": "email",
+    "description": "A real address: reserved domains such as .test, .local or .invalid are "
+    "refused.",
+}
+
+# What check_details (app/services/registration/details.py) refuses in text: control characters
+# (Unicode's category Cc, exactly these ranges), bar tabs and line breaks where MULTILINE allows
+# them; and, in a REQUIRED field, nothing but spaces (it is trimmed first).
+_CONTROL = r"\u0000-\u001f\u007f-\u009f"
+_CONTROL_BUT_LINES = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+
+
+def _text_input(name: str) -> dict[str, Any]:
+    """A text field of RegistrationInput, derived from the rules so the two cannot drift."""
+    refused = _CONTROL_BUT_LINES if name in MULTILINE else _CONTROL
+    schema: dict[str, Any] = {**DETAILS_PROPERTIES[name], "pattern": f"^[^{refused}]*$"}
+    rules = ["No control characters" + (" but tabs and line breaks." if name in MULTILINE else ".")]
+    if name in REQUIRED:
+        schema["minLength"] = 1
+        schema["pattern"] = rf"^[^{refused}]*[^\s{refused}][^{refused}]*$"
+        rules.insert(0, "Required: not empty, nor only spaces.")
+    if "description" in schema:
+        rules.append(schema["description"])
+    return {**schema, "description": " ".join(rules)}
+
+
+INPUT_PROPERTIES: dict[str, Any] = {
+    **DETAILS_PROPERTIES,
+    **{name: _text_input(name) for name in TEXT_LIMITS},
+    "consent": {
+        "type": "boolean",
+        "enum": [True],  # OpenAPI 3.0 has no "const"
+        "description": "Agreement to how Convene uses the details: a registration needs it.",
+    },
+}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -68,8 +105,8 @@ SCHEMAS: dict[str, Any] = {
     },
     "RegistrationInput": {
         "type": "object",
-        "required": ["name", "email", "organisation", "profession", "consent"],
-        "properties": DETAILS_PROPERTIES,
+        "required": [*REQUIRED, "consent"],
+        "properties": INPUT_PROPERTIES,
         "description": "The same fields and rules as the registration form. `sector` is needed "
         "unless the organisation is one the registration form suggests; `consent` must be true.",
     },

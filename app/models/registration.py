@@ -72,6 +72,9 @@ class Registration(db.Model):
     # Added to the iCalendar SEQUENCE of this person's calendar entries: raised when their status
     # or seats change, so calendars replace what they hold (app/services/calendars/revisions.py).
     calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Which CSV file (its digest) this registration was imported from: sending the same file
+    # again after an import stopped part way skips what it already wrote (csv_files.py).
+    import_key: Mapped[str | None] = mapped_column(String(64))
 
     event: Mapped[Event] = relationship(back_populates="registrations")
     organisation: Mapped[Organisation | None] = relationship()

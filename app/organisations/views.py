@@ -13,7 +13,7 @@ from app.organisations.forms import ConfirmSectorForm, MergeForm, OrganisationFo
 from app.services.events.setup import upcoming_events
 from app.services.organisations import directory, sectors
 from app.services.organisations.suggestions import suggest
-from app.shared import ActionForm
+from app.shared import ActionForm, database_id
 
 bp = Blueprint("organisations", __name__)
 
@@ -162,7 +162,8 @@ def sector_change(sector_id: int, change: str):
 
 
 def _organisation(value: str | None) -> Organisation:
-    organisation = db.session.get(Organisation, int(value)) if (value or "").isdigit() else None
+    organisation_id = database_id(value)
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
     if organisation is None:
         abort(404)
     return organisation

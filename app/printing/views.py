@@ -16,6 +16,7 @@ from app.organise.access import event_or_404
 from app.services.printing import cards, documents
 from app.services.printing.pdf import StaticFiles, start_workers
 from app.services.registration import lookup
+from app.shared import database_id
 
 bp = Blueprint("printing", __name__)
 itinerary_bp = Blueprint("itinerary", __name__)
@@ -34,9 +35,9 @@ def _plan_id(name: str) -> int | None:
     raw = request.args.get(name, "")
     if not raw:
         return None
-    if not raw.isdigit():
+    if (plan_id := database_id(raw)) is None:
         abort(404)
-    return int(raw)
+    return plan_id
 
 
 def _choice(name: str, choices: dict, default: str) -> str:

@@ -4,8 +4,6 @@ check-in, CSV export and import, and erasure. Every page needs a signed-in organ
 
 from __future__ import annotations
 
-import re
-
 from flask import (
     Blueprint,
     Response,
@@ -29,10 +27,9 @@ from app.services.messaging import outbox
 from app.services.registration import csv_files, details, lifecycle, lookup
 from app.services.registration.details import RegistrationInvalid
 from app.services.registration.lifecycle import RegistrationClosed
-from app.shared import ActionForm
+from app.shared import ActionForm, database_id
 
 bp = Blueprint("organise_registrations", __name__)
-ID = re.compile(r"[0-9]{1,9}")  # ASCII digits that fit any database's integer
 
 
 class ImportForm(FlaskForm):
@@ -69,13 +66,12 @@ def index(slug: str):
     args = request.args
     status = args.get("status", "")
     wanted = RegistrationStatus(status) if status in {s.value for s in RegistrationStatus} else None
-    organisation_id = args.get("organisation", "")
     registrations = lookup.registrations_of(
         event,
         text=args.get("q", "")[:200],
         status=wanted,
         sector=args.get("sector", "")[:100],
-        organisation_id=int(organisation_id) if ID.fullmatch(organisation_id) else None,
+        organisation_id=database_id(args.get("organisation")),
     )
     counts = lookup.counts(event)
     return render_template(
@@ -108,7 +104,9 @@ def export(slug: str):
 
 @bp.route("/import", methods=["GET", "POST"])
 def import_csv(slug: str):
-    """Upload shows a preview; confirming (the checked text sent back) imports all or nothing."""
+    """Upload shows a preview; confirming (the checked text sent back) imports it, or nothing if
+    any row is wrong. Written in batches: one that fails stops the import, and sending the same
+    file again carries on (app/services/registration/csv_files.py)."""
     event = event_or_404(slug)
     form = ImportForm()
     preview = None
@@ -121,6 +119,15 @@ def import_csv(slug: str):
             except csv_files.ImportFailed as failed:
                 preview = failed.preview
                 flash("Nothing was imported: the file has errors.", "error")
+            except csv_files.ImportStopped as stopped:
+                flash(
+                    f"The import stopped at line {stopped.line}: {stopped.reason}. "
+                    f"{len(stopped.created)} registrations before that line were imported and "
+                    f"stay; nothing from line {stopped.line} on was. Send the same file again to "
+                    "import the rest: rows already imported from it are skipped.",
+                    "error",
+                )
+                return redirect(url_for(".import_csv", slug=event.slug))
             else:
                 n = csv_files.counts_by_status(created)
                 flash(
@@ -146,6 +153,7 @@ def import_csv(slug: str):
         preview=preview,
         columns=csv_files.IMPORT_COLUMNS,
         required=details.REQUIRED,
+        batch_rows=csv_files.IMPORT_BATCH_ROWS,
     )
 
 

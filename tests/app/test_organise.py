@@ -291,6 +291,54 @@ def test_publish_close_and_reopen(signed_in, event):
         assert event.status.value == status
 
 
+def test_a_draft_publish_refused_cannot_be_published_by_closing_and_reopening(signed_in, organiser):
+    start = future()
+    event = Event(
+        slug="bare",
+        title="Bare",
+        timezone="UTC",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        capacity=10,
+        organisers=[organiser],
+    )
+    db.session.add(event)
+    db.session.commit()
+    overview = f"/organise/events/{event.slug}"
+    said = {}
+    for change in ("publish", "close", "reopen"):
+        response = signed_in.submit(
+            f"{overview}/{change}", form_url=overview, follow_redirects=True
+        )
+        said[change] = page_text(response)
+    assert "Not ready to publish" in said["publish"]
+    assert "Only an event that is published can be closed; this one is a draft." in said["close"]
+    assert "Only an event that is closed can be re-opened; this one is a draft." in said["reopen"]
+    db.session.refresh(event)
+    assert event.status == EventStatus.DRAFT
+
+
+def test_reopening_runs_the_publication_checks_again(signed_in, event):
+    overview = f"/organise/events/{event.slug}"
+    assert signed_in.submit(f"{overview}/close", form_url=overview).status_code == 302
+    for table in list(event.tables):
+        signed_in.submit(f"{overview}/tables/{table.id}/delete")
+    response = signed_in.submit(f"{overview}/reopen", form_url=overview, follow_redirects=True)
+    text = page_text(response)
+    assert "Not ready to re-open: add tables for the table rounds" in text
+    assert "Before re-opening:" in text
+    db.session.refresh(event)
+    assert event.status == EventStatus.CLOSED
+
+
+def test_publishing_twice_is_refused_with_a_reason(signed_in, event):
+    overview = f"/organise/events/{event.slug}"
+    response = signed_in.submit(f"{overview}/publish", form_url=overview, follow_redirects=True)
+    assert "Only an event that is a draft can be published; this one is published." in page_text(
+        response
+    )
+
+
 def test_organisers_see_only_their_own_events(client, event):
     other = User(email="other@example.org")
     other.set_password(PASSWORD)

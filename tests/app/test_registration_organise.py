@@ -7,16 +7,22 @@ import csv
 import html
 import io
 import re
+import sqlite3
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import Event, EventStatus, Registration, RegistrationStatus, User
 from app.services.messaging.transport import outbox_messages
+from app.services.registration import capacity, csv_files
 from app.services.registration.csv_files import EXPORT_COLUMNS, neutralise
 from app.services.registration.details import REQUIRED
+from tests.app.test_api_registration import person as api_person
 from tests.conftest import PASSWORD, future
 
 BASE = "/organise/events/learning-day/registrations"
@@ -299,6 +305,93 @@ def test_csv_import_rechecks_on_confirm(signed_in, event):
     response = confirm_import(signed_in, page)
     assert "Nothing was imported" in text(response)
     assert [r.name for r in registrations()] == ["Quick"]
+
+
+def people_file(count: int) -> bytes:
+    rows = "".join(
+        f"Person {n},person{n}@example.org,Riverside City Council,,GP,,,\n" for n in range(count)
+    )
+    return (IMPORT_HEADER + rows).encode()
+
+
+def count_of(event: Event) -> int:
+    db.session.rollback()  # a fresh look at what other connections committed
+    return db.session.scalar(select(func.count(Registration.id)).where(Registration.event == event))
+
+
+def test_a_long_import_lets_other_registrations_in_between_its_batches(
+    signed_in, event, app, monkeypatch
+):
+    """A registration for another event, sent while an import runs, is committed before the
+    import ends: the write lock is let go between batches. Small batches keep the test quick;
+    benchmarks/csv_import.py times a 5,000-row file."""
+    monkeypatch.setattr(csv_files, "IMPORT_BATCH_ROWS", 20)
+    other = Event(
+        slug="other-day",
+        title="Other Day",
+        timezone="UTC",
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        capacity=10,
+        status=EventStatus.PUBLISHED,
+        convenors=list(event.convenors),
+        sessions=[],
+    )
+    db.session.add(other)
+    db.session.commit()
+    rows = 10 * csv_files.IMPORT_BATCH_ROWS
+    page = text(upload(signed_in, people_file(rows)))
+    assert f"All {rows} rows are ready" in page
+    importing = threading.Thread(target=lambda: confirm_import(signed_in, page))
+    importing.start()
+    while count_of(event) == 0:  # until the first batch is committed
+        time.sleep(0.005)
+    response = app.test_client().post(
+        "/api/v1/events/other-day/registrations", json=api_person(email="quick@example.org")
+    )
+    written_when_it_committed = count_of(event)
+    importing.join()
+    assert response.status_code == 201, response.get_json()
+    assert 0 < written_when_it_committed < rows
+    assert count_of(event) == rows
+
+
+def test_an_import_that_stops_part_way_keeps_what_it_wrote_and_resumes(
+    signed_in, event, app, monkeypatch
+):
+    monkeypatch.setattr(csv_files, "IMPORT_BATCH_ROWS", 20)
+    batch = csv_files.IMPORT_BATCH_ROWS
+    rows = batch + 5
+    content = people_file(rows + 5)
+    admit = capacity.admit
+    calls = []
+
+    def admit_until_the_database_fails(locked, registration):
+        calls.append(registration)
+        if len(calls) == rows:  # in the second batch
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("disk I/O error"))
+        admit(locked, registration)
+
+    monkeypatch.setattr(capacity, "admit", admit_until_the_database_fails)
+    page = text(upload(signed_in, content))
+    done = confirm_import(signed_in, page, send_confirmations="y")
+    said = text(signed_in.get(done.headers["Location"]))
+    line = batch + 2  # the second batch's first row, after the header
+    assert f"The import stopped at line {line}: the database could not save these rows" in said
+    assert f"{batch} registrations before that line were imported and stay" in said
+    assert "Send the same file again to import the rest" in said
+    assert count_of(event) == batch  # the failed batch left nothing behind
+    monkeypatch.setattr(capacity, "admit", admit)
+
+    page = text(upload(signed_in, content))
+    assert f"({batch} were imported from this file before and are skipped)" in page
+    assert "is already registered" not in page
+    done = confirm_import(signed_in, page, send_confirmations="y")
+    assert "Imported 10 registrations" in text(signed_in.get(done.headers["Location"]))
+    emails = [r.email for r in registrations()]
+    assert sorted(emails) == sorted(f"person{n}@example.org" for n in range(rows + 5))
+    sent = outbox_messages(app.config["MAIL_OUTBOX_DIR"])
+    assert len(sent) == rows + 5  # one confirmation each: none for the rolled-back batch
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -161,12 +162,30 @@ def _apply(event: Event, details: EventDetails) -> None:
     event.convenors = convenors
 
 
+class StatusChange(NamedTuple):
+    source: EventStatus
+    target: EventStatus
+    verb: str  # as in "Not ready to …"
+    done: str  # as in "can be …"
+
+
+# The only ways an event's status may change. Publishing and re-opening both open the event to
+# registrations, so both pass the same publication checks (_change_status): a draft that publish
+# refused cannot reach the public by being closed and re-opened.
+STATUS_CHANGES = {
+    "publish": StatusChange(EventStatus.DRAFT, EventStatus.PUBLISHED, "publish", "published"),
+    "close": StatusChange(EventStatus.PUBLISHED, EventStatus.CLOSED, "close", "closed"),
+    "reopen": StatusChange(EventStatus.CLOSED, EventStatus.PUBLISHED, "re-open", "re-opened"),
+}
+_STATUS_WORDS = {
+    EventStatus.DRAFT: "a draft",
+    EventStatus.PUBLISHED: "published",
+    EventStatus.CLOSED: "closed",
+}
+
+
 def publish(event: Event) -> None:
-    problems = publication_problems(event)
-    if problems:
-        raise EventError("Not ready to publish: " + "; ".join(problems))
-    event.status = EventStatus.PUBLISHED
-    db.session.commit()
+    _change_status(event, "publish")
 
 
 def publication_problems(event: Event) -> list[str]:
@@ -184,12 +203,23 @@ def publication_problems(event: Event) -> list[str]:
 
 
 def close(event: Event) -> None:
-    event.status = EventStatus.CLOSED
-    db.session.commit()
+    _change_status(event, "close")
 
 
 def reopen(event: Event) -> None:
-    event.status = EventStatus.PUBLISHED
+    _change_status(event, "reopen")
+
+
+def _change_status(event: Event, name: str) -> None:
+    change = STATUS_CHANGES[name]
+    if event.status != change.source:
+        raise EventError(
+            f"Only an event that is {_STATUS_WORDS[change.source]} can be {change.done}; "
+            f"this one is {_STATUS_WORDS[event.status]}."
+        )
+    if change.target == EventStatus.PUBLISHED and (problems := publication_problems(event)):
+        raise EventError(f"Not ready to {change.verb}: " + "; ".join(problems))
+    event.status = change.target
     db.session.commit()
 
 

@@ -4,10 +4,18 @@ Export: every field, times in the event's timezone, and every cell a spreadsheet
 formula (one starting with = + - @, tab or carriage return) prefixed with an apostrophe so it is
 shown as text, never run.
 
-Import: the whole file is checked first against the same rules as the registration form; if any
-row is wrong nothing is written and each wrong row is reported. A clean file is written in one
-locked transaction (registration/capacity.py), seating people in file order and waitlisting the
-rest once the event is full.
+Import: the whole file is checked first, without the lock, against the same rules as the
+registration form; if any row is wrong nothing is written and each wrong row is reported. A clean
+file is then written in batches of IMPORT_BATCH_ROWS, each its own locked transaction
+(registration/capacity.py) that re-checks its emails, seating people in file order and
+waitlisting the rest once the event is full; between batches the lock is free, so people
+registering for this or any other event are not kept waiting behind a long file.
+
+If a batch fails (ImportStopped: an email registered meanwhile, a database error), that batch is
+rolled back and the batches before it stay, with their confirmations: they are real registrations.
+Each one records the file it came from (Registration.import_key, the file's digest), so sending
+the same file again carries on where it stopped: rows already imported from it are skipped, not
+reported as duplicates.
 
 May import: models, registration.{capacity, details, lookup}, messaging.outbox, tokens.
 """
@@ -15,11 +23,16 @@ May import: models, registration.{capacity, details, lookup}, messaging.outbox, 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.extensions import db
 from app.models import Event, MailKind, Registration, RegistrationStatus
 from app.services.messaging import outbox
 from app.services.registration import capacity, details, lookup
@@ -54,6 +67,8 @@ EXPORT_COLUMNS = [
     "erased_at",
 ]
 MAX_IMPORT_ROWS = 5000
+# Rows written per locked transaction: a few tenths of a second of the lock on SQLite.
+IMPORT_BATCH_ROWS = 200
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TRUE_WORDS = {"yes", "y", "true", "1", "x"}
 FALSE_WORDS = {"no", "n", "false", "0", ""}
@@ -110,6 +125,7 @@ class ImportRow:
     values: dict[str, str]
     details: Details | None = None
     errors: list[str] = field(default_factory=list)
+    imported_before: bool = False  # by an earlier, stopped import of this same file: skipped
 
 
 @dataclass
@@ -124,18 +140,37 @@ class ImportPreview:
         return bool(self.rows) and not self.problems and not any(r.errors for r in self.rows)
 
     @property
+    def to_import(self) -> list[ImportRow]:
+        return [row for row in self.rows if not row.imported_before]
+
+    @property
     def will_confirm(self) -> int:
-        return min(self.free_seats, len(self.rows))
+        return min(self.free_seats, len(self.to_import))
 
     @property
     def will_wait(self) -> int:
-        return len(self.rows) - self.will_confirm
+        return len(self.to_import) - self.will_confirm
 
 
 class ImportFailed(ValueError):
     def __init__(self, preview: ImportPreview):
         super().__init__("the file has errors; nothing was imported")
         self.preview = preview
+
+
+class ImportStopped(RuntimeError):
+    """A batch could not be written: it was rolled back; `created`, the batches before, stay."""
+
+    def __init__(self, created: list[Registration], line: int, reason: str):
+        super().__init__(f"the import stopped at line {line}: {reason}")
+        self.created = created
+        self.line = line
+        self.reason = reason
+
+
+def import_key(text: str) -> str:
+    """What identifies a file's text, so sending the same file again resumes its import."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def decode(data: bytes) -> str | None:
@@ -191,6 +226,7 @@ def preview_import(event: Event, text: str) -> ImportPreview:
     preview.ignored_columns = [h for h in header if h not in IMPORT_COLUMNS]
     reader.fieldnames = header
     registered = lookup.emails_of(event)
+    imported_before = _emails_imported_from(event, import_key(text))
     seen: dict[str, int] = {}
     try:
         for values in reader:
@@ -219,6 +255,8 @@ def preview_import(event: Event, text: str) -> ImportPreview:
             email = row.details.email
             if email in seen:
                 row.errors.append(f"email: {email} is also on line {seen[email]}.")
+            elif email in imported_before:
+                row.imported_before = True
             elif email in registered:
                 row.errors.append(f"email: {email} is already registered for this event.")
             seen.setdefault(email, row.line)
@@ -230,21 +268,65 @@ def preview_import(event: Event, text: str) -> ImportPreview:
 
 
 def import_csv(event: Event, text: str, *, send_confirmations: bool) -> list[Registration]:
-    """Import every row or none: re-checked inside the lock, written in one transaction."""
+    """Check every row (ImportFailed: nothing written), then write them in locked batches;
+    ImportStopped if a batch cannot be written (see the module's docstring)."""
+    preview = preview_import(event, text)
+    if not preview.ok:
+        raise ImportFailed(preview)
+    key = import_key(text)
+    rows = preview.to_import
     created: list[Registration] = []
+    for start in range(0, len(rows), IMPORT_BATCH_ROWS):
+        batch = rows[start : start + IMPORT_BATCH_ROWS]
+        try:
+            created.extend(_write_batch(event, batch, key, send_confirmations))
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            reason = f"the database could not save these rows ({type(error).__name__})"
+            raise ImportStopped(created, batch[0].line, reason) from error
+        except ImportStopped as stopped:
+            raise ImportStopped(created, stopped.line, stopped.reason) from None
+    return created
+
+
+def _write_batch(
+    event: Event, batch: list[ImportRow], key: str, send_confirmations: bool
+) -> list[Registration]:
+    written = []
     with capacity.locked_event(event.id) as locked:
-        preview = preview_import(locked, text)
-        if not preview.ok:
-            raise ImportFailed(preview)
-        for row in preview.rows:
+        # Checked again under the lock: someone may have registered since the file was checked.
+        emails = [row.details.email for row in batch if row.details]
+        taken = set(
+            db.session.scalars(
+                select(Registration.email).where(
+                    Registration.event_id == locked.id, Registration.email.in_(emails)
+                )
+            )
+        )
+        for row in batch:
             assert row.details is not None
-            registration = Registration(event_id=locked.id, token=new_token())
+            if row.details.email in taken:
+                reason = f"{row.details.email} registered meanwhile"
+                raise ImportStopped([], row.line, reason)
+            registration = Registration(event_id=locked.id, token=new_token(), import_key=key)
             details.apply_details(registration, row.details)
             capacity.admit(locked, registration)
-            created.append(registration)
+            written.append(registration)
             if send_confirmations:
                 outbox.queue(MailKind.CONFIRMATION, registration)
-    return created
+    return written
+
+
+def _emails_imported_from(event: Event, key: str) -> set[str]:
+    return set(
+        db.session.scalars(
+            select(Registration.email).where(
+                Registration.event_id == event.id,
+                Registration.import_key == key,
+                Registration.email.is_not(None),
+            )
+        )
+    )
 
 
 def counts_by_status(created: list[Registration]) -> dict[str, int]:
