@@ -44,6 +44,9 @@ class Config:
     # the change commits; or "worker", a separate `flask --app wsgi mail-worker`, so a burst of
     # registrations is not slowed down by building messages and calendar invites.
     MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY") or "inline"
+    # Seconds to wait for the mail server to connect or answer each command before the message
+    # is left to the outbox's retry (a web process sends inline after its response is written).
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT") or 5)
     # The site's address for links in mail (e.g. https://convene.example.org). Set it in
     # production: unset, links use the request's Host header, which whoever sends it controls.
     PUBLIC_URL = os.environ.get("PUBLIC_URL") or None

@@ -78,3 +78,38 @@ def test_the_directory_migration_keeps_every_stored_sector(app):
     assert "NHS and health" in sectors and len(sectors) == 12
     assert keys["Swale BC"] == "swale borough council"
     assert typed == "Swale BC"
+
+
+def test_the_outbox_can_store_mail_that_failed_for_good(app):
+    """The status is text under a CHECK constraint: the migration lets 'failed' in."""
+    drop_everything()
+    upgrade()
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO event (slug, title, description, venue, timezone, starts_at, ends_at,"
+                " capacity, status, waitlist_policy, offer_hours, created_at, sequence) VALUES"
+                " ('e', 'E', '', '', 'UTC', '2030-01-01 09:00', '2030-01-01 17:00', 10,"
+                " 'published', 'auto_promote', 48, '2029-01-01 00:00+00:00', 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO registration (event_id, token, name, email, profession, role,"
+                " access_needs, dietary_needs, needs_accessible_table, consent, status,"
+                " created_at, updated_at, calendar_sequence) SELECT id, 'tok-0123456789abcdef',"
+                " 'Ann', 'ann@example.org', 'GP', '', '', '', false, true, 'confirmed',"
+                " '2029-01-01 00:00+00:00', '2029-01-01 00:00+00:00', 0 FROM event"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO outgoing_mail (kind, options, registration_id, status, created_at,"
+                " next_attempt_at, attempts, last_error) SELECT 'confirmation', '{}', id,"
+                " 'failed', '2029-01-01 00:00+00:00', '2029-01-01 00:00+00:00', 1, 'ValueError'"
+                " FROM registration"
+            )
+        )
+    downgrade(revision="5b1fa3b3b5c1")
+    with db.engine.connect() as connection:
+        assert connection.scalar(text("SELECT status FROM outgoing_mail")) == "pending"
