@@ -243,10 +243,10 @@ def _vevent(
     vevent.add("status", status)
     vevent.add("dtstart", starts_at.replace(tzinfo=zone))
     vevent.add("dtend", ends_at.replace(tzinfo=zone))
-    # Whatever is stored: single-line text one line, and no control characters (RFC 5545 3.3.11).
-    vevent.add("summary", one_line(summary))
+    # Whatever is stored: no control characters (RFC 5545 3.3.11); line breaks are escaped.
+    vevent.add("summary", plain_lines(summary))
     if location:
-        vevent.add("location", one_line(location))
+        vevent.add("location", plain_lines(location))
     if description:
         vevent.add("description", plain_lines(description))
     vevent.add("organizer", organizer(event))
