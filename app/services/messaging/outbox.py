@@ -12,8 +12,8 @@ Who sends (setting MAIL_DELIVERY):
   does too, so nothing queued waits for a worker that is not running. Outside a request it
   sends at once; in a request it sends once the response has been written (the WSGI server
   closes the response after its last byte), so no page waits for the mail server. The worker
-  process is still busy meanwhile: at most MAIL_TIMEOUT seconds when the server does not answer,
-  after which this process leaves new mail to the retry for PAUSE instead of trying.
+  process is still busy meanwhile, up to MAIL_TIMEOUT for each exchange with a server that does
+  not answer; after such a timeout this process leaves new mail to the retry for PAUSE.
 - "worker": requests only store the row; `flask --app wsgi mail-worker` sends. A burst of
   registrations then costs the web processes no more than an insert each, and the worker (at a
   lower CPU priority) catches up.
@@ -45,6 +45,7 @@ from typing import NamedTuple
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import Select, event, func, inspect, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import WRITE_LOCK, db
@@ -114,6 +115,7 @@ def init_app(app: Flask, builders: Mapping[MailKind, Builder]) -> None:
         raise RuntimeError(f"MAIL_TIMEOUT={app.config['MAIL_TIMEOUT']!r}: expected seconds > 0")
     app.extensions[BUILDERS_KEY] = dict(builders)
     app.after_request(_send_after_response)
+    app.teardown_request(_send_at_teardown)
     app.teardown_appcontext(_send_at_teardown)
 
 
@@ -121,7 +123,7 @@ def _send_after_response(response: Response) -> Response:
     """In a request, inline mail goes once the response has been written: WSGI servers call
     the response's close() after sending its last byte, so nobody's page waits for SMTP."""
     ids = g.pop(AFTER_RESPONSE_KEY, []) + db.session.info.pop(COMMITTED_KEY, [])
-    if ids:
+    if ids and current_app.config["MAIL_DELIVERY"] == INLINE:
         app = current_app._get_current_object()
         response.call_on_close(lambda: _send_in_own_context(app, ids))
     return response
@@ -134,11 +136,13 @@ def _send_in_own_context(app: Flask, ids: list[int]) -> None:
 
 
 def _send_at_teardown(_error: BaseException | None = None) -> None:
-    """The safety net for code that committed without calling send_committed()."""
+    """The safety net for code that committed without calling send_committed(), and for mail
+    left for a response that never came (a request context that made none, as in tests)."""
     session = db.session()
-    if session.info.get(COMMITTED_KEY):
+    ids = g.pop(AFTER_RESPONSE_KEY, []) + session.info.pop(COMMITTED_KEY, [])
+    if ids:
         session.rollback()  # whatever is unfinished now would be discarded at teardown anyway
-        _send_inline(session.info.pop(COMMITTED_KEY))
+        _send_inline(ids)
 
 
 def send_committed() -> None:
@@ -225,19 +229,24 @@ class _Attempt(NamedTuple):
     row_id: int
     attempts: int
     message: EmailMessage | None
-    outcome: str | None = None  # SUPERSEDED or FAILED when decided while building
+    outcome: str | None = None  # SUPERSEDED, FAILED or RETRY when decided while building
     error: str | None = None
 
 
 def _build(row: OutgoingMail) -> _Attempt:
-    """Build a claimed row's message. Building reads only the database and the code: what
-    fails now fails at every attempt, so the row is FAILED with the reason, never retried."""
+    """Build a claimed row's message. Building reads only stored data and the code: unless the
+    database itself failed, what fails now fails at every attempt, so the row is FAILED with
+    the reason, never retried."""
     builders = current_app.extensions[BUILDERS_KEY]
     try:
         with links_to(row.base_url):
             message = builders[MailKind(row.kind)](row.registration, **row.options)
         if message is not None:
             message.as_bytes()  # a header that cannot be written fails here, not at delivery
+    except SQLAlchemyError as error:  # e.g. the database was locked or went away: try again
+        log.warning("could not read what mail %s needs: %s", row.id, error)
+        db.session.rollback()
+        return _Attempt(row.id, row.attempts, None, RETRY, f"{type(error).__name__}: {error}")
     except Exception as error:
         log.exception("could not build mail %s (%s); it will not be tried again", row.id, row.kind)
         return _Attempt(row.id, row.attempts, None, FAILED, f"{type(error).__name__}: {error}")
@@ -250,7 +259,7 @@ def _deliver(attempt: _Attempt) -> _Attempt:
     """Deliver a built message: SENT, or RETRY with the error. Once the mail server has let a
     message time out, this process leaves new messages for that server to the retry for PAUSE
     without trying: each try would hold a web worker for MAIL_TIMEOUT."""
-    if attempt.message is None:
+    if attempt.message is None:  # decided while building
         return attempt
     server = transport.smtp_address()
     paused_server, paused_until = current_app.extensions.get(PAUSED_KEY, (None, 0.0))
@@ -299,8 +308,8 @@ class Backlog(NamedTuple):
     waiting: int
     failing: int  # tried and failed; retried with a back-off
     last_error: str | None
-    failed: int = 0  # could never be built: not retried
-    failed_reason: str | None = None
+    failed: int  # could never be built: not retried
+    failed_reason: str | None
 
 
 def backlog(event_id: int) -> Backlog:
