@@ -1,9 +1,11 @@
 """The Alembic revisions build exactly the schema the models describe, and can be undone."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from tests.conftest import drop_everything
@@ -110,6 +112,8 @@ def test_the_outbox_can_store_mail_that_failed_for_good(app):
                 " FROM registration"
             )
         )
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(text("UPDATE outgoing_mail SET status = 'lost'"))  # still checked
     downgrade(revision="5b1fa3b3b5c1")
     with db.engine.connect() as connection:
         assert connection.scalar(text("SELECT status FROM outgoing_mail")) == "pending"
