@@ -10,8 +10,8 @@ Who sends (setting MAIL_DELIVERY):
 - "inline" (default): the code that committed asks `send_committed()` to send; the capacity
   lock and publishing call it after their commit, and the end of every request and app context
   does too, so nothing queued waits for a worker that is not running. Outside a request it
-  sends at once; in a request it sends once the response has been written (the WSGI server
-  closes the response after its last byte), so no page waits for the mail server. The worker
+  sends at once; in a request it sends once the response's body has been written (when the
+  server asks for more of it, or closes it), so no page waits for the mail server. The worker
   process is still busy meanwhile, up to MAIL_TIMEOUT for each exchange with a server that does
   not answer; after such a timeout this process leaves new mail to the retry for PAUSE.
 - "worker": requests only store the row; `flask --app wsgi mail-worker` sends. A burst of
@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import NamedTuple
@@ -120,19 +120,30 @@ def init_app(app: Flask, builders: Mapping[MailKind, Builder]) -> None:
 
 
 def _send_after_response(response: Response) -> Response:
-    """In a request, inline mail goes once the response has been written: WSGI servers call
-    the response's close() after sending its last byte, so nobody's page waits for SMTP."""
+    """In a request, inline mail goes once the response's body has been written: the server
+    asks for more of the body after writing the last of it, and the mail is sent then (or when
+    it closes the response, for a response without a body), so nobody's page waits for SMTP.
+    (Not at close() alone: the development server closes only once the browser lets go.)"""
     ids = g.pop(AFTER_RESPONSE_KEY, []) + db.session.info.pop(COMMITTED_KEY, [])
-    if ids and current_app.config["MAIL_DELIVERY"] == INLINE:
-        app = current_app._get_current_object()
-        response.call_on_close(lambda: _send_in_own_context(app, ids))
+    if not ids or current_app.config["MAIL_DELIVERY"] != INLINE:
+        return response
+    app = current_app._get_current_object()
+    pending = [ids]
+
+    def send_once() -> None:
+        if pending:
+            with app.app_context():  # the request's context is gone by now
+                _send_inline(pending.pop())
+
+    def body_then_send(body: Iterable[bytes]) -> Iterator[bytes]:
+        yield from body
+        send_once()
+
+    if not response.is_streamed:
+        response.headers["Content-Length"] = str(len(response.get_data()))
+    response.response = body_then_send(response.response)
+    response.call_on_close(send_once)
     return response
-
-
-def _send_in_own_context(app: Flask, ids: list[int]) -> None:
-    # The request's context is gone by the time the server closes the response.
-    with app.app_context():
-        _send_inline(ids)
 
 
 def _send_at_teardown(_error: BaseException | None = None) -> None:
