@@ -51,6 +51,9 @@ class Config:
     # the change commits; or "worker", a separate `flask --app wsgi mail-worker`, so a burst of
     # registrations is not slowed down by building messages and calendar invites.
     MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY") or "inline"
+    # Seconds to wait for the mail server to connect or answer each command before the message
+    # is left to the outbox's retry (a web process sends inline after its response is written).
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT") or 5)
     # The site's address (e.g. https://convene.example.org): every link in mail, calendar files
     # and printed QR codes is built on it, never on a request's Host header, which whoever sends
     # the request controls. Required in production; in development the address `make run` serves.

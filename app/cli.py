@@ -155,16 +155,17 @@ def worker_command(burst: bool) -> None:
 @click.command("send-mail")
 def send_mail_command() -> None:
     """Send the mail that is due now (e.g. from cron, or after a delivery failure)."""
-    totals = {"sent": 0, "superseded": 0, "failed": 0}
+    totals = dict.fromkeys(outbox.OUTCOMES, 0)
     while True:
         outcome = outbox.send_due()
         for name, count in outcome.items():
             totals[name] += count
-        if outcome["sent"] + outcome["superseded"] == 0:
+        if outcome[outbox.SENT] + outcome[outbox.SUPERSEDED] + outcome[outbox.FAILED] == 0:
             break
     click.echo(
-        f"Sent {totals['sent']} messages ({totals['superseded']} no longer applied, "
-        f"{totals['failed']} failed); {outbox.pending_count()} still waiting."
+        f"Sent {totals[outbox.SENT]} messages ({totals[outbox.SUPERSEDED]} no longer applied, "
+        f"{totals[outbox.RETRY]} to be retried, {totals[outbox.FAILED]} could not be written); "
+        f"{outbox.pending_count()} still waiting."
     )
 
 

@@ -85,6 +85,7 @@ def fresh_app(tmp_path, **settings) -> Iterator[Flask]:
     for name, value in settings.items():
         setattr(config, name, value)
     app = create_app(config)
+    app.test_client_class = Client
     with app.app_context():
         drop_everything()
         db.create_all()
@@ -95,7 +96,13 @@ def fresh_app(tmp_path, **settings) -> Iterator[Flask]:
 
 
 class Client(FlaskClient):
-    """The test client, with a helper that posts a form the way a browser does (CSRF included)."""
+    """The test client, with a helper that posts a form the way a browser does (CSRF included).
+
+    Responses are read to the end and closed before a request returns, as a WSGI server does
+    (inline mail is sent when the response is closed)."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
 
     def csrf_token(self, url: str) -> str:
         page = self.get(url)
@@ -112,7 +119,6 @@ class Client(FlaskClient):
 
 @pytest.fixture
 def client(app: Flask) -> Client:
-    app.test_client_class = Client
     return app.test_client()
 
 

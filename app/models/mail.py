@@ -23,6 +23,9 @@ class MailStatus(enum.StrEnum):
     # Its occasion passed before it could be built (e.g. a confirmation for a registration
     # cancelled since): not sent, as the later message tells the person what is true now.
     SUPERSEDED = "superseded"
+    # It could never be built (e.g. a stored title a mail header cannot carry): not retried;
+    # `last_error` says why, on the organiser's registrations page.
+    FAILED = "failed"
 
 
 class MailKind(enum.StrEnum):
@@ -62,6 +65,8 @@ class OutgoingMail(db.Model):
     # a back-off after a failed attempt.
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
+    # Why the last attempt failed: a delivery error (PENDING, retried) or why it can never be
+    # built (FAILED).
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -17,13 +17,38 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
+from app.formatting import is_one_line
 from app.models import SessionKind, WaitlistPolicy
 from app.services.organisations import sectors
 from app.shared import SLUG_PATTERN
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+# Dates outside these years are typing slips (a year of 20255, or 1): refused with a message.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2199
+
+
+def one_line(form: FlaskForm, field: StringField) -> None:
+    """Titles, venues and names go into mail subjects and calendar lines: one line each."""
+    if field.data and not is_one_line(field.data):
+        raise ValidationError("Use a single line: no line breaks, tabs or control characters.")
+
+
+def sane_year(form: FlaskForm, field: DateTimeLocalField) -> None:
+    if field.data and not EARLIEST_YEAR <= field.data.year <= LATEST_YEAR:
+        raise ValidationError(
+            f"Give a date between the years {EARLIEST_YEAR} and {LATEST_YEAR} "
+            f"(this one is in {field.data.year})."
+        )
 
 
 @cache
@@ -37,7 +62,7 @@ def slugify(text: str) -> str:
 
 
 class EventForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200), one_line])
     slug = StringField(
         "Web address name",
         description="Lower-case letters, digits and hyphens; made from the title when empty.",
@@ -48,23 +73,27 @@ class EventForm(FlaskForm):
         ],
     )
     description = TextAreaField("Description", validators=[Optional(), Length(max=10000)])
-    venue = StringField("Venue", validators=[Optional(), Length(max=300)])
+    venue = StringField("Venue", validators=[Optional(), Length(max=300), one_line])
     timezone = SelectField("Timezone", default="Europe/London", validators=[DataRequired()])
-    starts_at = DateTimeLocalField("Starts", format=DATETIME_FORMAT, validators=[InputRequired()])
-    ends_at = DateTimeLocalField("Ends", format=DATETIME_FORMAT, validators=[InputRequired()])
+    starts_at = DateTimeLocalField(
+        "Starts", format=DATETIME_FORMAT, validators=[InputRequired(), sane_year]
+    )
+    ends_at = DateTimeLocalField(
+        "Ends", format=DATETIME_FORMAT, validators=[InputRequired(), sane_year]
+    )
     capacity = IntegerField(
         "Capacity", validators=[InputRequired(), NumberRange(min=1, max=100000)]
     )
     registration_opens_at = DateTimeLocalField(
         "Registration opens",
         format=DATETIME_FORMAT,
-        validators=[Optional()],
+        validators=[Optional(), sane_year],
         description="Left empty, registration opens as soon as the event is published.",
     )
     registration_closes_at = DateTimeLocalField(
         "Registration closes",
         format=DATETIME_FORMAT,
-        validators=[Optional()],
+        validators=[Optional(), sane_year],
         description="Left empty, registration closes when the event starts.",
     )
     waitlist_policy = SelectField(
@@ -86,9 +115,11 @@ class EventForm(FlaskForm):
     )
     convenors = SelectMultipleField("Co-convening organisations", coerce=int)
     new_convenor_name = StringField(
-        "Add a convenor not listed: name", validators=[Optional(), Length(max=200)]
+        "Add a convenor not listed: name", validators=[Optional(), Length(max=200), one_line]
     )
-    new_convenor_sector = StringField("Its sector", validators=[Optional(), Length(max=100)])
+    new_convenor_sector = StringField(
+        "Its sector", validators=[Optional(), Length(max=100), one_line]
+    )
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -133,15 +164,19 @@ class SessionForm(FlaskForm):
         choices=[SelectChoice(k.value, k.label) for k in SessionKind],
         validators=[DataRequired()],
     )
-    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Title", validators=[DataRequired(), Length(max=200), one_line])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     location = StringField(
         "Location",
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=200), one_line],
         description="The main room; breakouts name their own rooms.",
     )
-    starts_at = DateTimeLocalField("Starts", format=DATETIME_FORMAT, validators=[InputRequired()])
-    ends_at = DateTimeLocalField("Ends", format=DATETIME_FORMAT, validators=[InputRequired()])
+    starts_at = DateTimeLocalField(
+        "Starts", format=DATETIME_FORMAT, validators=[InputRequired(), sane_year]
+    )
+    ends_at = DateTimeLocalField(
+        "Ends", format=DATETIME_FORMAT, validators=[InputRequired(), sane_year]
+    )
 
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,9 +197,9 @@ class SessionForm(FlaskForm):
 
 
 class BreakoutForm(FlaskForm):
-    title = StringField("Topic", validators=[DataRequired(), Length(max=200)])
+    title = StringField("Topic", validators=[DataRequired(), Length(max=200), one_line])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-    room = StringField("Room", validators=[DataRequired(), Length(max=200)])
+    room = StringField("Room", validators=[DataRequired(), Length(max=200), one_line])
     capacity = IntegerField("Capacity", validators=[InputRequired(), NumberRange(min=1, max=10000)])
     min_attendance = IntegerField(
         "Minimum attendance",

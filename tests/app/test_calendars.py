@@ -19,6 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from icalendar import Event as VEvent
+from sqlalchemy import update
 
 from app.extensions import db
 from app.models import (
@@ -708,3 +709,58 @@ def test_someone_on_the_waiting_list_sees_tentative_entries_without_places(clien
     cal = Calendar.from_ical(client.get(f"/r/{waiting.token}/invite.ics").data)
     assert {str(v["STATUS"]) for v in cal.walk("VEVENT")} == {"TENTATIVE"}
     assert "Your places" not in cal.to_ical().decode()
+
+
+# --- whatever is stored: dates at the ends of the calendar, line breaks in titles -----------------
+
+
+def move_event_to(event: Event, start: datetime) -> None:
+    """Store the event and its sessions at `start`, as only the database (not the form) allows."""
+    length = event.ends_at - event.starts_at
+    for session in event.sessions:
+        offset, duration = session.starts_at - event.starts_at, session.ends_at - session.starts_at
+        session.starts_at = start + offset
+        session.ends_at = start + offset + duration
+    event.starts_at, event.ends_at = start, start + length
+    db.session.commit()
+
+
+@pytest.mark.parametrize(
+    "start", [datetime(9999, 12, 31, 9), datetime(1, 1, 1, 9)], ids=["year-9999", "year-1"]
+)
+@pytest.mark.parametrize("tzid", ["Europe/London", "America/Los_Angeles", "Pacific/Kiritimati"])
+def test_an_event_stored_at_the_ends_of_the_calendar_still_has_its_files_and_mail(
+    client, event, zoe, smtp, ical_js, start, tzid
+):
+    event.timezone = tzid
+    move_event_to(event, start)
+    for url in ("/events/learning-day/programme.ics", f"/r/{zoe.token}/invite.ics"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        [js] = ical_js(response.data)
+        cal = Calendar.from_ical(response.data)
+        assert [str(t["TZID"]) for t in cal.walk("VTIMEZONE")] == [tzid] == js["timezones"]
+        assert {e["DTSTART"].dt.year for e in cal.walk("VEVENT")} == {start.year}
+    outbox.queue(MailKind.SEATS_CHANGED, zoe)
+    db.session.commit()
+    outbox.send_committed()
+    [message] = smtp  # built and sent, not left pending for ever
+    assert "text/calendar" in {part.get_content_type() for part in message.walk()}
+
+
+def test_a_title_with_line_breaks_stored_before_the_form_refused_it_reads_as_one_line(
+    client, event, zoe, ical_js
+):
+    db.session.execute(update(Event).values(title="Learning\r\n\x00Day", venue="Town\nHall"))
+    db.session.commit()
+    for url in ("/events/learning-day/programme.ics", f"/r/{zoe.token}/invite.ics"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        [js] = ical_js(response.data)
+        cal = Calendar.from_ical(response.data)
+        assert str(cal["X-WR-CALNAME"]).startswith("Learning Day – ")  # a line of its own
+        [own] = [e for e in cal.walk("VEVENT") if str(e["UID"]).startswith("event-")]
+        # Text properties carry line breaks escaped (\n), and no control characters at all.
+        assert (str(own["SUMMARY"]), str(own["LOCATION"])) == ("Learning\n Day", "Town\nHall")
+        assert b"\x00" not in response.data
+        assert "Learning\n Day" in {e["summary"] for e in js["events"]}

@@ -1,9 +1,11 @@
 """The Alembic revisions build exactly the schema the models describe, and can be undone."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from tests.conftest import drop_everything
@@ -82,3 +84,40 @@ def test_the_directory_migration_keeps_every_stored_sector(app):
     assert typed == "Swale BC"
     # So nobody's sector moves, and no registration has a sector of its own yet.
     assert confirmed == [(True,)] * 5 and given == ""
+
+
+def test_the_outbox_can_store_mail_that_failed_for_good(app):
+    """The status is text under a CHECK constraint: the migration lets 'failed' in."""
+    drop_everything()
+    upgrade()
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO event (slug, title, description, venue, timezone, starts_at, ends_at,"
+                " capacity, status, waitlist_policy, offer_hours, created_at, sequence) VALUES"
+                " ('e', 'E', '', '', 'UTC', '2030-01-01 09:00', '2030-01-01 17:00', 10,"
+                " 'published', 'auto_promote', 48, '2029-01-01 00:00+00:00', 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO registration (event_id, token, name, email, profession, role,"
+                " access_needs, dietary_needs, needs_accessible_table, consent, status,"
+                " created_at, updated_at, calendar_sequence) SELECT id, 'tok-0123456789abcdef',"
+                " 'Ann', 'ann@example.org', 'GP', '', '', '', false, true, 'confirmed',"
+                " '2029-01-01 00:00+00:00', '2029-01-01 00:00+00:00', 0 FROM event"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO outgoing_mail (kind, options, registration_id, status, created_at,"
+                " next_attempt_at, attempts, last_error) SELECT 'confirmation', '{}', id,"
+                " 'failed', '2029-01-01 00:00+00:00', '2029-01-01 00:00+00:00', 1, 'ValueError'"
+                " FROM registration"
+            )
+        )
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(text("UPDATE outgoing_mail SET status = 'lost'"))  # still checked
+    downgrade(revision="5b1fa3b3b5c1")
+    with db.engine.connect() as connection:
+        assert connection.scalar(text("SELECT status FROM outgoing_mail")) == "pending"

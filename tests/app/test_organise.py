@@ -79,6 +79,19 @@ def test_create_event_with_new_and_existing_convenors(signed_in, app):
         ({"new_convenor_name": "", "new_convenor_sector": ""}, "convenors", "at least one"),
         ({"new_convenor_sector": ""}, "new_convenor_sector", "sector"),
         ({"title": "x" * 201}, "title", "cannot be longer than 200 characters"),
+        ({"title": "Summit\r\nBcc: all@evil.example"}, "title", "Use a single line"),
+        ({"new_convenor_name": "Riverside\tHousing"}, "new_convenor_name", "Use a single line"),
+        (
+            {"starts_at": "9999-06-01T09:00", "ends_at": "9999-06-01T17:00"},
+            "starts_at",
+            "between the years 2000 and 2199 (this one is in 9999)",
+        ),
+        ({"starts_at": "0001-06-01T09:00"}, "starts_at", "between the years 2000 and 2199"),
+        (
+            {"registration_opens_at": "1999-12-31T09:00"},
+            "registration_opens_at",
+            "between the years 2000 and 2199",
+        ),
         (
             {
                 "registration_opens_at": future(days=10).strftime(FMT),
@@ -211,6 +224,31 @@ def test_breakouts_in_a_slot(signed_in, event):
     )
     assert response.status_code == 200
     assert "cannot exceed the capacity" in page_text(response)
+
+
+def test_session_and_breakout_names_are_one_line_each(signed_in, event):
+    start = event.starts_at
+    response = signed_in.submit(
+        f"/organise/events/{event.slug}/sessions/new",
+        {
+            "kind": "plenary",
+            "title": "Welcome\nBcc: all@evil.example",
+            "location": "Hall\x0b1",
+            "starts_at": start.strftime(FMT),
+            "ends_at": (start + timedelta(hours=1)).strftime(FMT),
+        },
+    )
+    text = page_text(response)
+    assert response.status_code == 200
+    assert 'id="title-error"' in text and 'id="location-error"' in text
+    slot = event.sessions_of(SessionKind.BREAKOUT_SLOT)[0]
+    response = signed_in.submit(
+        f"/organise/events/{event.slug}/sessions/{slot.id}/breakouts/new",
+        {"title": "Data\r\nsharing", "room": "Room 2", "capacity": "20"},
+    )
+    assert response.status_code == 200
+    assert "Use a single line: no line breaks" in page_text(response)
+    assert len(slot.breakouts) == 2
 
 
 def test_breakouts_only_in_breakout_slots(signed_in, event):

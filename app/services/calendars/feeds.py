@@ -27,7 +27,7 @@ from icalendar import Event as VEvent
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.formatting import format_time
+from app.formatting import format_time, one_line, plain_lines
 from app.models import (
     Event,
     EventStatus,
@@ -67,7 +67,7 @@ def organizer(event: Event) -> vCalAddress:
     """The convenors, with the deployment's real mailbox (iTIP replies go to the ORGANIZER)."""
     name, address = parseaddr(current_app.config["MAIL_SENDER"])
     value = vCalAddress(f"mailto:{address}")
-    convenors = ", ".join(o.name for o in event.convenors) or name
+    convenors = one_line(", ".join(o.name for o in event.convenors) or name)
     if convenors:
         value.params["CN"] = convenors
     return value
@@ -174,6 +174,7 @@ def new_calendar(method: str) -> Calendar:
 def _feed(event: Event, name: str) -> Calendar:
     """A downloadable file, also polled as a subscription (METHOD:PUBLISH, no ATTENDEE)."""
     cal = new_calendar("PUBLISH")
+    name = one_line(name)  # NAME and X-WR-CALNAME are written as they are: one line
     cal.add("name", name)
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", event.timezone)
@@ -239,11 +240,12 @@ def _vevent(
     vevent.add("status", status)
     vevent.add("dtstart", starts_at.replace(tzinfo=zone))
     vevent.add("dtend", ends_at.replace(tzinfo=zone))
-    vevent.add("summary", summary)
+    # Whatever is stored: no control characters (RFC 5545 3.3.11); line breaks are escaped.
+    vevent.add("summary", plain_lines(summary))
     if location:
-        vevent.add("location", location)
+        vevent.add("location", plain_lines(location))
     if description:
-        vevent.add("description", description)
+        vevent.add("description", plain_lines(description))
     vevent.add("organizer", organizer(event))
     vevent.add("url", event_page_url(event))
     vevent.add("transp", "TRANSPARENT" if status == "CANCELLED" else "OPAQUE")

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import calendar as gregorian
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 
 from app.models import Event
+
+# The years whose transitions can be computed: each is searched from 1 January to the next one
+# in UTC, and a zone's offset may move either end a day past datetime's range.
+FIRST_YEAR, LAST_YEAR = MINYEAR + 1, MAXYEAR - 1
 
 
 def add_timezones(cal: Calendar, event: Event) -> None:
@@ -26,10 +30,13 @@ def add_timezones(cal: Calendar, event: Event) -> None:
         for name in ("DTSTART", "DTEND")
         if name in component and "TZID" in component[name].params
     }
-    years = [event.starts_at.year, event.ends_at.year]
+    # A year either side of the event's, within what Python's datetime can compute (an event
+    # stored in year 1 or 9999 still gets its file, with the rules of the nearest years).
+    first_year = max(min(event.starts_at.year, event.ends_at.year) - 1, FIRST_YEAR)
+    last_year = min(max(event.starts_at.year, event.ends_at.year) + 1, LAST_YEAR)
     # Before the events, where Outlook and Google put them: a reader meets a zone before its use.
     for tzid in sorted(used, reverse=True):
-        cal.subcomponents.insert(0, vtimezone(tzid, min(years) - 1, max(years) + 1))
+        cal.subcomponents.insert(0, vtimezone(tzid, min(first_year, last_year), last_year))
 
 
 @cache

@@ -18,6 +18,7 @@ from email.message import EmailMessage
 
 from icalendar import Calendar, vCalAddress
 
+from app.formatting import one_line
 from app.models import Registration, RegistrationStatus
 from app.models.types import utcnow
 from app.services.calendars import feeds, timezones
@@ -47,7 +48,7 @@ def invitation(registration: Registration) -> Calendar:
     attendee = vCalAddress(f"mailto:{registration.email}")
     attendee.params.update(
         {
-            "CN": registration.name,
+            "CN": one_line(registration.name),
             "CUTYPE": "INDIVIDUAL",
             "ROLE": "REQ-PARTICIPANT",
             # They registered (or cancelled) themselves: their answer is known, none is asked for.

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
 
-from app.formatting import format_datetime, format_timespan
+from app.formatting import format_datetime, format_timespan, one_line
 from app.models import MailKind, Registration, RegistrationStatus, User
 from app.services.accounts import password_resets
 from app.services.messaging import invites, transport
@@ -37,9 +37,9 @@ def _when(registration: Registration) -> str:
 
 def _event_lines(registration: Registration) -> str:
     event = registration.event
-    lines = [event.title, f"When: {_when(registration)}"]
+    lines = [one_line(event.title), f"When: {_when(registration)}"]
     if event.venue:
-        lines.append(f"Where: {event.venue}")
+        lines.append(f"Where: {one_line(event.venue)}")
     return "\n".join(lines)
 
 
@@ -55,7 +55,8 @@ def _reachable(registration: Registration, *statuses: RegistrationStatus) -> boo
 
 def _message(registration: Registration, subject: str, *paragraphs: str) -> EmailMessage:
     body = "\n\n".join([f"Dear {registration.name},", *paragraphs, "Convene"])
-    return transport.new_message(registration.email, subject, body + "\n")
+    # A header is one line: a title stored with a line break would make the message unwritable.
+    return transport.new_message(registration.email, one_line(subject), body + "\n")
 
 
 def confirmation_message(registration: Registration) -> EmailMessage | None:

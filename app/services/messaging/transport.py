@@ -38,13 +38,19 @@ def new_message(to: str, subject: str, text: str, html: str | None = None) -> Em
 
 
 def deliver(message: EmailMessage) -> None:
-    """Send now, by SMTP or to the outbox folder; raises OSError or SMTPException on failure."""
-    config = current_app.config
-    if config.get("MAIL_SERVER"):
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+    """Send now, by SMTP or to the outbox folder; raises OSError or SMTPException on failure
+    (socket.timeout, an OSError, when the server takes over MAIL_TIMEOUT seconds to answer)."""
+    if (server := smtp_address()) is not None:
+        with smtplib.SMTP(*server, timeout=current_app.config["MAIL_TIMEOUT"]) as smtp:
             smtp.send_message(message)
     else:
-        _write_eml(Path(config["MAIL_OUTBOX_DIR"]), message)
+        _write_eml(Path(current_app.config["MAIL_OUTBOX_DIR"]), message)
+
+
+def smtp_address() -> tuple[str, int] | None:
+    """The SMTP server mail goes to, or None when it is written to the outbox folder."""
+    config = current_app.config
+    return (config["MAIL_SERVER"], config["MAIL_PORT"]) if config.get("MAIL_SERVER") else None
 
 
 def _write_eml(folder: Path, message: EmailMessage) -> Path:
