@@ -97,11 +97,13 @@ def app(tmp_path) -> Iterator[Flask]:
 def server(app: Flask) -> Iterator[str]:
     """The app under a threaded WSGI server on a free loopback port; yields its base URL."""
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    httpd.daemon_threads = True
+    # Requests still sending their mail after the response are waited for at server_close().
+    httpd.daemon_threads = False
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
+    httpd.server_close()
     thread.join(timeout=10)
 
 

@@ -66,10 +66,13 @@ def get(url: str) -> int:
 def dev_server(app) -> Iterator[str]:
     """The app served by Werkzeug's development server (what `flask run` uses) on loopback."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Requests still sending their mail after the response are waited for at server_close().
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
     thread.join()
 
 

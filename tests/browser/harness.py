@@ -29,6 +29,8 @@ class LiveServer:
         self.errors: list[str] = []
         got_request_exception.connect(self._record, app, weak=False)
         self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+        # Requests still sending their mail after the response are waited for at stop().
+        self._server.daemon_threads = False
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         # The site's address, on which its mail and calendar links are built.
         app.config["PUBLIC_URL"] = self.url
@@ -43,6 +45,7 @@ class LiveServer:
 
     def stop(self) -> None:
         self._server.shutdown()
+        self._server.server_close()
         self._thread.join(timeout=10)
         got_request_exception.disconnect(self._record, self.app)
         executor = self.app.extensions.get("convene_solve_executor")
