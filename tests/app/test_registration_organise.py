@@ -363,16 +363,16 @@ def test_an_import_that_stops_part_way_keeps_what_it_wrote_and_resumes(
     batch = csv_files.IMPORT_BATCH_ROWS
     rows = batch + 5
     content = people_file(rows + 5)
-    admit = capacity.admit
-    calls = []
+    admit_all = capacity.admit_all
+    batches = []
 
-    def admit_until_the_database_fails(locked, registration):
-        calls.append(registration)
-        if len(calls) == rows:  # in the second batch
+    def admit_until_the_database_fails(locked, registrations):
+        batches.append(registrations)
+        if len(batches) == 2:
             raise OperationalError("INSERT", {}, sqlite3.OperationalError("disk I/O error"))
-        admit(locked, registration)
+        admit_all(locked, registrations)
 
-    monkeypatch.setattr(capacity, "admit", admit_until_the_database_fails)
+    monkeypatch.setattr(capacity, "admit_all", admit_until_the_database_fails)
     page = text(upload(signed_in, content))
     done = confirm_import(signed_in, page, send_confirmations="y")
     said = text(signed_in.get(done.headers["Location"]))
@@ -381,7 +381,7 @@ def test_an_import_that_stops_part_way_keeps_what_it_wrote_and_resumes(
     assert f"{batch} registrations before that line were imported and stay" in said
     assert "Send the same file again to import the rest" in said
     assert count_of(event) == batch  # the failed batch left nothing behind
-    monkeypatch.setattr(capacity, "admit", admit)
+    monkeypatch.setattr(capacity, "admit_all", admit_all)
 
     page = text(upload(signed_in, content))
     assert f"({batch} were imported from this file before and are skipped)" in page

@@ -235,15 +235,31 @@ def admit(event: Event, registration: Registration, now: datetime | None = None)
     now = now or utcnow()
     # First, so people already waiting are served before this one; any seat still free after
     # that means nobody is queueing without an offer.
-    if touch(event, now) > 0:
+    _seat_or_queue(registration, touch(event, now) > 0, now)
+    db.session.add(registration)
+    db.session.flush()
+
+
+def admit_all(event: Event, registrations: list[Registration], now: datetime | None = None) -> None:
+    """Seat new registrations in their order, as `admit` would one after another, with one count
+    of the seats and one write for them all (a CSV import's batch)."""
+    now = now or utcnow()
+    free = touch(event, now)
+    for registration in registrations:
+        _seat_or_queue(registration, free > 0, now)
+        free = max(0, free - 1)
+    db.session.add_all(registrations)
+    db.session.flush()
+
+
+def _seat_or_queue(registration: Registration, seat_free: bool, now: datetime) -> None:
+    if seat_free:
         _confirm(registration)
     else:
         registration.status = RegistrationStatus.WAITLISTED
         registration.offer_expires_at = None
         registration.cancelled_at = None
         registration.waitlisted_at = now
-    db.session.add(registration)
-    db.session.flush()
 
 
 def release(event: Event, registration: Registration, now: datetime | None = None) -> None:

@@ -309,10 +309,13 @@ def _write_batch(
                 reason = f"{row.details.email} registered meanwhile"
                 raise ImportStopped([], row.line, reason)
             registration = Registration(event_id=locked.id, token=new_token(), import_key=key)
-            details.apply_details(registration, row.details)
-            capacity.admit(locked, registration)
+            # Finding each organisation needs none of this batch's people written first.
+            with db.session.no_autoflush:
+                details.apply_details(registration, row.details)
             written.append(registration)
-            if send_confirmations:
+        capacity.admit_all(locked, written)
+        if send_confirmations:
+            for registration in written:
                 outbox.queue(MailKind.CONFIRMATION, registration)
     return written
 
