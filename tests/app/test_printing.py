@@ -6,8 +6,10 @@ import http.server
 import io
 import math
 import re
+import tempfile
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import render_template
@@ -583,19 +585,30 @@ def images(pdf: bytes) -> list[tuple[int, int]]:
     return [image.image.size for page in PdfReader(io.BytesIO(pdf)).pages for image in page.images]
 
 
+@pytest.fixture
+def short_tmp_path() -> Iterator[Path]:
+    """A folder with a short name: the attack text holds its path and must fit in a name field
+    (PostgreSQL enforces the column's 200 characters)."""
+    with tempfile.TemporaryDirectory(prefix="cv") as folder:
+        yield Path(folder)
+
+
 def test_attack_text_in_printed_fields_fetches_nothing_and_reads_no_file(
-    signed_in, client, event, listener, tmp_path
+    signed_in, client, event, listener, short_tmp_path
 ):
     """Every field that reaches a printed document carries text that breaks out of a CSS string
     (a form feed ends it) into rules with url()s, or HTML asking for images: the renderer must
     print it as text, ask the listener for nothing and copy no local file into the PDF."""
-    secret = marker_image(tmp_path / "secret.png")
+    secret = marker_image(short_tmp_path / "secret.png")
 
     def breakout(name: str) -> str:
         return (
-            f"Town Hall\f}} }} html {{ background: url({listener.url}/{name}) }} "
+            f"Hall\f}} }} html {{ background: url({listener.url}/{name}) }} "
             f"html::before {{ content: url({secret}) }} x{{"
         )
+
+    def short_breakout(name: str) -> str:  # for fields of 120 characters
+        return f"\f}}}}html{{background:url({listener.url}/{name})}}x{{"
 
     markup = f'<img src="{secret}"><img src="{listener.url}/img">" style="background: url({secret})'
     event.title = breakout("title")
@@ -606,8 +619,8 @@ def test_attack_text_in_printed_fields_fetches_nothing_and_reads_no_file(
             option.title, option.room = breakout("breakout"), breakout("room")
     people = add_people(event, ["Amara Okafor", markup, "王芳 " + breakout("name")])
     people[0].organisation.name = breakout("organisation")
-    people[1].profession = breakout("profession")
-    people[1].access_needs, people[1].dietary_needs = markup, breakout("diet")
+    people[1].profession = short_breakout("profession")
+    people[1].access_needs, people[1].dietary_needs = markup, short_breakout("diet")
     event.tables[0].facilitator = people[1]
     seat(event, people)
     send_to_breakouts(event, people)
