@@ -40,11 +40,7 @@ def register_commands(app: Flask) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_organiser_command(email: str, password_stdin: bool) -> None:
     """Create an organiser account; without --password-stdin a password is generated and shown."""
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    try:
-        user, password = create_organiser(email, password)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
+    user, password = _with_password(create_organiser, email, password_stdin)
     click.echo(f"Created organiser {user.email}.")
     if not password_stdin:
         click.echo(f"Password (shown once): {password}")
@@ -56,14 +52,20 @@ def create_organiser_command(email: str, password_stdin: bool) -> None:
 def reset_organiser_password_command(email: str, password_stdin: bool) -> None:
     """Give an organiser a new password and sign them out everywhere; without --password-stdin
     one is generated and shown."""
-    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    try:
-        user, password = reset_password(email, password)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from None
+    user, password = _with_password(reset_password, email, password_stdin)
     click.echo(f"New password set for {user.email}; every browser signed in to it is signed out.")
     if not password_stdin:
         click.echo(f"Password (shown once): {password}")
+
+
+def _with_password(action, email: str, password_stdin: bool):
+    """Run an account `action(email, password)` with the password from standard input, or None
+    for one to be generated; an AccountError becomes the command's error message."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    try:
+        return action(email, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command("seed-demo")
