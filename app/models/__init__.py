@@ -13,6 +13,17 @@ from app.models.event import (
     Table,
     WaitlistPolicy,
 )
+from app.models.harvest import (
+    Briefing,
+    BriefingStatus,
+    CapturePoint,
+    Card,
+    CardStatus,
+    Reflection,
+    ReflectionTemplate,
+    Theme,
+    event_harvest_editors,
+)
 from app.models.mail import MailKind, MailStatus, OutgoingMail
 from app.models.planning import (
     Assignment,
@@ -25,13 +36,18 @@ from app.models.planning import (
     SolveJob,
 )
 from app.models.registration import BreakoutPreference, Registration, RegistrationStatus
-from app.models.user import User
+from app.models.user import User, UserRole
 
 __all__ = [
     "ApiToken",
     "Assignment",
     "Breakout",
     "BreakoutPreference",
+    "Briefing",
+    "BriefingStatus",
+    "CapturePoint",
+    "Card",
+    "CardStatus",
     "Event",
     "EventStatus",
     "JobState",
@@ -45,6 +61,8 @@ __all__ = [
     "Plan",
     "PlanKind",
     "PlanStatus",
+    "Reflection",
+    "ReflectionTemplate",
     "Registration",
     "RegistrationStatus",
     "SeatingRule",
@@ -56,6 +74,9 @@ __all__ = [
     "SignIn",
     "SolveJob",
     "Table",
+    "Theme",
     "User",
+    "UserRole",
     "WaitlistPolicy",
+    "event_harvest_editors",
 ]

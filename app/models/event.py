@@ -141,6 +141,8 @@ class Event(db.Model):
     # kept by app/services/calendars/revisions.py so feeds and invites update in people's calendars.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Capture pages take cards until the organiser closes the harvest.
+    harvest_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     convenors: Mapped[list[Organisation]] = relationship(
         secondary=event_convenors, order_by=Organisation.name

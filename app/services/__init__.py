@@ -3,6 +3,11 @@
 One package per domain; each module's docstring says what it owns and what it may import. The
 imports run one way, from the top of this list down (tests/test_architecture.py keeps it so):
 
+    harvest.briefing         harvest.{themes, identification}, printing.pdf
+    harvest.themes           harvest.identification, planning.plans (who sat where)
+    harvest.capture          harvest.templates, tokens
+    harvest.identification   organisations.{names, sectors}
+    harvest.templates        models only
     planning.publishing      plans, registration.capacity, calendars.revisions, messaging.outbox
     planning.review          organisations.suggestions, scheduler (its measures)
     planning.edits           planning.translation, scheduler (its rules)
