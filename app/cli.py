@@ -14,6 +14,7 @@ from app.organisations.cli import organisations_command, sectors_command
 from app.registration.cli import erase_personal_data_command, expire_offers_command
 from app.services.accounts.organisers import AccountError, create_organiser, reset_password
 from app.services.events.demo import seed_demo
+from app.services.harvest import editors
 from app.services.messaging import outbox
 from app.services.planning import jobs, publishing
 
@@ -23,6 +24,7 @@ DEFAULT_ORGANISER = "organiser@convene.example"
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_organiser_command)
     app.cli.add_command(reset_organiser_password_command)
+    app.cli.add_command(create_harvest_editor_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(first_run_command)
     app.cli.add_command(expire_offers_command)
@@ -56,6 +58,24 @@ def reset_organiser_password_command(email: str, password_stdin: bool) -> None:
     click.echo(f"New password set for {user.email}; every browser signed in to it is signed out.")
     if not password_stdin:
         click.echo(f"Password (shown once): {password}")
+
+
+@click.command("create-harvest-editor")
+@click.argument("email")
+@click.option("--event", "slug", required=True, help="The event whose harvest they moderate.")
+def create_harvest_editor_command(email: str, slug: str) -> None:
+    """Give an event's harvest (moderation, themes, briefing) to EMAIL; a new account is mailed
+    a link to choose its password."""
+    event = db.session.scalar(db.select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"there is no event {slug!r}")
+    try:
+        user, created = editors.add_editor(event, email)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    made = "Created harvest editor" if created else "Gave the harvest to"
+    mailed = "; a link to choose a password was mailed to them" if created else ""
+    click.echo(f"{made} {user.email} for {event.slug}{mailed}.")
 
 
 def _with_password(action, email: str, password_stdin: bool):

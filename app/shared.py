@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, Response, abort, current_app, redirect, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter, ValidationError
 
@@ -45,6 +46,18 @@ class DatabaseIdConverter(IntegerConverter):
         if (number := database_id(value)) is None:
             raise ValidationError()
         return number
+
+
+def organisers_only() -> Response | None:
+    """For an organiser blueprint's before_request: sign-in first, and harvest editors (who may
+    only moderate the harvest of their events) are sent to their harvests or refused."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if current_user.is_organiser:
+        return None
+    if request.endpoint == "organise.dashboard":
+        return redirect(url_for("harvest.mine"))
+    abort(403)
 
 
 class ActionForm(FlaskForm):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from app.models import ApiToken
 from app.services.accounts import api_tokens
-from app.shared import ActionForm
+from app.shared import ActionForm, organisers_only
 
 bp = Blueprint("api_tokens", __name__)
 
@@ -24,9 +24,9 @@ class NewTokenForm(FlaskForm):
 
 
 @bp.before_request
-@login_required
-def require_login() -> None:
+def require_organiser() -> Response | None:
     """Only a signed-in organiser manages their own tokens."""
+    return organisers_only()
 
 
 def _own(token_id: int) -> ApiToken:

@@ -4,8 +4,8 @@ and the organisations registrants typed in, whose sector waits for an organiser 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from app.extensions import db
 from app.models import Organisation, OrganisationAlias, Sector
@@ -13,15 +13,15 @@ from app.organisations.forms import ConfirmSectorForm, MergeForm, OrganisationFo
 from app.services.events.setup import upcoming_events
 from app.services.organisations import directory, sectors
 from app.services.organisations.suggestions import suggest
-from app.shared import ActionForm, database_id
+from app.shared import ActionForm, database_id, organisers_only
 
 bp = Blueprint("organisations", __name__)
 
 
 @bp.before_request
-@login_required
-def require_login() -> None:
+def require_organiser() -> Response | None:
     """Every directory page needs a signed-in organiser."""
+    return organisers_only()
 
 
 @bp.get("/organisations")

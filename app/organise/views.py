@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from app.extensions import db
 from app.models import Breakout, Event, RegistrationStatus, Session, SessionKind, Table
@@ -20,15 +20,15 @@ from app.services.events import setup
 from app.services.events.setup import EventDetails, EventError
 from app.services.organisations import directory
 from app.services.registration import lookup
-from app.shared import ActionForm
+from app.shared import ActionForm, organisers_only
 
 bp = Blueprint("organise", __name__)
 
 
 @bp.before_request
-@login_required
-def require_login() -> None:
+def require_organiser() -> Response | None:
     """Every organiser page needs a signed-in organiser."""
+    return organisers_only()
 
 
 def _session(event: Event, session_id: int) -> Session:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
-from flask_login import login_required
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
 
 from app.extensions import db
 from app.models import JobState, Plan, PlanKind, PlanStatus, SeatingRule, SessionKind, SolveJob
@@ -18,15 +17,15 @@ from app.planning.forms import (
 )
 from app.services.planning import edits, jobs, plans, publishing, rules, translation
 from app.services.planning.review import drift, review
-from app.shared import ActionForm
+from app.shared import ActionForm, organisers_only
 
 bp = Blueprint("planning", __name__)
 
 
 @bp.before_request
-@login_required
-def require_login() -> None:
+def require_organiser() -> Response | None:
     """Every planning page needs a signed-in organiser."""
+    return organisers_only()
 
 
 def _plan(event, plan_id: int) -> Plan:

@@ -7,7 +7,6 @@ itinerary is reached with their private token, like the rest of their registrati
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_login import login_required
 from wtforms import Form, SelectField
 from wtforms.fields.choices import SelectChoice
 
@@ -16,7 +15,7 @@ from app.organise.access import event_or_404
 from app.services.printing import cards, documents
 from app.services.printing.pdf import StaticFiles, start_workers
 from app.services.registration import lookup
-from app.shared import database_id
+from app.shared import database_id, organisers_only
 
 bp = Blueprint("printing", __name__)
 itinerary_bp = Blueprint("itinerary", __name__)
@@ -26,9 +25,9 @@ OPTIONS = ("plan", "breakouts_plan", "sheet", "card")
 
 
 @bp.before_request
-@login_required
-def require_login() -> None:
+def require_organiser() -> Response | None:
     """Every print view needs a signed-in organiser."""
+    return organisers_only()
 
 
 def _plan_id(name: str) -> int | None:

@@ -14,7 +14,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField
@@ -27,7 +26,7 @@ from app.services.messaging import outbox
 from app.services.registration import csv_files, details, lifecycle, lookup
 from app.services.registration.details import RegistrationInvalid
 from app.services.registration.lifecycle import RegistrationClosed
-from app.shared import ActionForm, database_id
+from app.shared import ActionForm, database_id, organisers_only
 
 bp = Blueprint("organise_registrations", __name__)
 
@@ -41,9 +40,9 @@ class ImportForm(FlaskForm):
 
 
 @bp.before_request
-@login_required
-def require_login() -> None:
+def require_organiser() -> Response | None:
     """Every page here needs a signed-in organiser."""
+    return organisers_only()
 
 
 def _registration(event: Event, registration_id: int) -> Registration:

@@ -5,6 +5,10 @@ imports run one way, from the top of this list down (tests/test_architecture.py 
 
     harvest.briefing         harvest.{themes, identification}, printing.pdf
     harvest.themes           harvest.identification, planning.plans (who sat where)
+    harvest.exports          harvest.{moderation, templates}, registration.csv_files
+    harvest.moderation       harvest.identification
+    harvest.highlights       harvest.identification
+    harvest.editors          accounts.{organisers, password_resets}
     harvest.capture          harvest.templates, tokens
     harvest.identification   organisations.{names, sectors}
     harvest.templates        models only
