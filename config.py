@@ -95,6 +95,9 @@ class Config:
     # Requests for a password reset link per client address.
     RATELIMIT_PASSWORD_RESET = os.environ.get("RATELIMIT_PASSWORD_RESET", "10 per hour")
     # Unknown private links (/r/<token>, /api/v1/registrations/<token>) per client address.
+    # Cards one table's capture page takes, and one address sends to any table.
+    RATELIMIT_CARDS_PER_TABLE = os.environ.get("RATELIMIT_CARDS_PER_TABLE", "30 per hour")
+    RATELIMIT_CARDS_PER_ADDRESS = os.environ.get("RATELIMIT_CARDS_PER_ADDRESS", "60 per hour")
     RATELIMIT_TOKEN_GUESSES = os.environ.get("RATELIMIT_TOKEN_GUESSES", "30 per minute")
     # Registrations per client address: generous, as a whole council may share one address.
     RATELIMIT_REGISTRATION_PER_ADDRESS = os.environ.get(

@@ -1,12 +1,12 @@
 """Logs without private links: no log Convene writes or configures may hold a private token.
 
-A private link (`/r/<token>...`, the API's `/api/v1/registrations/<token>`, an organiser's
-`/reset-password/<token>`) is the only key to what it opens, and an access log keeps every
-address asked for, so `redact` rewrites them to `/r/[token]` (and so on). Any other
-token-shaped value in an address (32 or more URL-safe characters with a capital or an
-underscore, after a `/`, `=` or quote, plain or percent-encoded: what `tokens.new_token()`
-makes, where no slug or hex digest fits) becomes `[token]` too, so a private link added later
-is covered before anyone extends the list.
+A private link (`/r/<token>...`, a table's capture page `/t/<token>`, the API's
+`/api/v1/registrations/<token>`, an organiser's `/reset-password/<token>`) is the only key to
+what it opens, and an access log keeps every address asked for, so `redact` rewrites them to
+`/r/[token]` (and so on). Any other token-shaped value in an address (32 or more URL-safe
+characters with a capital or an underscore, after a `/`, `=` or quote, plain or percent-encoded:
+what `tokens.new_token()` makes, where no slug or hex digest fits) becomes `[token]` too, so a
+private link added later is covered before anyone extends the list.
 
 `PRIVATE_LINKS` is a logging filter doing it to each record, its traceback included. `init_app`
 puts it on the loggers Convene's processes write to: the development server's access log
@@ -26,7 +26,7 @@ from flask import Flask
 from flask.logging import default_handler
 
 _PRIVATE_PATH = re.compile(
-    r"(/r/|/api/v1/registrations/|/reset-password/)[^/?#&\s\"']+", re.IGNORECASE
+    r"(/r/|/t/|/api/v1/registrations/|/reset-password/)[^/?#&\s\"']+", re.IGNORECASE
 )
 _TOKEN_SHAPED = re.compile(
     r"([/=\"']|%2[Ff]|%3[Dd])(?=[A-Za-z0-9_-]*[A-Z_])[A-Za-z0-9_-]{32,}(?![A-Za-z0-9_-])"

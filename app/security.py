@@ -19,6 +19,7 @@ is set, else in a SQLite file every process of the machine shares, app/rate_limi
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
@@ -174,6 +175,27 @@ def limit_registrations(view: Callable) -> Callable:
         exempt_when=lambda: not _registrant_email(),
     )
     return per_address(per_email(view))
+
+
+def _capture_point_key() -> str:
+    # A digest, so the rate-limit store never holds a table's private address.
+    token = (request.view_args or {}).get("token", "")
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def limit_cards(view: Callable) -> Callable:
+    """Cards sent to one table's capture page, and from one address to any table."""
+    per_table = limiter.limit(
+        lambda: current_app.config["RATELIMIT_CARDS_PER_TABLE"],
+        key_func=_capture_point_key,
+        methods=["POST"],
+    )
+    per_address = limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_CARDS_PER_ADDRESS"],
+        scope="cards-address",
+        methods=["POST"],
+    )
+    return per_address(per_table(view))
 
 
 # --- sign-in ----------------------------------------------------------------------------------

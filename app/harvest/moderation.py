@@ -8,14 +8,27 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from app.extensions import db
-from app.harvest.moderation_forms import EditorForm, MoveCardForm, RedactForm, ThemeForm, card_form
-from app.models import Card, CardStatus, Event
+from app.harvest.moderation_forms import (
+    EditorForm,
+    MoveCardForm,
+    RedactForm,
+    ReflectionForm,
+    ThemeForm,
+    card_form,
+)
+from app.models import Card, CardStatus, Event, ReflectionTemplate
 from app.services.accounts.organisers import AccountError
 from app.services.events.setup import event_for_organiser
-from app.services.harvest import editors, identification, moderation, themes
+from app.services.harvest import capture, editors, identification, moderation, themes
 from app.services.harvest.exports import harvest_csv
 from app.services.harvest.highlights import highlighted
-from app.services.harvest.templates import prompts_for
+from app.services.harvest.templates import (
+    HARVESTED_KINDS,
+    TEMPLATE_LABELS,
+    prompts_for,
+    reflection_of,
+    set_reflection,
+)
 from app.shared import ActionForm
 
 bp = Blueprint("harvest", __name__)
@@ -219,6 +232,70 @@ def delete_theme(slug: str, theme_id: int):
     db.session.commit()
     flash("Theme removed; its cards are still approved.", "success")
     return redirect(url_for(".index", slug=event.slug, _anchor="themes"))
+
+
+@bp.route("/events/<slug>/harvest/prompts", methods=["GET", "POST"])
+def prompts_page(slug: str):
+    """Each table round's and breakout slot's template and wording, the capture addresses,
+    and closing the harvest."""
+    event = _event(slug)
+    sessions = [s for s in event.sessions if s.kind in HARVESTED_KINDS]
+    forms = {s.id: ReflectionForm(prefix=f"s{s.id}") for s in sessions}
+    for session in sessions:
+        form = forms[session.id]
+        form.template.choices = [(t.value, label) for t, label in TEMPLATE_LABELS.items()]
+        reflection = reflection_of(session)
+        if request.method == "GET":
+            form.template.data = (
+                reflection.template if reflection else ReflectionTemplate.WHAT_SO_WHAT
+            ).value
+    posted = request.form.get("session")
+    if request.method == "POST" and posted and posted.isdigit() and int(posted) in forms:
+        session = next(s for s in sessions if s.id == int(posted))
+        form = forms[session.id]
+        if form.validate_on_submit():
+            chosen = ReflectionTemplate(form.template.data)
+            current = reflection_of(session)
+            same = current is not None and current.template == chosen
+            labels = (
+                {
+                    p["key"]: request.form.get(f"s{session.id}-label-{p['key']}", "")[:300]
+                    for p in prompts_for(session)
+                }
+                if same or current is None
+                else {}
+            )
+            set_reflection(session, chosen, labels)
+            db.session.commit()
+            flash(f"Questions for {session.title} saved.", "success")
+            return redirect(
+                url_for(".prompts_page", slug=event.slug, _anchor=f"session-{session.id}")
+            )
+    codes = capture.codes(event)
+    return render_template(
+        "harvest/prompts.html",
+        event=event,
+        sessions=sessions,
+        forms=forms,
+        prompts={s.id: prompts_for(s) for s in sessions},
+        codes=codes,
+        open=capture.is_open(event),
+        action=ActionForm(),
+    )
+
+
+@bp.post("/events/<slug>/harvest/<any(close, reopen):step>")
+def open_or_close(slug: str, step: str):
+    event = _event(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if step == "close":
+        capture.close_harvest(event)
+        flash("The harvest is closed: capture pages take no more cards.", "success")
+    else:
+        capture.reopen_harvest(event)
+        flash("The harvest is open again: tables can send cards.", "success")
+    return redirect(url_for(".prompts_page", slug=event.slug))
 
 
 def _organised_event(slug: str) -> Event:

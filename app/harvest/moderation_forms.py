@@ -89,6 +89,12 @@ class MoveCardForm(FlaskForm):
     theme = SelectField("Theme", coerce=int)
 
 
+class ReflectionForm(FlaskForm):
+    """A session's template; its prompts' wording is posted as `label-<key>` beside it."""
+
+    template = SelectField("Template")
+
+
 class EditorForm(FlaskForm):
     email = StringField(
         "Email address",

@@ -12,6 +12,8 @@ from wtforms.fields.choices import SelectChoice
 
 from app.models import Event, PlanKind, PlanStatus
 from app.organise.access import event_or_404
+from app.services.harvest import capture
+from app.services.harvest.templates import prompts_for
 from app.services.printing import cards, documents
 from app.services.printing.pdf import StaticFiles, start_workers
 from app.services.registration import lookup
@@ -142,6 +144,7 @@ def _document(slug: str, doc: str, pdf: bool):
         if drawn is not None:
             return _pdf_bytes(drawn, f"{event.slug}-{doc}.pdf")
     legend = documents.find_legend(pack)
+    with_codes = doc in ("table-tents", "facilitator-sheets")
     html = render_template(
         f"printing/{doc.replace('-', '_')}.html",
         event=event,
@@ -155,6 +158,8 @@ def _document(slug: str, doc: str, pdf: bool):
         name_size=documents.name_size,
         initial=documents.initial,
         needs=documents.needs,
+        capture_codes=capture.codes(event) if with_codes else {},
+        prompts_for=prompts_for,
         pdf_url=url_for(".document_pdf", slug=slug, doc=doc, **_options()),
         back_url=url_for(".index", slug=slug, **_options()),
     )

@@ -9,7 +9,7 @@ imports run one way, from the top of this list down (tests/test_architecture.py 
     harvest.moderation       harvest.identification
     harvest.highlights       harvest.identification
     harvest.editors          accounts.{organisers, password_resets}
-    harvest.capture          harvest.templates, tokens
+    harvest.capture          harvest.templates, tokens, urls
     harvest.identification   organisations.{names, sectors}
     harvest.templates        models only
     planning.publishing      plans, registration.capacity, calendars.revisions, messaging.outbox

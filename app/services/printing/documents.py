@@ -48,6 +48,7 @@ DOCUMENTS = {
     "find-your-table": "Find your table",
     "place-cards": "Place cards",
     "badges": "Name badges",
+    "table-tents": "Table tents",
 }
 
 
