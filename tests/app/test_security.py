@@ -20,6 +20,7 @@ import config
 from app import create_app
 from app.extensions import db
 from app.models import (
+    Card,
     Event,
     JobState,
     OrganisationAlias,
@@ -31,7 +32,10 @@ from app.models import (
     SeatingRuleKind,
     SessionKind,
     SolveJob,
+    Theme,
     User,
+    UserRole,
+    event_harvest_editors,
 )
 from app.services.accounts import api_tokens
 from app.services.organisations import sectors
@@ -77,6 +81,15 @@ def world(event, organiser) -> dict:
     db.session.add_all([plan, job, rule, alias])
     db.session.commit()
     slot = event.sessions_of(SessionKind.BREAKOUT_SLOT)[0]
+    theme = Theme(event=event, title="Data")
+    card = Card(
+        event=event, session_id=slot.id, breakout_id=slot.breakouts[0].id, answers={"a": "b"}
+    )
+    editor = User(email="editor@example.org", role=UserRole.HARVEST_EDITOR, password_hash="-")
+    db.session.add_all([theme, card, editor])
+    db.session.commit()
+    db.session.execute(event_harvest_editors.insert().values(event_id=event.id, user_id=editor.id))
+    db.session.commit()
     return {
         "slug": event.slug,
         "session_id": slot.id,
@@ -92,6 +105,9 @@ def world(event, organiser) -> dict:
         "organisation_id": organisation.id,
         "alias_id": alias.id,
         "sector_id": sectors.offered()[0].id,
+        "card_id": card.id,
+        "theme_id": theme.id,
+        "user_id": editor.id,
     }
 
 
