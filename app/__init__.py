@@ -51,6 +51,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.calendar.views import bp as calendar_bp
+    from app.harvest.briefing import bp as briefing_bp
     from app.harvest.capture import bp as capture_bp
     from app.harvest.moderation import bp as harvest_bp
     from app.organisations.views import bp as organisations_bp
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(planning_bp, url_prefix="/organise")
     app.register_blueprint(harvest_bp, url_prefix="/organise")
     app.register_blueprint(capture_bp)
+    app.register_blueprint(briefing_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

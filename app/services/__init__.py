@@ -3,7 +3,7 @@
 One package per domain; each module's docstring says what it owns and what it may import. The
 imports run one way, from the top of this list down (tests/test_architecture.py keeps it so):
 
-    harvest.briefing         harvest.{themes, identification}, printing.pdf
+    harvest.briefing         harvest.{identification, moderation, templates, themes}
     harvest.themes           harvest.identification, planning.plans (who sat where)
     harvest.exports          harvest.{moderation, templates}, registration.csv_files
     harvest.moderation       harvest.identification
