@@ -332,6 +332,68 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "Harvest": {
+        "type": "object",
+        "required": ["event", "cards", "themes"],
+        "description": "Approved cards (never anything that names a person) and themes.",
+        "properties": {
+            "event": STRING,
+            "cards": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "session", "table", "breakout", "answers", "tags"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "session": {
+                            "type": "object",
+                            "required": ["id", "title"],
+                            "properties": {"id": {"type": "integer"}, "title": STRING},
+                        },
+                        "table": {"type": "integer", "nullable": True},
+                        "breakout": {"type": "string", "nullable": True},
+                        "answers": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["prompt", "text"],
+                                "properties": {"prompt": STRING, "text": STRING},
+                            },
+                        },
+                        "tags": {"type": "array", "items": STRING},
+                        "commitments": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {"action": STRING, "owner": STRING},
+                            },
+                        },
+                        "theme": {"type": "integer", "nullable": True},
+                    },
+                },
+            },
+            "themes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "title", "cards", "tables", "rounds", "sectors"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "title": STRING,
+                        "cards": {"type": "integer"},
+                        "tables": {"type": "integer"},
+                        "rounds": {"type": "integer"},
+                        "sectors": {
+                            "type": "integer",
+                            "nullable": True,
+                            "description": "Sectors seated at the contributing tables; null "
+                            "when fewer than 3 tables contributed.",
+                        },
+                    },
+                },
+            },
+        },
+    },
     "Plans": {
         "type": "object",
         "required": ["tables", "breakouts"],
@@ -512,6 +574,15 @@ PATHS: dict[str, Any] = {
             "summary": "The published table and breakout plans (organisers of the event)",
             "security": ORGANISER,
             "responses": {**_ok("Plans", "The published plans"), **_errors(401, 403, 404)},
+        },
+    },
+    "/events/{slug}/harvest": {
+        "parameters": [SLUG_PARAMETER],
+        "get": {
+            "operationId": "getHarvest",
+            "summary": "What the tables learned: approved cards and themes (organisers)",
+            "security": ORGANISER,
+            "responses": {**_ok("Harvest", "The harvest"), **_errors(401, 403, 404)},
         },
     },
     "/registrations/{token}": {

@@ -26,6 +26,8 @@ from app.api.errors import error
 from app.api.openapi import spec
 from app.extensions import csrf
 from app.models import (
+    Card,
+    CardStatus,
     Event,
     Plan,
     PlanKind,
@@ -37,6 +39,8 @@ from app.models import (
 from app.security import limit_registrations
 from app.services.accounts import api_tokens
 from app.services.events import setup
+from app.services.harvest import moderation, themes
+from app.services.harvest.templates import prompts_for
 from app.services.planning import places
 from app.services.planning.plans import published_plan
 from app.services.registration import capacity, details, lifecycle, lookup
@@ -365,3 +369,41 @@ def registrations(slug: str):
 def plans(slug: str):
     event = _organised(slug)
     return jsonify({kind.value: plan_json(event, published_plan(event, kind)) for kind in PlanKind})
+
+
+def _card_json(card: Card) -> dict[str, Any]:
+    return {
+        "id": card.id,
+        "session": {"id": card.session_id, "title": card.session.title},
+        "table": card.table.number if card.table is not None else None,
+        "breakout": card.breakout.title if card.breakout is not None else None,
+        "answers": [
+            {"prompt": p["label"], "text": card.answers[p["key"]]}
+            for p in prompts_for(card.session)
+            if card.answers.get(p["key"])
+        ],
+        "tags": list(card.tags),
+        "commitments": [dict(c) for c in card.commitments],
+        "theme": card.theme_id,
+    }
+
+
+@bp.get("/events/<slug>/harvest")
+def harvest(slug: str):
+    """Approved cards and themes; a theme's sectors only from MIN_TABLES contributing tables."""
+    event = _organised(slug)
+    approved = [c for c in moderation.cards_of(event) if c.status == CardStatus.APPROVED]
+    found_themes = []
+    for theme in themes.themes_of(event):
+        evidence = themes.evidence(theme)
+        found_themes.append(
+            {
+                "id": theme.id,
+                "title": theme.title,
+                "cards": evidence.cards,
+                "tables": evidence.tables,
+                "rounds": evidence.rounds,
+                "sectors": evidence.sectors,
+            }
+        )
+    return jsonify(event=event.slug, cards=[_card_json(c) for c in approved], themes=found_themes)

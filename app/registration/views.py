@@ -18,6 +18,8 @@ from app.registration.forms import (
 )
 from app.security import limit_registrations
 from app.services.events import setup
+from app.services.harvest.briefing import published_briefing
+from app.services.messaging.messages import HARVEST_NOTICE
 from app.services.planning import places
 from app.services.registration import capacity, details, lifecycle, lookup
 from app.services.registration.details import RegistrationInvalid
@@ -84,6 +86,8 @@ def manage(token: str):
         can_edit=lifecycle.can_edit(registration),
         can_rejoin=registration.status == RegistrationStatus.CANCELLED
         and lifecycle.closed_reason(registration.event) is None,
+        harvest_notice=HARVEST_NOTICE,
+        briefing=published_briefing(registration.event),
         action=ActionForm(),
     )
 

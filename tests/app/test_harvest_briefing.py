@@ -9,10 +9,12 @@ from pypdf import PdfReader
 
 from app.extensions import db
 from app.models import BriefingStatus, CardStatus, Registration, RegistrationStatus
+from app.services.accounts import api_tokens
 from app.services.harvest import briefing as briefings
 from app.services.harvest import themes
 from app.services.tokens import new_token
 from tests.app.harvest_helpers import card
+from tests.app.test_api import bearer, conforms
 
 BRIEFING = "/organise/events/{slug}/harvest/briefing"
 
@@ -123,3 +125,33 @@ def test_only_organisers_and_harvest_editors_reach_the_briefing(client, event, s
     address = BRIEFING.format(slug=event.slug)
     assert client.get(address).status_code == 302
     assert client.get(f"{address}.pdf").status_code == 302
+
+
+def test_the_api_gives_approved_cards_and_themes_to_organisers(client, event, seated, organiser):
+    approved = [card(event, t, status=CardStatus.APPROVED, what=f"Seen at {t}") for t in (1, 2)]
+    approved[0].commitments = [{"action": "Map it", "owner": "Housing"}]
+    card(event, 3, what="Pending words")
+    themes.create_theme(event, "Seen", approved)
+    db.session.commit()
+    address = f"/api/v1/events/{event.slug}/harvest"
+    assert client.get(address).status_code == 401
+    token = api_tokens.create(organiser, "Harvest")[1]
+    body = conforms(client.get(address, headers=bearer(token)), "/events/{slug}/harvest")
+    assert [c["answers"][0]["text"] for c in body["cards"]] == ["Seen at 1", "Seen at 2"]
+    assert (
+        body["cards"][0]["table"] == 1 and body["cards"][0]["commitments"][0]["owner"] == "Housing"
+    )
+    assert "Pending words" not in str(body)
+    [theme] = body["themes"]
+    assert (theme["cards"], theme["tables"], theme["sectors"]) == (2, 2, None)
+
+
+def test_attendees_are_told_and_shown_the_published_briefing(client, event, seated):
+    registration = seated[0]
+    manage = client.get(f"/r/{registration.token}").get_data(as_text=True)
+    assert "without saying who said it" in manage
+    assert f"/events/{event.slug}/briefing" not in manage
+    briefing = briefings.briefing_for(event)
+    briefings.approve(briefing)
+    briefings.publish(briefing)
+    assert f"/events/{event.slug}/briefing" in client.get(f"/r/{registration.token}").text

@@ -59,6 +59,13 @@ def _message(registration: Registration, subject: str, *paragraphs: str) -> Emai
     return transport.new_message(registration.email, one_line(subject), body + "\n")
 
 
+# What attendees are told about the learning harvest (also on their manage page).
+HARVEST_NOTICE = (
+    "What each table learns is written on cards and shared afterwards under the Chatham House "
+    "Rule: what was said may be used, without saying who said it or where they work."
+)
+
+
 def confirmation_message(registration: Registration) -> EmailMessage | None:
     """Sent once a registration is accepted: a seat, or a place on the waiting list."""
     event = registration.event
@@ -78,6 +85,7 @@ def confirmation_message(registration: Registration) -> EmailMessage | None:
         subject,
         f"Thank you for registering. {status}",
         _event_lines(registration),
+        HARVEST_NOTICE,
         "See or change your details, your programme and your seat, or cancel, here (keep this "
         f"link private — it is the key to your registration):\n{manage_url(registration)}",
     )
