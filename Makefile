@@ -33,6 +33,7 @@ lint: install
 bench: install
 	$(BIN)/python -m benchmarks.tables
 	$(BIN)/python -m benchmarks.breakouts
+	$(BIN)/python -m benchmarks.harvest
 
 load: install
 	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)

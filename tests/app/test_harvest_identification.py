@@ -79,6 +79,8 @@ def hits_in(event: Event, text: str) -> list[tuple[str, str]]:
         ("We hope the pilot lasts.", []),
         ("Hope is what kept us going.", []),
         ("Ask Hope about the rota.", [("Hope", "name")]),
+        ("Hope's rota saved us.", [("Hope", "name")]),
+        ("The office on Hope Street closed.", []),
         ("Annual reviews took too long.", []),
     ],
 )

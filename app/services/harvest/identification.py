@@ -8,11 +8,13 @@ A card is checked against everything Convene knows that identifies someone at it
   their initials (3 letters or more, matched in capitals only: "LCC", never "lcc").
 
 Matching ignores case and spacing (a name may run across a line break) and takes whole words
-only ("Ann" is not found in "Annual"); a possessive is found by its name ("Priya's"). A name that
-is also a common word ("Hope", "Will", "May", "Grace") is taken as a name only when it is written
-with a capital and does not open a sentence, so "we hope" and "Hope is fragile." pass while
-"ask Hope about it" does not. This errs towards flagging: a moderator removes a false alarm with
-one click, while a missed name would break the Chatham House Rule.
+only ("Ann" is not found in "Annual"); a possessive is found by its name ("Priya's"). A name
+that is also a common word ("Hope", "Will", "May", "Grace") is taken as a name only when it is
+written with a capital and does not open a sentence, or is followed by a possessive, so "we
+hope", "Hope is fragile." and "Hope Street" pass while "ask Hope about it" and "Hope's rota"
+do not. This errs
+towards flagging: a moderator removes a false alarm with one click, while a missed name would
+break the Chatham House Rule.
 
 Replacements: "[a colleague]" for people, "[an email address]", and for an organisation a
 phrase from its kind of body or sector ("[a district council]", "[an NHS trust]").
@@ -45,7 +47,7 @@ _COMMON_WORD_NAMES = """
     wall moon rich hall park field ford stone price long short best sharp fox swift nice
     shepherd fisher mason carter cooper turner taylor day north south east west rivers banks
     march august art grant lee case penny honey star crystal sandy rusty drew bob al don gene
-    nick sunny earl
+    nick sunny earl ward dev ben
 """
 COMMON_WORDS = frozenset(_COMMON_WORD_NAMES.split())
 
@@ -185,6 +187,22 @@ def _opens_sentence(text: str, start: int) -> bool:
     return not before or before[-1] in '.!?:\n"“(' or text[:start].endswith("\n")
 
 
+_NEXT_WORD = re.compile(r"[ \t]+([A-Z][\w'-]*)")
+
+
+def _written_as_a_name(text: str, start: int, end: int, known: Identifiers) -> bool:
+    """A common word is a name when capitalised mid-sentence, or followed by a possessive; but
+    not when it starts a capitalised title whose next word names no one ("the Green Paper")."""
+    if not text[start].isupper():
+        return False
+    if text[end : end + 2] in ("'s", "\u2019s"):
+        return True
+    following = _NEXT_WORD.match(text, end)
+    if following and _key(following.group(1)) not in known.terms:
+        return False
+    return not _opens_sentence(text, start)
+
+
 def text_hits(text: str, known: Identifiers, field_name: str = "") -> list[Hit]:
     """What in `text` identifies someone, in order, never overlapping."""
     hits = [
@@ -200,7 +218,7 @@ def text_hits(text: str, known: Identifiers, field_name: str = "") -> list[Hit]:
             found = m.group()
             if term.exact_case is not None and found != term.exact_case:
                 continue
-            if term.capital_only and (not found[0].isupper() or _opens_sentence(text, m.start())):
+            if term.capital_only and not _written_as_a_name(text, m.start(), m.end(), known):
                 continue
             hits.append(Hit(field_name, m.start(), m.end(), found, term.kind, term.replacement))
     return sorted(hits, key=lambda h: h.start)
