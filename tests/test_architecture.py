@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "api",
     "auth",
     "calendar",
+    "harvest",
     "organise",
     "organisations",
     "planning",
