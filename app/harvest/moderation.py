@@ -13,6 +13,7 @@ from app.harvest.moderation_forms import (
     MoveCardForm,
     RedactForm,
     ReflectionForm,
+    ThemeEditForm,
     ThemeForm,
     card_form,
 )
@@ -87,6 +88,10 @@ def index(slug: str):
         highlighted={card.id: highlighted(card, hits[card.id]) for card in cards},
         prompts={card.session_id: prompts_for(card.session) for card in cards},
         themes=[(t, themes.evidence(t)) for t in event_themes],
+        theme_forms={
+            t.id: ThemeEditForm(prefix=f"t{t.id}", title=t.title, summary=t.summary)
+            for t in event_themes
+        },
         suggestions=themes.suggest(event),
         min_tables=themes.MIN_TABLES,
         theme_form=ThemeForm(),
@@ -217,6 +222,27 @@ def create_theme(slug: str):
         f"Theme “{theme.title}” made with {len(cards)} card{'s' if len(cards) != 1 else ''}.",
         "success",
     )
+    return redirect(url_for(".index", slug=event.slug, _anchor="themes"))
+
+
+@bp.post("/events/<slug>/harvest/themes/<int:theme_id>")
+def edit_theme(slug: str, theme_id: int):
+    event = _event(slug)
+    theme = themes.theme_of(event, theme_id)
+    if theme is None:
+        abort(404)
+    form = ThemeEditForm(prefix=f"t{theme.id}")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(f"{theme.title}: {' '.join(errors)}", "error")
+        return redirect(url_for(".index", slug=event.slug, _anchor="themes"))
+    try:
+        themes.update_theme(theme, form.title.data, form.summary.data or "")
+    except ValueError as refused:
+        flash(str(refused), "error")
+        return redirect(url_for(".index", slug=event.slug, _anchor="themes"))
+    db.session.commit()
+    flash(f"Theme “{theme.title}” saved.", "success")
     return redirect(url_for(".index", slug=event.slug, _anchor="themes"))
 
 

@@ -85,6 +85,15 @@ class ThemeForm(FlaskForm):
         return [int(part) for part in (self.cards.data or "").split() if part.isdigit()]
 
 
+class ThemeEditForm(FlaskForm):
+    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
+    summary = TextAreaField(
+        "Summary for the briefing",
+        description="What the cards under this theme say, in your words, without names.",
+        validators=[Optional(), Length(max=4000)],
+    )
+
+
 class MoveCardForm(FlaskForm):
     theme = SelectField("Theme", coerce=int)
 

@@ -253,3 +253,23 @@ def test_the_cli_gives_the_harvest_to_an_editor(app, event):
     assert "Created harvest editor ed@example.org" in result.output
     missing = runner.invoke(args=["create-harvest-editor", "ed@example.org", "--event", "nope"])
     assert missing.exit_code != 0 and "there is no event 'nope'" in missing.output
+
+
+def test_a_theme_is_renamed_and_summed_up_for_the_briefing(signed_in, event, seated):
+    theme = themes.create_theme(event, "Data", [card(event, status=CardStatus.APPROVED)])
+    db.session.commit()
+    address = f"/organise/events/{event.slug}/harvest/themes/{theme.id}"
+    signed_in.submit(
+        address,
+        {f"t{theme.id}-title": "Sharing data", f"t{theme.id}-summary": "Agreements took months."},
+        form_url=f"/organise/events/{event.slug}/harvest",
+    )
+    db.session.refresh(theme)
+    assert (theme.title, theme.summary) == ("Sharing data", "Agreements took months.")
+    signed_in.submit(
+        address,
+        {f"t{theme.id}-title": "  ", f"t{theme.id}-summary": "x"},
+        form_url=f"/organise/events/{event.slug}/harvest",
+    )
+    db.session.refresh(theme)
+    assert theme.title == "Sharing data"

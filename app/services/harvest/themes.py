@@ -77,6 +77,18 @@ def create_theme(event: Event, title: str, cards: list[Card]) -> Theme:
     return theme
 
 
+SUMMARY_LENGTH = 4000
+
+
+def update_theme(theme: Theme, title: str, summary: str) -> None:
+    """A new title, and the summary the briefing gives under it. Caller commits."""
+    summary = summary.strip()
+    if len(summary) > SUMMARY_LENGTH:
+        raise ValueError(f"A theme's summary can be at most {SUMMARY_LENGTH:,} characters.")
+    theme.title = clean_title(title)
+    theme.summary = summary
+
+
 def assign(card: Card, theme: Theme | None) -> None:
     """Put an approved card under a theme, or take it out (None). Caller commits."""
     if theme is not None and card.status != CardStatus.APPROVED:
