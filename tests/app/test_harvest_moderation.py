@@ -229,6 +229,7 @@ def test_a_harvest_editor_reaches_no_organiser_page(app, client, event, seated):
     assert walked > 20
     landing = client.get("/organise/harvests").get_data(as_text=True)
     assert event.title in landing
+    assert "Your harvests</a>" in landing and ">Organise</a>" not in landing
     assert "What the tables learned" in client.get(f"/organise/events/{event.slug}/harvest").text
 
 
