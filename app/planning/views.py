@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
 
 from app.extensions import db
-from app.models import JobState, Plan, PlanKind, PlanStatus, SeatingRule, SessionKind, SolveJob
+from app.models import (
+    JobState,
+    Plan,
+    PlanKind,
+    PlanStatus,
+    Registration,
+    SeatingRule,
+    SessionKind,
+    SolveJob,
+)
 from app.organise.access import event_or_404
 from app.planning.forms import (
     LockForm,
@@ -15,7 +24,7 @@ from app.planning.forms import (
     SwapForm,
     TableSolveForm,
 )
-from app.services.planning import edits, jobs, plans, publishing, rules, translation
+from app.services.planning import chart, edits, jobs, plans, publishing, rules, translation
 from app.services.planning.review import drift, review
 from app.shared import ActionForm, organisers_only
 
@@ -147,7 +156,12 @@ def cancel(slug: str, job_id: int):
 @bp.get("/events/<slug>/plans/<int:plan_id>")
 def plan(slug: str, plan_id: int):
     event = event_or_404(slug)
-    plan = _plan(event, plan_id)
+    return _plan_page(event, _plan(event, plan_id))
+
+
+def _plan_page(event, plan: Plan, refusal: dict | None = None, chosen: dict | None = None):
+    """The plan review; after a refused edit, with the reason beside the person it concerns and
+    the form as it was sent."""
     return render_template(
         "planning/plan.html",
         event=event,
@@ -155,9 +169,27 @@ def plan(slug: str, plan_id: int):
         review=review(plan),
         drift=drift(plan),
         action=ActionForm(),
+        refusal=refusal,
+        chosen=chosen or {},
+        effects=None,
         PlanStatus=PlanStatus,
         PlanKind=PlanKind,
-    )
+    ), (422 if refusal else 200)
+
+
+def _mover(form) -> int:
+    """The person an edit is about: the one moved, or the first of a swap."""
+    return form.registration_id.data if "registration_id" in form else form.first_id.data
+
+
+def _refusal(form, message: str) -> dict:
+    who = db.session.get(Registration, _mover(form))
+    return {
+        "session_id": form.session_id.data,
+        "registration_id": _mover(form),
+        "name": who.name if who else "them",
+        "message": message,
+    }
 
 
 @bp.post("/events/<slug>/plans/<int:plan_id>/<any(move, swap, lock):edit>")
@@ -177,12 +209,77 @@ def edit(slug: str, plan_id: int, edit: str):
                 plan, form.registration_id.data, form.session_id.data, bool(form.locked.data)
             )
     except edits.EditError as error:
-        flash(str(error), "error")
-    else:
-        flash({"move": "Moved.", "swap": "Swapped.", "lock": "Saved."}[edit], "success")
+        # Shown in place, beside the person and the form that was sent: never a redirect that
+        # leaves the reason at the top of a long page.
+        chosen = {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
+        return _plan_page(event, plan, _refusal(form, str(error)), chosen)
+    flash({"move": "Moved.", "swap": "Swapped.", "lock": "Saved."}[edit], "success")
     return redirect(
-        url_for(".plan", slug=slug, plan_id=plan_id) + f"#session-{form.session_id.data}"
+        url_for(".plan", slug=slug, plan_id=plan_id)
+        + f"#seat-{form.session_id.data}-{_mover(form)}"
     )
+
+
+@bp.post("/events/<slug>/plans/<int:plan_id>/chart/<any(move, swap):edit>")
+def chart_edit(slug: str, plan_id: int, edit: str):
+    """A change made on the seating chart: checked against the hard rules, saved if it keeps
+    them, and answered with the round and the measures drawn again (refusal or effects shown
+    beside the person) for the page to put in place."""
+    event = event_or_404(slug)
+    plan = _plan(event, plan_id)
+    form = MoveForm() if edit == "move" else SwapForm()
+    if not form.validate_on_submit():
+        expired = "csrf_token" in form.errors
+        message = (
+            "This page has expired: reload it and make the change again."
+            if expired
+            else "Choose a person and where to put them."
+        )
+        return jsonify(ok=False, message=message), 400
+    session_id = form.session_id.data
+    if edit == "move":
+        args = (form.registration_id.data, session_id, form.target_id.data)
+        outcome = chart.check_move(plan, *args)
+        save = edits.move
+    else:
+        args = (form.first_id.data, form.second_id.data, session_id)
+        outcome = chart.check_swap(plan, *args)
+        save = edits.swap
+    refusal = outcome.refusal
+    if not refusal:
+        try:
+            save(plan, *args)
+        except edits.EditError as error:
+            refusal = str(error)
+    who = _mover(form)
+    rounds = [s for s in review(plan) if s.session.id == session_id]
+    if not rounds:
+        return jsonify(ok=False, message=refusal or "No such session in this plan."), 404
+    context = {
+        "event": event,
+        "plan": plan,
+        "action": ActionForm(),
+        "chosen": {},
+        "PlanStatus": PlanStatus,
+        "PlanKind": PlanKind,
+    }
+    summary = refusal or {"move": "Moved.", "swap": "Swapped."}[edit]
+    return jsonify(
+        ok=not refusal,
+        message=summary,
+        effects=[] if refusal else outcome.effects,
+        focus=f"seat-{session_id}-{who}",
+        round_html=render_template(
+            "planning/_round.html",
+            s=rounds[0],
+            refusal=_refusal(form, refusal) if refusal else None,
+            effects=None
+            if refusal
+            else {"session_id": session_id, "registration_id": who, "lines": outcome.effects},
+            **context,
+        ),
+        measures_html=render_template("planning/_plan_measures.html", **context),
+    ), (409 if refusal else 200)
 
 
 @bp.post("/events/<slug>/plans/<int:plan_id>/publish")

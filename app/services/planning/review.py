@@ -43,6 +43,7 @@ class Group:
     capacity: int
     seats: list[Seat]
     facilitator: str = ""
+    accessible: bool = False
     same_org_pairs: int = 0
     sectors: int = 0
     professions: int = 0
@@ -54,9 +55,11 @@ class SessionReview:
     groups: list[Group]
 
     @property
-    def people(self) -> list[Registration]:
+    def places(self) -> list[tuple[Registration, Group]]:
+        """Everyone seated in the session with where they sit, by name (the person pickers)."""
         return sorted(
-            (s.registration for g in self.groups for s in g.seats), key=lambda r: r.name.lower()
+            ((s.registration, g) for g in self.groups for s in g.seats),
+            key=lambda place: (place[0].name.lower(), place[0].id),
         )
 
 
@@ -120,6 +123,7 @@ def _table_round(
             label=f"Table {table.number}",
             capacity=table.capacity,
             facilitator=table.facilitator.name if table.facilitator else "",
+            accessible=table.accessible,
             seats=[
                 Seat(
                     a.registration,
