@@ -222,7 +222,10 @@ class TableForm(FlaskForm):
     )
     capacity = IntegerField("Seats", validators=[InputRequired(), NumberRange(min=1, max=100)])
     accessible = BooleanField("Step-free, wheelchair-accessible table")
-    facilitator_id = SelectField("Facilitator", coerce=int, validate_choice=True)
+    # A type-ahead picker over this in the browser (static/js/person-picker.js).
+    facilitator_id = SelectField(
+        "Facilitator", coerce=int, validate_choice=True, render_kw={"data-picker": ""}
+    )
 
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)

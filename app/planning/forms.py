@@ -62,8 +62,9 @@ class SeatingRuleForm(FlaskForm):
             SelectChoice(SeatingRuleKind.KEEP_TOGETHER.value, "Always seat together"),
         ],
     )
-    first = SelectField("First person", coerce=int)
-    second = SelectField("Second person", coerce=int)
+    # A type-ahead picker over these in the browser (static/js/person-picker.js).
+    first = SelectField("First person", coerce=int, render_kw={"data-picker": ""})
+    second = SelectField("Second person", coerce=int, render_kw={"data-picker": ""})
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -228,14 +228,8 @@ def chart_edit(slug: str, plan_id: int, edit: str):
     event = event_or_404(slug)
     plan = _plan(event, plan_id)
     form = MoveForm() if edit == "move" else SwapForm()
-    if not form.validate_on_submit():
-        expired = "csrf_token" in form.errors
-        message = (
-            "This page has expired: reload it and make the change again."
-            if expired
-            else "Choose a person and where to put them."
-        )
-        return jsonify(ok=False, message=message), 400
+    if not form.validate_on_submit():  # (a missing CSRF token is refused before this)
+        return jsonify(ok=False, message="Choose a person and where to put them."), 400
     session_id = form.session_id.data
     if edit == "move":
         args = (form.registration_id.data, session_id, form.target_id.data)

@@ -12,6 +12,8 @@
   const urls = { move: chart.dataset.moveUrl, swap: chart.dataset.swapUrl };
   let carrying = null; // { round, chip, target }
   let busy = false;
+  const EXPIRED =
+    "Not changed: the page had expired or could not reach the site. Reload it and try again.";
 
   chart.hidden = false;
 
@@ -198,11 +200,12 @@
       headers: { Accept: "application/json" },
       credentials: "same-origin",
     })
-      .then((response) => response.json())
-      .then((answer) => show(round, answer))
-      .catch(() => {
-        announce("The change could not be sent; reload the page and try again.");
+      .then((response) => {
+        const json = (response.headers.get("Content-Type") || "").includes("json");
+        return json ? response.json() : { message: EXPIRED };
       })
+      .then((answer) => show(round, answer))
+      .catch(() => show(round, { message: EXPIRED }))
       .finally(() => {
         busy = false;
       });
