@@ -156,7 +156,9 @@ def cancel(slug: str, job_id: int):
 @bp.get("/events/<slug>/plans/<int:plan_id>")
 def plan(slug: str, plan_id: int):
     event = event_or_404(slug)
-    return _plan_page(event, _plan(event, plan_id))
+    plan = _plan(event, plan_id)
+    chart.load(plan)
+    return _plan_page(event, plan)
 
 
 def _plan_page(event, plan: Plan, refusal: dict | None = None, chosen: dict | None = None):
@@ -231,6 +233,7 @@ def chart_edit(slug: str, plan_id: int, edit: str):
     if not form.validate_on_submit():  # (a missing CSRF token is refused before this)
         return jsonify(ok=False, message="Choose a person and where to put them."), 400
     session_id = form.session_id.data
+    chart.load(plan)
     if edit == "move":
         args = (form.registration_id.data, session_id, form.target_id.data)
         outcome = chart.check_move(plan, *args)
@@ -246,6 +249,7 @@ def chart_edit(slug: str, plan_id: int, edit: str):
         except edits.EditError as error:
             refusal = str(error)
     who = _mover(form)
+    chart.load(plan)  # again: saving (or refusing) expired what was read
     rounds = [s for s in review(plan) if s.session.id == session_id]
     if not rounds:
         return jsonify(ok=False, message=refusal or "No such session in this plan."), 404

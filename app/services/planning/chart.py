@@ -14,7 +14,11 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from app.models import Plan, PlanKind, Registration, SeatingRuleKind, SessionKind
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Event, Plan, PlanKind, Registration, SeatingRuleKind, SessionKind
 from app.services.planning.jobs import JobError
 from app.services.planning.translation import (
     breakout_assignments,
@@ -42,6 +46,24 @@ class Outcome:
     @property
     def allowed(self) -> bool:
         return not self.refusal
+
+
+def load(plan: Plan) -> None:
+    """Read the plan's seats and the event's people (with their organisations and breakout
+    choices) in a few queries, not one per person: the chart and its checks read them all.
+    They are loaded into the plan's and the event's collections, which keep them in the
+    session for the request."""
+    people = selectinload(Plan.event).selectinload(Event.registrations)
+    db.session.scalars(
+        select(Plan)
+        .where(Plan.id == plan.id)
+        .options(
+            selectinload(Plan.assignments),
+            people.selectinload(Registration.organisation),
+            people.selectinload(Registration.preferences),
+        )
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def check_move(plan: Plan, registration_id_: int, session_id: int, target_id: int) -> Outcome:

@@ -113,10 +113,11 @@ def _table_round(
     session: Session, seats: list[Assignment], met: Counter, likely: set[frozenset[int]]
 ) -> SessionReview:
     groups = []
+    at_table: dict[int, list[Assignment]] = {}
+    for a in seats:  # one pass: the chart of a 600-person event is drawn in one request
+        at_table.setdefault(a.table_id, []).append(a)
     for table in session.event.tables:
-        here = sorted(
-            (a for a in seats if a.table_id == table.id), key=lambda a: a.registration.name.lower()
-        )
+        here = sorted(at_table.get(table.id, []), key=lambda a: a.registration.name.lower())
         orgs = Counter(a.registration.organisation_id for a in here)
         group = Group(
             id=table.id,
