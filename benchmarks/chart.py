@@ -7,8 +7,8 @@ confirmed people at tables of eight with about a tenth of the seats to spare, a 
 need an accessible table, and a draft table plan keeping every hard rule; then, signed in as an
 organiser through the app, times drawing the plan review (every round's chart) and the chart's
 move and swap endpoints (checked against the hard rules, saved, answered with the round and
-measures drawn again). Prints the median and the best of `--repeat` runs. Target: each under
-200 ms. Timings on a shared machine are noisy.
+measures drawn again). Prints the median of `--repeat` runs, on the clock and in CPU time.
+Target: each under 200 ms. Timings on a shared machine are noisy; the CPU time less so.
 """
 
 from __future__ import annotations
@@ -68,15 +68,17 @@ def build_plan(attendees: int) -> tuple[Plan, User]:
 
 
 def timed(call, repeat: int) -> tuple[float, float]:
-    """(median, best) milliseconds of `repeat` calls."""
-    times = []
+    """Median milliseconds of `repeat` calls: on the clock, and of this process's CPU (the
+    server's own work, which other programs on a shared machine do not lengthen)."""
+    wall, cpu = [], []
     for n in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = call(n)
-        times.append((time.perf_counter() - started) * 1000)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"answered {response.status_code}: {response.get_data(as_text=True)}")
-    return statistics.median(times), min(times)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,13 +143,15 @@ def main(argv: list[str] | None = None) -> int:
                 ("move on the chart", move),
                 ("swap on the chart", swap),
             ]
-            print(f"\n{'request':<26} {'median ms':>10} {'best ms':>8}  target < {TARGET_MS} ms")
+            print(
+                f"\n{'request':<26} {'clock ms':>9} {'CPU ms':>7}  target < {TARGET_MS} ms of CPU"
+            )
             worst = 0.0
             for name, call in rows:
-                median, best = timed(call, args.repeat)
-                worst = max(worst, median)
-                verdict = "ok" if median < TARGET_MS else "SLOW"
-                print(f"{name:<26} {median:>10.0f} {best:>8.0f}  {verdict}")
+                wall, cpu = timed(call, args.repeat)
+                worst = max(worst, cpu)
+                verdict = "ok" if cpu < TARGET_MS else "SLOW"
+                print(f"{name:<26} {wall:>9.0f} {cpu:>7.0f}  {verdict}")
             size = len(client.get(url).data) / 1024
             print(f"\nplan review page: {size:.0f} KB of HTML")
             db.session.remove()

@@ -245,12 +245,13 @@ def chart_edit(slug: str, plan_id: int, edit: str):
     refusal = outcome.refusal
     if not refusal:
         try:
-            save(plan, *args)
+            with chart.kept_in_memory():
+                save(plan, *args)
         except edits.EditError as error:
             refusal = str(error)
+            chart.load(plan)  # again: the refusal's rollback expired what was read
     who = _mover(form)
-    chart.load(plan)  # again: saving (or refusing) expired what was read
-    rounds = [s for s in review(plan) if s.session.id == session_id]
+    rounds = review(plan, session_id)
     if not rounds:
         return jsonify(ok=False, message=refusal or "No such session in this plan."), 404
     context = {

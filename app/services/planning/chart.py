@@ -12,6 +12,8 @@ May import: models, planning.translation, planning.jobs (its error), scheduler.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -64,6 +66,20 @@ def load(plan: Plan) -> None:
         )
         .execution_options(populate_existing=True)
     ).one()
+
+
+@contextmanager
+def kept_in_memory() -> Iterator[None]:
+    """Save without expiring what was read: the chart draws the round again from it at once,
+    and reading 600 people afresh would double the time a change takes. (A refused edit rolls
+    back, which expires everything whatever this says.)"""
+    session = db.session()
+    before = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before
 
 
 def check_move(plan: Plan, registration_id_: int, session_id: int, target_id: int) -> Outcome:

@@ -88,7 +88,8 @@ def drift(plan: Plan) -> Drift:
     )
 
 
-def review(plan: Plan) -> list[SessionReview]:
+def review(plan: Plan, session_id: int | None = None) -> list[SessionReview]:
+    """Every session of the plan, or only `session_id` (the chart draws one again)."""
     event = plan.event
     by_session: dict[int, list[Assignment]] = {}
     for a in plan.assignments:
@@ -97,9 +98,15 @@ def review(plan: Plan) -> list[SessionReview]:
         sessions = event.sessions_of(SessionKind.TABLE_ROUND)
         met = _meetings(plan)
         likely = suggested_duplicates()
-        return [_table_round(s, by_session.get(s.id, []), met, likely) for s in sessions]
+        return [
+            _table_round(s, by_session.get(s.id, []), met, likely)
+            for s in sessions
+            if session_id in (None, s.id)
+        ]
     slots = event.sessions_of(SessionKind.BREAKOUT_SLOT)
-    return [_breakout_slot(s, by_session.get(s.id, [])) for s in slots]
+    return [
+        _breakout_slot(s, by_session.get(s.id, [])) for s in slots if session_id in (None, s.id)
+    ]
 
 
 def _meetings(plan: Plan) -> Counter[tuple[int, int]]:

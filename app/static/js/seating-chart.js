@@ -29,7 +29,11 @@
     const table = seat.closest(".group").dataset.label;
     if (seat.classList.contains("empty")) return "an empty seat at " + table;
     const org = seat.querySelector(".org");
-    return seat.dataset.name + " (" + (org ? org.textContent.trim() + ", " : "") + table + ")";
+    return nameOf(seat) + " (" + (org ? org.textContent.trim() + ", " : "") + table + ")";
+  }
+
+  function nameOf(chip) {
+    return chip.querySelector(".name").textContent.trim();
   }
 
   function setUp(round) {
@@ -109,7 +113,7 @@
       drop(round, carried, target);
     } else if (event.key === "Escape") {
       event.preventDefault();
-      putBack(chip.dataset.name + " is back at " + chip.closest(".group").dataset.label + ".");
+      putBack(nameOf(chip) + " is back at " + chip.closest(".group").dataset.label + ".");
     }
   }
 
@@ -119,7 +123,7 @@
     chip.querySelector(".chip-handle").setAttribute("aria-pressed", "true");
     announce(
       "Picked up " +
-        chip.dataset.name +
+        nameOf(chip) +
         " from " +
         chip.closest(".group").dataset.label +
         ". Left and Right go from table to table, Up and Down from seat to seat.",
