@@ -12,6 +12,7 @@
   const urls = { move: chart.dataset.moveUrl, swap: chart.dataset.swapUrl };
   let carrying = null; // { round, chip, target }
   let busy = false;
+  let dragged = false; // the click that ends a drag is not a pick-up
   const EXPIRED =
     "Not changed: the page had expired or could not reach the site. Reload it and try again.";
 
@@ -48,7 +49,7 @@
       button.setAttribute("aria-describedby", "chart-help");
       button.addEventListener("keydown", (event) => key(event, round, chip));
       button.addEventListener("click", () => {
-        if (!carrying) pickUp(round, chip);
+        if (!carrying && !dragged) pickUp(round, chip);
       });
       button.addEventListener("blur", () => {
         if (carrying && carrying.chip === chip && !busy) putBack("Put back.");
@@ -68,9 +69,17 @@
         fallbackOnBody: true,
         // A seat at the person's own table changes nothing.
         onMove: (event) => event.related.closest("ul") !== event.from,
+        onStart: () => {
+          dragged = true;
+        },
         onEnd: (event) => {
+          window.setTimeout(() => {
+            dragged = false;
+          }, 0);
           const target = event.swapItem;
-          if (target && target !== event.item) drop(round, event.item, target);
+          // Sortable has already exchanged the two: the person now stands where they were put.
+          const table = event.item.closest("ul").dataset.group;
+          if (target && target !== event.item) drop(round, event.item, target, table);
         },
       });
     });
@@ -110,7 +119,7 @@
       }
       mark(null);
       carrying = null;
-      drop(round, carried, target);
+      drop(round, carried, target, target.closest("ul").dataset.group);
     } else if (event.key === "Escape") {
       event.preventDefault();
       putBack(nameOf(chip) + " is back at " + chip.closest(".group").dataset.label + ".");
@@ -181,7 +190,7 @@
 
   // ---- saving ---------------------------------------------------------------------------
 
-  function drop(round, chip, target) {
+  function drop(round, chip, target, table) {
     const data = new FormData();
     data.append("csrf_token", chart.dataset.csrf);
     data.append("session_id", round.dataset.session);
@@ -189,7 +198,7 @@
     if (target.classList.contains("empty")) {
       kind = "move";
       data.append("registration_id", chip.dataset.person);
-      data.append("target_id", target.closest("ul").dataset.group);
+      data.append("target_id", table);
     } else {
       kind = "swap";
       data.append("first_id", chip.dataset.person);
