@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Event, PlanKind, Registration, SessionKind
 from app.services.planning.plans import published_plan
 from app.services.registration import lifecycle
-from tests.browser.steps import sign_in
+from tests.browser.steps import pick, sign_in
 
 ORGANISATIONS = [
     ("Riverside City Council", "Local government"),
@@ -80,7 +80,7 @@ def seated(page, session_title: str) -> dict[str, str]:
     )
     places = {}
     for group in section.locator("article.group").all():
-        table = group.get_attribute("aria-label")
+        table = group.get_attribute("data-label")
         for name in group.locator(".seat .name").all_inner_texts():
             places[name] = table
     return places
@@ -105,8 +105,8 @@ def test_organiser_plans_publishes_and_prints_and_attendee_sees_tables(
     round_one = page.locator("section").filter(
         has=page.get_by_role("heading", name="Round one", level=2)
     )
-    user.select(round_one.get_by_label("Swap", exact=True), "Ada Lovelace")
-    user.select(round_one.get_by_label("with", exact=True), other)
+    pick(user, round_one.get_by_role("combobox", name="Swap", exact=True), "Ada Lovelace")
+    pick(user, round_one.get_by_role("combobox", name="with", exact=True), other)
     journey.screenshot("swap chosen")
     user.press(round_one.get_by_role("button", name="Swap", exact=True))
     assert page.get_by_role("status").filter(has_text="Swapped.").is_visible()
