@@ -10,6 +10,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Assignment, Event, Plan, PlanKind, PlanStatus, SessionKind, User
+from app.services.planning import jobs
 from app.services.planning.translation import table_metrics
 from tests.app.planning_helpers import add_attendees
 from tests.conftest import PASSWORD
@@ -238,3 +239,30 @@ def test_without_javascript_a_refusal_is_shown_beside_the_person_and_the_form_ke
     assert f'<option value="{mover}" selected>' in html
     assert f'<option value="{full}" selected>' in html
     assert where(plan, first_round.id) == before
+
+
+def test_a_breakout_move_says_which_choice_it_is(signed_in, event):
+    add_attendees(event, 6)  # each ranks both breakouts, in turn
+    job = jobs.create(event, PlanKind.BREAKOUTS, {"time_limit": 2, "seed": 1})
+    jobs.run(job.id)
+    db.session.refresh(job)
+    plan = job.plan
+    [slot] = event.sessions_of(SessionKind.BREAKOUT_SLOT)
+    seat = plan.assignments[0]
+    person = seat.registration
+    target = next(b for b in slot.breakouts if b.id != seat.breakout_id)
+    room = target.capacity - sum(a.breakout_id == target.id for a in plan.assignments) - 1
+    rank = next(p.rank for p in person.preferences if p.breakout_id == target.id)
+
+    answer = chart_post(
+        signed_in,
+        plan,
+        "move",
+        {"registration_id": person.id, "target_id": target.id, "session_id": slot.id},
+    ).get_json()
+    assert answer["ok"] is True
+    choice = {1: "first", 2: "second"}[rank]
+    assert answer["effects"] == [f"{person.name} goes to “{target.title}”, their {choice} choice."]
+    db.session.expire_all()
+    assert next(a for a in plan.assignments if a.registration_id == person.id).breakout == target
+    assert f"Room for {room} more" in answer["round_html"]
