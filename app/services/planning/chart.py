@@ -42,12 +42,8 @@ ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 class Outcome:
     """A proposed change: refused (with the rule it breaks) or allowed, with what it does."""
 
-    refusal: str = ""
+    refusal: str = ""  # empty when the change keeps every hard rule
     effects: list[str] = field(default_factory=list)
-
-    @property
-    def allowed(self) -> bool:
-        return not self.refusal
 
 
 def load(plan: Plan) -> None:

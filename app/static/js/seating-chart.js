@@ -226,6 +226,12 @@
 
   function show(round, answer) {
     if (!answer.round_html) {
+      // Nothing drawn to put in place (the page had expired, the site could not be reached):
+      // say so visibly at the round, whose chart may now show a change that was not saved.
+      const note = document.createElement("p");
+      note.className = "flash flash-error";
+      note.textContent = answer.message;
+      round.querySelector("h2").after(note);
       announce(answer.message);
       round.removeAttribute("aria-busy");
       return;
