@@ -153,21 +153,20 @@ def _table_round(
             sectors=len({a.registration.sector for a in here}),
             professions=len({a.registration.profession for a in here}),
         )
-        for seat in group.seats:
+        people = [seat.registration for seat in group.seats]
+        for seat, person in zip(group.seats, people, strict=True):
             seat.repeat_with = [
-                other.registration.name
-                for other in group.seats
-                if other is not seat
-                and met[tuple(sorted((seat.registration.id, other.registration.id)))] > 1
+                other.name
+                for other in people
+                if other is not person
+                and met[(min(person.id, other.id), max(person.id, other.id))] > 1
             ]
-            seat.likely_same_org_as = [
-                other.registration.name
-                for other in group.seats
-                if frozenset(
-                    (seat.registration.organisation_id, other.registration.organisation_id)
-                )
-                in likely
-            ]
+            if likely:  # usually none: then no pair need be looked at
+                seat.likely_same_org_as = [
+                    other.name
+                    for other in people
+                    if frozenset((person.organisation_id, other.organisation_id)) in likely
+                ]
         groups.append(group)
     return SessionReview(session, groups)
 
