@@ -24,7 +24,7 @@ from app.services.planning.translation import table_metrics
 from app.services.tokens import new_token
 from tests.browser import axe
 from tests.browser.harness import KeyboardUser, MouseUser
-from tests.browser.steps import sign_in
+from tests.browser.steps import pick, sign_in
 
 ORGANISATIONS = [
     ("Riverside City Council", "Local government"),
@@ -131,11 +131,14 @@ def check_chart(journey) -> None:
     journey.assert_healthy()
 
 
-def test_organiser_edits_the_seating_chart_by_mouse_keyboard_and_picker(journey, plan_url):
+def test_organiser_edits_the_seating_chart_by_mouse_keyboard_and_picker(
+    journey, plan_url, live_app
+):
     page = journey.page
     mouse, keyboard = MouseUser(journey), KeyboardUser(journey, ("day", "month", "year"), False)
     sign_in(mouse, journey)
     journey.goto(plan_url)
+    measures = page.locator("#plan-measures").inner_text()
     round_one = chart_of(page, "Round one")
     assert round_one.locator("article.group.accessible").count() == 1
     ada = chip_of(round_one, "Ada Lovelace")
@@ -154,6 +157,7 @@ def test_organiser_edits_the_seating_chart_by_mouse_keyboard_and_picker(journey,
     assert table_of(round_one, mover) == roomy
     effects = chip_of(round_one, mover).locator(".effects")
     assert effects.is_visible() and mover in effects.inner_text()
+    assert page.locator("#plan-measures").inner_text() != measures  # counted again
     journey.screenshot("dragged to another table")
     check_chart(journey)
 
@@ -217,3 +221,21 @@ def test_organiser_edits_the_seating_chart_by_mouse_keyboard_and_picker(journey,
     round_two = chart_of(page, "Round two")
     assert table_of(round_two, first) == "Table 4"
     assert table_of(round_two, second) == "Table 2"
+
+    # The seating rules' pickers and a table's facilitator picker type ahead too.
+    journey.goto("/organise/events/learning-day/planning")
+    pick(keyboard, page.get_by_role("combobox", name="First person"), "Ada Lovelace")
+    pick(mouse, page.get_by_role("combobox", name="Second person"), "Person 03")
+    mouse.press(page.get_by_role("button", name="Add rule"))
+    assert page.get_by_role("status").filter(has_text="Rule added.").is_visible()
+    rule = page.locator("#rules li").filter(has_text="Ada Lovelace").filter(has_text="Person 03")
+    assert rule.count() == 1
+    with live_app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == "learning-day"))
+        table_two = next(t.id for t in event.tables if t.number == 2)
+        db.session.remove()
+    journey.goto(f"/organise/events/learning-day/tables/{table_two}/edit")
+    pick(keyboard, page.get_by_role("combobox", name="Facilitator"), "Person 06")
+    keyboard.press(page.get_by_role("button", name="Save table"))
+    assert page.get_by_role("status").filter(has_text="Table 2 saved.").is_visible()
+    assert page.get_by_role("row").filter(has_text="Person 06").count() == 1
