@@ -266,3 +266,5 @@ def test_a_breakout_move_says_which_choice_it_is(signed_in, event):
     db.session.expire_all()
     assert next(a for a in plan.assignments if a.registration_id == person.id).breakout == target
     assert f"Room for {room} more" in answer["round_html"]
+    page = signed_in.get(f"/organise/events/{event.slug}/plans/{plan.id}").get_data(as_text=True)
+    assert f"Room for {room} more" in page and "breakout to breakout" in page
