@@ -268,3 +268,25 @@ def test_a_breakout_move_says_which_choice_it_is(signed_in, event):
     assert f"Room for {room} more" in answer["round_html"]
     page = signed_in.get(f"/organise/events/{event.slug}/plans/{plan.id}").get_data(as_text=True)
     assert f"Room for {room} more" in page and "breakout to breakout" in page
+
+
+def test_a_seat_is_locked_from_its_chip_without_javascript(signed_in, plan, first_round):
+    url = f"/organise/events/{plan.event.slug}/plans/{plan.id}"
+    page = signed_in.get(url).get_data(as_text=True)
+    who = next(iter(where(plan, first_round.id)))
+    button = re.search(r"<button[^>]*>Lock<", chip(page, first_round.id, who)).group(0)
+    assert f'form="lock-{first_round.id}"' in button and f'value="{who}"' in button
+    form = re.search(rf'<form [^>]*id="lock-{first_round.id}".*?</form>', page, re.S).group(0)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]+)"', form))
+    assert fields["locked"] == "1" and fields["session_id"] == str(first_round.id)
+    action = re.search(r'action="([^"]+)"', form).group(1)
+
+    response = signed_in.post(action, data={**fields, "registration_id": who})
+    assert response.status_code == 302
+    db.session.expire_all()
+    seat = next(
+        a for a in plan.assignments if a.registration_id == who and a.session_id == first_round.id
+    )
+    assert seat.locked
+    page = signed_in.get(url).get_data(as_text=True)
+    assert f'form="unlock-{first_round.id}"' in chip(page, first_round.id, who)
