@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from app.extensions import db
 from app.models import (
@@ -158,12 +168,25 @@ def plan(slug: str, plan_id: int):
     event = event_or_404(slug)
     plan = _plan(event, plan_id)
     chart.load(plan)
-    return _plan_page(event, plan)
+    # After a move or swap sent by the plain forms: what it did, beside the person moved.
+    moved = request.args.getlist("moved", type=int)
+    session_id = request.args.get("session", type=int)
+    effects = None
+    if moved and session_id:
+        lines = chart.seat_effects(plan, session_id, moved)
+        effects = {"session_id": session_id, "registration_id": moved[0], "lines": lines}
+    return _plan_page(event, plan, effects=effects)
 
 
-def _plan_page(event, plan: Plan, refusal: dict | None = None, chosen: dict | None = None):
+def _plan_page(
+    event,
+    plan: Plan,
+    refusal: dict | None = None,
+    chosen: dict | None = None,
+    effects: dict | None = None,
+):
     """The plan review; after a refused edit, with the reason beside the person it concerns and
-    the form as it was sent."""
+    the form as it was sent; after one made, with its effects beside the person."""
     return render_template(
         "planning/plan.html",
         event=event,
@@ -173,7 +196,7 @@ def _plan_page(event, plan: Plan, refusal: dict | None = None, chosen: dict | No
         action=ActionForm(),
         refusal=refusal,
         chosen=chosen or {},
-        effects=None,
+        effects=effects,
         PlanStatus=PlanStatus,
         PlanKind=PlanKind,
     ), (422 if refusal else 200)
@@ -216,9 +239,13 @@ def edit(slug: str, plan_id: int, edit: str):
         chosen = {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
         return _plan_page(event, plan, _refusal(form, str(error)), chosen)
     flash({"move": "Moved.", "swap": "Swapped.", "lock": "Saved."}[edit], "success")
+    session_id, who = form.session_id.data, _mover(form)
+    shown = {}  # the page then says what a move or swap did, beside the person
+    if edit != "lock":
+        moved = [who, form.second_id.data] if edit == "swap" else [who]
+        shown = {"moved": moved, "session": session_id}
     return redirect(
-        url_for(".plan", slug=slug, plan_id=plan_id)
-        + f"#seat-{form.session_id.data}-{_mover(form)}"
+        url_for(".plan", slug=slug, plan_id=plan_id, **shown) + f"#seat-{session_id}-{who}"
     )
 
 

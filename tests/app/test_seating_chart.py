@@ -290,3 +290,22 @@ def test_a_seat_is_locked_from_its_chip_without_javascript(signed_in, plan, firs
     assert seat.locked
     page = signed_in.get(url).get_data(as_text=True)
     assert f'form="unlock-{first_round.id}"' in chip(page, first_round.id, who)
+
+
+def test_without_javascript_a_swap_made_says_what_it_did_beside_the_person(
+    signed_in, plan, first_round, event
+):
+    url = f"/organise/events/{event.slug}/plans/{plan.id}"
+    before = where(plan, first_round.id)
+    a, b = at(before, event.tables[0].id)[0], at(before, event.tables[1].id)[0]
+    response = signed_in.submit(
+        f"{url}/swap", {"first_id": a, "second_id": b, "session_id": first_round.id}, form_url=url
+    )
+    assert response.status_code == 302
+    assert response.location.endswith(f"#seat-{first_round.id}-{a}")
+    html = signed_in.get(response.location).get_data(as_text=True)
+    assert "Swapped." in html
+    effects = re.search(r'<span class="effects">(.*?)</span></span>', chip(html, first_round.id, a))
+    people = {r.id: r.name for r in event.registrations}
+    assert effects and people[a] in effects.group(1) and people[b] in effects.group(1)
+    assert where(plan, first_round.id)[a] == before[b]

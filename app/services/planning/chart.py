@@ -93,6 +93,15 @@ def check_swap(plan: Plan, first_id: int, second_id: int, session_id: int) -> Ou
     return _check(plan, session_id, {first_id: places[second_id], second_id: places[first_id]})
 
 
+def seat_effects(plan: Plan, session_id: int, registration_ids: list[int]) -> list[str]:
+    """What the places these people have now mean (shown once a change made without
+    JavaScript is saved): their places checked as if they had just been put there."""
+    places = _places(plan, session_id)
+    if not registration_ids or any(r not in places for r in registration_ids):
+        return []
+    return _check(plan, session_id, {r: places[r] for r in registration_ids}).effects
+
+
 def _places(plan: Plan, session_id: int) -> dict[int, int]:
     """Registration id -> table (or breakout) id, in one session."""
     return {
