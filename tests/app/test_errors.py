@@ -66,8 +66,9 @@ def numeric_field_names() -> set[str]:
     return names
 
 
-# The print pages and the registrations list read ids from their query string themselves.
-QUERY_IDS = {"plan", "breakouts_plan", "organisation", "into"}
+# The print pages, the registrations list and the plan review (who was just moved, in which
+# session) read ids from their query string themselves.
+QUERY_IDS = {"plan", "breakouts_plan", "organisation", "into", "moved", "session"}
 
 
 @pytest.fixture
