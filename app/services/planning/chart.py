@@ -4,9 +4,12 @@ A proposed change is tried on a copy of the plan's seating (the scheduler's shap
 against the hard rules the planner keeps (scheduler/rules.py, on the problem the planner would be
 given now), and described: who would share a table with someone from their own organisation, who
 would meet someone again, what happens to keep-apart rules and accessible tables, which choice a
-breakout is. Saving stays with edits.py, so the chart and the plain forms save alike.
+breakout is. Saving stays with edits.py, so the chart and the plain forms save alike; this
+module also reads a plan in bulk (load) and lets a save keep what was read (kept_in_memory), so a
+600-person chart is drawn again quickly after each change.
 
-May import: models, planning.translation, planning.jobs (its error), scheduler.
+May import: models, extensions (the session), planning.translation, planning.jobs (its error),
+scheduler.
 """
 
 from __future__ import annotations
