@@ -23,6 +23,8 @@ from collections import Counter
 from scheduler.seating import UNSEATED, Seating
 from scheduler.table_problem import Instance
 
+TABLE_SAMPLE = 40  # on plans with more tables, the emptiest tables each placement weighs
+
 
 def facilitator_tables(instance: Instance) -> dict[int, int] | None:
     """A table for every facilitator unit (pins, then earlier seats, then first free), or None."""
@@ -85,29 +87,89 @@ def _greedy_round(seating: Seating, r: int, hosts: dict[int, int], rng: random.R
         (u for u in range(len(inst.units)) if seating.unit_table[r][u] == UNSEATED), key=order
     )
     unseated, deficit = _unseated_and_deficit(seating, r)
-    for u in waiting:
-        size = len(inst.units[u])
+    emptiest = _EmptiestTables(seating, r, rng) if inst.tables > TABLE_SAMPLE else None
+    w = seating.weights
+
+    def allowed(u: int, t: int) -> bool:
         # with R people still to seat and deficit D, R - |u| must still cover D afterwards
-        options = [
-            t
-            for t in range(inst.tables)
-            if _fits(seating, r, u, t)
-            and unseated - size >= deficit - min(size, max(0, inst.lo[t] - seating.size(r, t)))
-        ]
+        size = len(inst.units[u])
+        if unseated - size < deficit - min(size, max(0, inst.lo[t] - seating.size(r, t))):
+            return False
+        if plain[u]:
+            return len(seating.members[r][t]) < inst.hi[t]
+        return _fits(seating, r, u, t)
+
+    def cost(u: int, t: int) -> tuple[int, int, float]:
+        unit = inst.units[u]
+        if len(unit) == 1 and inst.previous is None:  # Seating.place_delta, inlined for speed
+            p, table = unit[0], seating.members[r][t]
+            row = seating.meet[p]
+            delta = (
+                w.repeats * sum(1 for x in table if row[x])
+                + w.same_org * seating.org_n[r][t][inst.org[p]]
+                - w.sector * (seating.sec_n[r][t][inst.sector[p]] == 0)
+                - w.profession * (seating.prof_n[r][t][inst.profession[p]] == 0)
+            )
+        else:
+            delta = sum(seating.place_delta(r, p, t) for p in unit)
+        return delta, len(seating.members[r][t]), rng.random()
+
+    plain = [
+        len(unit) == 1 and not inst.apart[u] and not inst.needs_accessible[u]
+        for u, unit in enumerate(inst.units)
+    ]
+    for u in waiting:
+        candidates = emptiest.take() if emptiest else range(inst.tables)
+        options = [t for t in candidates if allowed(u, t)]
+        if not options and emptiest:
+            options = [t for t in range(inst.tables) if allowed(u, t)]
         if not options:
             return False
-        best = min(
-            options,
-            key=lambda t: (
-                sum(seating.place_delta(r, p, t) for p in inst.units[u]),
-                seating.size(r, t),
-                rng.random(),
-            ),
-        )
+        best = min(options, key=lambda t: cost(u, t))
+        size = len(inst.units[u])
         deficit -= min(size, max(0, inst.lo[best] - seating.size(r, best)))
         unseated -= size
+        if emptiest:
+            emptiest.leaving(best)
         seating.place(r, u, best)
+        if emptiest:
+            emptiest.arrived(best)
     return True
+
+
+class _EmptiestTables:
+    """On plans with many tables, the greedy weighs only TABLE_SAMPLE of the tables furthest
+    below their lower size (drawn at random among equals), so seating N people costs O(N), not
+    O(N T); balance holds as tables fill level by level. Tables are kept in lists by level
+    (size - lower size)."""
+
+    def __init__(self, seating: Seating, r: int, rng: random.Random) -> None:
+        self.seating, self.r, self.rng = seating, r, rng
+        self.levels: dict[int, list[int]] = {}
+        for t in range(seating.instance.tables):
+            self.levels.setdefault(self._level(t), []).append(t)
+
+    def _level(self, t: int) -> int:
+        return self.seating.size(self.r, t) - self.seating.instance.lo[t]
+
+    def take(self) -> list[int]:
+        tables: list[int] = []
+        for level in sorted(self.levels):
+            need = TABLE_SAMPLE - len(tables)
+            if need <= 0:
+                break
+            at_level = self.levels[level]
+            tables += self.rng.sample(at_level, need) if len(at_level) > need else at_level
+        return tables
+
+    def leaving(self, t: int) -> None:
+        level = self._level(t)
+        self.levels[level].remove(t)
+        if not self.levels[level]:
+            del self.levels[level]
+
+    def arrived(self, t: int) -> None:
+        self.levels.setdefault(self._level(t), []).append(t)
 
 
 def _unseated_and_deficit(seating: Seating, r: int) -> tuple[int, int]:

@@ -59,7 +59,7 @@ from scheduler.metrics import (
 )
 from scheduler.seating import Seating, seating_from
 from scheduler.table_problem import Instance, Table, TableProblem, Weights, compile_problem
-from scheduler.tabu import tabu_search
+from scheduler.tabu import shake, tabu_search
 
 __all__ = [
     "Progress",
@@ -110,6 +110,7 @@ class TablePlan:
     moves: int | None = None
     message: str = ""
     elapsed: float = 0.0
+    stop_reason: str = ""
 
 
 ProgressCallback = Callable[[Progress], "bool | None"]
@@ -135,24 +136,58 @@ def plan_tables(
     if isinstance(seating, list):
         return _infeasible(seating, started)
     reporter = _Reporter(seating, offset, bound, started, on_progress)
-    target = bound - offset
-    if reporter.report():
-        return _result(seating, offset, bound, started)
+    reporter.report()
+    stop_reason = _search(seating, options, rng, deadline, bound - offset, reporter)
+    return _result(seating, offset, bound, started, stop_reason)
+
+
+def _search(
+    seating: Seating,
+    options: SolveOptions,
+    rng: random.Random,
+    deadline: float,
+    target: int,
+    reporter: _Reporter,
+) -> str:
+    """Search until the penalty reaches `target`, the deadline passes or the caller cancels;
+    leave the best plan found in `seating` and return why it stopped.
+
+    One cycle is tabu search, CP-SAT neighbourhoods, tabu again. Each later cycle starts from
+    the best plan so far, shaken by a few random moves (more the longer nothing improves), so
+    the time left is spent leaving the basin the last cycle ended in."""
     budget = int(options.effort * 400_000)
-    tabu_search(seating, rng, budget, deadline, target, reporter.report)
-    if seating.penalty > target and not reporter.cancelled:
-        lns_search(
-            seating,
-            rng,
-            steps=int(options.effort * 60),
-            deadline=deadline,
-            target=target,
-            workers=options.workers,
-            on_best=reporter.report,
-        )
-    if seating.penalty > target and not reporter.cancelled:
-        tabu_search(seating, rng, budget // 2, deadline, target, reporter.report)
-    return _result(seating, offset, bound, started)
+    best_penalty, best = seating.penalty, seating.snapshot()
+    fruitless = 0
+
+    def finished() -> bool:
+        return seating.penalty <= target or reporter.cancelled or time.monotonic() >= deadline
+
+    while not finished():
+        tabu_search(seating, rng, budget, deadline, target, reporter.report, reporter.tick)
+        if not finished():
+            lns_search(
+                seating,
+                rng,
+                steps=int(options.effort * 60),
+                deadline=deadline,
+                target=target,
+                workers=options.workers,
+                on_best=reporter.report,
+                on_tick=reporter.tick,
+            )
+        if not finished():
+            tabu_search(seating, rng, budget // 2, deadline, target, reporter.report, reporter.tick)
+        if seating.penalty < best_penalty:
+            best_penalty, best, fruitless = seating.penalty, seating.snapshot(), 0
+        else:
+            fruitless += 1
+        if not finished():
+            seating.restore(best)
+            shake(seating, rng, moves=2 + 2 * min(fruitless, 8))
+    seating.restore(best)
+    if seating.penalty <= target:
+        return "bound reached"
+    return "cancelled" if reporter.cancelled else "time limit"
 
 
 def objective_bound(instance: Instance, weights: Weights) -> tuple[int, int]:
@@ -214,27 +249,43 @@ def _start(
 
 class _Reporter:
     """Calls on_progress with the best plan so far, at most twice a second (and always on the
-    first call); remembers whether the caller asked to cancel."""
+    first call); remembers whether the caller asked to cancel. The search calls `report` after
+    each new best of its own (reported only if it beats the best reported so far) and `tick`
+    now and then, which re-sends the last report so that a cancel is heard while nothing
+    improves."""
 
     def __init__(self, seating, offset, bound, started, on_progress) -> None:
         self.seating, self.offset, self.bound = seating, offset, bound
         self.started, self.on_progress = started, on_progress
         self.last = float("-inf")
+        self.best = None
+        self.latest: Progress | None = None
         self.cancelled = False
 
     def report(self) -> bool:
+        if self.best is not None and self.seating.penalty >= self.best:
+            return self.cancelled
         now = time.monotonic()
         if self.on_progress is None or now - self.last < 0.5:
             return self.cancelled
-        self.last = now
-        progress = Progress(
+        self.last, self.best = now, self.seating.penalty
+        self.latest = Progress(
             elapsed=now - self.started,
             objective=self.seating.penalty + self.offset,
             bound=self.bound,
             metrics=plan_metrics(self.seating),
             rounds=self.seating.table_ids(),
         )
-        self.cancelled = bool(self.on_progress(progress))
+        self.cancelled = bool(self.on_progress(self.latest))
+        return self.cancelled
+
+    def tick(self) -> bool:
+        now = time.monotonic()
+        if self.latest is None or now - self.last < 0.5:
+            return self.cancelled
+        self.last = now
+        self.latest.elapsed = now - self.started
+        self.cancelled = bool(self.on_progress(self.latest))
         return self.cancelled
 
 
@@ -256,7 +307,9 @@ def plan_metrics(seating: Seating) -> dict:
     return metrics
 
 
-def _result(seating: Seating, offset: int, bound: int, started: float) -> TablePlan:
+def _result(
+    seating: Seating, offset: int, bound: int, started: float, stop_reason: str
+) -> TablePlan:
     objective = seating.penalty + offset
     return TablePlan(
         rounds=seating.table_ids(),
@@ -266,6 +319,7 @@ def _result(seating: Seating, offset: int, bound: int, started: float) -> TableP
         bound=bound,
         moves=seating.moved if seating.instance.previous is not None else None,
         elapsed=time.monotonic() - started,
+        stop_reason=stop_reason,
     )
 
 
@@ -276,4 +330,5 @@ def _infeasible(conflicts: list[str], started: float) -> TablePlan:
         status="infeasible",
         message="conflicting constraints: " + "; ".join(conflicts),
         elapsed=time.monotonic() - started,
+        stop_reason="infeasible",
     )
