@@ -249,15 +249,17 @@ def _start(
 
 class _Reporter:
     """Calls on_progress with the best plan so far, at most twice a second (and always on the
-    first call); remembers whether the caller asked to cancel. The search calls `report` after
-    each new best of its own (reported only if it beats the best reported so far) and `tick`
-    now and then, which re-sends the last report so that a cancel is heard while nothing
-    improves."""
+    first call), and less often on plans so big that measuring them takes a while (at most a
+    tenth of the time goes to it); remembers whether the caller asked to cancel. The search
+    calls `report` after each new best of its own (reported only if it beats the best reported
+    so far) and `tick` often, which re-sends the last report twice a second so that a cancel
+    is heard while nothing improves."""
 
     def __init__(self, seating, offset, bound, started, on_progress) -> None:
         self.seating, self.offset, self.bound = seating, offset, bound
         self.started, self.on_progress = started, on_progress
-        self.last = float("-inf")
+        self.last = self.last_tick = float("-inf")
+        self.interval = 0.5
         self.best = None
         self.latest: Progress | None = None
         self.cancelled = False
@@ -266,9 +268,9 @@ class _Reporter:
         if self.best is not None and self.seating.penalty >= self.best:
             return self.cancelled
         now = time.monotonic()
-        if self.on_progress is None or now - self.last < 0.5:
+        if self.on_progress is None or now - self.last < self.interval:
             return self.cancelled
-        self.last, self.best = now, self.seating.penalty
+        self.best = self.seating.penalty
         self.latest = Progress(
             elapsed=now - self.started,
             objective=self.seating.penalty + self.offset,
@@ -276,14 +278,16 @@ class _Reporter:
             metrics=plan_metrics(self.seating),
             rounds=self.seating.table_ids(),
         )
+        self.last = time.monotonic()
+        self.interval = max(0.5, 10 * (self.last - now))
         self.cancelled = bool(self.on_progress(self.latest))
         return self.cancelled
 
     def tick(self) -> bool:
         now = time.monotonic()
-        if self.latest is None or now - self.last < 0.5:
+        if self.latest is None or now - max(self.last, self.last_tick) < 0.5:
             return self.cancelled
-        self.last = now
+        self.last_tick = now
         self.latest.elapsed = now - self.started
         self.cancelled = bool(self.on_progress(self.latest))
         return self.cancelled
