@@ -13,6 +13,14 @@ put people in S rows x G columns (one organisation per row where possible) and s
 (i, g) in round b at table g + a_i*b over GF(G), a_i distinct. People in different rows meet at
 most once and row-mates never meet, so G rounds have no repeat; if S divides G a further round
 seats each row at G/S tables of its own.
+
+Stride (for large plain events, where the greedy is slow): deal everyone, sorted by sector and
+organisation, into L rows of T columns (L the largest balanced table size, the last row maybe
+short) and seat person (i, g) in round b at table g + i*b mod T. Two people in rows i != j
+share a table in rounds b and b' only if T divides (i - j)(b - b'), impossible while
+T > (L - 1)(R - 1), so nobody meets anyone twice; row-mates never meet, so an organisation
+within a row never sits together, nor one that runs over into the next row while it has fewer
+than T - R members; every table takes one person from each row, so sectors mix as the rows do.
 """
 
 from __future__ import annotations
@@ -217,11 +225,10 @@ def _keep_earlier_seats(seating: Seating, r: int, fixed: dict[int, int]) -> None
         seating.unseat(r, min(spare, key=lambda u: (len(inst.units[u]), u)))
 
 
-def grid_plan(instance: Instance) -> list[list[int]] | None:
-    """Unit tables for up to `instance.rounds` zero-repeat grid rounds; None if it does not fit."""
-    size, groups = instance.capacity[0], instance.tables
-    field = GaloisField.of_order(groups)
-    plain = (
+def _plain(instance: Instance) -> bool:
+    """No rule but the table sizes: single people, no facilitator, pin, keep-apart, access
+    need or earlier plan."""
+    return (
         all(len(u) == 1 for u in instance.units)
         and not any(instance.facilitator)
         and not any(instance.pins)
@@ -229,8 +236,45 @@ def grid_plan(instance: Instance) -> list[list[int]] | None:
         and not any(instance.needs_accessible)
         and instance.previous is None
     )
+
+
+def stride_plan(instance: Instance, rng: random.Random) -> list[list[int]] | None:
+    """Unit tables for every round from the stride construction (module docstring), or None
+    when the instance is not plain, its tables differ in capacity or it has too few tables."""
+    tables, rounds, people = instance.tables, instance.rounds, instance.people
+    level = max(instance.hi)
     if (
-        not plain
+        not _plain(instance)
+        or len(set(instance.capacity)) != 1
+        or tables <= (level - 1) * (rounds - 1)
+        or not (level - 1) * tables < people <= level * tables
+    ):
+        return None
+    org_size = Counter(instance.org)
+    sector_size = Counter(instance.sector)
+    tiebreak = [rng.random() for _ in range(people)]
+    order = sorted(
+        range(people),
+        key=lambda p: (
+            -sector_size[instance.sector[p]],
+            instance.sector[p],
+            -org_size[instance.org[p]],
+            instance.org[p],
+            tiebreak[p],
+        ),
+    )
+    cell = [(0, 0)] * people  # person -> (row, column)
+    for k, p in enumerate(order):
+        cell[p] = divmod(k, tables)
+    return [[(g + i * b) % tables for i, g in cell] for b in range(rounds)]
+
+
+def grid_plan(instance: Instance) -> list[list[int]] | None:
+    """Unit tables for up to `instance.rounds` zero-repeat grid rounds; None if it does not fit."""
+    size, groups = instance.capacity[0], instance.tables
+    field = GaloisField.of_order(groups)
+    if (
+        not _plain(instance)
         or field is None
         or size > groups
         or instance.people != size * groups

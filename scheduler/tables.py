@@ -33,11 +33,14 @@ objective reaches it the plan is proven optimal and the search stops.
 
 Method: a greedy start (construct.py; the finite-field grid too when the instance is a pure
 social-golfer one; a CP-SAT model of the hard constraints alone when the greedy gets stuck, which
-also names conflicting constraints, feasibility.py), then tabu search on swaps (tabu.py), then
-CP-SAT large-neighbourhood search over a few tables of one round at a time, hinted with the
-current plan (lns.py), then tabu again. Work is counted in move evaluations and deterministic
-solver time, so a run is reproducible for a fixed seed and worker count whenever it ends
-before `time_limit`; the time limit is always respected and the best plan so far returned.
+also names conflicting constraints, feasibility.py), then cycles of tabu search on swaps
+(tabu.py), CP-SAT large-neighbourhood search over a few tables of one round at a time, hinted
+with the current plan (lns.py), and tabu again; each cycle after the first starts from the best
+plan so far, shaken. While the plan is above its bound the search uses the whole time limit,
+then returns the best plan found; `plan.stop_reason` says why it stopped. Within a cycle, work
+is counted in move evaluations and deterministic solver time, and the clock is only consulted
+to stop, so a run that reaches its bound before `time_limit` is reproducible for a fixed seed
+and worker count.
 """
 
 from __future__ import annotations
@@ -48,7 +51,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from scheduler.construct import facilitator_tables, greedy_plan, grid_plan
+from scheduler.construct import (
+    TABLE_SAMPLE,
+    facilitator_tables,
+    greedy_plan,
+    grid_plan,
+    stride_plan,
+)
 from scheduler.feasibility import solve_hard_constraints
 from scheduler.lns import lns_search
 from scheduler.metrics import (
@@ -100,7 +109,9 @@ class TablePlan:
     """rounds[r][t] lists the ids at table t (0-based) in round r; metrics as in
     metrics.table_plan_metrics (plus "moves" in repair mode); objective and its lower bound
     (equal when status is "optimal"); moves: seats changed from `previous` (repair mode only);
-    message: for "infeasible", the constraints that conflict."""
+    message: for "infeasible", the constraints that conflict; stop_reason: why the search
+    stopped, "bound reached" (the plan is optimal), "time limit", "cancelled" (on_progress
+    asked) or "infeasible"."""
 
     rounds: list[list[list[str]]]
     metrics: dict
@@ -132,11 +143,11 @@ def plan_tables(
         return _infeasible(instance.conflicts, started)
     bound, offset = objective_bound(instance, options.weights)
     rng = random.Random(options.seed)
-    seating = _start(instance, options, rng, deadline)
+    reporter = _Reporter(offset, bound, started, on_progress)
+    seating = _start(instance, options, rng, deadline, reporter.show)
     if isinstance(seating, list):
         return _infeasible(seating, started)
-    reporter = _Reporter(seating, offset, bound, started, on_progress)
-    reporter.report()
+    reporter.show(seating)
     stop_reason = _search(seating, options, rng, deadline, bound - offset, reporter)
     return _result(seating, offset, bound, started, stop_reason)
 
@@ -223,13 +234,27 @@ def _distinct_upper_bound(instance: Instance, label_counts) -> int:
 
 
 def _start(
-    instance: Instance, options: SolveOptions, rng: random.Random, deadline: float
+    instance: Instance,
+    options: SolveOptions,
+    rng: random.Random,
+    deadline: float,
+    show: Callable[[Seating], object],
 ) -> Seating | list[str]:
-    """The better of the greedy and (when it fits) grid starts; the hard-constraint model when
-    the greedy gets stuck; or the list of conflicting constraints."""
+    """The better of the greedy and (when it fits) grid or stride starts; the hard-constraint
+    model when the greedy gets stuck; or the list of conflicting constraints. A large plain
+    event gets the stride plan at once (no repeat, colleagues apart) and shown while the
+    greedy, which mixes sectors and professions better but takes seconds, runs."""
     weights = options.weights
+    stride = stride_plan(instance, rng) if instance.tables > TABLE_SAMPLE else None
+    if stride:
+        show(seating_from(instance, weights, stride))
     hosts = facilitator_tables(instance)
     seating = Seating(instance, weights)
+    if stride:
+        first = seating_from(instance, weights, stride)
+        if not greedy_plan(seating, hosts or {}, rng) or seating.penalty >= first.penalty:
+            seating = first
+        return seating
     if hosts is None or not greedy_plan(seating, hosts, rng):
         remaining = deadline - time.monotonic()
         result = solve_hard_constraints(instance, remaining / 2, options.seed, options.workers)
@@ -253,16 +278,21 @@ class _Reporter:
     tenth of the time goes to it); remembers whether the caller asked to cancel. The search
     calls `report` after each new best of its own (reported only if it beats the best reported
     so far) and `tick` often, which re-sends the last report twice a second so that a cancel
-    is heard while nothing improves."""
+    is heard while nothing improves; `show` reports a plan the search now works on."""
 
-    def __init__(self, seating, offset, bound, started, on_progress) -> None:
-        self.seating, self.offset, self.bound = seating, offset, bound
+    def __init__(self, offset, bound, started, on_progress) -> None:
+        self.offset, self.bound = offset, bound
         self.started, self.on_progress = started, on_progress
+        self.seating: Seating | None = None
         self.last = self.last_tick = float("-inf")
         self.interval = 0.5
         self.best = None
         self.latest: Progress | None = None
         self.cancelled = False
+
+    def show(self, seating: Seating) -> None:
+        self.seating = seating
+        self.report()
 
     def report(self) -> bool:
         if self.best is not None and self.seating.penalty >= self.best:

@@ -246,6 +246,7 @@ def store_tables(job: SolveJob, prepared: Prepared, result) -> Plan:
             "bound": result.bound,
             "moves": result.moves,
             "elapsed": round(result.elapsed, 1),
+            "stop_reason": result.stop_reason,
             "base_plan_id": prepared.base_plan_id,
         },
     )
