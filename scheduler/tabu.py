@@ -21,6 +21,7 @@ from collections.abc import Callable
 from scheduler.seating import Seating
 
 SAMPLE = 8  # conflicted people whose moves one step evaluates, per round looked at
+STALL = 50  # steps per table without a new best before the search shakes its best plan
 TABLE_SAMPLE = 40  # tables a step looks at for each of them, on plans with more tables
 
 
@@ -78,7 +79,7 @@ def tabu_search(
                 break
         else:
             stale += 1
-            if stale > 50 * inst.tables:
+            if stale > STALL * inst.tables:
                 seating.restore(best)
                 shake(seating, rng, 2 + rng.randrange(3))
                 stale = 0
