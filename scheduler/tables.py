@@ -68,7 +68,7 @@ from scheduler.metrics import (
 )
 from scheduler.seating import Seating, seating_from
 from scheduler.table_problem import Instance, Table, TableProblem, Weights, compile_problem
-from scheduler.tabu import shake, tabu_search
+from scheduler.tabu import movable, shake, tabu_search
 
 __all__ = [
     "Progress",
@@ -111,7 +111,7 @@ class TablePlan:
     (equal when status is "optimal"); moves: seats changed from `previous` (repair mode only);
     message: for "infeasible", the constraints that conflict; stop_reason: why the search
     stopped, "bound reached" (the plan is optimal), "time limit", "cancelled" (on_progress
-    asked) or "infeasible"."""
+    asked), "nothing to change" (one table, or everyone fixed in place) or "infeasible"."""
 
     rounds: list[list[list[str]]]
     metrics: dict
@@ -166,6 +166,11 @@ def _search(
     One cycle is tabu search, CP-SAT neighbourhoods, tabu again. Each later cycle starts from
     the best plan so far, shaken by a few random moves (more the longer nothing improves), so
     the time left is spent leaving the basin the last cycle ended in."""
+    inst = seating.instance
+    if inst.tables < 2 or not any(
+        movable(seating, r, u) for r in range(inst.rounds) for u in range(len(inst.units))
+    ):
+        return "bound reached" if seating.penalty <= target else "nothing to change"
     budget = int(options.effort * 400_000)
     best_penalty, best = seating.penalty, seating.snapshot()
     fruitless = 0

@@ -10,7 +10,8 @@ import pytest
 
 from benchmarks.instances import golfers, national_people
 from scheduler.metrics import repeat_pairs
-from scheduler.tables import SolveOptions, TableProblem, plan_tables
+from scheduler.people import Person
+from scheduler.tables import SolveOptions, Table, TableProblem, plan_tables
 from tests.scheduler.test_tables_planner import assert_hard_constraints
 
 
@@ -73,3 +74,14 @@ def test_2400_people_are_planned_at_the_bounds_of_every_pair_measure() -> None:
     assert repeat_pairs(plan.rounds) == 0
     assert plan.metrics["sector_mix"]["value"] >= 0.99
     assert plan.stop_reason in ("bound reached", "time limit")
+
+
+def test_a_plan_nobody_can_change_comes_back_at_once() -> None:
+    """Everyone pinned to the same table in both rounds: two pairs meet twice, above the
+    counting bound of 0, but there is no other plan to search for."""
+    people = [Person(str(i), f"P{i}", f"o{i}", "s", "p") for i in range(4)]
+    pinned = {(str(i), r): i // 2 for i in range(4) for r in range(2)}
+    problem = TableProblem(people, 2, [Table(2), Table(2)], pinned=pinned)
+    plan = plan_tables(problem, SolveOptions(time_limit=10, seed=0, workers=1))
+    assert plan.stop_reason == "nothing to change" and plan.elapsed < 1
+    assert plan.metrics["repeat_pairs"] == {"value": 2, "bound": 0}
