@@ -70,6 +70,9 @@ from scheduler.seating import Seating, seating_from
 from scheduler.table_problem import Instance, Table, TableProblem, Weights, compile_problem
 from scheduler.tabu import movable, shake, tabu_search
 
+TABU_BUDGET = 400_000  # move evaluations of a cycle's first tabu search, at effort 1
+LNS_STEPS = 60  # CP-SAT neighbourhoods of a cycle, at effort 1
+
 __all__ = [
     "Progress",
     "SolveOptions",
@@ -171,7 +174,7 @@ def _search(
         movable(seating, r, u) for r in range(inst.rounds) for u in range(len(inst.units))
     ):
         return "bound reached" if seating.penalty <= target else "nothing to change"
-    budget = int(options.effort * 400_000)
+    budget = int(options.effort * TABU_BUDGET)
     best_penalty, best = seating.penalty, seating.snapshot()
     fruitless = 0
 
@@ -184,7 +187,7 @@ def _search(
             lns_search(
                 seating,
                 rng,
-                steps=int(options.effort * 60),
+                steps=int(options.effort * LNS_STEPS),
                 deadline=deadline,
                 target=target,
                 workers=options.workers,

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from scheduler.seating import Seating
 
 SAMPLE = 8  # conflicted people whose moves one step evaluates, per round looked at
+WHOLE = 1000  # plans of at most this many seats look at every round in each step
 STALL = 50  # steps per table without a new best before the search shakes its best plan
 TABLE_SAMPLE = 40  # tables a step looks at for each of them, on plans with more tables
 
@@ -43,7 +44,7 @@ def tabu_search(
     best_penalty, best = seating.penalty, seating.snapshot()
     tabu: dict[tuple[int, int, int], int] = {}  # (round, unit, table) -> step it is free again
     tenure = max(5, min(20, inst.people // 10))
-    whole = inst.people * inst.rounds <= 1000  # small: look at every round each step
+    whole = inst.people * inst.rounds <= WHOLE  # small: look at every round each step
     step = spent = stale = 0
     while spent < budget and best_penalty > target:
         step += 1
