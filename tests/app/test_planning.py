@@ -87,6 +87,8 @@ def test_plan_tables_in_the_background_end_to_end(signed_in, event, attendees):
     assert m["same_org_pairs"]["value"] == m["same_org_pairs"]["bound"]
     assert m["repeat_pairs"]["value"] == m["repeat_pairs"]["bound"]
     assert m["sector_mix"]["value"] >= 0.98
+    optimal = plan.solver_status == "optimal"
+    assert m["stop_reason"] == ("bound reached" if optimal else "time limit")
     for session in rounds:
         assert sorted(len(p) for p in by_table(plan, session.id).values()) == [4] * 10
 
