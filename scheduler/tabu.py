@@ -109,7 +109,8 @@ def movable(seating: Seating, r: int, u: int) -> bool:
 
 def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1) -> list[int]:
     """Up to `count` movable people of round r in a penalty, drawn with probability
-    proportional to their share of it."""
+    proportional to their share of it (colleagues count only where more of them sit at one
+    table than the pigeonhole forces: at most ceil(m / T) of an organisation of m)."""
     inst, w = seating.instance, seating.weights
     people, shares = [], []
     for t, table in enumerate(seating.members[r]):
@@ -118,8 +119,10 @@ def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1
             if not movable(seating, r, inst.unit_of[p]):
                 continue
             row = seating.meet[p]
+            colleagues = org_n[inst.org[p]]
             share = (
-                w.same_org * (org_n[inst.org[p]] - 1)
+                # colleagues up to the pigeonhole ceiling are forced: not a conflict to resolve
+                w.same_org * (colleagues - 1) * (colleagues > seating.org_ceiling[inst.org[p]])
                 + w.repeats * sum(1 for x in table if row[x] >= 2)
                 + w.sector * (sec_n[inst.sector[p]] > 1)
                 + w.profession * (prof_n[inst.profession[p]] > 1)
