@@ -246,7 +246,7 @@ def _start(
     options: SolveOptions,
     rng: random.Random,
     deadline: float,
-    show: Callable[[Seating], object],
+    show: Callable[[Seating], bool],
 ) -> Seating | list[str]:
     """The better of the greedy and (when it fits) grid or stride starts; the hard-constraint
     model when the greedy gets stuck; or the list of conflicting constraints. A large plain
@@ -255,14 +255,14 @@ def _start(
     weights = options.weights
     stride = stride_plan(instance, rng) if instance.tables > TABLE_SAMPLE else None
     if stride:
-        show(seating_from(instance, weights, stride))
+        first = seating_from(instance, weights, stride)
+        if show(first):  # cancelled
+            return first
+        greedy = Seating(instance, weights)
+        better = greedy_plan(greedy, {}, rng) and greedy.penalty < first.penalty
+        return greedy if better else first
     hosts = facilitator_tables(instance)
     seating = Seating(instance, weights)
-    if stride:
-        first = seating_from(instance, weights, stride)
-        if not greedy_plan(seating, hosts or {}, rng) or seating.penalty >= first.penalty:
-            seating = first
-        return seating
     if hosts is None or not greedy_plan(seating, hosts, rng):
         remaining = deadline - time.monotonic()
         result = solve_hard_constraints(instance, remaining / 2, options.seed, options.workers)
@@ -298,9 +298,9 @@ class _Reporter:
         self.latest: Progress | None = None
         self.cancelled = False
 
-    def show(self, seating: Seating) -> None:
+    def show(self, seating: Seating) -> bool:
         self.seating = seating
-        self.report()
+        return self.report()
 
     def report(self) -> bool:
         if self.best is not None and self.seating.penalty >= self.best:
