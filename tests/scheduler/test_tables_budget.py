@@ -4,14 +4,25 @@ bounds of their pair measures."""
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
 
 from benchmarks.instances import golfers, national_people
+from scheduler.construct import stride_plan
 from scheduler.metrics import repeat_pairs
 from scheduler.people import Person
-from scheduler.tables import SolveOptions, Table, TableProblem, plan_tables
+from scheduler.seating import seating_from
+from scheduler.table_problem import Weights, compile_problem
+from scheduler.tables import (
+    SolveOptions,
+    Table,
+    TablePlan,
+    TableProblem,
+    plan_metrics,
+    plan_tables,
+)
 from tests.scheduler.test_tables_planner import assert_hard_constraints
 
 
@@ -85,3 +96,24 @@ def test_a_plan_nobody_can_change_comes_back_at_once() -> None:
     plan = plan_tables(problem, SolveOptions(time_limit=10, seed=0, workers=1))
     assert plan.stop_reason == "nothing to change" and plan.elapsed < 1
     assert plan.metrics["repeat_pairs"] == {"value": 2, "bound": 0}
+
+
+@pytest.mark.parametrize(("count", "rounds"), [(450, 4), (455, 5), (1001, 4), (2400, 6)])
+def test_the_stride_start_seats_everyone_without_repeats_or_colleagues(count, rounds) -> None:
+    """The construction large plain events start from, checked on the plan it gives: balanced
+    tables, nobody meets anyone twice, no colleagues together (organisations of up to 40)."""
+    problem = TableProblem.with_table_size(national_people(count, seed=count), rounds, 10)
+    instance = compile_problem(problem)
+    unit_tables = stride_plan(instance, random.Random(0))
+    assert unit_tables is not None
+    seating = seating_from(instance, Weights(), unit_tables)
+    plan = TablePlan(rounds=seating.table_ids(), metrics=plan_metrics(seating), status="feasible")
+    assert_hard_constraints(problem, plan)
+    assert repeat_pairs(plan.rounds) == 0
+    assert plan.metrics["same_org_pairs"] == {"value": 0, "bound": 0}
+
+
+def test_the_stride_start_is_not_used_where_its_proof_fails() -> None:
+    """With too few tables for the rounds ((L - 1)(R - 1) >= T) two rows could meet twice."""
+    problem = TableProblem.with_table_size(national_people(300, seed=1), 5, 10)
+    assert stride_plan(compile_problem(problem), random.Random(0)) is None
