@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 
 import pytest
 
@@ -20,7 +21,7 @@ from app.models import (
     User,
 )
 from app.services.messaging.transport import outbox_messages
-from app.services.planning import edits, jobs, plans, publishing, rules
+from app.services.planning import edits, jobs, plans, publishing, rules, summaries
 from tests.app.planning_helpers import add_attendees, golf_event, wait_for, wait_until_running
 from tests.conftest import PASSWORD
 
@@ -78,7 +79,15 @@ def test_plan_tables_in_the_background_end_to_end(signed_in, event, attendees):
     status = signed_in.get(f"{job_url}.json").get_json()
     assert status["state"] == "succeeded"
     assert status["plan_url"] == f"/organise/events/{event.slug}/plans/{job.plan_id}"
-    assert status["progress"]["elapsed"] >= 0
+    # Once done, the job page and its status say exactly the figures of the plan it made.
+    figures = [asdict(f) for f in summaries.plan_figures(PlanKind.TABLES, job.plan.metrics)]
+    assert status["elapsed"] == job.plan.metrics["elapsed"]
+    assert status["figures"] == figures and status["heading"] == "The plan it made"
+    page = signed_in.get(job_url).get_data(as_text=True)
+    assert f">{job.plan.metrics['elapsed']:.1f}</span> s" in page
+    for figure in figures:
+        assert f"{figure['text']} (best possible: {figure['best']})" in page
+    assert "objective" not in page and "bound" not in page and "so far" not in page
 
     plan = job.plan
     rounds = event.sessions_of(SessionKind.TABLE_ROUND)
@@ -91,7 +100,8 @@ def test_plan_tables_in_the_background_end_to_end(signed_in, event, attendees):
         assert sorted(len(p) for p in by_table(plan, session.id).values()) == [4] * 10
 
     page = signed_in.get(status["plan_url"]).get_data(as_text=True)
-    assert "Table 1" in page and attendees[0].name in page and "Same-organisation" in page
+    assert "Table 1" in page and attendees[0].name in page
+    assert "pairs of tablemates from the same organisation" in page
 
 
 def test_one_active_job_per_kind_seen_by_every_organiser(client, event, attendees, organiser):
