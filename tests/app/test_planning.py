@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import asdict
 
 import pytest
@@ -152,6 +153,13 @@ def test_cancel_a_running_job_keeps_the_previous_plan(signed_in, golfers):
     )
     job_url = response.headers["Location"]
     job = wait_until_running(int(job_url.rsplit("/", 1)[1]))
+    # While it runs: the best plan so far in words, and the seconds it has run until now.
+    status = signed_in.get(f"{job_url}.json").get_json()
+    assert status["state_text"] == "Running" and status["heading"] == "Best plan so far"
+    assert any("repeat meeting" in f["text"] for f in status["figures"])
+    assert "objective" not in str(status) and "bound" not in str(status)
+    time.sleep(1.1)
+    assert signed_in.get(f"{job_url}.json").get_json()["elapsed"] >= status["elapsed"] + 1
     assert signed_in.submit(f"{job_url}/cancel", form_url=job_url).status_code == 302
     job = wait_for(job.id, timeout=30)
     assert job.state == JobState.CANCELLED
