@@ -1,5 +1,6 @@
-"""How dates and times read on screen and on paper (always in the event's own timezone), and
-user text where only one line of plain text fits (a mail header, a calendar property)."""
+"""How dates and times read on screen and on paper (always in the event's own timezone), counts
+with the noun that agrees with them, and user text where only one line of plain text fits (a mail
+header, a calendar property)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,9 @@ def format_timespan(start: datetime, end: datetime) -> str:
     if start.date() == end.date():
         return f"{format_date(start)}, {format_time(start)}–{format_time(end)}"
     return f"{format_datetime(start)} – {format_datetime(end)}"
+
+
+def plural(count: int, singular: str, plural_form: str = "") -> str:
+    """The count with the noun that agrees with it: "1 person", "2 people", "0 tables" (the
+    plural is the singular plus "s" unless given)."""
+    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"

@@ -22,6 +22,8 @@ from app.extensions import db
 from app.models import (
     Assignment,
     Breakout,
+    Event,
+    Plan,
     PlanKind,
     Registration,
     RegistrationStatus,
@@ -45,8 +47,7 @@ def places(registration: Registration) -> dict[int, Place]:
     """The person's places by session id: only the sessions where they have one."""
     if registration.status != RegistrationStatus.CONFIRMED:
         return {}
-    event = registration.event
-    plans = published_plans(event)
+    plans = published_plans(registration.event)
     if not plans:
         return {}
     assignments = db.session.scalars(
@@ -57,7 +58,32 @@ def places(registration: Registration) -> dict[int, Place]:
         )
         .options(joinedload(Assignment.table), joinedload(Assignment.breakout))
     )
-    found = {a.session_id: Place(a.session, a.table, a.breakout) for a in assignments}
+    return _with_host(registration, plans, {a.session_id: _place(a) for a in assignments})
+
+
+def places_under(event: Event, plans: list[Plan]) -> dict[int, dict[int, Place]]:
+    """Every confirmed person's places (registration id -> session id -> Place) as they would be
+    were `plans` the published ones, by the rules above: what publishing compares."""
+    found: dict[int, dict[int, Place]] = {}
+    for plan in plans:
+        for a in plan.assignments:
+            found.setdefault(a.registration_id, {})[a.session_id] = _place(a)
+    return {
+        r.id: _with_host(r, plans, found.get(r.id, {}))
+        for r in event.registrations
+        if r.status == RegistrationStatus.CONFIRMED
+    }
+
+
+def _place(assignment: Assignment) -> Place:
+    return Place(assignment.session, assignment.table, assignment.breakout)
+
+
+def _with_host(
+    registration: Registration, plans: list[Plan], found: dict[int, Place]
+) -> dict[int, Place]:
+    """`found`, with the table a facilitator hosts in every round once a tables plan is out."""
+    event = registration.event
     hosted = next((t for t in event.tables if t.facilitator_id == registration.id), None)
     if hosted is not None and any(p.kind == PlanKind.TABLES for p in plans):
         for session in event.sessions_of(SessionKind.TABLE_ROUND):

@@ -2,7 +2,7 @@
 group's measures, and the conflicts (same organisation, meeting again, organisations that look
 like duplicates of each other in the directory) highlighted.
 
-May import: models, organisations.suggestions, scheduler.metrics.
+May import: models, organisations.suggestions, planning.summaries, scheduler.metrics.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from app.models import (
     SessionKind,
 )
 from app.services.organisations.suggestions import suggested_duplicates
+from app.services.planning.summaries import ordinal
 from scheduler.metrics import same_label_pairs
 
 
@@ -32,6 +33,8 @@ class Seat:
     repeat_with: list[str] = field(default_factory=list)
     # Tablemates from an organisation the directory suggests is the same as this person's.
     likely_same_org_as: list[str] = field(default_factory=list)
+    # In a breakout: which of the person's choices it is ("second choice"), in words.
+    choice: str = ""
 
 
 @dataclass
@@ -172,9 +175,19 @@ def _breakout_slot(session: Session, seats: list[Assignment]) -> SessionReview:
                 id=breakout.id,
                 label=f"{breakout.title} — {breakout.room}",
                 capacity=breakout.capacity,
-                seats=[Seat(a.registration, a.locked) for a in here],
+                seats=[Seat(a.registration, a.locked, choice=_choice(a)) for a in here],
                 sectors=len({a.registration.sector for a in here}),
                 professions=len({a.registration.profession for a in here}),
             )
         )
     return SessionReview(session, groups)
+
+
+def _choice(assignment: Assignment) -> str:
+    """Which of the person's ranked choices their breakout is, in words."""
+    ranked = [p.breakout_id for p in assignment.registration.preferences]
+    if not ranked:
+        return "chose no breakouts"
+    if assignment.breakout_id not in ranked:
+        return "not one they chose"
+    return f"{ordinal(ranked.index(assignment.breakout_id) + 1)} choice"

@@ -10,6 +10,7 @@ May import: models, planning.jobs (the protocol its planners follow), scheduler.
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -360,16 +361,19 @@ def solve_breakouts(prepared: Prepared, reporter: Reporter):
             }
         )
 
+    started = time.monotonic()
     try:
         result = breakout_planner.plan_breakouts(prepared.problem, options, progress)
     except InputError as exc:
         raise JobError(str(exc)) from None
     if result.status in ("infeasible", "unknown"):
         raise JobError(result.message or "No breakout plan was found in the time allowed.")
-    return result
+    # The plan keeps the time it took, as a table plan does: the job page shows it once done.
+    return result, round(time.monotonic() - started, 1)
 
 
-def store_breakouts(job: SolveJob, prepared: Prepared, result) -> Plan:
+def store_breakouts(job: SolveJob, prepared: Prepared, solved) -> Plan:
+    result, elapsed = solved
     plan = Plan(
         event=job.event,
         kind=PlanKind.BREAKOUTS,
@@ -379,6 +383,7 @@ def store_breakouts(job: SolveJob, prepared: Prepared, result) -> Plan:
             "plan": asdict(result.metrics),
             "first_come_first_served": asdict(result.baseline) if result.baseline else None,
             "cancelled": [asdict(c) for c in result.cancelled],
+            "elapsed": elapsed,
             "base_plan_id": prepared.base_plan_id,
         },
     )
