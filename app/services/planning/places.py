@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import (
     Assignment,
     Breakout,
+    Event,
     PlanKind,
     Registration,
     RegistrationStatus,
@@ -72,3 +73,30 @@ def schedule(registration: Registration) -> list[Place]:
         return []
     placed = places(registration)
     return [placed.get(session.id, Place(session)) for session in registration.event.sessions]
+
+
+def places_of_people(event: Event, registration_ids: list[int]) -> dict[int, dict[int, Place]]:
+    """places() for many people of one event at once (registration id -> session id -> place),
+    in two queries whatever their number: the registration desk lists dozens at a time. Only
+    confirmed registrations should be asked about; the rules are those of places()."""
+    plans = published_plans(event)
+    found: dict[int, dict[int, Place]] = {r: {} for r in registration_ids}
+    if not plans or not registration_ids:
+        return found
+    assignments = db.session.scalars(
+        select(Assignment)
+        .where(
+            Assignment.plan_id.in_([p.id for p in plans]),
+            Assignment.registration_id.in_(registration_ids),
+        )
+        .options(joinedload(Assignment.table), joinedload(Assignment.breakout))
+    )
+    for a in assignments:
+        found[a.registration_id][a.session_id] = Place(a.session, a.table, a.breakout)
+    if any(p.kind == PlanKind.TABLES for p in plans):
+        rounds = event.sessions_of(SessionKind.TABLE_ROUND)
+        for table in event.tables:
+            if table.facilitator_id in found:
+                for session in rounds:
+                    found[table.facilitator_id][session.id] = Place(session, table=table)
+    return found
