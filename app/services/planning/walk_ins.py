@@ -101,9 +101,10 @@ def register(event: Event, raw: Mapping[str, Any], *, over_capacity: bool = Fals
         existing = by_email(locked.id, details.email)
         if existing is not None:
             raise AlreadyRegistered(existing)
-        registration = Registration(event=locked, token=new_token())
+        registration = Registration(event_id=locked.id, token=new_token())
         apply_details(registration, details)
         capacity.admit(locked, registration)
+        db.session.expire(locked, ["registrations"])  # the planner's view must include them
         if registration.status != RegistrationStatus.CONFIRMED:
             taken = capacity.seats_taken(locked)
             if not over_capacity:
