@@ -20,7 +20,7 @@ from flask import (
     request,
     url_for,
 )
-from wtforms import BooleanField
+from wtforms import BooleanField, SelectField
 
 from app.extensions import db
 from app.models import Event, Registration, SessionKind
@@ -36,6 +36,14 @@ bp = Blueprint("desk", __name__)
 
 
 class WalkInForm(DetailsForm):
+    """The registration form as the organiser fills it in for someone standing at the desk."""
+
+    sector = SelectField(
+        "Sector of their organisation",
+        description="Needed only when their organisation is not among the suggestions.",
+        validate_choice=False,
+    )
+    needs_accessible_table = BooleanField("They need a step-free, wheelchair-accessible table")
     consent = BooleanField(
         "They agree that the organisers may use their details to run this event, as the "
         "privacy notice describes"

@@ -130,7 +130,7 @@ def test_checking_people_in_at_the_desk_on_a_phone_and_a_laptop(journey, live_ap
     user.fill(page.get_by_label("Full name"), "Wanda Walker")
     user.fill(page.get_by_label("Email"), "wanda@example.org")
     user.fill(page.get_by_label("Organisation", exact=True), "Riverside Housing")
-    user.select(page.get_by_label("Sector of your organisation"), "Housing")
+    user.select(page.get_by_label("Sector of their organisation"), "Housing")
     user.fill(page.get_by_label("Profession"), "Housing officer")
     user.check(page.get_by_label("They agree"))
     user.press(page.get_by_role("button", name="Register and check in"))

@@ -18,7 +18,7 @@ Placing one person into a published plan (the full re-solve of drafts is the pla
   choice has room, the breakout with the most room;
 - where nothing has room, they are left out of that round or slot, and the result says where.
 
-May import: models, planning.{plans, translation}, registration.{capacity, details, lookup},
+May import: models, planning.{jobs, plans, translation}, registration.{capacity, details, lookup},
 messaging.outbox, tokens, scheduler.
 """
 
