@@ -50,7 +50,7 @@
       });
       // A refusal says why as JSON; anything else (an expired form, a lost connection) does not.
       reply = await response.json().catch(() => ({ error: "Reload the page and try again." }));
-      if (!response.ok) throw new Error(reply.error);
+      if (!response.ok || reply.error) throw new Error(reply.error);
     } catch (error) {
       say("Could not change " + name + "'s check-in. " + (error.message || "Check the connection and try again."), true);
       return;
