@@ -73,7 +73,6 @@ def _page(event: Event, entries: list[desk.Entry], query: str, scanned: Registra
         scanned=scanned,
         checked_in=checked_in,
         confirmed=confirmed,
-        action=ActionForm(),
         next_round=desk.next_session(event, SessionKind.TABLE_ROUND),
         next_slot=desk.next_session(event, SessionKind.BREAKOUT_SLOT),
     )

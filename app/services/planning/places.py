@@ -75,26 +75,38 @@ def schedule(registration: Registration) -> list[Place]:
     return [placed.get(session.id, Place(session)) for session in registration.event.sessions]
 
 
-def places_of_people(event: Event, registration_ids: list[int]) -> dict[int, dict[int, Place]]:
+def places_of_people(
+    event: Event, registration_ids: list[int], sessions: list[Session] | None = None
+) -> dict[int, dict[int, Place]]:
     """places() for many people of one event at once (registration id -> session id -> place),
-    in two queries whatever their number: the registration desk lists dozens at a time. Only
-    confirmed registrations should be asked about; the rules are those of places()."""
+    in `sessions` only if given, in one query whatever their number: the registration desk lists
+    hundreds at a time. Only confirmed registrations should be asked about; the rules are those
+    of places()."""
     plans = published_plans(event)
     found: dict[int, dict[int, Place]] = {r: {} for r in registration_ids}
     if not plans or not registration_ids:
         return found
-    assignments = db.session.scalars(
-        select(Assignment)
-        .where(
+    wanted = {s.id: s for s in (event.sessions if sessions is None else sessions)}
+    tables = {t.id: t for t in event.tables}
+    breakouts = {b.id: b for s in wanted.values() for b in s.breakouts}
+    rows = db.session.execute(
+        select(
+            Assignment.registration_id,
+            Assignment.session_id,
+            Assignment.table_id,
+            Assignment.breakout_id,
+        ).where(
             Assignment.plan_id.in_([p.id for p in plans]),
             Assignment.registration_id.in_(registration_ids),
+            Assignment.session_id.in_(wanted),
         )
-        .options(joinedload(Assignment.table), joinedload(Assignment.breakout))
     )
-    for a in assignments:
-        found[a.registration_id][a.session_id] = Place(a.session, a.table, a.breakout)
+    for registration_id, session_id, table_id, breakout_id in rows:
+        found[registration_id][session_id] = Place(
+            wanted[session_id], tables.get(table_id), breakouts.get(breakout_id)
+        )
     if any(p.kind == PlanKind.TABLES for p in plans):
-        rounds = event.sessions_of(SessionKind.TABLE_ROUND)
+        rounds = [s for s in wanted.values() if s.kind == SessionKind.TABLE_ROUND]
         for table in event.tables:
             if table.facilitator_id in found:
                 for session in rounds:

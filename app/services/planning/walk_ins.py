@@ -30,6 +30,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
 from app.extensions import db
 from app.models import (
     Assignment,
@@ -46,7 +50,6 @@ from app.services.messaging import outbox
 from app.services.planning.jobs import JobError
 from app.services.planning.plans import published_plan
 from app.services.planning.translation import (
-    breakout_assignments,
     person_id,
     table_metrics,
     table_problem,
@@ -56,6 +59,7 @@ from app.services.registration import capacity
 from app.services.registration.details import apply_details, check_details
 from app.services.registration.lookup import by_email
 from app.services.tokens import new_token
+from scheduler.metrics import balanced_size_ranges
 from scheduler.people import InputError
 from scheduler.rules import table_rule_breaches
 
@@ -104,7 +108,7 @@ def register(event: Event, raw: Mapping[str, Any], *, over_capacity: bool = Fals
         registration = Registration(event_id=locked.id, token=new_token())
         apply_details(registration, details)
         capacity.admit(locked, registration)
-        db.session.expire(locked, ["registrations"])  # the planner's view must include them
+        _reload_registrations(locked)  # the planner's view of the event must include them
         if registration.status != RegistrationStatus.CONFIRMED:
             taken = capacity.seats_taken(locked)
             if not over_capacity:
@@ -116,6 +120,19 @@ def register(event: Event, raw: Mapping[str, Any], *, over_capacity: bool = Fals
         _place_in_breakouts(locked, registration, walk_in)
         outbox.queue(MailKind.CONFIRMATION, registration)
     return walk_in
+
+
+def _reload_registrations(event: Event) -> None:
+    """Everyone registered, the walk-in included, with their organisations and choices in two
+    more queries (not two per person as the planner's problem is built)."""
+    db.session.flush()
+    everyone = db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event.id)
+        .options(selectinload(Registration.organisation), selectinload(Registration.preferences))
+        .execution_options(populate_existing=True)  # all flushed: nothing unsaved is lost
+    ).all()
+    set_committed_value(event, "registrations", everyone)
 
 
 # ---- tables ------------------------------------------------------------------------------
@@ -156,20 +173,26 @@ def _seat_at_tables(event: Event, registration: Registration, walk_in: WalkIn) -
 def _table_options(problem, seating, r: int, pid: str) -> list[int]:
     """Tables of round r where the walk-in may sit: no rule broken that was kept before; if the
     round was unbalanced already, any table with room that breaks no rule but balance."""
+    sizes = [len(table) for table in seating[r]]
+    capacities = [t.capacity for t in problem.tables]
+    room = [t for t, size in enumerate(sizes) if size < capacities[t]]
+    if not room:
+        return []
+    # Only a table below its balanced size for one more person keeps the round balanced: the
+    # full check (a few milliseconds a table) runs on those alone.
+    ranges = balanced_size_ranges(sum(sizes) + 1, capacities)
     before = set(table_rule_breaches(problem, seating, rounds=[r]))
-    strict, loose = [], []
-    for t, table in enumerate(seating[r]):
-        if len(table) >= problem.tables[t].capacity:
-            continue
-        trial = [list(tables) for tables in seating]
+
+    def new_breaches(t: int) -> set[str]:
+        trial = list(seating)
         trial[r] = [list(people) for people in seating[r]]
         trial[r][t].append(pid)
-        new = set(table_rule_breaches(problem, trial, rounds=[r])) - before
-        if not new:
-            strict.append(t)
-        elif all("balanced" in sentence for sentence in new):
-            loose.append(t)
-    return strict or loose
+        return set(table_rule_breaches(problem, trial, rounds=[r])) - before
+
+    strict = [t for t in room if sizes[t] < ranges[t][1] and not new_breaches(t)]
+    if strict:
+        return strict
+    return [t for t in room if all("balanced" in sentence for sentence in new_breaches(t))]
 
 
 def _best_tables(problem, seating, options: dict[int, list[int]], pid: str) -> dict[int, int]:
@@ -208,22 +231,28 @@ def _place_in_breakouts(event: Event, registration: Registration, walk_in: WalkI
     plan = published_plan(event, PlanKind.BREAKOUTS)
     if plan is None:
         return
-    load = Counter(b for slots in breakout_assignments(plan).values() for b in slots.values())
+    load = Counter(
+        dict(
+            db.session.execute(
+                select(Assignment.breakout_id, func.count())
+                .where(Assignment.plan_id == plan.id, Assignment.breakout_id.is_not(None))
+                .group_by(Assignment.breakout_id)
+            ).all()
+        )
+    )
     ranked = [p.breakout for p in registration.preferences]
     attending: set[str] = set()
     for slot in event.sessions_of(SessionKind.BREAKOUT_SLOT):
-        open_ = [
-            b for b in slot.breakouts if load[str(b.id)] < b.capacity and b.title not in attending
-        ]
+        open_ = [b for b in slot.breakouts if load[b.id] < b.capacity and b.title not in attending]
         if not open_:
             if slot.breakouts:
                 walk_in.unplaced.append(f"{slot.title}: no breakout has room")
             continue
         choice = _best_breakout(open_, ranked, load)
-        plan.assignments.append(
-            Assignment(registration=registration, session=slot, breakout=choice)
+        db.session.add(
+            Assignment(plan_id=plan.id, registration=registration, session=slot, breakout=choice)
         )
-        load[str(choice.id)] += 1
+        load[choice.id] += 1
         attending.add(choice.title)
         how = "" if choice in ranked else " (none of their choices had room)"
         walk_in.placed.append(f"{slot.title}: {choice.title}, {choice.room}{how}")
@@ -234,4 +263,4 @@ def _best_breakout(open_: list[Breakout], ranked: list[Breakout], load: Counter)
     for breakout in ranked:
         if breakout in open_:
             return breakout
-    return max(open_, key=lambda b: (b.capacity - load[str(b.id)], -b.id))
+    return max(open_, key=lambda b: (b.capacity - load[b.id], -b.id))

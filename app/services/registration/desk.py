@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Event, Registration, RegistrationStatus, Session, SessionKind
@@ -56,18 +57,19 @@ def entries(event: Event, text: str = "", only: int | None = None) -> list[Entry
     """Everyone not erased whose name, email or organisation holds `text` (or only the person
     with id `only`), by name, each with their next table and breakout."""
     wanted = fold(text[:200])
-    found = [
-        r
-        for r in lookup.registrations_of(event)
-        if r.erased_at is None
-        and (only is None or r.id == only)
-        and (not wanted or wanted in _haystack(r))
-    ]
+    query = (
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.erased_at.is_(None))
+        .options(joinedload(Registration.organisation))
+    )
+    if only is not None:
+        query = query.where(Registration.id == only)
+    found = [r for r in db.session.scalars(query) if not wanted or wanted in _haystack(r)]
     found.sort(key=lambda r: (fold(r.name), r.id))
     confirmed = [r.id for r in found if r.status == RegistrationStatus.CONFIRMED]
-    seats = places_of_people(event, confirmed)
     next_round = next_session(event, SessionKind.TABLE_ROUND)
     next_slot = next_session(event, SessionKind.BREAKOUT_SLOT)
+    seats = places_of_people(event, confirmed, [s for s in (next_round, next_slot) if s])
     return [
         Entry(
             person=r,
