@@ -63,9 +63,10 @@ from scheduler.metrics import balanced_size_ranges
 from scheduler.people import InputError
 from scheduler.rules import table_rule_breaches
 
-# Tables per round compared when choosing the rounds together (the best by organisation and
-# size): 8 per round is 4,096 combinations for four rounds, a few milliseconds.
-CANDIDATES_PER_ROUND = 8
+# How many ways of choosing a table in every round are compared (the rounds are chosen together):
+# each round's shortlist is its best tables by organisation and size, as many as keep the
+# combinations within this (64 a round for two rounds, 8 for four), a few milliseconds.
+COMBINATIONS = 4096
 
 
 class EventFull(Exception):
@@ -205,10 +206,9 @@ def _best_tables(problem, seating, options: dict[int, list[int]], pid: str) -> d
         return sum(organisation.get(other) == own for other in seating[r][t])
 
     rounds = list(options)
+    per_round = max(2, int(COMBINATIONS ** (1 / len(rounds))))
     shortlists = [
-        sorted(options[r], key=lambda t, r=r: (colleagues(r, t), len(seating[r][t]), t))[
-            :CANDIDATES_PER_ROUND
-        ]
+        sorted(options[r], key=lambda t, r=r: (colleagues(r, t), len(seating[r][t]), t))[:per_round]
         for r in rounds
     ]
 
