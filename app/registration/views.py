@@ -21,7 +21,7 @@ from app.services.events import setup
 from app.services.harvest.briefing import published_briefing
 from app.services.messaging.messages import HARVEST_NOTICE
 from app.services.planning import places
-from app.services.registration import capacity, details, lifecycle, lookup
+from app.services.registration import capacity, check_in_codes, details, lifecycle, lookup
 from app.services.registration.details import RegistrationInvalid
 from app.services.registration.lifecycle import AlreadyRegistered, RegistrationClosed
 from app.shared import ActionForm
@@ -89,6 +89,9 @@ def manage(token: str):
         harvest_notice=HARVEST_NOTICE,
         briefing=published_briefing(registration.event),
         action=ActionForm(),
+        check_in_code=check_in_codes.svg_data_uri(registration)
+        if registration.status == RegistrationStatus.CONFIRMED
+        else None,
     )
 
 

@@ -37,6 +37,7 @@ from app.services.printing import cards, documents
 from app.services.printing.pdf import PART_BREAK, StaticFiles
 from app.services.printing.pdf import render_pdf as render_in_parts
 from app.services.printing.pdf import split as split_parts
+from app.services.registration import check_in_codes
 from app.services.tokens import new_token
 from tests.conftest import PASSWORD
 
@@ -281,10 +282,14 @@ def test_longest_names_fit_inside_their_card_or_label(app, event, attendees, doc
     extra[0].organisation.name = "The " + "Northshire Integrated " * 8 + "Partnership"
     db.session.commit()
     with app.test_request_context():
+        pack = documents.print_pack(event)
         html = render_template(
             f"printing/{doc.replace('-', '_')}.html",
             event=event,
-            pack=documents.print_pack(event),
+            pack=pack,
+            check_in_codes={
+                a.person.id: check_in_codes.svg_data_uri(a.person) for a in pack.attendees
+            },
             doc=doc,
             title=doc,
             sheet=documents.SHEETS["10"],
@@ -309,7 +314,13 @@ def test_longest_names_fit_inside_their_card_or_label(app, event, attendees, doc
                 bottom = box.position_y + box.margin_height()
                 right = box.position_x + box.margin_width()
                 for inner in _boxes(box):
-                    if {"card-name", "card-org", "badge-name", "badge-org"} & _classes(inner):
+                    if {
+                        "card-name",
+                        "card-org",
+                        "badge-name",
+                        "badge-org",
+                        "badge-code",
+                    } & _classes(inner):
                         assert inner.position_y + inner.margin_height() <= bottom + 0.5
                         assert inner.position_x + inner.margin_width() <= right + 0.5
                         checked += 1

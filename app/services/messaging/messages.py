@@ -15,6 +15,7 @@ an organiser imports them); extend it there (e.g. with a calendar invite) and ev
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.message import EmailMessage
@@ -24,6 +25,7 @@ from app.models import MailKind, Registration, RegistrationStatus, Session, Sess
 from app.services.accounts import password_resets
 from app.services.messaging import invites, transport
 from app.services.planning.places import Place, places
+from app.services.registration import check_in_codes
 from app.services.urls import external_url
 
 
@@ -72,7 +74,8 @@ def confirmation_message(registration: Registration) -> EmailMessage | None:
     event = registration.event
     if not _reachable(registration, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
         return None
-    if registration.status == RegistrationStatus.CONFIRMED:
+    confirmed = registration.status == RegistrationStatus.CONFIRMED
+    if confirmed:
         subject = f"You're registered: {event.title}"
         status = "Your place is confirmed."
     else:
@@ -89,8 +92,31 @@ def confirmation_message(registration: Registration) -> EmailMessage | None:
         HARVEST_NOTICE,
         "See or change your details, your programme and your seat, or cancel, here (keep this "
         f"link private — it is the key to your registration):\n{manage_url(registration)}",
+        *([CHECK_IN_NOTE] if confirmed else []),
     )
+    if confirmed:
+        _add_check_in_code(message, registration)
     return invites.attach_invitation(message, registration)  # REQUEST once confirmed
+
+
+CHECK_IN_NOTE = (
+    "On the day, show the check-in code in this message (or on your registration page) at the "
+    "registration desk, or just give your name."
+)
+
+
+def _add_check_in_code(message: EmailMessage, registration: Registration) -> None:
+    """Make the message text and HTML alike, the HTML with the person's check-in code under
+    the text. The code opens their desk entry for an organiser only and holds no private link
+    (registration/check_in_codes.py); it is drawn as a table, as mail programs block images."""
+    text = html.escape(message.get_content())
+    message.add_alternative(
+        '<div style="font-family:sans-serif;font-size:15px;line-height:1.4">'
+        f'<p style="white-space:pre-wrap;margin:0 0 16px">{text}</p>'
+        '<p style="margin:0 0 8px"><strong>Your check-in code</strong></p>'
+        f"{check_in_codes.html_table(registration)}</div>",
+        subtype="html",
+    )
 
 
 def manage_link_message(registration: Registration) -> EmailMessage | None:

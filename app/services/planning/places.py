@@ -98,3 +98,42 @@ def schedule(registration: Registration) -> list[Place]:
         return []
     placed = places(registration)
     return [placed.get(session.id, Place(session)) for session in registration.event.sessions]
+
+
+def places_of_people(
+    event: Event, registration_ids: list[int], sessions: list[Session] | None = None
+) -> dict[int, dict[int, Place]]:
+    """places() for many people of one event at once (registration id -> session id -> place),
+    in `sessions` only if given, in one query whatever their number: the registration desk lists
+    hundreds at a time. Only confirmed registrations should be asked about; the rules are those
+    of places()."""
+    plans = published_plans(event)
+    found: dict[int, dict[int, Place]] = {r: {} for r in registration_ids}
+    if not plans or not registration_ids:
+        return found
+    wanted = {s.id: s for s in (event.sessions if sessions is None else sessions)}
+    tables = {t.id: t for t in event.tables}
+    breakouts = {b.id: b for s in wanted.values() for b in s.breakouts}
+    rows = db.session.execute(
+        select(
+            Assignment.registration_id,
+            Assignment.session_id,
+            Assignment.table_id,
+            Assignment.breakout_id,
+        ).where(
+            Assignment.plan_id.in_([p.id for p in plans]),
+            Assignment.registration_id.in_(registration_ids),
+            Assignment.session_id.in_(wanted),
+        )
+    )
+    for registration_id, session_id, table_id, breakout_id in rows:
+        found[registration_id][session_id] = Place(
+            wanted[session_id], tables.get(table_id), breakouts.get(breakout_id)
+        )
+    if any(p.kind == PlanKind.TABLES for p in plans):
+        rounds = [s for s in wanted.values() if s.kind == SessionKind.TABLE_ROUND]
+        for table in event.tables:
+            if table.facilitator_id in found:
+                for session in rounds:
+                    found[table.facilitator_id][session.id] = Place(session, table=table)
+    return found

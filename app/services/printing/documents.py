@@ -280,9 +280,13 @@ def choose_plan(event: Event, kind: PlanKind, plan_id: int | None) -> Plan | Non
 
 
 def print_pack(
-    event: Event, tables_plan_id: int | None = None, breakouts_plan_id: int | None = None
+    event: Event,
+    tables_plan_id: int | None = None,
+    breakouts_plan_id: int | None = None,
+    person: int | None = None,
 ) -> PrintPack:
-    """Everything the printed documents need, in a handful of queries whatever the event's size."""
+    """Everything the printed documents need, in a handful of queries whatever the event's size;
+    for one confirmed person alone with `person` (their registration id), e.g. a walk-in's badge."""
     tables_plan = choose_plan(event, PlanKind.TABLES, tables_plan_id)
     breakouts_plan = choose_plan(event, PlanKind.BREAKOUTS, breakouts_plan_id)
     people = db.session.scalars(
@@ -291,6 +295,7 @@ def print_pack(
             Registration.event_id == event.id,
             Registration.status == RegistrationStatus.CONFIRMED,
             Registration.erased_at.is_(None),
+            *([Registration.id == person] if person is not None else []),
         )
         .options(selectinload(Registration.organisation))
     )
