@@ -123,6 +123,8 @@ class Event(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     venue: Mapped[str] = mapped_column(String(300), default="")
+    # Where attendees reach the organisers: shown on the event page and in every message.
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     timezone: Mapped[str] = mapped_column(String(64))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    EmailField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -19,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -74,6 +76,12 @@ class EventForm(FlaskForm):
     )
     description = TextAreaField("Description", validators=[Optional(), Length(max=10000)])
     venue = StringField("Venue", validators=[Optional(), Length(max=300), one_line])
+    contact_email = EmailField(
+        "Organiser contact email",
+        description="Shown on the event page and in every message, for attendees' questions. "
+        "Left empty, it is your own address.",
+        validators=[Optional(), Length(max=254), Email(message="Give an email address.")],
+    )
     timezone = SelectField("Timezone", default="Europe/London", validators=[DataRequired()])
     starts_at = DateTimeLocalField(
         "Starts", format=DATETIME_FORMAT, validators=[InputRequired(), sane_year]

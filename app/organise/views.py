@@ -59,6 +59,7 @@ def _details(form: EventForm) -> EventDetails:
         slug=form.slug.data or slugify(form.title.data),
         description=form.description.data or "",
         venue=form.venue.data or "",
+        contact_email=(form.contact_email.data or "").strip() or current_user.email,
         timezone=form.timezone.data,
         starts_at=form.starts_at.data,
         ends_at=form.ends_at.data,
@@ -93,6 +94,8 @@ def dashboard():
 @bp.route("/events/new", methods=["GET", "POST"])
 def new_event():
     form = EventForm(organisations=directory.all_organisations())
+    if request.method == "GET":
+        form.contact_email.data = current_user.email
     if form.validate_on_submit():
         try:
             event = setup.create_event(_details(form), current_user)

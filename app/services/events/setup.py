@@ -55,6 +55,7 @@ class EventDetails:
     offer_hours: int
     convenor_ids: list[int]
     new_convenor: tuple[str, str] | None = None  # (name, sector)
+    contact_email: str = ""
 
 
 def events_for(user: User) -> list[Event]:
@@ -151,6 +152,7 @@ def _apply(event: Event, details: EventDetails) -> None:
     event.slug = slug
     event.description = details.description
     event.venue = details.venue
+    event.contact_email = details.contact_email
     event.timezone = details.timezone
     event.starts_at = details.starts_at
     event.ends_at = details.ends_at
@@ -190,6 +192,8 @@ def publish(event: Event) -> None:
 
 def publication_problems(event: Event) -> list[str]:
     problems = []
+    if not event.contact_email:
+        problems.append("give an organiser contact email")
     if not event.convenors:
         problems.append("add at least one convening organisation")
     if not event.sessions:

@@ -53,8 +53,16 @@ def _reachable(registration: Registration, *statuses: RegistrationStatus) -> boo
     return bool(registration.email) and registration.status in statuses
 
 
+def _contact_line(registration: Registration) -> list[str]:
+    """The common footer's contact: every message about an event says how to reach its
+    organisers."""
+    contact = one_line(registration.event.contact_email)
+    return [f"Questions? Write to the organisers at {contact}"] if contact else []
+
+
 def _message(registration: Registration, subject: str, *paragraphs: str) -> EmailMessage:
-    body = "\n\n".join([f"Dear {registration.name},", *paragraphs, "Convene"])
+    footer = [*_contact_line(registration), "Convene"]
+    body = "\n\n".join([f"Dear {registration.name},", *paragraphs, *footer])
     # A header is one line: a title stored with a line break would make the message unwritable.
     return transport.new_message(registration.email, one_line(subject), body + "\n")
 
