@@ -31,6 +31,13 @@ def plain_lines(text: str) -> str:
     return _CONTROLS_BUT_TAB_AND_NEWLINE.sub(" ", lines)
 
 
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """The count with its noun in the right number: "1 breakout slot", "2 breakout slots",
+    "1 person", "3 people" (give the plural when it is not the singular + "s")."""
+    noun = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count} {noun}"
+
+
 def format_date(value: datetime) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}"
 

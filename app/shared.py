@@ -83,6 +83,7 @@ def init_app(app: Flask) -> None:
         time=formatting.format_time,
         datetime=formatting.format_datetime,
         timespan=formatting.format_timespan,
+        plural=formatting.plural,
         localtime=localtime,
         webcal=webcal,
     )

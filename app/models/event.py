@@ -168,6 +168,14 @@ class Event(db.Model):
         """The current wall-clock time at the event, comparable with its programme times."""
         return datetime.now(self.zone).replace(tzinfo=None)
 
+    @property
+    def contact(self) -> str:
+        """Where attendees reach the organisers: the event's contact address, or else (for an
+        event made without one, e.g. by the demo or before the address existed) an organiser's."""
+        if self.contact_email:
+            return self.contact_email
+        return min(self.organisers, key=lambda u: u.id).email if self.organisers else ""
+
     def sessions_of(self, kind: SessionKind) -> list[Session]:
         return [s for s in self.sessions if s.kind == kind]
 

@@ -11,6 +11,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -92,6 +93,8 @@ class EventForm(FlaskForm):
     capacity = IntegerField(
         "Capacity", validators=[InputRequired(), NumberRange(min=1, max=100000)]
     )
+    # The capacity the organiser agreed to lower to, below the places already held (asked first).
+    lower_capacity_to = HiddenField()
     registration_opens_at = DateTimeLocalField(
         "Registration opens",
         format=DATETIME_FORMAT,

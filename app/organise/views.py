@@ -114,15 +114,22 @@ def edit_event(slug: str):
     if request.method == "GET":
         form.convenors.data = [o.id for o in event.convenors]
         form.waitlist_policy.data = event.waitlist_policy.value
+    over = 0  # places held beyond a lowered capacity, while the page asks first
     if form.validate_on_submit():
-        try:
-            setup.update_event(event, _details(form))
-        except EventError as error:
-            _report(form, error)
+        beyond = setup.places_over(event, form.capacity.data)
+        if beyond and form.lower_capacity_to.data != str(form.capacity.data):
+            # Asked first: the page says what happens to those over it and asks to save again.
+            form.lower_capacity_to.data = str(form.capacity.data)
+            over = beyond
         else:
-            flash("Saved.", "success")
-            return redirect(url_for(".event", slug=event.slug))
-    return render_template("organise/event_form.html", form=form, event=event)
+            try:
+                setup.update_event(event, _details(form))
+            except EventError as error:
+                _report(form, error)
+            else:
+                flash("Saved.", "success")
+                return redirect(url_for(".event", slug=event.slug))
+    return render_template("organise/event_form.html", form=form, event=event, over=over)
 
 
 @bp.get("/events/<slug>")

@@ -116,6 +116,13 @@ def create_event(details: EventDetails, organiser: User) -> Event:
     return event
 
 
+def places_over(event: Event, new_capacity: int) -> int:
+    """How many held places (confirmed, or offered) a capacity of `new_capacity` would leave
+    over it. Nobody is cancelled for it (update_event keeps them all), so the organiser is asked
+    first."""
+    return max(0, capacity.seats_taken(event) - new_capacity)
+
+
 def update_event(event: Event, details: EventDetails) -> Event:
     _apply(event, details)
     outside = [s.title for s in event.sessions if not _within(s, event)]
@@ -192,8 +199,6 @@ def publish(event: Event) -> None:
 
 def publication_problems(event: Event) -> list[str]:
     problems = []
-    if not event.contact_email:
-        problems.append("give an organiser contact email")
     if not event.convenors:
         problems.append("add at least one convening organisation")
     if not event.sessions:

@@ -56,7 +56,7 @@ def _reachable(registration: Registration, *statuses: RegistrationStatus) -> boo
 def _contact_line(registration: Registration) -> list[str]:
     """The common footer's contact: every message about an event says how to reach its
     organisers."""
-    contact = one_line(registration.event.contact_email)
+    contact = one_line(registration.event.contact)
     return [f"Questions? Write to the organisers at {contact}"] if contact else []
 
 
@@ -64,7 +64,10 @@ def _message(registration: Registration, subject: str, *paragraphs: str) -> Emai
     footer = [*_contact_line(registration), "Convene"]
     body = "\n\n".join([f"Dear {registration.name},", *paragraphs, *footer])
     # A header is one line: a title stored with a line break would make the message unwritable.
-    return transport.new_message(registration.email, one_line(subject), body + "\n")
+    message = transport.new_message(registration.email, one_line(subject), body + "\n")
+    if contact := one_line(registration.event.contact):
+        message["Reply-To"] = contact  # a reply reaches the organisers, not the sender
+    return message
 
 
 # What attendees are told about the learning harvest (also on their manage page).

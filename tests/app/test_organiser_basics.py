@@ -1,0 +1,195 @@
+"""Organiser basics: capacity said before registering, the organiser's contact, messages to a
+segment, copying an event, the duplicate-email page, and the CSV's tables and breakouts."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Event, Registration, RegistrationStatus
+from app.services.messaging.transport import outbox_messages
+from app.services.tokens import new_token
+from tests.app.test_organise import event_form
+from tests.app.test_registration import form as registration_form
+from tests.app.test_registration import plain, registrations
+
+REGISTER = "/events/learning-day/register"
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def outbox(app):
+    return outbox_messages(app.config["MAIL_OUTBOX_DIR"])
+
+
+def add_people(event: Event, count: int, status=RegistrationStatus.CONFIRMED) -> list[Registration]:
+    people = [
+        Registration(
+            event=event,
+            name=f"Person {i}",
+            email=f"person{i}@example.org",
+            status=status,
+            token=new_token(),
+        )
+        for i in range(count)
+    ]
+    db.session.add_all(people)
+    db.session.commit()
+    return people
+
+
+# --- capacity said before, not after ----------------------------------------------------------
+
+
+def test_a_full_event_says_so_on_its_page_and_form_before_anyone_registers(client, event):
+    assert "Full: join" not in text(client.get("/events/learning-day"))
+    event.capacity = 1
+    db.session.commit()
+    client.submit(REGISTER, registration_form(email="first@example.org"))
+
+    page = text(client.get("/events/learning-day"))
+    assert ">Full: join the waiting list</a>" in page
+    assert ">Register</a>" not in page
+    form_page = text(client.get(REGISTER))
+    assert "<h1>Full: join the waiting list for Learning Day</h1>" in form_page
+    assert ">Full: join the waiting list</button>" in form_page
+    assert ">Register</button>" not in form_page
+
+    client.submit(REGISTER, registration_form(email="second@example.org", name="Sam Second"))
+    assert [r.status for r in registrations()] == [
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.WAITLISTED,
+    ]
+
+
+def edit_form(event: Event, **overrides) -> dict:
+    data = event_form(
+        title=event.title,
+        slug=event.slug,
+        starts_at=event.starts_at.strftime("%Y-%m-%dT%H:%M"),
+        ends_at=event.ends_at.strftime("%Y-%m-%dT%H:%M"),
+        convenors=[str(o.id) for o in event.convenors],
+        new_convenor_name="",
+        new_convenor_sector="",
+        contact_email="team@example.org",
+    )
+    data.update(overrides)
+    return data
+
+
+def test_lowering_capacity_below_the_places_held_asks_first_and_cancels_nobody(
+    signed_in, event, client
+):
+    add_people(event, 5)
+    url = f"/organise/events/{event.slug}/edit"
+    asked = signed_in.submit(url, edit_form(event, capacity="3"))
+    assert asked.status_code == 200
+    page = text(asked)
+    assert "Lower the capacity below the places already held?" in page
+    assert "5 places are held" in page
+    assert "the 2 people over it keep their place" in page
+    assert "Lower capacity to 3 and save" in page
+    assert 'name="lower_capacity_to" type="hidden" value="3"' in page
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).capacity == 60  # nothing saved yet
+
+    # Confirming a different number asks again, about that number.
+    again = signed_in.submit(url, edit_form(event, capacity="4", lower_capacity_to="3"))
+    assert "the 1 person over it keeps their place" in text(again)
+
+    saved = signed_in.submit(url, edit_form(event, capacity="3", lower_capacity_to="3"))
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).capacity == 3
+    assert [r.status for r in registrations()] == [RegistrationStatus.CONFIRMED] * 5
+    # Anyone registering now joins the waiting list, and is told so before.
+    signed_in.get("/logout")
+    assert "Full: join the waiting list" in text(client.get(REGISTER))
+    client.submit(REGISTER, registration_form(email="late@example.org"))
+    assert registrations()[-1].status == RegistrationStatus.WAITLISTED
+
+
+def test_raising_or_keeping_capacity_above_the_places_held_saves_at_once(signed_in, event):
+    add_people(event, 5)
+    saved = signed_in.submit(f"/organise/events/{event.slug}/edit", edit_form(event, capacity="5"))
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).capacity == 5
+
+
+# --- the organiser's contact ------------------------------------------------------------------
+
+
+def test_a_new_event_takes_the_organisers_address_unless_another_is_given(signed_in, organiser):
+    new = text(signed_in.get("/organise/events/new"))
+    assert f'value="{organiser.email}"' in new
+    signed_in.submit("/organise/events/new", event_form(contact_email=""))
+    signed_in.submit(
+        "/organise/events/new",
+        event_form(title="Second day", contact_email="desk@example.org"),
+    )
+    contacts = dict(db.session.execute(select(Event.title, Event.contact_email)).all())
+    assert contacts == {
+        "Housing and Health Summit": organiser.email,
+        "Second day": "desk@example.org",
+    }
+
+
+def test_a_contact_that_is_not_an_address_is_refused_beside_the_field(signed_in):
+    response = signed_in.submit(
+        "/organise/events/new", event_form(contact_email="team@example.org\r\nBcc: x@y.org")
+    )
+    assert response.status_code == 200
+    assert "Give an email address." in text(response)
+    assert db.session.scalar(select(Event)) is None
+
+
+def test_the_contact_is_on_the_event_page_and_at_the_foot_of_every_message(
+    signed_in, event, client, app
+):
+    signed_in.submit(f"/organise/events/{event.slug}/edit", edit_form(event, capacity="60"))
+    signed_in.get("/logout")
+    page = text(client.get("/events/learning-day"))
+    assert '<a href="mailto:team@example.org">team@example.org</a>' in page
+
+    client.submit(REGISTER, registration_form())
+    client.submit(REGISTER, registration_form(name="Again"))  # the manage link again
+    token = registrations()[0].token
+    client.submit(f"/r/{token}/cancel", {})
+    messages = outbox(app)
+    assert len(messages) == 3
+    for message in messages:
+        assert "Questions? Write to the organisers at team@example.org" in plain(message)
+        assert message["Reply-To"] == "team@example.org"
+
+
+def test_an_event_made_without_a_contact_gives_an_organisers_address(client, event, organiser):
+    assert event.contact_email == ""  # made directly, as the demo and older events were
+    page = text(client.get("/events/learning-day"))
+    assert f'<a href="mailto:{organiser.email}">{organiser.email}</a>' in page
+
+
+# --- the duplicate-email page -----------------------------------------------------------------
+
+
+def test_a_taken_email_keeps_what_was_typed_and_says_how_to_reach_the_organiser(client, event, app):
+    event.contact_email = "team@example.org"
+    db.session.commit()
+    client.submit(REGISTER, registration_form(dietary_needs="Halal"))
+    typed = registration_form(
+        name="Bea Typist", role="Head of housing", dietary_needs="No nuts", access_needs="Loop"
+    )
+    again = client.submit(REGISTER, typed)
+    page = text(again)
+    assert "This email is already registered" in page
+    assert "This email is already registered for this event." in page  # beside the field
+    assert 'value="Bea Typist"' in page and 'value="Head of housing"' in page
+    assert "No nuts" in page and "Loop" in page
+    assert "Halal" not in page  # nothing of the stored registration shows
+    assert "mailto:team@example.org" in page
+    # Corrected, it registers.
+    corrected = client.submit(REGISTER, {**typed, "email": "bea@example.org"})
+    assert corrected.status_code == 302
+    assert [r.name for r in registrations()] == ["Amara Okafor", "Bea Typist"]
