@@ -3,6 +3,9 @@ segment, copying an event, the duplicate-email page, and the CSV's tables and br
 
 from __future__ import annotations
 
+import io
+
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.extensions import db
@@ -10,6 +13,7 @@ from app.models import Event, Registration, RegistrationStatus
 from app.services.messaging.transport import outbox_messages
 from app.services.tokens import new_token
 from tests.app.test_organise import event_form
+from tests.app.test_printing import attendees  # noqa: F401  (a fixture)
 from tests.app.test_registration import form as registration_form
 from tests.app.test_registration import plain, registrations
 
@@ -193,3 +197,33 @@ def test_a_taken_email_keeps_what_was_typed_and_says_how_to_reach_the_organiser(
     corrected = client.submit(REGISTER, {**typed, "email": "bea@example.org"})
     assert corrected.status_code == 302
     assert [r.name for r in registrations()] == ["Amara Okafor", "Bea Typist"]
+
+
+# --- print and plural glitches ----------------------------------------------------------------
+
+
+def test_printed_text_reads_apart(signed_in, client, event, attendees):  # noqa: F811
+    """The itinerary keeps a breakout's title from its room, find-your-table's round headings
+    stand apart, and the facilitator sheet joins notes without doubled punctuation."""
+    person = attendees[8]  # at table 1 in round one
+    person.access_needs = "Hearing loop."
+    person.needs_accessible_table = True
+    person.dietary_needs = "Vegan;"
+    db.session.commit()
+
+    itinerary = text(client.get(f"/r/{attendees[0].token}/itinerary"))
+    # The first attendee is in "Homelessness", room 2 (test_printing.send_to_breakouts).
+    assert 'Homelessness <span class="room">(Room 2)</span>' in itinerary
+
+    find = text(signed_in.get("/organise/events/learning-day/print/find-your-table"))
+    assert '<span class="tn"> R1 R2</span>' in find  # ten tables: two digits and a space each
+
+    sheets = text(signed_in.get("/organise/events/learning-day/print/facilitator-sheets"))
+    assert "Hearing loop; accessible table; Diet: Vegan</span>" in sheets
+    assert ".;" not in sheets
+
+
+def test_itinerary_pdf_has_a_space_between_breakout_and_room(client, attendees):  # noqa: F811
+    pdf = client.get(f"/r/{attendees[0].token}/itinerary.pdf").data
+    words = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Homelessness (Room 2)" in words
