@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from app.extensions import db
+from app.formatting import plural
 from app.models import Breakout, Event, RegistrationStatus, Session, SessionKind, Table
 from app.organise.access import event_or_404
 from app.organise.forms import (
@@ -223,7 +224,7 @@ def add_tables(slug: str):
     form = AddTablesForm()
     if form.validate_on_submit():
         tables = setup.add_tables(event, form.count.data, form.capacity.data, form.accessible.data)
-        flash(f"Added {len(tables)} tables.", "success")
+        flash(f"Added {plural(len(tables), 'table')}.", "success")
         return redirect(url_for(".event", slug=event.slug) + "#tables")
     return render_template("organise/tables_form.html", form=form, event=event)
 

@@ -227,3 +227,26 @@ def test_itinerary_pdf_has_a_space_between_breakout_and_room(client, attendees):
     pdf = client.get(f"/r/{attendees[0].token}/itinerary.pdf").data
     words = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "Homelessness (Room 2)" in words
+
+
+def test_organiser_pages_count_in_the_right_number(signed_in, event):
+    for session in list(event.sessions)[1:]:
+        if session.kind.value == "table_round":
+            db.session.delete(session)
+    event.tables = event.tables[:1]
+    event.capacity = 1
+    db.session.commit()
+    add_people(event, 1)
+    planning = text(signed_in.get(f"/organise/events/{event.slug}/planning"))
+    assert "1 confirmed attendee ·" in planning
+    assert "1 table round ·" in planning
+    assert "1 table (6 seats)" in planning
+    assert "1 breakout slot<" in planning
+    page = text(signed_in.get(f"/organise/events/{event.slug}"))
+    assert "1 confirmed of 1 place ·" in page and "1 table, 6 seats." in page
+    added = signed_in.submit(
+        f"/organise/events/{event.slug}/tables/new",
+        {"count": "1", "capacity": "8", "accessible": "0"},
+        follow_redirects=True,
+    )
+    assert "Added 1 table." in text(added)
