@@ -32,6 +32,7 @@ from wtforms.validators import (
 
 from app.formatting import is_one_line
 from app.models import SessionKind, WaitlistPolicy
+from app.services.messaging.segments import BODY_LIMIT, SUBJECT_LIMIT
 from app.services.organisations import sectors
 from app.shared import SLUG_PATTERN
 
@@ -262,3 +263,22 @@ class AddTablesForm(FlaskForm):
             self.accessible.errors.append("Cannot be more than the number of tables.")
             ok = False
         return ok
+
+
+class MessageForm(FlaskForm):
+    segment = SelectField("To", validate_choice=True)
+    subject = StringField(
+        "Subject", validators=[DataRequired(), Length(max=SUBJECT_LIMIT), one_line]
+    )
+    body = TextAreaField(
+        "Message",
+        description="Plain text. Each message says the event, how to reach you and the person's "
+        "own registration link below it.",
+        validators=[DataRequired(), Length(max=BODY_LIMIT)],
+    )
+    # The segment and the count the organiser was shown, "key:count": sent only when both hold.
+    confirmed = HiddenField()
+
+    def __init__(self, *args, segments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.segment.choices = [SelectChoice(s.key, s.label) for s in segments]

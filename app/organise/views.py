@@ -13,12 +13,14 @@ from app.organise.forms import (
     AddTablesForm,
     BreakoutForm,
     EventForm,
+    MessageForm,
     SessionForm,
     TableForm,
     slugify,
 )
 from app.services.events import setup
 from app.services.events.setup import EventDetails, EventError
+from app.services.messaging import segments
 from app.services.organisations import directory
 from app.services.registration import lookup
 from app.shared import ActionForm, organisers_only
@@ -160,6 +162,24 @@ def change_status(slug: str, change: str):
             {"publish": "Published.", "close": "Closed.", "reopen": "Re-opened."}[change], "success"
         )
     return redirect(url_for(".event", slug=event.slug))
+
+
+@bp.route("/events/<slug>/message", methods=["GET", "POST"])
+def message(slug: str):
+    """Write to a segment: the first send shows how many people will get it and asks again."""
+    event = event_or_404(slug)
+    form = MessageForm(segments=segments.segments(event))
+    people = None  # who will get it, while the page asks to confirm
+    if form.validate_on_submit():
+        chosen = segments.segment(event, form.segment.data)
+        count = len(segments.recipients(event, chosen.key))
+        if count and form.confirmed.data == f"{chosen.key}:{count}":
+            sent = segments.send(event, chosen.key, form.subject.data, form.body.data)
+            flash(f"Sent to {plural(sent, 'person', 'people')}: {chosen.label}.", "success")
+            return redirect(url_for(".event", slug=event.slug))
+        form.confirmed.data = f"{chosen.key}:{count}"
+        people = (count, chosen.label)
+    return render_template("organise/message.html", form=form, event=event, people=people)
 
 
 @bp.route("/events/<slug>/sessions/new", methods=["GET", "POST"])

@@ -9,7 +9,14 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Event, Registration, RegistrationStatus
+from app.models import (
+    Assignment,
+    Event,
+    OutgoingMail,
+    Registration,
+    RegistrationStatus,
+    SessionKind,
+)
 from app.services.messaging.transport import outbox_messages
 from app.services.tokens import new_token
 from tests.app.test_organise import event_form
@@ -250,3 +257,142 @@ def test_organiser_pages_count_in_the_right_number(signed_in, event):
         follow_redirects=True,
     )
     assert "Added 1 table." in text(added)
+
+
+# --- a message to a segment -------------------------------------------------------------------
+
+
+def mail_rows() -> list[OutgoingMail]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)))
+
+
+def write(client, event, segment: str, confirmed: str = "", **fields):
+    data = {"segment": segment, "subject": "Lunch moves", "body": "Lunch is at 13:00.", **fields}
+    if confirmed:
+        data["confirmed"] = confirmed
+    return client.submit(f"/organise/events/{event.slug}/message", data)
+
+
+def test_a_message_to_everyone_confirmed_asks_with_the_count_then_goes_through_the_outbox(
+    signed_in, event, app
+):
+    event.contact_email = "team@example.org"
+    confirmed = add_people(event, 3)
+    waiting = Registration(
+        event=event,
+        name="Wanda Waiting",
+        email="wanda@example.org",
+        token=new_token(),
+        status=RegistrationStatus.WAITLISTED,
+    )
+    gone = Registration(
+        event=event,
+        name="Cass Cancelled",
+        email="cass@example.org",
+        token=new_token(),
+        status=RegistrationStatus.CANCELLED,
+    )
+    db.session.add_all([waiting, gone])
+    db.session.commit()
+    body = "Lunch is at 13:00 <b>not</b> 12:30.\n\nBring your badge."
+
+    asked = write(signed_in, event, "confirmed", body=body)
+    page = text(asked)
+    assert "Send this message to 3 people?" in page
+    assert "Everyone confirmed: 3 people with an email address will get it." in page
+    assert ">Send to 3 people</button>" in page
+    assert "&lt;b&gt;not&lt;/b&gt;" in page and "<b>not</b>" not in page
+    assert mail_rows() == []  # nothing queued before confirming
+
+    sent = write(signed_in, event, "confirmed", "confirmed:3", body=body)
+    assert sent.status_code == 302
+    assert "Sent to 3 people: Everyone confirmed." in text(signed_in.get(sent.headers["Location"]))
+    rows = mail_rows()
+    assert [r.kind for r in rows] == ["organiser_message"] * 3
+    assert {r.registration_id for r in rows} == {p.id for p in confirmed}
+    messages = outbox(app)
+    assert sorted(m["To"] for m in messages) == sorted(p.email for p in confirmed)
+    for message in messages:
+        assert message["Subject"] == "Lunch moves (Learning Day)"
+        assert "<b>not</b> 12:30.\n\nBring your badge." in plain(message)  # plain text as typed
+        assert "Questions? Write to the organisers at team@example.org" in plain(message)
+
+    # The waiting list is a segment of its own.
+    write(signed_in, event, "waiting", "waiting:1")
+    assert [r.registration_id for r in mail_rows()[3:]] == [waiting.id]
+
+
+def test_a_count_that_changed_since_it_was_shown_asks_again(signed_in, event):
+    add_people(event, 2)
+    write(signed_in, event, "confirmed")
+    late = Registration(
+        event=event,
+        name="Late",
+        email="late@example.org",
+        token=new_token(),
+        status=RegistrationStatus.CONFIRMED,
+    )
+    db.session.add(late)
+    db.session.commit()
+    again = write(signed_in, event, "confirmed", "confirmed:2")
+    assert "Send this message to 3 people?" in text(again)
+    assert mail_rows() == []
+
+
+def test_a_subject_with_a_line_break_is_refused_and_nothing_is_queued(signed_in, event):
+    add_people(event, 2)
+    refused = write(
+        signed_in, event, "confirmed", "confirmed:2", subject="Hello\r\nBcc: all@example.org"
+    )
+    assert refused.status_code == 200
+    assert "Use a single line" in text(refused)
+    assert mail_rows() == []
+
+
+def test_a_table_or_breakout_segment_reaches_the_people_the_published_plans_put_there(
+    signed_in,
+    event,
+    attendees,  # noqa: F811
+):
+    table = event.tables[0]  # facilitated by attendees[0]
+    _round_one, round_two = event.sessions_of(SessionKind.TABLE_ROUND)
+    assignments = db.session.scalars(select(Assignment)).all()
+
+    def at(**where) -> set[int]:
+        return {
+            a.registration_id
+            for a in assignments
+            if all(getattr(a, k) == v for k, v in where.items())
+            and a.registration.status == RegistrationStatus.CONFIRMED
+        }
+
+    any_round = at(table_id=table.id) | {attendees[0].id}
+    in_round_two = at(table_id=table.id, session_id=round_two.id) | {attendees[0].id}
+    assert in_round_two < any_round
+    breakout = event.sessions_of(SessionKind.BREAKOUT_SLOT)[0].breakouts[1]
+    in_breakout = at(breakout_id=breakout.id)
+
+    form = text(signed_in.get(f"/organise/events/{event.slug}/message"))
+    assert "Table 1, in any round" in form and "Table 1 in “Round two”" in form
+    assert f"Breakout “{breakout.title}” ({breakout.room})" in form
+
+    cases = [
+        (f"table-{table.id}", any_round),
+        (f"table-{table.id}-{round_two.id}", in_round_two),
+        (f"breakout-{breakout.id}", in_breakout),
+    ]
+    for key, expected in cases:
+        before = len(mail_rows())
+        asked = write(signed_in, event, key)
+        assert f"Send this message to {len(expected)} people?" in text(asked)
+        write(signed_in, event, key, f"{key}:{len(expected)}")
+        assert {r.registration_id for r in mail_rows()[before:]} == expected
+
+
+def test_without_published_plans_only_the_status_segments_are_offered(signed_in, event):
+    form = text(signed_in.get(f"/organise/events/{event.slug}/message"))
+    assert "Everyone confirmed" in form and "The waiting list" in form
+    assert "Table 1" not in form and "Breakout" not in form
+    refused = write(signed_in, event, f"table-{event.tables[0].id}")
+    assert "Not a valid choice" in text(refused)

@@ -195,6 +195,19 @@ def seats_changed_message(registration: Registration) -> EmailMessage | None:
     return invites.attach_invitation(message, registration)
 
 
+def organiser_message(registration: Registration, subject: str, body: str) -> EmailMessage | None:
+    """What an organiser wrote to a segment of the event's people (messaging/segments.py), as
+    plain text; not sent to anyone who has cancelled since."""
+    if not _reachable(registration, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
+        return None
+    return _message(
+        registration,
+        f"{subject} ({registration.event.title})",
+        body,
+        f"Your registration:\n{manage_url(registration)}",
+    )
+
+
 def password_reset_message(user: User, reset_id: int) -> EmailMessage | None:
     """An organiser asked for a link to choose a new password; None once the link opens nothing."""
     token = password_resets.link_token(reset_id)
@@ -223,4 +236,5 @@ BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
     MailKind.CANCELLATION: cancellation_message,
     MailKind.SEATS_CHANGED: seats_changed_message,
     MailKind.PASSWORD_RESET: password_reset_message,
+    MailKind.ORGANISER_MESSAGE: organiser_message,
 }
