@@ -282,3 +282,24 @@ class MessageForm(FlaskForm):
     def __init__(self, *args, segments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.segment.choices = [SelectChoice(s.key, s.label) for s in segments]
+
+
+class CopyEventForm(FlaskForm):
+    title = StringField(
+        "Title of the new event", validators=[DataRequired(), Length(max=200), one_line]
+    )
+    slug = StringField(
+        "Its web address name",
+        description="Lower-case letters, digits and hyphens; made from the title when empty.",
+        validators=[
+            Optional(),
+            Length(max=80),
+            Regexp(SLUG_PATTERN, message="Use lower-case letters, digits and single hyphens."),
+        ],
+    )
+    starts_at = DateTimeLocalField(
+        "It starts",
+        format=DATETIME_FORMAT,
+        description="Every session, and the registration window, moves by as much as the start.",
+        validators=[InputRequired(), sane_year],
+    )

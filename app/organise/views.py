@@ -12,6 +12,7 @@ from app.organise.access import event_or_404
 from app.organise.forms import (
     AddTablesForm,
     BreakoutForm,
+    CopyEventForm,
     EventForm,
     MessageForm,
     SessionForm,
@@ -133,6 +134,28 @@ def edit_event(slug: str):
                 flash("Saved.", "success")
                 return redirect(url_for(".event", slug=event.slug))
     return render_template("organise/event_form.html", form=form, event=event, over=over)
+
+
+@bp.route("/events/<slug>/copy", methods=["GET", "POST"])
+def copy_event(slug: str):
+    """A new draft from this event: asks for the new title, address and start."""
+    event = event_or_404(slug)
+    form = CopyEventForm()
+    if request.method == "GET":
+        form.title.data = f"{event.title} (copy)"
+        form.starts_at.data = event.starts_at
+    if form.validate_on_submit():
+        title = form.title.data.strip()
+        try:
+            copy = setup.copy_event(
+                event, title, form.slug.data or slugify(title), form.starts_at.data, current_user
+            )
+        except EventError as error:
+            _report(form, error)
+        else:
+            flash(f"Created “{copy.title}” as a draft, copied from “{event.title}”.", "success")
+            return redirect(url_for(".event", slug=copy.slug))
+    return render_template("organise/copy_event.html", form=form, event=event)
 
 
 @bp.get("/events/<slug>")

@@ -4,22 +4,25 @@ segment, copying an event, the duplicate-email page, and the CSV's tables and br
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
     Assignment,
     Event,
+    EventStatus,
     OutgoingMail,
+    Plan,
     Registration,
     RegistrationStatus,
     SessionKind,
 )
 from app.services.messaging.transport import outbox_messages
 from app.services.tokens import new_token
-from tests.app.test_organise import event_form
+from tests.app.test_organise import FMT, event_form
 from tests.app.test_printing import attendees  # noqa: F401  (a fixture)
 from tests.app.test_registration import form as registration_form
 from tests.app.test_registration import plain, registrations
@@ -396,3 +399,57 @@ def test_without_published_plans_only_the_status_segments_are_offered(signed_in,
     assert "Table 1" not in form and "Breakout" not in form
     refused = write(signed_in, event, f"table-{event.tables[0].id}")
     assert "Not a valid choice" in text(refused)
+
+
+# --- copying an event -------------------------------------------------------------------------
+
+
+def test_copying_an_event_takes_details_programme_and_tables_but_no_people(
+    signed_in,
+    event,
+    attendees,  # noqa: F811
+):
+    event.contact_email = "team@example.org"
+    event.registration_closes_at = event.starts_at - timedelta(days=1)
+    event.tables[1].accessible = True
+    db.session.commit()
+    url = f"/organise/events/{event.slug}/copy"
+    asked = text(signed_in.get(url))
+    assert 'value="Learning Day (copy)"' in asked
+    new_start = event.starts_at + timedelta(days=91, hours=1)
+    typed = {"title": "Learning Day, spring", "slug": "", "starts_at": new_start.strftime(FMT)}
+
+    clash = signed_in.submit(url, {**typed, "slug": event.slug})
+    assert "is taken by another event" in text(clash)
+    assert 'value="Learning Day, spring"' in text(clash)  # what was typed stays
+
+    made = signed_in.submit(url, typed)
+    assert made.status_code == 302
+    assert made.headers["Location"] == "/organise/events/learning-day-spring"
+    db.session.expire_all()
+    original = db.session.get(Event, event.id)
+    copy = db.session.scalar(select(Event).where(Event.slug == "learning-day-spring"))
+    shift = timedelta(days=91, hours=1)
+    assert copy.status == EventStatus.DRAFT and copy.id != original.id
+    for name in ("description", "venue", "contact_email", "timezone", "capacity", "offer_hours"):
+        assert getattr(copy, name) == getattr(original, name), name
+    assert copy.convenors == original.convenors
+    assert (copy.starts_at, copy.ends_at) == (original.starts_at + shift, original.ends_at + shift)
+    assert copy.registration_closes_at == original.registration_closes_at + shift
+    assert [(s.kind, s.title, s.starts_at - shift, s.ends_at - shift) for s in copy.sessions] == [
+        (s.kind, s.title, s.starts_at, s.ends_at) for s in original.sessions
+    ]
+
+    def breakouts(of: Event) -> list[tuple]:
+        return [(b.title, b.room, b.capacity) for s in of.sessions for b in s.breakouts]
+
+    assert breakouts(copy) == breakouts(original) != []
+    assert [(t.number, t.capacity, t.accessible, t.facilitator_id) for t in copy.tables] == [
+        (t.number, t.capacity, t.accessible, None) for t in original.tables
+    ]
+    assert copy.registrations == []
+    assert db.session.scalar(select(func.count(Plan.id)).where(Plan.event_id == copy.id)) == 0
+    # The original is untouched.
+    assert len(original.registrations) == len(attendees) + 2
+    assert original.tables[0].facilitator_id == attendees[0].id
+    assert signed_in.get("/organise/events/learning-day-spring").status_code == 200
