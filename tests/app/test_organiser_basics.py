@@ -3,7 +3,10 @@ segment, copying an event, the duplicate-email page, and the CSV's tables and br
 
 from __future__ import annotations
 
+import csv
+import html
 import io
+import re
 from datetime import timedelta
 
 from pypdf import PdfReader
@@ -453,3 +456,85 @@ def test_copying_an_event_takes_details_programme_and_tables_but_no_people(
     assert len(original.registrations) == len(attendees) + 2
     assert original.tables[0].facilitator_id == attendees[0].id
     assert signed_in.get("/organise/events/learning-day-spring").status_code == 200
+
+
+# --- CSV: places out, breakout titles in ------------------------------------------------------
+
+
+def exported(client, event) -> list[dict[str, str]]:
+    response = client.get(f"/organise/events/{event.slug}/registrations/registrations.csv")
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+
+
+def test_the_export_has_each_persons_table_per_round_and_breakout_formula_safe(
+    signed_in,
+    event,
+    attendees,  # noqa: F811
+):
+    round_one, round_two = event.sessions_of(SessionKind.TABLE_ROUND)
+    slot = event.sessions_of(SessionKind.BREAKOUT_SLOT)[0]
+    slot.breakouts[0].title = "=Homelessness"
+    db.session.commit()
+    places = {
+        (a.registration_id, a.session_id): str(a.table.number) if a.table else a.breakout.title
+        for a in db.session.scalars(select(Assignment))
+    }
+    rows = exported(signed_in, event)
+    header = list(rows[0])
+    assert header[-3:] == ["table: Round one", "table: Round two", "breakout: Breakouts"]
+    by_email = {row["email"]: row for row in rows}
+    for person in attendees[1:]:
+        row = by_email[person.email]
+        assert row["table: Round one"] == places[(person.id, round_one.id)]
+        assert row["table: Round two"] == places[(person.id, round_two.id)]
+        title = places[(person.id, slot.id)]
+        assert row["breakout: Breakouts"] == ("'" + title if title.startswith("=") else title)
+    assert {row["breakout: Breakouts"] for row in rows} >= {"'=Homelessness", "Sharing data"}
+    host = by_email[attendees[0].email]  # the facilitator of table 1 hosts it in every round
+    assert (host["table: Round one"], host["table: Round two"]) == ("1", "1")
+    for name in ("Cancelled Person", "Waiting Person"):  # no places for them
+        row = next(r for r in rows if r["name"] == name)
+        assert row["table: Round one"] == row["breakout: Breakouts"] == ""
+
+
+IMPORT = "name,email,organisation,sector,profession,preferences\n"
+
+
+def test_import_takes_breakout_titles_or_ids_and_names_the_row_with_an_unknown_title(
+    signed_in, event
+):
+    slot = event.sessions_of(SessionKind.BREAKOUT_SLOT)[0]
+    homelessness, sharing = slot.breakouts  # in title order
+    url = f"/organise/events/{event.slug}/registrations/import"
+
+    def upload(content: str):
+        return signed_in.submit(
+            url,
+            {"file": (io.BytesIO(content.encode()), "people.csv")},
+            content_type="multipart/form-data",
+        )
+
+    bad = text(
+        upload(
+            IMPORT
+            + "Ann,ann@example.org,Riverside City Council,,GP,sharing data; Homelessness\n"
+            + "Ben,ben@example.org,Riverside City Council,,GP,Sharing data;Housing first\n"
+        )
+    )
+    assert "1 of 2 rows have errors" in bad
+    assert "<td>3</td><td>Ben</td>" in bad  # the row, by its line in the file
+    assert "preferences: no breakout is called “Housing first”" in bad
+
+    good = upload(
+        IMPORT
+        + "Ann,ann@example.org,Riverside City Council,,GP,sharing data; Homelessness\n"
+        + f"Ben,ben@example.org,Riverside City Council,,GP,{homelessness.id};Sharing data\n"
+    )
+    page = text(good)
+    assert "All 2 rows are ready" in page
+    csv_text = html.unescape(re.search(r'name="csv_text"[^>]*value="([^"]*)"', page).group(1))
+    signed_in.submit(url, {"csv_text": csv_text, "confirm": "1"})
+    ann, ben = registrations()
+    assert [p.breakout_id for p in ann.preferences] == [sharing.id, homelessness.id]
+    assert [p.breakout_id for p in ben.preferences] == [homelessness.id, sharing.id]
