@@ -118,6 +118,7 @@ def edit_event(slug: str):
     if request.method == "GET":
         form.convenors.data = [o.id for o in event.convenors]
         form.waitlist_policy.data = event.waitlist_policy.value
+        form.contact_email.data = event.contact  # an organiser's, for an event made without one
     over = 0  # places held beyond a lowered capacity, while the page asks first
     if form.validate_on_submit():
         beyond = setup.places_over(event, form.capacity.data)

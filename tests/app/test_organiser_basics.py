@@ -182,10 +182,12 @@ def test_the_contact_is_on_the_event_page_and_at_the_foot_of_every_message(
         assert message["Reply-To"] == "team@example.org"
 
 
-def test_an_event_made_without_a_contact_gives_an_organisers_address(client, event, organiser):
-    assert event.contact_email == ""  # made directly, as the demo and older events were
-    page = text(client.get("/events/learning-day"))
+def test_an_event_made_without_a_contact_gives_an_organisers_address(signed_in, event, organiser):
+    assert event.contact_email == ""  # made directly, as older events were
+    page = text(signed_in.get("/events/learning-day"))
     assert f'<a href="mailto:{organiser.email}">{organiser.email}</a>' in page
+    edit = text(signed_in.get(f"/organise/events/{event.slug}/edit"))
+    assert re.search(rf'name="contact_email"[^>]*value="{re.escape(organiser.email)}"', edit)
 
 
 # --- the duplicate-email page -----------------------------------------------------------------
