@@ -198,9 +198,13 @@ def message(slug: str):
         chosen = segments.segment(event, form.segment.data)
         count = len(segments.recipients(event, chosen.key))
         if count and form.confirmed.data == f"{chosen.key}:{count}":
-            sent = segments.send(event, chosen.key, form.subject.data, form.body.data)
-            flash(f"Sent to {plural(sent, 'person', 'people')}: {chosen.label}.", "success")
-            return redirect(url_for(".event", slug=event.slug))
+            try:
+                sent = segments.send(event, chosen.key, form.subject.data, form.body.data)
+            except segments.SegmentError as error:
+                flash(str(error), "error")
+            else:
+                flash(f"Sent to {plural(sent, 'person', 'people')}: {chosen.label}.", "success")
+                return redirect(url_for(".event", slug=event.slug))
         form.confirmed.data = f"{chosen.key}:{count}"
         people = (count, chosen.label)
     return render_template("organise/message.html", form=form, event=event, people=people)
