@@ -32,6 +32,13 @@ def plain_lines(text: str) -> str:
     return _CONTROLS_BUT_TAB_AND_NEWLINE.sub(" ", lines)
 
 
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """The count with its noun in the right number: "1 breakout slot", "2 breakout slots",
+    "1 person", "3 people" (give the plural when it is not the singular + "s")."""
+    noun = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count} {noun}"
+
+
 def format_date(value: datetime) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}"
 
@@ -48,9 +55,3 @@ def format_timespan(start: datetime, end: datetime) -> str:
     if start.date() == end.date():
         return f"{format_date(start)}, {format_time(start)}–{format_time(end)}"
     return f"{format_datetime(start)} – {format_datetime(end)}"
-
-
-def plural(count: int, singular: str, plural_form: str = "") -> str:
-    """The count with the noun that agrees with it: "1 person", "2 people", "0 tables" (the
-    plural is the singular plus "s" unless given)."""
-    return f"{count} {singular if count == 1 else plural_form or singular + 's'}"

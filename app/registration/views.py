@@ -51,8 +51,16 @@ def register(slug: str):
         except RegistrationInvalid as error:
             form.add_errors(error.errors)
         except AlreadyRegistered as error:
+            # The form again as typed, so a mistyped email can be corrected and sent again.
+            form.add_errors({"email": ["This email is already registered for this event."]})
             return render_template(
-                "registration/already_registered.html", event=event, message=str(error)
+                "registration/already_registered.html",
+                event=event,
+                form=form,
+                closed=None,
+                full=lifecycle.is_full(event),
+                message=str(error),
+                **suggestions(),
             )
         except RegistrationClosed as error:
             closed = str(error)
@@ -60,7 +68,12 @@ def register(slug: str):
             return redirect(url_for(".manage", token=registration.token))
     status = 403 if closed and form.is_submitted() else 200
     return render_template(
-        "registration/register.html", event=event, form=form, closed=closed, **suggestions()
+        "registration/register.html",
+        event=event,
+        form=form,
+        closed=closed,
+        full=closed is None and lifecycle.is_full(event),
+        **suggestions(),
     ), status
 
 

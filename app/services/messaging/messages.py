@@ -56,10 +56,21 @@ def _reachable(registration: Registration, *statuses: RegistrationStatus) -> boo
     return bool(registration.email) and registration.status in statuses
 
 
+def _contact_line(registration: Registration) -> list[str]:
+    """The common footer's contact: every message about an event says how to reach its
+    organisers."""
+    contact = one_line(registration.event.contact)
+    return [f"Questions? Write to the organisers at {contact}"] if contact else []
+
+
 def _message(registration: Registration, subject: str, *paragraphs: str) -> EmailMessage:
-    body = "\n\n".join([f"Dear {registration.name},", *paragraphs, "Convene"])
+    footer = [*_contact_line(registration), "Convene"]
+    body = "\n\n".join([f"Dear {registration.name},", *paragraphs, *footer])
     # A header is one line: a title stored with a line break would make the message unwritable.
-    return transport.new_message(registration.email, one_line(subject), body + "\n")
+    message = transport.new_message(registration.email, one_line(subject), body + "\n")
+    if contact := one_line(registration.event.contact):
+        message["Reply-To"] = contact  # a reply reaches the organisers, not the sender
+    return message
 
 
 # What attendees are told about the learning harvest (also on their manage page).
@@ -268,6 +279,19 @@ def _seat_change(session: Session, place: Place | None, was_id: int | None) -> s
     return f"{session.title}: now {now}, was {_where(groups[was_id])}"
 
 
+def organiser_message(registration: Registration, subject: str, body: str) -> EmailMessage | None:
+    """What an organiser wrote to a segment of the event's people (messaging/segments.py), as
+    plain text; not sent to anyone who has cancelled since."""
+    if not _reachable(registration, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
+        return None
+    return _message(
+        registration,
+        f"{subject} ({registration.event.title})",
+        body,
+        f"Your registration:\n{manage_url(registration)}",
+    )
+
+
 def password_reset_message(user: User, reset_id: int) -> EmailMessage | None:
     """An organiser asked for a link to choose a new password; None once the link opens nothing."""
     token = password_resets.link_token(reset_id)
@@ -296,4 +320,5 @@ BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
     MailKind.CANCELLATION: cancellation_message,
     MailKind.SEATS_CHANGED: seats_changed_message,
     MailKind.PASSWORD_RESET: password_reset_message,
+    MailKind.ORGANISER_MESSAGE: organiser_message,
 }

@@ -147,7 +147,8 @@ CARD_ORG_GAP = {"a4": 3 * mm, "a5": 2 * mm}
 
 
 def place_cards(pack: PrintPack, card: str, title: str) -> bytes | None:
-    """One tent card per attendee: one to a landscape A4 sheet, or two to a portrait one (A5)."""
+    """One tent card per attendee, with their table in each round: two to a portrait A4 sheet
+    (A5, the default), or one to a landscape one."""
     if not _drawable(t for a in pack.attendees for t in (a.name, a.organisation)):
         return None
     page = landscape(A4) if card == "a4" else A4
@@ -164,7 +165,8 @@ def place_cards(pack: PrintPack, card: str, title: str) -> bytes | None:
             canvas.showPage()
         card_top = page[1] - (index % per_page) * card_height
         fold = card_top - half
-        laid = card_face(attendee, card, width, half - top_pad - 4 * mm)  # 4 mm clear of the edge
+        tables = pack.tables_line(attendee)
+        laid = card_face(attendee, tables, card, width, half - top_pad - 4 * mm)  # clear of edge
         _draw(canvas, laid, page[0] / 2, fold - top_pad)
         canvas.saveState()  # the back: the same face turned about the card's centre
         canvas.translate(page[0] / 2, fold)
@@ -180,12 +182,15 @@ def place_cards(pack: PrintPack, card: str, title: str) -> bytes | None:
     return out.getvalue()
 
 
-def card_face(attendee: Attendee, card: str, width: float, height: float) -> list[TextBlock]:
+def card_face(
+    attendee: Attendee, tables: str, card: str, width: float, height: float
+) -> list[TextBlock]:
     organisation = attendee.organisation
     return fit_lines(
         [
             (attendee.name, BOLD, CARD_NAME_SIZES[card], 1.15, "#000000", 0.0),
             (organisation, REGULAR, CARD_ORG_SIZES[card], 1.3, "#000000", CARD_ORG_GAP[card]),
+            (tables, BOLD, CARD_ORG_SIZES[card], 1.3, "#000000", CARD_ORG_GAP[card]),
         ],
         width,
         height,
