@@ -1,8 +1,9 @@
 """What the organiser's plan review shows: each session's groups with their people, each
 group's measures, and the conflicts (same organisation, meeting again, organisations that look
-like duplicates of each other in the directory) highlighted.
+like duplicates of each other in the directory) highlighted; how many seats differ from the
+published plan and from the plan this one was made from; what hand edits made worse.
 
-May import: models, organisations.suggestions, scheduler.metrics.
+May import: models, organisations.suggestions, planning.plans, scheduler.metrics.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from app.models import (
     SessionKind,
 )
 from app.services.organisations.suggestions import suggested_duplicates
+from app.services.planning.plans import changed_seats, earlier_plan, published_plan
 from scheduler.metrics import same_label_pairs
 
 
@@ -178,3 +180,54 @@ def _breakout_slot(session: Session, seats: list[Assignment]) -> SessionReview:
             )
         )
     return SessionReview(session, groups)
+
+
+@dataclass
+class Comparison:
+    """This plan's seats against another plan of the same kind."""
+
+    plan: Plan
+    changed: int  # seats (person, session) whose table or breakout differs
+    people: int  # people with at least one changed seat
+
+
+@dataclass
+class SeatChanges:
+    published: Comparison | None  # None: nothing published, or this is the published plan
+    previous: Comparison | None  # the plan this one was made from, else the one before it
+
+
+def seat_changes(plan: Plan) -> SeatChanges:
+    published = published_plan(plan.event, plan.kind)
+    previous = earlier_plan(plan)
+    return SeatChanges(
+        published=_compare(plan, published) if published and published.id != plan.id else None,
+        previous=_compare(plan, previous) if previous else None,
+    )
+
+
+def _compare(plan: Plan, other: Plan) -> Comparison:
+    changes = changed_seats(plan, other)
+    return Comparison(other, len(changes), len({person for person, _ in changes}))
+
+
+# What each measure counts, said in words: (key, field, words, True when more is worse).
+MEASURES = (
+    ("same_org_pairs", "value", "pairs of colleagues from one organisation share a table", True),
+    ("repeat_pairs", "value", "pairs of people meet again", True),
+    ("sector_mix", "distinct", "sectors are represented across the tables", False),
+    ("profession_mix", "distinct", "professions are represented across the tables", False),
+)
+
+
+def worsened(before: dict, after: dict) -> list[str]:
+    """The table-plan measures that got worse from `before` to `after` (plan.metrics), each as
+    "6 pairs of people meet again (was 0)"; empty when none did."""
+    sentences = []
+    for key, field_name, words, more_is_worse in MEASURES:
+        old = (before.get(key) or {}).get(field_name)
+        new = (after.get(key) or {}).get(field_name)
+        if old is None or new is None or old == new or (new > old) != more_is_worse:
+            continue
+        sentences.append(f"{new} {words} (was {old})")
+    return sentences
