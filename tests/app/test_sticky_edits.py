@@ -3,13 +3,16 @@ from scratch is asked for, and the plan page counts the seats changed."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Plan, PlanKind, PlanStatus, SessionKind
+from app.models import Plan, PlanKind, SessionKind, SolveJob
 from app.services.events.demo import seed_demo
 from app.services.planning import edits, publishing
-from tests.app.planning_helpers import wait_for
+from tests.app.planning_helpers import add_attendees, wait_for
 from tests.app.test_planning import run_now, seats
 
 
@@ -35,6 +38,19 @@ def locked(plan: Plan) -> dict[tuple[int, int], int]:
         for a in plan.assignments
         if a.locked
     }
+
+
+def words(response) -> str:
+    """A page's text as a reader sees it: tags dropped, white space collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+
+def plans_of(event) -> list[Plan]:
+    return list(db.session.scalars(select(Plan).where(Plan.event_id == event.id)))
+
+
+def jobs_of(event) -> int:
+    return db.session.scalar(select(func.count()).where(SolveJob.event_id == event.id))
 
 
 def tablemates(plan: Plan, session_id: int) -> list[list[int]]:
@@ -82,3 +98,82 @@ def test_resolve_after_a_hand_swap_and_a_new_rule_keeps_nearly_every_seat(signed
     assert changed(plan, again) <= 2 * shared + 2
     assert again.metrics["moves"] == changed(plan, again)
     assert set(locked(again)) == set(locked(plan))
+
+
+def test_hand_edits_are_measured_again_and_a_worsening_is_said(signed_in, demo):
+    plan = run_now(demo, PlanKind.TABLES)
+    draft = run_now(demo, PlanKind.TABLES, base_plan_id=plan.id, mode="repair")
+    assert draft.metrics["moves"] == 0
+    first, second = (s.id for s in demo.sessions_of(SessionKind.TABLE_ROUND)[:2])
+    # a and b share a table in round 1; in round 2, b swaps with one of a's tablemates there.
+    a, b = tablemates(draft, first)[0][:2]
+    where = seats(draft)
+    assert where[(a, second)] != where[(b, second)]
+    c = next(p for t in tablemates(draft, second) if a in t for p in t if p != a)
+    url = plan_url(draft)
+    page = signed_in.submit(
+        f"{url}/swap",
+        {"first_id": b, "second_id": c, "session_id": second},
+        form_url=url,
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    db.session.expire_all()
+    repeats = draft.metrics["repeat_pairs"]["value"]
+    assert repeats > draft.metrics["as_solved"]["repeat_pairs"]["value"]
+    assert "This made the plan worse" in page and "pairs of people meet again" in page
+    assert "Hand edits have made this plan worse than the planner left it" in page
+    # "People moved from the earlier plan" counts the hand edits, against the plan it came from.
+    assert draft.metrics["moves"] == changed(plan, draft) == 2
+    assert draft.metrics["edited"] is True
+
+
+def test_start_again_from_scratch_asks_first(signed_in, demo):
+    run_now(demo, PlanKind.TABLES)
+    overview = f"/organise/events/{demo.slug}/planning"
+    assert "Start again from scratch" in signed_in.get(overview).get_data(as_text=True)
+    settings = {"time_limit": "3", "seed": "2", "same_org": "1000", "repeats": "100"}
+    settings |= {"sector": "10", "profession": "1"}
+    asked = signed_in.submit(f"{overview}/tables", settings, form_url=overview)
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "again from scratch?" in page
+    assert 'name="time_limit" value="3"' in page and 'name="seed" value="2"' in page
+    assert len(plans_of(demo)) == 1 and jobs_of(demo) == 1  # nothing started yet
+
+    confirmed = signed_in.submit(
+        f"{overview}/tables", {**settings, "from_scratch": "yes"}, form_url=overview
+    )
+    job = wait_for(int(confirmed.headers["Location"].rsplit("/", 1)[1]))
+    assert job.plan is not None and "base_plan_id" not in job.params
+
+
+def test_plan_page_counts_seats_changed_against_published_and_earlier_plans(signed_in, demo):
+    published = run_now(demo, PlanKind.TABLES)
+    publishing.publish(published)
+    draft = run_now(demo, PlanKind.TABLES, base_plan_id=published.id, mode="repair")
+    first = demo.sessions_of(SessionKind.TABLE_ROUND)[0].id
+    tables = tablemates(draft, first)
+    edits.swap(draft, tables[0][0], tables[-1][0], first)
+    page = words(signed_in.get(plan_url(draft)))
+    assert f"Against the published plan #{published.id}" in page  # also the earlier: said once
+    assert "2 seats changed (2 people)." in page and "Against the earlier" not in page
+
+    again = run_now(demo, PlanKind.TABLES, base_plan_id=draft.id, mode="repair")
+    page = words(signed_in.get(plan_url(again)))
+    assert f"Against the earlier plan #{draft.id}" in page and "no seat changed." in page
+    assert "2 seats changed (2 people)." in page  # the locked swap, against the published plan
+    assert "2 seats are locked" in page
+
+
+def test_a_walk_in_joins_a_breakout_with_room_and_nobody_else_moves(signed_in, demo):
+    plan = run_now(demo, PlanKind.BREAKOUTS)
+    [walk_in] = add_attendees(demo, 1)
+    url = plan_url(plan)
+    response = signed_in.submit(f"{url}/resolve", form_url=url)
+    job = wait_for(int(response.headers["Location"].rsplit("/", 1)[1]))
+    repaired = job.plan
+    assert repaired is not None, job.error
+    [slot] = demo.sessions_of(SessionKind.BREAKOUT_SLOT)
+    room = {b.id: b.capacity for b in slot.breakouts}
+    assert sum(room.values()) > len(seats(plan)) + 1  # a room has free places
+    assert changed(plan, repaired) == repaired.metrics["moves"] == 0
+    assert (walk_in.id, slot.id) in seats(repaired)
