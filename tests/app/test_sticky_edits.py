@@ -61,8 +61,9 @@ def tablemates(plan: Plan, session_id: int) -> list[list[int]]:
     return sorted(tables.values(), key=len)
 
 
+@pytest.mark.slow
 def test_resolve_after_a_hand_swap_and_a_new_rule_keeps_nearly_every_seat(signed_in, demo):
-    plan = run_now(demo, PlanKind.TABLES)
+    plan = run_now(demo, PlanKind.TABLES, time_limit=2)
     rounds = demo.sessions_of(SessionKind.TABLE_ROUND)
     first = tablemates(plan, rounds[0].id)
     a, b = first[0][0], first[-1][0]
@@ -101,8 +102,8 @@ def test_resolve_after_a_hand_swap_and_a_new_rule_keeps_nearly_every_seat(signed
 
 
 def test_hand_edits_are_measured_again_and_a_worsening_is_said(signed_in, demo):
-    plan = run_now(demo, PlanKind.TABLES)
-    draft = run_now(demo, PlanKind.TABLES, base_plan_id=plan.id, mode="repair")
+    plan = run_now(demo, PlanKind.TABLES, time_limit=2)
+    draft = run_now(demo, PlanKind.TABLES, base_plan_id=plan.id, mode="repair", time_limit=2)
     assert draft.metrics["moves"] == 0
     first, second = (s.id for s in demo.sessions_of(SessionKind.TABLE_ROUND)[:2])
     # a and b share a table in round 1; in round 2, b swaps with one of a's tablemates there.
@@ -127,8 +128,9 @@ def test_hand_edits_are_measured_again_and_a_worsening_is_said(signed_in, demo):
     assert draft.metrics["edited"] is True
 
 
+@pytest.mark.slow
 def test_start_again_from_scratch_asks_first(signed_in, demo):
-    run_now(demo, PlanKind.TABLES)
+    run_now(demo, PlanKind.TABLES, time_limit=2)
     overview = f"/organise/events/{demo.slug}/planning"
     assert "Start again from scratch" in signed_in.get(overview).get_data(as_text=True)
     settings = {"time_limit": "3", "seed": "2", "same_org": "1000", "repeats": "100"}
@@ -146,10 +148,11 @@ def test_start_again_from_scratch_asks_first(signed_in, demo):
     assert job.plan is not None and "base_plan_id" not in job.params
 
 
+@pytest.mark.slow
 def test_plan_page_counts_seats_changed_against_published_and_earlier_plans(signed_in, demo):
-    published = run_now(demo, PlanKind.TABLES)
+    published = run_now(demo, PlanKind.TABLES, time_limit=2)
     publishing.publish(published)
-    draft = run_now(demo, PlanKind.TABLES, base_plan_id=published.id, mode="repair")
+    draft = run_now(demo, PlanKind.TABLES, base_plan_id=published.id, mode="repair", time_limit=2)
     first = demo.sessions_of(SessionKind.TABLE_ROUND)[0].id
     tables = tablemates(draft, first)
     edits.swap(draft, tables[0][0], tables[-1][0], first)
@@ -157,7 +160,7 @@ def test_plan_page_counts_seats_changed_against_published_and_earlier_plans(sign
     assert f"Against the published plan #{published.id}" in page  # also the earlier: said once
     assert "2 seats changed (2 people)." in page and "Against the earlier" not in page
 
-    again = run_now(demo, PlanKind.TABLES, base_plan_id=draft.id, mode="repair")
+    again = run_now(demo, PlanKind.TABLES, base_plan_id=draft.id, mode="repair", time_limit=2)
     page = words(signed_in.get(plan_url(again)))
     assert f"Against the earlier plan #{draft.id}" in page and "no seat changed." in page
     assert "2 seats changed (2 people)." in page  # the locked swap, against the published plan
@@ -165,7 +168,7 @@ def test_plan_page_counts_seats_changed_against_published_and_earlier_plans(sign
 
 
 def test_a_walk_in_joins_a_breakout_with_room_and_nobody_else_moves(signed_in, demo):
-    plan = run_now(demo, PlanKind.BREAKOUTS)
+    plan = run_now(demo, PlanKind.BREAKOUTS, time_limit=2)
     [walk_in] = add_attendees(demo, 1)
     url = plan_url(plan)
     response = signed_in.submit(f"{url}/resolve", form_url=url)
