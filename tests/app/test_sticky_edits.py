@@ -4,6 +4,7 @@ from scratch is asked for, and the plan page counts the seats changed."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
@@ -180,3 +181,26 @@ def test_a_walk_in_joins_a_breakout_with_room_and_nobody_else_moves(signed_in, d
     assert sum(room.values()) > len(seats(plan)) + 1  # a room has free places
     assert changed(plan, repaired) == repaired.metrics["moves"] == 0
     assert (walk_in.id, slot.id) in seats(repaired)
+
+    # A hand move to a room the person did not choose: locked, measured, and said.
+    load = Counter(a.breakout_id for a in repaired.assignments)
+    person = next(
+        r
+        for r in demo.registrations
+        if (r.id, slot.id) in seats(repaired)
+        and seats(repaired)[(r.id, slot.id)] in {p.breakout_id for p in r.preferences}
+        and any(
+            b.id not in {p.breakout_id for p in r.preferences} and load[b.id] < b.capacity
+            for b in slot.breakouts
+        )
+    )
+    unchosen = next(
+        b
+        for b in slot.breakouts
+        if b.id not in {p.breakout_id for p in person.preferences} and load[b.id] < b.capacity
+    )
+    worse = edits.move(repaired, person.id, slot.id, unchosen.id)
+    assert any("places are ones people chose" in sentence for sentence in worse)
+    assert repaired.metrics["moves"] == 1 and locked(repaired) == {
+        (person.id, slot.id): unchosen.id
+    }

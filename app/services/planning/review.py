@@ -220,11 +220,18 @@ MEASURES = (
 )
 
 
+BREAKOUT_MEASURES = (
+    ("plan", "ranked_assignments", "places are ones people chose", False),
+    ("plan", "fully_served", "people have a session they chose in every slot", False),
+    ("plan", "same_org_pairs", "pairs of colleagues from one organisation share a session", True),
+)
+
+
 def worsened(before: dict, after: dict) -> list[str]:
-    """The table-plan measures that got worse from `before` to `after` (plan.metrics), each as
-    "6 pairs of people meet again (was 0)"; empty when none did."""
+    """The measures that got worse from `before` to `after` (a plan's metrics, of either
+    kind), each as "6 pairs of people meet again (was 0)"; empty when none did."""
     sentences = []
-    for key, field_name, words, more_is_worse in MEASURES:
+    for key, field_name, words, more_is_worse in MEASURES + BREAKOUT_MEASURES:
         old = (before.get(key) or {}).get(field_name)
         new = (after.get(key) or {}).get(field_name)
         if old is None or new is None or old == new or (new > old) != more_is_worse:
