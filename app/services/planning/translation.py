@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -46,6 +46,9 @@ from scheduler.metrics import table_plan_metrics
 from scheduler.people import InputError, Person
 
 DEFAULT_TIME_LIMIT = 60
+REPAIR_WEIGHT_FACTOR = 100
+"""In a repair, one person moved weighs as much as this many of the worst other flaw (as the
+default weights have it: 100,000 against 1,000 for two colleagues at one table)."""
 
 
 def person_id(registration_id: int) -> str:
@@ -224,10 +227,15 @@ def _prepared(
 
 def solve_tables(prepared: Prepared, reporter: Reporter):
     params = prepared.params
+    weights = table_planner.Weights(**params.get("weights", {}))
+    if prepared.problem.previous is not None:
+        # Moving people stays the first objective however the organiser weighs the others.
+        largest = max(weights.same_org, weights.repeats, weights.sector, weights.profession)
+        weights = replace(weights, moves=max(weights.moves, REPAIR_WEIGHT_FACTOR * largest))
     options = table_planner.SolveOptions(
         time_limit=float(params.get("time_limit", DEFAULT_TIME_LIMIT)),
         seed=int(params.get("seed", 0)),
-        weights=table_planner.Weights(**params.get("weights", {})),
+        weights=weights,
     )
 
     def progress(p) -> bool:
