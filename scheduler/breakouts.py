@@ -40,7 +40,9 @@ Repair mode (`problem.previous` given: late registrations, cancellations, change
 one stage first, `moves`: keep as many earlier seats as possible, so only the people a change
 forces to move do; then worst_off, preferences, balance and mix as above (keep_baseline is left
 out: first come, first served would reseat everyone). `plan.moves` counts the seats moved.
-Every repair stage runs on the exact model, hinted with the earlier plan.
+Every repair stage runs on the exact model, hinted with the earlier plan; should none find a
+plan in time, the earlier seats that still fit are kept and the others placed first come, first
+served (`fcfs.keep_earlier`).
 
 Stages 1-3 run on a small model with variables only for ranked choices; stages 4-5 then place
 everyone else with the ranked seats kept. Should those seats leave no way to avoid a repeated
@@ -76,7 +78,7 @@ from scheduler.breakout_problem import (
     ProgressCallback,
     validate,
 )
-from scheduler.fcfs import fill_in, first_come_first_served
+from scheduler.fcfs import fill_in, first_come_first_served, keep_earlier
 
 __all__ = [
     "Breakout",
@@ -141,6 +143,12 @@ def plan_breakouts(
     if problem.previous is not None:
         stages.planned = list(REPAIR_STAGES)
         repaired = stages.solve(BreakoutModel(problem, potentials), REPAIR_STAGES)
+        if repaired is None:
+            kept = keep_earlier(problem)
+            if _keeps_every_rule(problem, kept, set()):
+                repaired = _Solution(
+                    kept, set(), "earlier seats kept, the others placed first come, first served"
+                )
         return _finish(problem, baseline, potentials, repaired or fallback, stages)
 
     preference = PreferenceModel(problem, potentials, floors)

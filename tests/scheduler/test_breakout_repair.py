@@ -122,3 +122,11 @@ def test_locked_seats_hold_in_repair_mode() -> None:
     assert plan.assignments[person.id]["morning"] == elsewhere
     # One seat is forced to change; the room it leaves and the one it joins both had space.
     assert plan.moves == 1
+
+
+def test_out_of_time_a_repair_still_keeps_the_earlier_seats() -> None:
+    problem, previous = first_plan()
+    grown = replace(problem, people=problem.people + tuple(people(5, start=100)), previous=previous)
+    plan = plan_breakouts(grown, BreakoutOptions(time_limit=0.001, seed=1, workers=1))
+    assert_hard_rules(grown, plan)
+    assert plan.moves == 0 and "earlier seats kept" in plan.message
