@@ -76,9 +76,24 @@ def test_resolve_after_a_hand_swap_and_a_new_rule_keeps_nearly_every_seat(signed
     db.session.expire_all()
     swapped = seats(plan)
     assert set(locked(plan)) == {(a, rounds[0].id), (b, rounds[0].id)}, "a hand swap locks"
+    assert "Swapped. Both seats are locked" in words(signed_in.get(url))
+
+    # A hand move in the last round, from a largest table to a smallest (balance allows it).
+    last = rounds[-1].id
+    by_size = tablemates(plan, last)
+    mover = next(p for p in by_size[-1] if p not in (a, b))
+    smallest = swapped[(by_size[0][0], last)]
+    signed_in.submit(
+        f"{url}/move",
+        {"registration_id": mover, "session_id": last, "target_id": smallest},
+        form_url=url,
+    )
+    db.session.expire_all()
+    swapped = seats(plan)
+    assert swapped[(mover, last)] == smallest and (mover, last) in locked(plan), "a move locks"
 
     # A new rule: two people who share a table in the second round must be kept apart.
-    x, y = next(t for t in tablemates(plan, rounds[1].id) if a not in t and b not in t)[:2]
+    x, y = next(t for t in tablemates(plan, rounds[1].id) if not {a, b, mover} & set(t))[:2]
     shared = sum(
         1 for s in rounds if swapped[(x, s.id)] == swapped[(y, s.id)]
     )  # rounds where one of them must move
@@ -94,6 +109,7 @@ def test_resolve_after_a_hand_swap_and_a_new_rule_keeps_nearly_every_seat(signed
     after = seats(again)
     assert after[(a, rounds[0].id)] == swapped[(a, rounds[0].id)]
     assert after[(b, rounds[0].id)] == swapped[(b, rounds[0].id)]
+    assert after[(mover, last)] == smallest
     assert all(after[(x, s.id)] != after[(y, s.id)] for s in rounds)
     # Each round the pair shared, one of them moves and (tables must stay balanced) perhaps
     # one person back: nothing else needs to change.
