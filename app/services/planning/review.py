@@ -211,19 +211,58 @@ def _compare(plan: Plan, other: Plan) -> Comparison:
     return Comparison(other, len(changes), len({person for person, _ in changes}))
 
 
-# What each measure counts, said in words: (key, field, words, True when more is worse).
+# Each measure in words: (key, field, sentence for one, for any other number, whether more
+# is worse). The sentences take {new} and {old}.
 MEASURES = (
-    ("same_org_pairs", "value", "pairs of colleagues from one organisation share a table", True),
-    ("repeat_pairs", "value", "pairs of people meet again", True),
-    ("sector_mix", "distinct", "sectors are represented across the tables", False),
-    ("profession_mix", "distinct", "professions are represented across the tables", False),
-)
-
-
-BREAKOUT_MEASURES = (
-    ("plan", "ranked_assignments", "places are ones people chose", False),
-    ("plan", "fully_served", "people have a session they chose in every slot", False),
-    ("plan", "same_org_pairs", "pairs of colleagues from one organisation share a session", True),
+    (
+        "same_org_pairs",
+        "value",
+        "1 pair of colleagues shares a table (was {old})",
+        "{new} pairs of colleagues share a table (was {old})",
+        True,
+    ),
+    (
+        "repeat_pairs",
+        "value",
+        "1 pair of people meets again (was {old})",
+        "{new} pairs of people meet again (was {old})",
+        True,
+    ),
+    (
+        "sector_mix",
+        "distinct",
+        "the tables mix fewer sectors ({new} counted table by table, was {old})",
+        "the tables mix fewer sectors ({new} counted table by table, was {old})",
+        False,
+    ),
+    (
+        "profession_mix",
+        "distinct",
+        "the tables mix fewer professions ({new} counted table by table, was {old})",
+        "the tables mix fewer professions ({new} counted table by table, was {old})",
+        False,
+    ),
+    (
+        "plan",
+        "ranked_assignments",
+        "1 place is one its person chose (was {old})",
+        "{new} places are ones people chose (was {old})",
+        False,
+    ),
+    (
+        "plan",
+        "fully_served",
+        "1 person has a session they chose in every slot (was {old})",
+        "{new} people have a session they chose in every slot (was {old})",
+        False,
+    ),
+    (
+        "plan",
+        "same_org_pairs",
+        "1 pair of colleagues shares a session (was {old})",
+        "{new} pairs of colleagues share a session (was {old})",
+        True,
+    ),
 )
 
 
@@ -231,10 +270,10 @@ def worsened(before: dict, after: dict) -> list[str]:
     """The measures that got worse from `before` to `after` (a plan's metrics, of either
     kind), each as "6 pairs of people meet again (was 0)"; empty when none did."""
     sentences = []
-    for key, field_name, words, more_is_worse in MEASURES + BREAKOUT_MEASURES:
+    for key, field_name, one, many, more_is_worse in MEASURES:
         old = (before.get(key) or {}).get(field_name)
         new = (after.get(key) or {}).get(field_name)
         if old is None or new is None or old == new or (new > old) != more_is_worse:
             continue
-        sentences.append(f"{new} {words} (was {old})")
+        sentences.append((one if new == 1 else many).format(new=new, old=old))
     return sentences
