@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     print("Re-solving keeps seats: the 120-person demo, and breakouts for 300")
     print()
     header = (
-        f"{'seed':>4}  {'scenario':<44}{'seats':>6}{'changed':>9}{'fewest':>8}{'share':>8}"
+        f"{'seed':>4}  {'scenario':<48}{'seats':>6}{'changed':>9}{'fewest':>8}{'share':>8}"
         f"{'afresh':>8}  target"
     )
     print(header)
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             failed += not row["ok"]
             afresh = "—" if row["afresh"] is None else row["afresh"]
             print(
-                f"{seed:>4}  {row['scenario']:<44}{row['seats']:>6}{row['changed']:>9}"
+                f"{seed:>4}  {row['scenario']:<48}{row['seats']:>6}{row['changed']:>9}"
                 f"{row['fewest']:>8}{row['share']:>8.1%}{afresh:>8}  {row['target']}"
                 f"{'' if row['ok'] else '  MISSED'}"
             )
