@@ -28,7 +28,7 @@ from app.planning.forms import (
     TableSolveForm,
 )
 from app.services.planning import edits, jobs, plans, publishing, rules, summaries, translation
-from app.services.planning.review import drift, review
+from app.services.planning.review import drift, review, seat_changes, worsened
 from app.shared import ActionForm, database_id, organisers_only
 
 bp = Blueprint("planning", __name__)
@@ -80,12 +80,24 @@ def overview(slug: str):
 
 @bp.post("/events/<slug>/planning/<any(tables, breakouts):kind>")
 def start(slug: str, kind: str):
+    """A plan made afresh. When plans of this kind exist it starts again from scratch, which
+    throws away their seats and locks, so it asks first (the settings carried over)."""
     event = event_or_404(slug)
     form = TableSolveForm() if kind == "tables" else SolveForm()
     if not form.validate_on_submit():
         for field, errors in form.errors.items():
             flash(f"{getattr(form, field).label.text}: {' '.join(errors)}", "error")
         return redirect(url_for(".overview", slug=slug))
+    existing = plans.plans(event, PlanKind(kind))
+    if existing and request.form.get("from_scratch") != "yes":
+        return render_template(
+            "planning/confirm_scratch.html",
+            event=event,
+            kind=PlanKind(kind),
+            form=form,
+            latest=existing[0],
+            locked=sum(a.locked for a in existing[0].assignments),
+        )
     params = {"time_limit": form.time_limit.data, "seed": form.seed.data}
     if kind == "tables":
         params["weights"] = {
@@ -97,14 +109,16 @@ def start(slug: str, kind: str):
 
 @bp.post("/events/<slug>/plans/<int:plan_id>/<any(resolve, repair):mode>")
 def resolve(slug: str, plan_id: int, mode: str):
-    """Re-solve around the plan's locked seats, or repair it after registrations changed."""
+    """A new plan from this one: locked seats kept, everyone else moved only where a rule or a
+    registration change forces it (both modes are the same repair; "repair" is the older
+    address of the button)."""
     event = event_or_404(slug)
     plan = _plan(event, plan_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     base = jobs.latest_job_for_plan(plan)
     params = dict(base.params) if base else {"time_limit": 30, "seed": 0}
-    params.update(base_plan_id=plan.id, mode=mode)
+    params.update(base_plan_id=plan.id, mode="repair")
     return _start(event, plan.kind, params)
 
 
@@ -169,6 +183,8 @@ def plan(slug: str, plan_id: int):
         plan=plan,
         review=review(plan),
         drift=drift(plan),
+        changes=seat_changes(plan),
+        worse_than_solved=worsened(plan.metrics.get("as_solved", {}), plan.metrics),
         action=ActionForm(),
         PlanStatus=PlanStatus,
         PlanKind=PlanKind,
@@ -182,11 +198,14 @@ def edit(slug: str, plan_id: int, edit: str):
     form = {"move": MoveForm, "swap": SwapForm, "lock": LockForm}[edit]()
     if not form.validate_on_submit():
         abort(400)
+    worse: list[str] = []
     try:
         if edit == "move":
-            edits.move(plan, form.registration_id.data, form.session_id.data, form.target_id.data)
+            worse = edits.move(
+                plan, form.registration_id.data, form.session_id.data, form.target_id.data
+            )
         elif edit == "swap":
-            edits.swap(plan, form.first_id.data, form.second_id.data, form.session_id.data)
+            worse = edits.swap(plan, form.first_id.data, form.second_id.data, form.session_id.data)
         else:
             edits.set_locked(
                 plan, form.registration_id.data, form.session_id.data, bool(form.locked.data)
@@ -194,7 +213,17 @@ def edit(slug: str, plan_id: int, edit: str):
     except edits.EditError as error:
         flash(str(error), "error")
     else:
-        flash({"move": "Moved.", "swap": "Swapped.", "lock": "Saved."}[edit], "success")
+        if edit == "lock":
+            done = "Locked." if form.locked.data else "Unlocked."
+        else:
+            done = {
+                "move": "Moved. The seat is locked, so re-solving keeps it.",
+                "swap": "Swapped. Both seats are locked, so re-solving keeps them.",
+            }[edit]
+        if worse:
+            flash(f"{done} This made the plan worse: {'; '.join(worse)}.", "warning")
+        else:
+            flash(done, "success")
     return redirect(
         url_for(".plan", slug=slug, plan_id=plan_id) + f"#session-{form.session_id.data}"
     )

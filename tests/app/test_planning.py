@@ -148,6 +148,7 @@ def test_cancel_a_running_job_keeps_the_previous_plan(signed_in, golfers):
             "repeats": "100",
             "sector": "10",
             "profession": "1",
+            "from_scratch": "yes",  # asked and confirmed (tests/app/test_sticky_edits.py)
         },
         form_url=overview,
     )
@@ -235,13 +236,18 @@ def test_swap_move_and_lock_keep_the_hard_rules(signed_in, event, attendees):
     with pytest.raises(edits.EditError, match="must be kept apart"):
         edits.swap(plan, a, b, first_round.id)
 
+    # The swap locked both seats; unlocking one is a click.
+    assert {(x.registration_id, x.locked) for x in plan.assignments if x.locked} == {
+        (a, True),
+        (b, True),
+    }
     signed_in.submit(
         f"{url}/lock",
-        {"registration_id": a, "session_id": first_round.id, "locked": 1},
+        {"registration_id": a, "session_id": first_round.id, "locked": 0},
         form_url=url,
     )
-    with pytest.raises(edits.EditError, match="locked"):
-        edits.swap(plan, a, c, first_round.id)
+    db.session.expire_all()
+    assert {x.registration_id for x in plan.assignments if x.locked} == {b}
     assert seats(plan) == after
 
 
