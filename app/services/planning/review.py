@@ -23,8 +23,8 @@ from app.models import (
     SessionKind,
 )
 from app.services.organisations.suggestions import suggested_duplicates
-from app.services.planning.summaries import ordinal
 from app.services.planning.plans import changed_seats, earlier_plan, published_plan
+from app.services.planning.summaries import ordinal
 from scheduler.metrics import same_label_pairs
 
 
