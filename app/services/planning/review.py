@@ -194,6 +194,8 @@ def _choice(assignment: Assignment) -> str:
     if assignment.breakout_id not in ranked:
         return "not one they chose"
     return f"{ordinal(ranked.index(assignment.breakout_id) + 1)} choice"
+
+
 @dataclass
 class Comparison:
     """This plan's seats against another plan of the same kind."""
