@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.printing.views import bp as printing_bp
     from app.printing.views import itinerary_bp
     from app.public.views import bp as public_bp
+    from app.registration.desk import bp as desk_bp
     from app.registration.organise import bp as registration_organise_bp
     from app.registration.views import bp as registration_bp
 
@@ -72,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(
         registration_organise_bp, url_prefix="/organise/events/<slug>/registrations"
     )
+    app.register_blueprint(desk_bp, url_prefix="/organise/events/<slug>/desk")
     app.register_blueprint(organise_bp, url_prefix="/organise")
     app.register_blueprint(organisations_bp, url_prefix="/organise")
     app.register_blueprint(printing_bp, url_prefix="/organise")

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.extensions import db
+from app.formatting import plural
 from app.models import Event, JobState, Plan, PlanKind, SessionKind, User
 from app.organisations.cli import organisations_command, sectors_command
 from app.registration.cli import erase_personal_data_command, expire_offers_command
@@ -131,6 +132,7 @@ def plan_command(slug: str, time_limit: int, seed: int, publish: bool) -> None:
     if not kinds:
         raise click.ClickException(f"{slug} has no table rounds or breakouts to plan")
     failed = False
+    made = []
     for kind in kinds:
         job = jobs.create(event, kind, {"time_limit": time_limit, "seed": seed})
         jobs.run(job.id)
@@ -142,9 +144,13 @@ def plan_command(slug: str, time_limit: int, seed: int, publish: bool) -> None:
         click.echo(
             f"{kind.value}: plan #{job.plan.id} ({job.plan.solver_status}) {_summary(job.plan)}"
         )
-        if publish:
-            told = publishing.publish(job.plan)
-            click.echo(f"{kind.value}: published; {len(told)} attendees told")
+        made.append(job.plan)
+    if publish and made:
+        # Together, so each attendee gets one message for both plans.
+        told = publishing.publish(*made)
+        for plan in made:
+            click.echo(f"{plan.kind.value}: published")
+        click.echo(f"{plural(len(told), 'attendee')} told about their places")
     if failed:
         raise SystemExit(1)
 

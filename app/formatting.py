@@ -1,5 +1,6 @@
-"""How dates and times read on screen and on paper (always in the event's own timezone), and
-user text where only one line of plain text fits (a mail header, a calendar property)."""
+"""How dates and times read on screen and on paper (always in the event's own timezone), counts
+with the noun that agrees with them, and user text where only one line of plain text fits (a mail
+header, a calendar property)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,13 @@ def plain_lines(text: str) -> str:
     not carry) made spaces: for descriptions, where line breaks are welcome."""
     lines = re.sub(r"\r\n?|\u2028|\u2029", "\n", text)
     return _CONTROLS_BUT_TAB_AND_NEWLINE.sub(" ", lines)
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """The count with its noun in the right number: "1 breakout slot", "2 breakout slots",
+    "1 person", "3 people" (give the plural when it is not the singular + "s")."""
+    noun = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count} {noun}"
 
 
 def format_date(value: datetime) -> str:

@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 from app import formatting
 from app.models import Event
+from app.services.planning.summaries import plan_figures, quality
 from app.services.printing.documents import DOCUMENTS
 from app.services.printing.pdf import PART_BREAK
 
@@ -83,10 +84,14 @@ def init_app(app: Flask) -> None:
         time=formatting.format_time,
         datetime=formatting.format_datetime,
         timespan=formatting.format_timespan,
+        plural=formatting.plural,
         localtime=localtime,
         webcal=webcal,
     )
     # The organiser's event page lists the documents from the same table as their addresses.
     app.jinja_env.globals["print_documents"] = DOCUMENTS
+    # A plan's measures in words, for the measures partial (planning/_metrics.html).
+    app.jinja_env.globals["plan_figures"] = plan_figures
+    app.jinja_env.filters["quality"] = quality
     # Where a printed document may be cut into parts laid out side by side (printing/pdf.py).
     app.jinja_env.globals["part_break"] = PART_BREAK

@@ -131,3 +131,31 @@ def realistic_people(count: int, seed: int, facilitators: int = 0) -> list[Perso
 def golfers(count: int) -> list[Person]:
     """A pure social-golfer instance: everyone from a different organisation, nothing else."""
     return [Person(f"g{i + 1}", f"Golfer {i + 1}", f"Club {i + 1}", "-", "-") for i in range(count)]
+
+
+def national_people(count: int, seed: int) -> list[Person]:
+    """`count` people of a national event: organisations of 1 to 40 people (most of them small,
+    sizes falling off like 1/size), each in one sector, with professions from that sector."""
+    rng = random.Random(seed)
+    names = list(SECTORS)
+    weights = [SECTORS[s][0] for s in names]
+    sizes = list(range(1, 41))
+    people: list[Person] = []
+    org_number = 0
+    while len(people) < count:
+        org_number += 1
+        size = min(count - len(people), rng.choices(sizes, weights=[1 / s for s in sizes])[0])
+        sector = rng.choices(names, weights=weights)[0]
+        professions = SECTORS[sector][2]
+        for _ in range(size):
+            i = len(people) + 1
+            people.append(
+                Person(
+                    id=f"n{i}",
+                    name=f"Person {i}",
+                    organisation=f"{sector} organisation {org_number}",
+                    sector=sector,
+                    profession=rng.choice(professions),
+                )
+            )
+    return people

@@ -1,20 +1,41 @@
-"""Table planner against two baselines on seeded realistic events and social-golfer instances.
+"""Table planner against two baselines on seeded realistic events, on tight rotations, and at
+national scale.
 
-    python -m benchmarks.tables [--seed 1] [--quick]
+    python -m benchmarks.tables [--only NAME ...] [--time-limit S] [--seeds 0,1] [--quick]
 
-Methods: `planner` (scheduler.tables.plan_tables), `random` (each round, shuffle everyone and deal
-them to tables in balanced sizes, facilitators staying at their table) and `greedy` (the
-planner's round-by-round greedy start with no search afterwards). Every measure is printed
-as value/bound; mixes as distinct/bound with the ratio.
+Three tables, each checked by an independent checker (pairs counted straight from the rounds,
+not the planner's own measures):
+
+- realistic events: methods `planner` (scheduler.tables.plan_tables), `random` (each round,
+  shuffle everyone and deal them to tables in balanced sizes, facilitators staying at their
+  table) and `greedy` (the planner's round-by-round greedy start with no search afterwards);
+  every measure as value/bound, mixes as distinct/bound with the ratio;
+- tight rotations (social golfers, and 40 people in 10 organisations of 4 for 12 rounds), each
+  with a zero-repeat schedule: excess meetings = sum over pairs of max(0, meetings - 1) beside
+  the counting bound, colleagues seated together, time and why the planner stopped;
+- the scale curve, 120 to 5,000 people (tables of 10, 4 rounds, organisations of 1-40): time to
+  the first full plan, time until the pair measures (colleagues together, repeats, balance)
+  are at their bounds, the mixes, and peak memory (maximum resident set of a fresh process
+  per size, so sizes do not share a heap).
+
+--only (repeatable) keeps a section ("realistic", "tight", "scale") or one instance
+("event-100", "32/4/10", "40/4/12 in organisations of 4", "scale-5000"); --time-limit replaces
+every instance's limit (default: the issue's 60 s for tight rotations and the scale curve).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import resource
+import subprocess
+import sys
 import time
+from collections import Counter
+from itertools import combinations
 
-from benchmarks.instances import golfers, realistic_people
+from benchmarks.instances import golfers, national_people, realistic_people
 from scheduler.construct import facilitator_tables, greedy_plan
 from scheduler.people import Person
 from scheduler.seating import Seating
@@ -27,14 +48,30 @@ REALISTIC = [
     ("event", 240, 10, 5, 24, 30),
     ("event", 600, 10, 5, 0, 120),
 ]
-GOLFERS = [
-    ("kirkman", 15, 3, 7, 20),
-    ("golfers", 32, 4, 8, 20),
-    ("golfers", 32, 4, 9, 20),
-    ("golfers", 32, 4, 10, 20),
-]
 QUICK_REALISTIC = [("event", 100, 8, 4, 0, 10)]
-QUICK_GOLFERS = [("kirkman", 15, 3, 7, 10)]
+# (people, table size, rounds, organisation size or 0 for golfers): each has a zero-repeat
+# schedule (research/planner.md); with organisations, also one with no colleagues together
+TIGHT = [
+    (15, 3, 7, 0),
+    (32, 4, 8, 0),
+    (32, 4, 9, 0),
+    (32, 4, 10, 0),
+    (40, 4, 10, 0),
+    (40, 4, 12, 0),
+    (40, 4, 13, 0),
+    (28, 4, 9, 0),
+    (18, 3, 8, 0),
+    (16, 4, 5, 0),
+    (25, 5, 6, 0),
+    (21, 3, 10, 0),
+    (49, 7, 8, 0),
+    (40, 4, 12, 4),
+]
+QUICK_TIGHT = [(15, 3, 7, 0)]
+TIGHT_LIMIT = 60.0
+SCALE = [120, 300, 600, 1200, 2400, 5000]
+QUICK_SCALE = [120]
+SCALE_LIMIT = 60.0
 
 
 def random_balanced(problem: TableProblem, seed: int) -> tuple[dict, float]:
@@ -89,30 +126,174 @@ def row(
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--quick", action="store_true", help="one small event and Kirkman only")
-    args = parser.parse_args(argv)
-    cases: list[tuple[str, list[Person], int, int, float]] = []
-    for label, count, size, rounds, hosts, limit in QUICK_REALISTIC if args.quick else REALISTIC:
-        people = realistic_people(count, args.seed, facilitators=hosts)
-        cases.append((f"{label}{' +hosts' if hosts else ''}", people, size, rounds, limit))
-    for label, count, size, rounds, limit in QUICK_GOLFERS if args.quick else GOLFERS:
-        cases.append((label, golfers(count), size, rounds, limit))
+def tight_name(count: int, size: int, rounds: int, org_size: int) -> str:
+    name = f"{count}/{size}/{rounds}"
+    return f"{name} in organisations of {org_size}" if org_size else name
+
+
+def tight_people(count: int, org_size: int) -> list[Person]:
+    if not org_size:
+        return golfers(count)
+    return [
+        Person(f"c{i + 1}", f"Colleague {i + 1}", f"Organisation {i // org_size + 1}", "-", "-")
+        for i in range(count)
+    ]
+
+
+def check_plan(problem: TableProblem, rounds: list[list[list[str]]]) -> dict[str, int]:
+    """Independent of the planner: everyone seated once a round at a table within capacity;
+    excess meetings and colleague pairs counted from the rounds themselves."""
+    ids = sorted(p.id for p in problem.people)
+    organisation = {p.id: p.organisation for p in problem.people}
+    assert len(rounds) == problem.rounds, "a round is missing"
+    meetings: Counter[tuple[str, str]] = Counter()
+    colleagues = 0
+    for tables in rounds:
+        assert sorted(pid for table in tables for pid in table) == ids, "not everyone seated once"
+        for table, spec in zip(tables, problem.tables, strict=True):
+            assert len(table) <= spec.capacity, "a table over capacity"
+            for a, b in combinations(sorted(table), 2):
+                meetings[a, b] += 1
+                colleagues += organisation[a] == organisation[b]
+    excess = sum(m - 1 for m in meetings.values() if m > 1)
+    return {"excess": excess, "colleagues": colleagues}
+
+
+def tight_rows(cases, seeds: list[int], time_limit: float | None) -> None:
+    print(
+        "\n| tight rotation | seed | repeat bound | excess meetings | colleagues together "
+        "| time s | stopped |"
+    )
+    print("|" + "---|" * 7)
+    for count, size, rounds, org_size in cases:
+        problem = TableProblem.with_table_size(tight_people(count, org_size), rounds, size)
+        for seed in seeds:
+            started = time.monotonic()
+            plan = plan_tables(
+                problem, SolveOptions(time_limit=time_limit or TIGHT_LIMIT, seed=seed, workers=2)
+            )
+            seconds = time.monotonic() - started
+            checked = check_plan(problem, plan.rounds)
+            print(
+                f"| {tight_name(count, size, rounds, org_size)} | {seed} "
+                f"| {plan.metrics['repeat_pairs']['bound']} | {checked['excess']} "
+                f"| {checked['colleagues'] if org_size else '-'} | {seconds:.1f} "
+                f"| {plan.stop_reason} |",
+                flush=True,
+            )
+
+
+def scale_run(count: int, seed: int, time_limit: float) -> dict:
+    """One point of the scale curve, run in this (fresh) process."""
+    problem = TableProblem.with_table_size(national_people(count, seed), 4, 10)
+    started = time.monotonic()
+    seen: dict[str, float] = {}
+
+    def progress(p) -> None:
+        seen.setdefault("first", p.elapsed)
+        if "bound" not in seen and pairs_at_bound(p.metrics):
+            seen["bound"] = p.elapsed
+
+    plan = plan_tables(problem, SolveOptions(time_limit=time_limit, seed=seed), progress)
+    seconds = time.monotonic() - started
+    checked = check_plan(problem, plan.rounds)
+    return {
+        "people": count,
+        "first": seen.get("first"),
+        "bound": seen.get("bound") if pairs_at_bound(plan.metrics) else None,
+        "time": seconds,
+        "excess": checked["excess"],
+        "colleagues": checked["colleagues"],
+        "metrics": plan.metrics,
+        "stopped": plan.stop_reason,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def pairs_at_bound(metrics: dict) -> bool:
+    return all(
+        metrics[name]["value"] == metrics[name]["bound"]
+        for name in ("same_org_pairs", "repeat_pairs", "balance")
+    )
+
+
+def scale_rows(sizes: list[int], seeds: list[int], time_limit: float | None) -> None:
+    print(
+        "\n| people | seed | first plan s | pairs at bound s | colleagues together/bound "
+        "| excess/bound | sector mix | profession mix | time s | stopped | peak memory MB |"
+    )
+    print("|" + "---|" * 11)
+    for count in sizes:
+        for seed in seeds:
+            command = [sys.executable, "-m", "benchmarks.tables", "--scale-point"]
+            command += [str(count), str(seed), str(time_limit or SCALE_LIMIT)]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            point = json.loads(done.stdout)
+            m = point["metrics"]
+
+            def seconds(value: float | None) -> str:
+                return "-" if value is None else f"{value:.1f}"
+
+            print(
+                f"| {count} | {seed} | {seconds(point['first'])} | {seconds(point['bound'])} "
+                f"| {point['colleagues']}/{m['same_org_pairs']['bound']} "
+                f"| {point['excess']}/{m['repeat_pairs']['bound']} "
+                f"| {m['sector_mix']['value']:.3f} | {m['profession_mix']['value']:.3f} "
+                f"| {point['time']:.1f} | {point['stopped']} | {point['peak_mb']:.0f} |",
+                flush=True,
+            )
+
+
+def realistic_rows(cases, seeds: list[int], time_limit: float | None) -> None:
     print(
         "| instance | method | people | tables | rounds | time s | same-org/bound | repeats/bound "
         "| sector mix | profession mix | balance/bound | status |"
     )
     print("|" + "---|" * 12)
-    for label, people, size, rounds, limit in cases:
-        problem = TableProblem.with_table_size(people, rounds, size)
-        metrics, seconds = random_balanced(problem, args.seed)
-        print(row(label, "random", problem, metrics, seconds, "-"), flush=True)
-        metrics, seconds = greedy(problem, args.seed)
-        print(row(label, "greedy", problem, metrics, seconds, "-"), flush=True)
-        metrics, seconds, status = planner(problem, args.seed, limit)
-        print(row(label, "planner", problem, metrics, seconds, status), flush=True)
+    for label, count, size, rounds, hosts, limit in cases:
+        for seed in seeds:
+            people = realistic_people(count, seed, facilitators=hosts)
+            name = f"{label}{' +hosts' if hosts else ''}"
+            problem = TableProblem.with_table_size(people, rounds, size)
+            metrics, seconds = random_balanced(problem, seed)
+            print(row(name, "random", problem, metrics, seconds, "-"), flush=True)
+            metrics, seconds = greedy(problem, seed)
+            print(row(name, "greedy", problem, metrics, seconds, "-"), flush=True)
+            metrics, seconds, status = planner(problem, seed, time_limit or limit)
+            print(row(name, "planner", problem, metrics, seconds, status), flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="1", help="comma-separated seeds (default 1)")
+    parser.add_argument("--time-limit", type=float, help="seconds for every instance")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME")
+    parser.add_argument("--quick", action="store_true", help="one small instance per table")
+    parser.add_argument("--scale-point", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.scale_point:
+        count, seed, limit = args.scale_point
+        print(json.dumps(scale_run(int(count), int(seed), float(limit))))
+        return
+    seeds = [int(s) for s in args.seeds.split(",")]
+
+    def wanted(section: str, name: str) -> bool:
+        return not args.only or any(o in (section, name) for o in args.only)
+
+    realistic = [
+        case
+        for case in (QUICK_REALISTIC if args.quick else REALISTIC)
+        if wanted("realistic", f"event-{case[1]}")
+    ]
+    tight_cases = QUICK_TIGHT if args.quick else TIGHT
+    tight = [case for case in tight_cases if wanted("tight", tight_name(*case))]
+    scale = [n for n in (QUICK_SCALE if args.quick else SCALE) if wanted("scale", f"scale-{n}")]
+    if realistic:
+        realistic_rows(realistic, seeds, args.time_limit)
+    if tight:
+        tight_rows(tight, seeds, args.time_limit)
+    if scale:
+        scale_rows(scale, seeds, args.time_limit)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ fill[b] >= 0 with sum_{b in s} (ranked[b] + pinned[b] + fill[b]) = #people. It i
 that it does not check topics for those fill seats, and small, so the preference stages are fast.
 `BreakoutModel` has every x[p, b]: it places the fill seats (balance and mix stages) with the
 ranked seats kept from the preference stages, or solves every stage itself when that fails.
+In repair mode (`problem.previous`) every stage runs on `BreakoutModel`, hinted with the earlier
+seats, the first maximising the earlier seats kept (`moves_objective`).
 Objective methods return a linear expression to maximise, adding the variables they need.
 """
 
@@ -254,6 +256,15 @@ class BreakoutModel(_Model):
 
     def load(self, breakout_id: str) -> cp_model.LinearExpr:
         return _sum(self.x[p.id, breakout_id] for p in self.problem.people)
+
+    def moves_objective(self) -> cp_model.LinearExpr:
+        """Repair mode: the earlier seats kept (so the fewest people are moved). The earlier
+        plan is also the search's hint."""
+        earlier = self.problem.earlier_seats
+        for (person_id, slot), kept in earlier.items():
+            for b in self.problem.breakouts_in(slot):
+                self.model.add_hint(self.x[person_id, b.id], b.id == kept)
+        return _sum(self.x[person_id, b] for (person_id, _slot), b in earlier.items())
 
     def balance_objective(self) -> cp_model.LinearExpr:
         """Emptiest fill z / FILL_SCALE: FILL_SCALE * load[b] >= z * cap[b] for every breakout

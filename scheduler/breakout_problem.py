@@ -31,11 +31,30 @@ class Breakout:
 @dataclass(frozen=True)
 class BreakoutProblem:
     """Breakouts, people in registration order (`Person.preferences`: breakout ids, best first),
-    and pinned assignments {(person_id, slot): breakout_id} the plan must keep."""
+    and pinned assignments {(person_id, slot): breakout_id} the plan must keep.
+
+    `previous`, for repair mode, is an earlier plan {person_id: {slot: breakout_id}} whose seats
+    should be kept: the first objective is then to move as few of them as possible. Seats of
+    people no longer in `people`, or in breakouts no longer offered, are ignored."""
 
     breakouts: tuple[Breakout, ...]
     people: tuple[Person, ...]
     pinned: dict[tuple[str, str], str] = field(default_factory=dict)
+    previous: dict[str, dict[str, str]] | None = None
+
+    @cached_property
+    def earlier_seats(self) -> dict[tuple[str, str], str]:
+        """Repair mode: {(person_id, slot): breakout_id} of `previous` that still exist."""
+        if self.previous is None:
+            return {}
+        people = self._people_by_id
+        return {
+            (person_id, slot): breakout_id
+            for person_id, seats in self.previous.items()
+            if person_id in people
+            for slot, breakout_id in seats.items()
+            if breakout_id in self._by_id and self._by_id[breakout_id].slot == slot
+        }
 
     @cached_property
     def slots(self) -> list[str]:
@@ -128,7 +147,8 @@ class BreakoutMetrics:
 class BreakoutPlan:
     """`assignments` {person_id: {slot: breakout_id}}; `status` optimal, feasible, infeasible or
     unknown (no plan found in time); `baseline`: the first-come-first-served figures; `stages`:
-    one record per CP-SAT stage (name, status, objective, bound, seconds)."""
+    one record per CP-SAT stage (name, status, objective, bound, seconds); `moves`: in repair
+    mode, the seats of `previous` now in another breakout."""
 
     assignments: dict[str, dict[str, str]]
     status: str
@@ -137,6 +157,7 @@ class BreakoutPlan:
     baseline: BreakoutMetrics | None = None
     message: str = ""
     stages: tuple[dict, ...] = ()
+    moves: int | None = None
 
 
 def validate(problem: BreakoutProblem) -> None:

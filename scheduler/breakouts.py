@@ -6,6 +6,7 @@ Public API (plain dataclasses in and out; nothing here knows about Flask or file
         breakouts=(Breakout(id, title, slot, capacity, min_attendance=None), ...),
         people=(Person(..., preferences=("b3", "b1", ...)), ...),   # registration order
         pinned={(person_id, slot): breakout_id},
+        previous=None,          # or an earlier plan {person_id: {slot: breakout_id}}: repair mode
     )
     plan = plan_breakouts(problem, BreakoutOptions(time_limit=60, seed=0, workers=2),
                           on_progress=None)
@@ -34,6 +35,14 @@ stage, each stage's value then kept as a constraint (models in `scheduler.breako
 4. balance: maximise the emptiest breakout's fill (attendees / capacity), using the seats
    nobody ranked;
 5. mix: maximise sectors per breakout and minimise same-organisation pairs.
+
+Repair mode (`problem.previous` given: late registrations, cancellations, changed rooms) puts
+one stage first, `moves`: keep as many earlier seats as possible, so only the people a change
+forces to move do; then worst_off, preferences, balance and mix as above (keep_baseline is left
+out: first come, first served would reseat everyone). `plan.moves` counts the seats moved.
+Every repair stage runs on the exact model, hinted with the earlier plan; should none find a
+plan in time, the earlier seats that still fit are kept and the others placed first come, first
+served (`fcfs.keep_earlier`).
 
 Stages 1-3 run on a small model with variables only for ranked choices; stages 4-5 then place
 everyone else with the ranked seats kept. Should those seats leave no way to avoid a repeated
@@ -69,7 +78,7 @@ from scheduler.breakout_problem import (
     ProgressCallback,
     validate,
 )
-from scheduler.fcfs import fill_in, first_come_first_served
+from scheduler.fcfs import fill_in, first_come_first_served, keep_earlier
 
 __all__ = [
     "Breakout",
@@ -86,7 +95,15 @@ __all__ = [
 PREFERENCE_STAGES = ("worst_off", "keep_baseline", "preferences")
 FILL_STAGES = ("balance", "mix")
 STAGES = PREFERENCE_STAGES + FILL_STAGES
-STAGE_WEIGHTS = {"worst_off": 1, "keep_baseline": 2, "preferences": 2, "balance": 1, "mix": 1}
+REPAIR_STAGES = ("moves", "worst_off", "preferences", *FILL_STAGES)
+STAGE_WEIGHTS = {
+    "moves": 2,
+    "worst_off": 1,
+    "keep_baseline": 2,
+    "preferences": 2,
+    "balance": 1,
+    "mix": 1,
+}
 """A stage's share of the time left is its weight over the weights of the stages still to run;
 the floors and preference stages are where extra time buys proofs and better plans."""
 DETERMINISTIC_TIME_PER_SECOND = 0.6
@@ -123,6 +140,16 @@ def plan_breakouts(
             "no better plan than first come, first served was found in time",
         )
     floors = baseline.metrics if fallback else None
+    if problem.previous is not None:
+        stages.planned = list(REPAIR_STAGES)
+        repaired = stages.solve(BreakoutModel(problem, potentials), REPAIR_STAGES)
+        if repaired is None:
+            kept = keep_earlier(problem)
+            if _keeps_every_rule(problem, kept, set()):
+                repaired = _Solution(
+                    kept, set(), "earlier seats kept, the others placed first come, first served"
+                )
+        return _finish(problem, baseline, potentials, repaired or fallback, stages)
 
     preference = PreferenceModel(problem, potentials, floors)
     ranked = stages.solve(preference, PREFERENCE_STAGES)
@@ -305,6 +332,18 @@ def _finish(
         baseline=baseline.metrics,
         message=message,
         stages=records,
+        moves=_moves(problem, solution.assignments),
+    )
+
+
+def _moves(problem: BreakoutProblem, assignments: dict[str, dict[str, str]]) -> int | None:
+    """Repair mode: earlier seats now in another breakout (None outside repair mode)."""
+    if problem.previous is None:
+        return None
+    return sum(
+        1
+        for (person_id, slot), breakout_id in problem.earlier_seats.items()
+        if assignments.get(person_id, {}).get(slot) != breakout_id
     )
 
 

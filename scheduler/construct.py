@@ -13,6 +13,14 @@ put people in S rows x G columns (one organisation per row where possible) and s
 (i, g) in round b at table g + a_i*b over GF(G), a_i distinct. People in different rows meet at
 most once and row-mates never meet, so G rounds have no repeat; if S divides G a further round
 seats each row at G/S tables of its own.
+
+Stride (for large plain events, where the greedy is slow): deal everyone, sorted by sector and
+organisation, into L rows of T columns (L the largest balanced table size, the last row maybe
+short) and seat person (i, g) in round b at table g + i*b mod T. Two people in rows i != j
+share a table in rounds b and b' only if T divides (i - j)(b - b'), impossible while
+T > (L - 1)(R - 1), so nobody meets anyone twice; row-mates never meet, so an organisation
+within a row never sits together, nor one that runs over into the next row while it has fewer
+than T - R members; every table takes one person from each row, so sectors mix as the rows do.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ from collections import Counter
 
 from scheduler.seating import UNSEATED, Seating
 from scheduler.table_problem import Instance
+
+TABLE_SAMPLE = 40  # on plans with more tables, the emptiest tables each placement weighs
 
 
 def facilitator_tables(instance: Instance) -> dict[int, int] | None:
@@ -85,29 +95,89 @@ def _greedy_round(seating: Seating, r: int, hosts: dict[int, int], rng: random.R
         (u for u in range(len(inst.units)) if seating.unit_table[r][u] == UNSEATED), key=order
     )
     unseated, deficit = _unseated_and_deficit(seating, r)
-    for u in waiting:
-        size = len(inst.units[u])
+    emptiest = _EmptiestTables(seating, r, rng) if inst.tables > TABLE_SAMPLE else None
+    w = seating.weights
+
+    def allowed(u: int, t: int) -> bool:
         # with R people still to seat and deficit D, R - |u| must still cover D afterwards
-        options = [
-            t
-            for t in range(inst.tables)
-            if _fits(seating, r, u, t)
-            and unseated - size >= deficit - min(size, max(0, inst.lo[t] - seating.size(r, t)))
-        ]
+        size = len(inst.units[u])
+        if unseated - size < deficit - min(size, max(0, inst.lo[t] - seating.size(r, t))):
+            return False
+        if plain[u]:
+            return len(seating.members[r][t]) < inst.hi[t]
+        return _fits(seating, r, u, t)
+
+    def cost(u: int, t: int) -> tuple[int, int, float]:
+        unit = inst.units[u]
+        if len(unit) == 1 and inst.previous is None:  # Seating.place_delta, inlined for speed
+            p, table = unit[0], seating.members[r][t]
+            row = seating.meet[p]
+            delta = (
+                w.repeats * sum(1 for x in table if row[x])
+                + w.same_org * seating.org_n[r][t][inst.org[p]]
+                - w.sector * (seating.sec_n[r][t][inst.sector[p]] == 0)
+                - w.profession * (seating.prof_n[r][t][inst.profession[p]] == 0)
+            )
+        else:
+            delta = sum(seating.place_delta(r, p, t) for p in unit)
+        return delta, len(seating.members[r][t]), rng.random()
+
+    plain = [
+        len(unit) == 1 and not inst.apart[u] and not inst.needs_accessible[u]
+        for u, unit in enumerate(inst.units)
+    ]
+    for u in waiting:
+        candidates = emptiest.take() if emptiest else range(inst.tables)
+        options = [t for t in candidates if allowed(u, t)]
+        if not options and emptiest:
+            options = [t for t in range(inst.tables) if allowed(u, t)]
         if not options:
             return False
-        best = min(
-            options,
-            key=lambda t: (
-                sum(seating.place_delta(r, p, t) for p in inst.units[u]),
-                seating.size(r, t),
-                rng.random(),
-            ),
-        )
+        best = min(options, key=lambda t: cost(u, t))
+        size = len(inst.units[u])
         deficit -= min(size, max(0, inst.lo[best] - seating.size(r, best)))
         unseated -= size
+        if emptiest:
+            emptiest.leaving(best)
         seating.place(r, u, best)
+        if emptiest:
+            emptiest.arrived(best)
     return True
+
+
+class _EmptiestTables:
+    """On plans with many tables, the greedy weighs only TABLE_SAMPLE of the tables furthest
+    below their lower size (drawn at random among equals), so seating N people costs O(N), not
+    O(N T); balance holds as tables fill level by level. Tables are kept in lists by level
+    (size - lower size)."""
+
+    def __init__(self, seating: Seating, r: int, rng: random.Random) -> None:
+        self.seating, self.r, self.rng = seating, r, rng
+        self.levels: dict[int, list[int]] = {}
+        for t in range(seating.instance.tables):
+            self.levels.setdefault(self._level(t), []).append(t)
+
+    def _level(self, t: int) -> int:
+        return self.seating.size(self.r, t) - self.seating.instance.lo[t]
+
+    def take(self) -> list[int]:
+        tables: list[int] = []
+        for level in sorted(self.levels):
+            need = TABLE_SAMPLE - len(tables)
+            if need <= 0:
+                break
+            at_level = self.levels[level]
+            tables += self.rng.sample(at_level, need) if len(at_level) > need else at_level
+        return tables
+
+    def leaving(self, t: int) -> None:
+        level = self._level(t)
+        self.levels[level].remove(t)
+        if not self.levels[level]:
+            del self.levels[level]
+
+    def arrived(self, t: int) -> None:
+        self.levels.setdefault(self._level(t), []).append(t)
 
 
 def _unseated_and_deficit(seating: Seating, r: int) -> tuple[int, int]:
@@ -155,11 +225,10 @@ def _keep_earlier_seats(seating: Seating, r: int, fixed: dict[int, int]) -> None
         seating.unseat(r, min(spare, key=lambda u: (len(inst.units[u]), u)))
 
 
-def grid_plan(instance: Instance) -> list[list[int]] | None:
-    """Unit tables for up to `instance.rounds` zero-repeat grid rounds; None if it does not fit."""
-    size, groups = instance.capacity[0], instance.tables
-    field = GaloisField.of_order(groups)
-    plain = (
+def _plain(instance: Instance) -> bool:
+    """No rule but the table sizes: single people, no facilitator, pin, keep-apart, access
+    need or earlier plan."""
+    return (
         all(len(u) == 1 for u in instance.units)
         and not any(instance.facilitator)
         and not any(instance.pins)
@@ -167,8 +236,45 @@ def grid_plan(instance: Instance) -> list[list[int]] | None:
         and not any(instance.needs_accessible)
         and instance.previous is None
     )
+
+
+def stride_plan(instance: Instance, rng: random.Random) -> list[list[int]] | None:
+    """Unit tables for every round from the stride construction (module docstring), or None
+    when the instance is not plain, its tables differ in capacity or it has too few tables."""
+    tables, rounds, people = instance.tables, instance.rounds, instance.people
+    level = max(instance.hi)
     if (
-        not plain
+        not _plain(instance)
+        or len(set(instance.capacity)) != 1
+        or tables <= (level - 1) * (rounds - 1)
+        or not (level - 1) * tables < people <= level * tables
+    ):
+        return None
+    org_size = Counter(instance.org)
+    sector_size = Counter(instance.sector)
+    tiebreak = [rng.random() for _ in range(people)]
+    order = sorted(
+        range(people),
+        key=lambda p: (
+            -sector_size[instance.sector[p]],
+            instance.sector[p],
+            -org_size[instance.org[p]],
+            instance.org[p],
+            tiebreak[p],
+        ),
+    )
+    cell = [(0, 0)] * people  # person -> (row, column)
+    for k, p in enumerate(order):
+        cell[p] = divmod(k, tables)
+    return [[(g + i * b) % tables for i, g in cell] for b in range(rounds)]
+
+
+def grid_plan(instance: Instance) -> list[list[int]] | None:
+    """Unit tables for up to `instance.rounds` zero-repeat grid rounds; None if it does not fit."""
+    size, groups = instance.capacity[0], instance.tables
+    field = GaloisField.of_order(groups)
+    if (
+        not _plain(instance)
         or field is None
         or size > groups
         or instance.people != size * groups

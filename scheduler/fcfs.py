@@ -58,6 +58,24 @@ def fill_in(
     return registration.assignments
 
 
+def keep_earlier(problem: BreakoutProblem) -> dict[str, dict[str, str]]:
+    """Repair mode's last resort: pins, then each earlier seat (`problem.previous`) while its
+    breakout has room and the topic is new to the person, in registration order; then everyone
+    takes their remaining slots as first come, first served would."""
+    registration = _Registration(problem)
+    people = {p.id: p for p in problem.people}
+    for (person_id, slot), breakout_id in problem.earlier_seats.items():
+        breakout = problem.breakout(breakout_id)
+        person = people[person_id]
+        if slot not in registration.assignments[person_id] and registration.is_open(
+            person, breakout
+        ):
+            registration.take(person, breakout)
+    for person in problem.people:
+        registration.register(person)
+    return registration.assignments
+
+
 class _Registration:
     """Seats taken so far; `assignments` {person_id: {slot: breakout_id}}."""
 
@@ -77,8 +95,8 @@ class _Registration:
     def register(self, person: Person) -> None:
         for breakout_id in person.preferences:
             breakout = self.problem.breakout(breakout_id)
-            if breakout.slot not in self.assignments[person.id] and self._open(person, breakout):
-                self._take(person, breakout)
+            if breakout.slot not in self.assignments[person.id] and self.is_open(person, breakout):
+                self.take(person, breakout)
         for slot in self.problem.slots:
             if slot not in self.assignments[person.id]:
                 self.take_emptiest(person, slot)
@@ -106,17 +124,17 @@ class _Registration:
     def _retake(self, person: Person, slot: str) -> None:
         for breakout_id in person.preferences:
             breakout = self.problem.breakout(breakout_id)
-            if breakout.slot == slot and self._open(person, breakout):
-                self._take(person, breakout)
+            if breakout.slot == slot and self.is_open(person, breakout):
+                self.take(person, breakout)
                 return
         self.take_emptiest(person, slot)
 
     def take_emptiest(self, person: Person, slot: str) -> None:
-        candidates = [b for b in self.problem.breakouts_in(slot) if self._open(person, b)]
+        candidates = [b for b in self.problem.breakouts_in(slot) if self.is_open(person, b)]
         if candidates:
-            self._take(person, min(candidates, key=lambda b: self.load[b.id] / b.capacity))
+            self.take(person, min(candidates, key=lambda b: self.load[b.id] / b.capacity))
 
-    def _open(self, person: Person, breakout: Breakout) -> bool:
+    def is_open(self, person: Person, breakout: Breakout) -> bool:
         titles = {self.problem.breakout(b).title for b in self.assignments[person.id].values()}
         return (
             breakout.id not in self.cancelled
@@ -124,6 +142,6 @@ class _Registration:
             and breakout.title not in titles
         )
 
-    def _take(self, person: Person, breakout: Breakout) -> None:
+    def take(self, person: Person, breakout: Breakout) -> None:
         self.assignments[person.id][breakout.slot] = breakout.id
         self.load[breakout.id] += 1

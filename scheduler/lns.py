@@ -47,8 +47,10 @@ def lns_search(
     workers: int,
     step_time: float = 0.5,
     on_best: Callable[[], bool] | None = None,
+    on_tick: Callable[[], bool] | None = None,
 ) -> None:
-    """Run up to `steps` neighbourhood solves, keeping each result that is no worse."""
+    """Run up to `steps` neighbourhood solves, keeping each result that is no worse; on_best
+    is called after each improvement, on_tick after every solve; True from either stops."""
     inst = seating.instance
     size = min(3, inst.tables)
     stale = 0
@@ -62,6 +64,8 @@ def lns_search(
         tables = [first, *rng.sample(others, size - 1)]
         before = seating.penalty
         improved = reseat(seating, r, tables, rng.randrange(1 << 30), workers, step_time, deadline)
+        if on_tick is not None and on_tick():
+            return
         if improved and seating.penalty < before:
             stale = 0
             if on_best is not None and on_best():

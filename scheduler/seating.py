@@ -14,6 +14,8 @@ to users adds the constant sector and profession bounds, making it non-negative.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from scheduler.table_problem import Instance, Weights
 
 UNSEATED = -1
@@ -34,7 +36,12 @@ class Seating:
         self.prof_n = [
             [[0] * (max(instance.profession) + 1) for _ in range(tables)] for _ in range(rounds)
         ]
-        self.meet = [[0] * n for _ in range(n)]
+        # bytes, not lists of ints: 25 MB rather than 200 MB for 5,000 people (counts fit while
+        # there are fewer than 256 rounds)
+        self.meet = [bytearray(n) if rounds < 256 else [0] * n for _ in range(n)]
+        org_size = Counter(instance.org)
+        # the most colleagues one table needs to hold when an organisation spreads evenly
+        self.org_ceiling = [-(-org_size[o] // tables) for o in range(max(instance.org) + 1)]
         self.same_org = 0
         self.repeats = 0
         self.sectors = 0

@@ -33,11 +33,14 @@ objective reaches it the plan is proven optimal and the search stops.
 
 Method: a greedy start (construct.py; the finite-field grid too when the instance is a pure
 social-golfer one; a CP-SAT model of the hard constraints alone when the greedy gets stuck, which
-also names conflicting constraints, feasibility.py), then tabu search on swaps (tabu.py), then
-CP-SAT large-neighbourhood search over a few tables of one round at a time, hinted with the
-current plan (lns.py), then tabu again. Work is counted in move evaluations and deterministic
-solver time, so a run is reproducible for a fixed seed and worker count whenever it ends
-before `time_limit`; the time limit is always respected and the best plan so far returned.
+also names conflicting constraints, feasibility.py), then cycles of tabu search on swaps
+(tabu.py), CP-SAT large-neighbourhood search over a few tables of one round at a time, hinted
+with the current plan (lns.py), and tabu again; each cycle after the first starts from the best
+plan so far, shaken. While the plan is above its bound the search uses the whole time limit,
+then returns the best plan found; `plan.stop_reason` says why it stopped. Within a cycle, work
+is counted in move evaluations and deterministic solver time, and the clock is only consulted
+to stop, so a run that reaches its bound before `time_limit` is reproducible for a fixed seed
+and worker count.
 """
 
 from __future__ import annotations
@@ -48,7 +51,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from scheduler.construct import facilitator_tables, greedy_plan, grid_plan
+from scheduler.construct import (
+    TABLE_SAMPLE,
+    facilitator_tables,
+    greedy_plan,
+    grid_plan,
+    stride_plan,
+)
 from scheduler.feasibility import solve_hard_constraints
 from scheduler.lns import lns_search
 from scheduler.metrics import (
@@ -59,7 +68,10 @@ from scheduler.metrics import (
 )
 from scheduler.seating import Seating, seating_from
 from scheduler.table_problem import Instance, Table, TableProblem, Weights, compile_problem
-from scheduler.tabu import tabu_search
+from scheduler.tabu import movable, shake, tabu_search
+
+TABU_BUDGET = 400_000  # move evaluations of a cycle's first tabu search, at effort 1
+LNS_STEPS = 60  # CP-SAT neighbourhoods of a cycle, at effort 1
 
 __all__ = [
     "Progress",
@@ -100,7 +112,9 @@ class TablePlan:
     """rounds[r][t] lists the ids at table t (0-based) in round r; metrics as in
     metrics.table_plan_metrics (plus "moves" in repair mode); objective and its lower bound
     (equal when status is "optimal"); moves: seats changed from `previous` (repair mode only);
-    message: for "infeasible", the constraints that conflict."""
+    message: for "infeasible", the constraints that conflict; stop_reason: why the search
+    stopped, "bound reached" (the plan is optimal), "time limit", "cancelled" (on_progress
+    asked), "nothing to change" (one table, or everyone fixed in place) or "infeasible"."""
 
     rounds: list[list[list[str]]]
     metrics: dict
@@ -110,6 +124,7 @@ class TablePlan:
     moves: int | None = None
     message: str = ""
     elapsed: float = 0.0
+    stop_reason: str = ""
 
 
 ProgressCallback = Callable[[Progress], "bool | None"]
@@ -131,28 +146,67 @@ def plan_tables(
         return _infeasible(instance.conflicts, started)
     bound, offset = objective_bound(instance, options.weights)
     rng = random.Random(options.seed)
-    seating = _start(instance, options, rng, deadline)
+    reporter = _Reporter(offset, bound, started, on_progress)
+    seating = _start(instance, options, rng, deadline, reporter.show)
     if isinstance(seating, list):
         return _infeasible(seating, started)
-    reporter = _Reporter(seating, offset, bound, started, on_progress)
-    target = bound - offset
-    if reporter.report():
-        return _result(seating, offset, bound, started)
-    budget = int(options.effort * 400_000)
-    tabu_search(seating, rng, budget, deadline, target, reporter.report)
-    if seating.penalty > target and not reporter.cancelled:
-        lns_search(
-            seating,
-            rng,
-            steps=int(options.effort * 60),
-            deadline=deadline,
-            target=target,
-            workers=options.workers,
-            on_best=reporter.report,
-        )
-    if seating.penalty > target and not reporter.cancelled:
-        tabu_search(seating, rng, budget // 2, deadline, target, reporter.report)
-    return _result(seating, offset, bound, started)
+    reporter.show(seating)
+    stop_reason = _search(seating, options, rng, deadline, bound - offset, reporter)
+    return _result(seating, offset, bound, started, stop_reason)
+
+
+def _search(
+    seating: Seating,
+    options: SolveOptions,
+    rng: random.Random,
+    deadline: float,
+    target: int,
+    reporter: _Reporter,
+) -> str:
+    """Search until the penalty reaches `target`, the deadline passes or the caller cancels;
+    leave the best plan found in `seating` and return why it stopped.
+
+    One cycle is tabu search, CP-SAT neighbourhoods, tabu again. Each later cycle starts from
+    the best plan so far, shaken by a few random moves (more the longer nothing improves), so
+    the time left is spent leaving the basin the last cycle ended in."""
+    inst = seating.instance
+    if inst.tables < 2 or not any(
+        movable(seating, r, u) for r in range(inst.rounds) for u in range(len(inst.units))
+    ):
+        return "bound reached" if seating.penalty <= target else "nothing to change"
+    budget = int(options.effort * TABU_BUDGET)
+    best_penalty, best = seating.penalty, seating.snapshot()
+    fruitless = 0
+
+    def finished() -> bool:
+        return seating.penalty <= target or reporter.cancelled or time.monotonic() >= deadline
+
+    while not finished():
+        tabu_search(seating, rng, budget, deadline, target, reporter.report, reporter.tick)
+        if not finished():
+            lns_search(
+                seating,
+                rng,
+                steps=int(options.effort * LNS_STEPS),
+                deadline=deadline,
+                target=target,
+                workers=options.workers,
+                on_best=reporter.report,
+                on_tick=reporter.tick,
+            )
+        if not finished():
+            tabu_search(seating, rng, budget // 2, deadline, target, reporter.report, reporter.tick)
+        if seating.penalty < best_penalty:
+            best_penalty, best, fruitless = seating.penalty, seating.snapshot(), 0
+        else:
+            fruitless += 1
+        if not finished():
+            seating.restore(best)
+            shake(seating, rng, moves=2 + 2 * min(fruitless, 8))
+    seating.restore(best)
+    if seating.penalty <= target:
+        return "bound reached"
+    return "cancelled" if reporter.cancelled else "time limit"
 
 
 def objective_bound(instance: Instance, weights: Weights) -> tuple[int, int]:
@@ -188,11 +242,25 @@ def _distinct_upper_bound(instance: Instance, label_counts) -> int:
 
 
 def _start(
-    instance: Instance, options: SolveOptions, rng: random.Random, deadline: float
+    instance: Instance,
+    options: SolveOptions,
+    rng: random.Random,
+    deadline: float,
+    show: Callable[[Seating], bool],
 ) -> Seating | list[str]:
-    """The better of the greedy and (when it fits) grid starts; the hard-constraint model when
-    the greedy gets stuck; or the list of conflicting constraints."""
+    """The better of the greedy and (when it fits) grid or stride starts; the hard-constraint
+    model when the greedy gets stuck; or the list of conflicting constraints. A large plain
+    event gets the stride plan at once (no repeat, colleagues apart) and shown while the
+    greedy, which mixes sectors and professions better but takes seconds, runs."""
     weights = options.weights
+    stride = stride_plan(instance, rng) if instance.tables > TABLE_SAMPLE else None
+    if stride:
+        first = seating_from(instance, weights, stride)
+        if show(first):  # cancelled
+            return first
+        greedy = Seating(instance, weights)
+        better = greedy_plan(greedy, {}, rng) and greedy.penalty < first.penalty
+        return greedy if better else first
     hosts = facilitator_tables(instance)
     seating = Seating(instance, weights)
     if hosts is None or not greedy_plan(seating, hosts, rng):
@@ -214,27 +282,52 @@ def _start(
 
 class _Reporter:
     """Calls on_progress with the best plan so far, at most twice a second (and always on the
-    first call); remembers whether the caller asked to cancel."""
+    first call), and less often on plans so big that measuring them takes a while (at most a
+    tenth of the time goes to it); remembers whether the caller asked to cancel. The search
+    calls `report` after each new best of its own (reported only if it beats the best reported
+    so far) and `tick` often, which re-sends the last report twice a second so that a cancel
+    is heard while nothing improves; `show` reports a plan the search now works on."""
 
-    def __init__(self, seating, offset, bound, started, on_progress) -> None:
-        self.seating, self.offset, self.bound = seating, offset, bound
+    def __init__(self, offset, bound, started, on_progress) -> None:
+        self.offset, self.bound = offset, bound
         self.started, self.on_progress = started, on_progress
-        self.last = float("-inf")
+        self.seating: Seating | None = None
+        self.last = self.last_tick = float("-inf")
+        self.interval = 0.5
+        self.best = None
+        self.latest: Progress | None = None
         self.cancelled = False
 
+    def show(self, seating: Seating) -> bool:
+        self.seating = seating
+        return self.report()
+
     def report(self) -> bool:
-        now = time.monotonic()
-        if self.on_progress is None or now - self.last < 0.5:
+        if self.best is not None and self.seating.penalty >= self.best:
             return self.cancelled
-        self.last = now
-        progress = Progress(
+        now = time.monotonic()
+        if self.on_progress is None or now - self.last < self.interval:
+            return self.cancelled
+        self.best = self.seating.penalty
+        self.latest = Progress(
             elapsed=now - self.started,
             objective=self.seating.penalty + self.offset,
             bound=self.bound,
             metrics=plan_metrics(self.seating),
             rounds=self.seating.table_ids(),
         )
-        self.cancelled = bool(self.on_progress(progress))
+        self.last = time.monotonic()
+        self.interval = max(0.5, 10 * (self.last - now))
+        self.cancelled = bool(self.on_progress(self.latest))
+        return self.cancelled
+
+    def tick(self) -> bool:
+        now = time.monotonic()
+        if self.latest is None or now - max(self.last, self.last_tick) < 0.5:
+            return self.cancelled
+        self.last_tick = now
+        self.latest.elapsed = now - self.started
+        self.cancelled = bool(self.on_progress(self.latest))
         return self.cancelled
 
 
@@ -256,7 +349,9 @@ def plan_metrics(seating: Seating) -> dict:
     return metrics
 
 
-def _result(seating: Seating, offset: int, bound: int, started: float) -> TablePlan:
+def _result(
+    seating: Seating, offset: int, bound: int, started: float, stop_reason: str
+) -> TablePlan:
     objective = seating.penalty + offset
     return TablePlan(
         rounds=seating.table_ids(),
@@ -266,6 +361,7 @@ def _result(seating: Seating, offset: int, bound: int, started: float) -> TableP
         bound=bound,
         moves=seating.moved if seating.instance.previous is not None else None,
         elapsed=time.monotonic() - started,
+        stop_reason=stop_reason,
     )
 
 
@@ -276,4 +372,5 @@ def _infeasible(conflicts: list[str], started: float) -> TablePlan:
         status="infeasible",
         message="conflicting constraints: " + "; ".join(conflicts),
         elapsed=time.monotonic() - started,
+        stop_reason="infeasible",
     )

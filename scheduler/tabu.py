@@ -21,6 +21,9 @@ from collections.abc import Callable
 from scheduler.seating import Seating
 
 SAMPLE = 8  # conflicted people whose moves one step evaluates, per round looked at
+WHOLE = 1000  # plans of at most this many seats look at every round in each step
+STALL = 50  # steps per table without a new best before the search shakes its best plan
+TABLE_SAMPLE = 40  # tables a step looks at for each of them, on plans with more tables
 
 
 def tabu_search(
@@ -30,26 +33,28 @@ def tabu_search(
     deadline: float,
     target: int,
     on_best: Callable[[], bool] | None = None,
+    on_tick: Callable[[], bool] | None = None,
 ) -> list[list[int]]:
     """Improve `seating` in place; return the best unit tables found (also left in `seating`).
 
-    on_best is called after each new best; returning True stops the search.
+    on_best is called after each new best, on_tick after every step; either returning True
+    stops the search.
     """
     inst = seating.instance
     best_penalty, best = seating.penalty, seating.snapshot()
     tabu: dict[tuple[int, int, int], int] = {}  # (round, unit, table) -> step it is free again
     tenure = max(5, min(20, inst.people // 10))
-    whole = inst.people * inst.rounds <= 1000  # small: look at every round each step
+    whole = inst.people * inst.rounds <= WHOLE  # small: look at every round each step
     step = spent = stale = 0
     while spent < budget and best_penalty > target:
         step += 1
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or (on_tick is not None and on_tick()):
             break
         rounds = range(inst.rounds) if whole else [rng.randrange(inst.rounds)]
         chosen, chosen_key = None, None
         for r in rounds:
             for p in pick_conflicted(seating, r, rng, SAMPLE):
-                for changes, delta in _candidate_moves(seating, r, inst.unit_of[p]):
+                for changes, delta in _candidate_moves(seating, r, inst.unit_of[p], rng):
                     spent += 1
                     is_tabu = any(tabu.get((r, v, t), 0) > step for v, t in changes)
                     if is_tabu and seating.penalty + delta >= best_penalty:
@@ -75,24 +80,25 @@ def tabu_search(
                 break
         else:
             stale += 1
-            if stale > 50 * inst.tables:
+            if stale > STALL * inst.tables:
                 seating.restore(best)
-                _perturb(seating, rng)
+                shake(seating, rng, 2 + rng.randrange(3))
                 stale = 0
     seating.restore(best)
     return best
 
 
-def _perturb(seating: Seating, rng: random.Random) -> None:
-    """A few random allowed swaps or moves, to leave a basin the tabu list cannot escape."""
+def shake(seating: Seating, rng: random.Random, moves: int) -> None:
+    """Up to `moves` random allowed swaps or moves, to leave a basin the tabu list cannot
+    escape."""
     inst = seating.instance
-    for _ in range(2 + rng.randrange(3)):
+    for _ in range(moves):
         r = rng.randrange(inst.rounds)
         u = rng.randrange(len(inst.units))
         if movable(seating, r, u):
-            moves = _candidate_moves(seating, r, u)
-            if moves:
-                for v, t in rng.choice(moves)[0]:
+            options = _candidate_moves(seating, r, u, rng)
+            if options:
+                for v, t in rng.choice(options)[0]:
                     seating.move(r, v, t)
 
 
@@ -103,7 +109,8 @@ def movable(seating: Seating, r: int, u: int) -> bool:
 
 def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1) -> list[int]:
     """Up to `count` movable people of round r in a penalty, drawn with probability
-    proportional to their share of it."""
+    proportional to their share of it (colleagues count only where more of them sit at one
+    table than the pigeonhole forces: at most ceil(m / T) of an organisation of m)."""
     inst, w = seating.instance, seating.weights
     people, shares = [], []
     for t, table in enumerate(seating.members[r]):
@@ -112,8 +119,10 @@ def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1
             if not movable(seating, r, inst.unit_of[p]):
                 continue
             row = seating.meet[p]
+            colleagues = org_n[inst.org[p]]
             share = (
-                w.same_org * (org_n[inst.org[p]] - 1)
+                # colleagues up to the pigeonhole ceiling are forced: not a conflict to resolve
+                w.same_org * (colleagues - 1) * (colleagues > seating.org_ceiling[inst.org[p]])
                 + w.repeats * sum(1 for x in table if row[x] >= 2)
                 + w.sector * (sec_n[inst.sector[p]] > 1)
                 + w.profession * (prof_n[inst.profession[p]] > 1)
@@ -128,15 +137,22 @@ def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1
     return sorted(set(rng.choices(people, weights=shares, k=count)))
 
 
-def _candidate_moves(seating: Seating, r: int, u: int) -> list[tuple[list[tuple[int, int]], int]]:
-    """Every allowed swap of unit u with another unit, and move of u, as (changes, delta)."""
+def _candidate_moves(
+    seating: Seating, r: int, u: int, rng: random.Random
+) -> list[tuple[list[tuple[int, int]], int]]:
+    """Every allowed swap of unit u with another unit, and move of u, as (changes, delta),
+    at every other table, or at TABLE_SAMPLE of them drawn at random on large plans (where
+    looking at all would make each step cost as much as the whole plan)."""
     inst = seating.instance
     a = seating.unit_table[r][u]
     size = len(inst.units[u])
     single = size == 1
     p = inst.units[u][0]
     moves: list[tuple[list[tuple[int, int]], int]] = []
-    for b in range(inst.tables):
+    tables = range(inst.tables)
+    if inst.tables > TABLE_SAMPLE:
+        tables = rng.sample(tables, TABLE_SAMPLE)
+    for b in tables:
         if b == a or not inst.allowed(u, b):
             continue
         if not _apart_at(seating, r, u, b, ignore=-1) and _sizes_allow(seating, r, a, b, size):

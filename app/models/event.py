@@ -123,6 +123,8 @@ class Event(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     venue: Mapped[str] = mapped_column(String(300), default="")
+    # Where attendees reach the organisers: shown on the event page and in every message.
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     timezone: Mapped[str] = mapped_column(String(64))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
@@ -165,6 +167,14 @@ class Event(db.Model):
     def local_now(self) -> datetime:
         """The current wall-clock time at the event, comparable with its programme times."""
         return datetime.now(self.zone).replace(tzinfo=None)
+
+    @property
+    def contact(self) -> str:
+        """Where attendees reach the organisers: the event's contact address, or else (for an
+        event made without one, e.g. by the demo or before the address existed) an organiser's."""
+        if self.contact_email:
+            return self.contact_email
+        return min(self.organisers, key=lambda u: u.id).email if self.organisers else ""
 
     def sessions_of(self, kind: SessionKind) -> list[Session]:
         return [s for s in self.sessions if s.kind == kind]

@@ -39,6 +39,7 @@ class MailKind(enum.StrEnum):
     CANCELLATION = "cancellation"
     SEATS_CHANGED = "seats_changed"
     PASSWORD_RESET = "password_reset"  # to an organiser
+    ORGANISER_MESSAGE = "organiser_message"  # written by an organiser to a segment
 
 
 class OutgoingMail(db.Model):

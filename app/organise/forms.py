@@ -10,6 +10,8 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    EmailField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -19,6 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -29,6 +32,7 @@ from wtforms.validators import (
 
 from app.formatting import is_one_line
 from app.models import SessionKind, WaitlistPolicy
+from app.services.messaging.segments import BODY_LIMIT, SUBJECT_LIMIT
 from app.services.organisations import sectors
 from app.shared import SLUG_PATTERN
 
@@ -74,6 +78,12 @@ class EventForm(FlaskForm):
     )
     description = TextAreaField("Description", validators=[Optional(), Length(max=10000)])
     venue = StringField("Venue", validators=[Optional(), Length(max=300), one_line])
+    contact_email = EmailField(
+        "Organiser contact email",
+        description="Shown on the event page and in every message, for attendees' questions. "
+        "Left empty, it is your own address.",
+        validators=[Optional(), Length(max=254), Email(message="Give an email address.")],
+    )
     timezone = SelectField("Timezone", default="Europe/London", validators=[DataRequired()])
     starts_at = DateTimeLocalField(
         "Starts", format=DATETIME_FORMAT, validators=[InputRequired(), sane_year]
@@ -84,6 +94,8 @@ class EventForm(FlaskForm):
     capacity = IntegerField(
         "Capacity", validators=[InputRequired(), NumberRange(min=1, max=100000)]
     )
+    # The capacity the organiser agreed to lower to, below the places already held (asked first).
+    lower_capacity_to = HiddenField()
     registration_opens_at = DateTimeLocalField(
         "Registration opens",
         format=DATETIME_FORMAT,
@@ -254,3 +266,43 @@ class AddTablesForm(FlaskForm):
             self.accessible.errors.append("Cannot be more than the number of tables.")
             ok = False
         return ok
+
+
+class MessageForm(FlaskForm):
+    segment = SelectField("To", validate_choice=True)
+    subject = StringField(
+        "Subject", validators=[DataRequired(), Length(max=SUBJECT_LIMIT), one_line]
+    )
+    body = TextAreaField(
+        "Message",
+        description="Plain text. Each message says the event, how to reach you and the person's "
+        "own registration link below it.",
+        validators=[DataRequired(), Length(max=BODY_LIMIT)],
+    )
+    # The segment and the count the organiser was shown, "key:count": sent only when both hold.
+    confirmed = HiddenField()
+
+    def __init__(self, *args, segments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.segment.choices = [SelectChoice(s.key, s.label) for s in segments]
+
+
+class CopyEventForm(FlaskForm):
+    title = StringField(
+        "Title of the new event", validators=[DataRequired(), Length(max=200), one_line]
+    )
+    slug = StringField(
+        "Its web address name",
+        description="Lower-case letters, digits and hyphens; made from the title when empty.",
+        validators=[
+            Optional(),
+            Length(max=80),
+            Regexp(SLUG_PATTERN, message="Use lower-case letters, digits and single hyphens."),
+        ],
+    )
+    starts_at = DateTimeLocalField(
+        "It starts",
+        format=DATETIME_FORMAT,
+        description="Every session, and the registration window, moves by as much as the start.",
+        validators=[InputRequired(), sane_year],
+    )

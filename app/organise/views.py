@@ -6,18 +6,22 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from app.extensions import db
+from app.formatting import plural
 from app.models import Breakout, Event, RegistrationStatus, Session, SessionKind, Table
 from app.organise.access import event_or_404
 from app.organise.forms import (
     AddTablesForm,
     BreakoutForm,
+    CopyEventForm,
     EventForm,
+    MessageForm,
     SessionForm,
     TableForm,
     slugify,
 )
 from app.services.events import setup
 from app.services.events.setup import EventDetails, EventError
+from app.services.messaging import segments
 from app.services.organisations import directory
 from app.services.registration import lookup
 from app.shared import ActionForm, organisers_only
@@ -59,6 +63,7 @@ def _details(form: EventForm) -> EventDetails:
         slug=form.slug.data or slugify(form.title.data),
         description=form.description.data or "",
         venue=form.venue.data or "",
+        contact_email=(form.contact_email.data or "").strip() or current_user.email,
         timezone=form.timezone.data,
         starts_at=form.starts_at.data,
         ends_at=form.ends_at.data,
@@ -93,6 +98,8 @@ def dashboard():
 @bp.route("/events/new", methods=["GET", "POST"])
 def new_event():
     form = EventForm(organisations=directory.all_organisations())
+    if request.method == "GET":
+        form.contact_email.data = current_user.email
     if form.validate_on_submit():
         try:
             event = setup.create_event(_details(form), current_user)
@@ -111,15 +118,45 @@ def edit_event(slug: str):
     if request.method == "GET":
         form.convenors.data = [o.id for o in event.convenors]
         form.waitlist_policy.data = event.waitlist_policy.value
+        form.contact_email.data = event.contact  # an organiser's, for an event made without one
+    over = 0  # places held beyond a lowered capacity, while the page asks first
     if form.validate_on_submit():
+        beyond = setup.places_over(event, form.capacity.data)
+        if beyond and form.lower_capacity_to.data != str(form.capacity.data):
+            # Asked first: the page says what happens to those over it and asks to save again.
+            form.lower_capacity_to.data = str(form.capacity.data)
+            over = beyond
+        else:
+            try:
+                setup.update_event(event, _details(form))
+            except EventError as error:
+                _report(form, error)
+            else:
+                flash("Saved.", "success")
+                return redirect(url_for(".event", slug=event.slug))
+    return render_template("organise/event_form.html", form=form, event=event, over=over)
+
+
+@bp.route("/events/<slug>/copy", methods=["GET", "POST"])
+def copy_event(slug: str):
+    """A new draft from this event: asks for the new title, address and start."""
+    event = event_or_404(slug)
+    form = CopyEventForm()
+    if request.method == "GET":
+        form.title.data = f"{event.title} (copy)"
+        form.starts_at.data = event.starts_at
+    if form.validate_on_submit():
+        title = form.title.data.strip()
         try:
-            setup.update_event(event, _details(form))
+            copy = setup.copy_event(
+                event, title, form.slug.data or slugify(title), form.starts_at.data, current_user
+            )
         except EventError as error:
             _report(form, error)
         else:
-            flash("Saved.", "success")
-            return redirect(url_for(".event", slug=event.slug))
-    return render_template("organise/event_form.html", form=form, event=event)
+            flash(f"Created “{copy.title}” as a draft, copied from “{event.title}”.", "success")
+            return redirect(url_for(".event", slug=copy.slug))
+    return render_template("organise/copy_event.html", form=form, event=event)
 
 
 @bp.get("/events/<slug>")
@@ -149,6 +186,28 @@ def change_status(slug: str, change: str):
             {"publish": "Published.", "close": "Closed.", "reopen": "Re-opened."}[change], "success"
         )
     return redirect(url_for(".event", slug=event.slug))
+
+
+@bp.route("/events/<slug>/message", methods=["GET", "POST"])
+def message(slug: str):
+    """Write to a segment: the first send shows how many people will get it and asks again."""
+    event = event_or_404(slug)
+    form = MessageForm(segments=segments.segments(event))
+    people = None  # who will get it, while the page asks to confirm
+    if form.validate_on_submit():
+        chosen = segments.segment(event, form.segment.data)
+        count = len(segments.recipients(event, chosen.key))
+        if count and form.confirmed.data == f"{chosen.key}:{count}":
+            try:
+                sent = segments.send(event, chosen.key, form.subject.data, form.body.data)
+            except segments.SegmentError as error:
+                flash(str(error), "error")
+            else:
+                flash(f"Sent to {plural(sent, 'person', 'people')}: {chosen.label}.", "success")
+                return redirect(url_for(".event", slug=event.slug))
+        form.confirmed.data = f"{chosen.key}:{count}"
+        people = (count, chosen.label)
+    return render_template("organise/message.html", form=form, event=event, people=people)
 
 
 @bp.route("/events/<slug>/sessions/new", methods=["GET", "POST"])
@@ -213,7 +272,7 @@ def add_tables(slug: str):
     form = AddTablesForm()
     if form.validate_on_submit():
         tables = setup.add_tables(event, form.count.data, form.capacity.data, form.accessible.data)
-        flash(f"Added {len(tables)} tables.", "success")
+        flash(f"Added {plural(len(tables), 'table')}.", "success")
         return redirect(url_for(".event", slug=event.slug) + "#tables")
     return render_template("organise/tables_form.html", form=form, event=event)
 

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
+from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
@@ -12,14 +12,15 @@ class SolveForm(FlaskForm):
     id_prefix = "breakouts"
 
     time_limit = IntegerField(
-        "Time limit (seconds)",
+        "Time to spend planning (seconds)",
         default=30,
         validators=[InputRequired(), NumberRange(min=1, max=600)],
     )
     seed = IntegerField(
-        "Random seed",
+        "Variation",
         default=0,
-        description="The same seed gives the same plan.",
+        description="The same number gives the same plan again; another number, another plan "
+        "just as good.",
         validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)],
     )
 
@@ -99,3 +100,8 @@ class LockForm(FlaskForm):
     registration_id = IntegerField(validators=[InputRequired()])
     session_id = IntegerField(validators=[InputRequired()])
     locked = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=1)])
+
+
+class PublishForm(FlaskForm):
+    # The other kind's draft, published together with the plan (empty: this plan alone).
+    with_plan_id = HiddenField()

@@ -15,6 +15,7 @@ from flask import (
 )
 
 from app.extensions import db
+from app.formatting import plural
 from app.models import (
     JobState,
     Plan,
@@ -29,14 +30,24 @@ from app.organise.access import event_or_404
 from app.planning.forms import (
     LockForm,
     MoveForm,
+    PublishForm,
     SeatingRuleForm,
     SolveForm,
     SwapForm,
     TableSolveForm,
 )
-from app.services.planning import chart, edits, jobs, plans, publishing, rules, translation
-from app.services.planning.review import drift, review
-from app.shared import ActionForm, organisers_only
+from app.services.planning import (
+    chart,
+    edits,
+    jobs,
+    plans,
+    publishing,
+    rules,
+    summaries,
+    translation,
+)
+from app.services.planning.review import drift, review, seat_changes, worsened
+from app.shared import ActionForm, database_id, organisers_only
 
 bp = Blueprint("planning", __name__)
 
@@ -87,12 +98,24 @@ def overview(slug: str):
 
 @bp.post("/events/<slug>/planning/<any(tables, breakouts):kind>")
 def start(slug: str, kind: str):
+    """A plan made afresh. When plans of this kind exist it starts again from scratch, which
+    throws away their seats and locks, so it asks first (the settings carried over)."""
     event = event_or_404(slug)
     form = TableSolveForm() if kind == "tables" else SolveForm()
     if not form.validate_on_submit():
         for field, errors in form.errors.items():
             flash(f"{getattr(form, field).label.text}: {' '.join(errors)}", "error")
         return redirect(url_for(".overview", slug=slug))
+    existing = plans.plans(event, PlanKind(kind))
+    if existing and request.form.get("from_scratch") != "yes":
+        return render_template(
+            "planning/confirm_scratch.html",
+            event=event,
+            kind=PlanKind(kind),
+            form=form,
+            latest=existing[0],
+            locked=sum(a.locked for a in existing[0].assignments),
+        )
     params = {"time_limit": form.time_limit.data, "seed": form.seed.data}
     if kind == "tables":
         params["weights"] = {
@@ -104,14 +127,16 @@ def start(slug: str, kind: str):
 
 @bp.post("/events/<slug>/plans/<int:plan_id>/<any(resolve, repair):mode>")
 def resolve(slug: str, plan_id: int, mode: str):
-    """Re-solve around the plan's locked seats, or repair it after registrations changed."""
+    """A new plan from this one: locked seats kept, everyone else moved only where a rule or a
+    registration change forces it (both modes are the same repair; "repair" is the older
+    address of the button)."""
     event = event_or_404(slug)
     plan = _plan(event, plan_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     base = jobs.latest_job_for_plan(plan)
     params = dict(base.params) if base else {"time_limit": 30, "seed": 0}
-    params.update(base_plan_id=plan.id, mode=mode)
+    params.update(base_plan_id=plan.id, mode="repair")
     return _start(event, plan.kind, params)
 
 
@@ -127,10 +152,12 @@ def _start(event, kind: PlanKind, params: dict):
 @bp.get("/events/<slug>/jobs/<int:job_id>")
 def job(slug: str, job_id: int):
     event = event_or_404(slug)
+    job = _job(event, job_id)
     return render_template(
         "planning/job.html",
         event=event,
-        job=_job(event, job_id),
+        job=job,
+        summary=summaries.job_summary(job),
         action=ActionForm(),
         JobState=JobState,
     )
@@ -142,7 +169,8 @@ def job_status(slug: str, job_id: int):
     job = _job(event, job_id)
     return jsonify(
         state=job.state.value,
-        progress=job.progress,
+        **summaries.job_summary(job).as_json(),
+        time_limit=job.params.get("time_limit"),
         error=job.error,
         cancel_requested=job.cancel_requested,
         plan_url=url_for(".plan", slug=slug, plan_id=job.plan_id) if job.plan_id else None,
@@ -193,6 +221,8 @@ def _plan_page(
         plan=plan,
         review=review(plan),
         drift=drift(plan),
+        changes=seat_changes(plan),
+        worse_than_solved=worsened(plan.metrics.get("as_solved", {}), plan.metrics),
         action=ActionForm(),
         refusal=refusal,
         chosen=chosen or {},
@@ -217,6 +247,12 @@ def _refusal(form, message: str) -> dict:
     }
 
 
+EDITED = {
+    "move": "Moved. The seat is locked, so re-solving keeps it.",
+    "swap": "Swapped. Both seats are locked, so re-solving keeps them.",
+}
+
+
 @bp.post("/events/<slug>/plans/<int:plan_id>/<any(move, swap, lock):edit>")
 def edit(slug: str, plan_id: int, edit: str):
     event = event_or_404(slug)
@@ -224,11 +260,14 @@ def edit(slug: str, plan_id: int, edit: str):
     form = {"move": MoveForm, "swap": SwapForm, "lock": LockForm}[edit]()
     if not form.validate_on_submit():
         abort(400)
+    worse: list[str] = []
     try:
         if edit == "move":
-            edits.move(plan, form.registration_id.data, form.session_id.data, form.target_id.data)
+            worse = edits.move(
+                plan, form.registration_id.data, form.session_id.data, form.target_id.data
+            )
         elif edit == "swap":
-            edits.swap(plan, form.first_id.data, form.second_id.data, form.session_id.data)
+            worse = edits.swap(plan, form.first_id.data, form.second_id.data, form.session_id.data)
         else:
             edits.set_locked(
                 plan, form.registration_id.data, form.session_id.data, bool(form.locked.data)
@@ -238,7 +277,14 @@ def edit(slug: str, plan_id: int, edit: str):
         # leaves the reason at the top of a long page.
         chosen = {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
         return _plan_page(event, plan, _refusal(form, str(error)), chosen)
-    flash({"move": "Moved.", "swap": "Swapped.", "lock": "Saved."}[edit], "success")
+    if edit == "lock":
+        done = "Locked." if form.locked.data else "Unlocked."
+    else:
+        done = EDITED[edit]
+    if worse:
+        flash(f"{done} This made the plan worse: {'; '.join(worse)}.", "warning")
+    else:
+        flash(done, "success")
     session_id, who = form.session_id.data, _mover(form)
     shown = {}  # the page then says what a move or swap did, beside the person
     if edit != "lock":
@@ -269,11 +315,11 @@ def chart_edit(slug: str, plan_id: int, edit: str):
         args = (form.first_id.data, form.second_id.data, session_id)
         outcome = chart.check_swap(plan, *args)
         save = edits.swap
-    refusal = outcome.refusal
+    refusal, worse = outcome.refusal, []
     if not refusal:
         try:
             with chart.kept_in_memory():
-                save(plan, *args)
+                worse = save(plan, *args)
         except edits.EditError as error:
             refusal = str(error)
             chart.load(plan)  # again: the refusal's rollback expired what was read
@@ -289,7 +335,10 @@ def chart_edit(slug: str, plan_id: int, edit: str):
         "PlanStatus": PlanStatus,
         "PlanKind": PlanKind,
     }
-    summary = refusal or {"move": "Moved.", "swap": "Swapped."}[edit]
+    summary = refusal or EDITED[edit]
+    if worse:
+        summary += f" This made the plan worse: {'; '.join(worse)}."
+
     return jsonify(
         ok=not refusal,
         message=summary,
@@ -308,15 +357,72 @@ def chart_edit(slug: str, plan_id: int, edit: str):
     ), (409 if refusal else 200)
 
 
+def _other_draft(event, plan: Plan) -> Plan | None:
+    """The other kind's newest plan, while it is a draft: what may be published alongside."""
+    other = PlanKind.BREAKOUTS if plan.kind == PlanKind.TABLES else PlanKind.TABLES
+    newest = next(iter(plans.plans(event, other)), None)
+    return newest if newest is not None and newest.status == PlanStatus.DRAFT else None
+
+
+def _alongside(event, plan: Plan, wanted: str | None) -> Plan | None:
+    """The other kind's draft named by `wanted` (an id), if it is the one that may go along."""
+    other = _other_draft(event, plan)
+    if other is not None and database_id(wanted) == other.id:
+        return other
+    return None
+
+
+@bp.get("/events/<slug>/plans/<int:plan_id>/publish")
+def confirm_publish(slug: str, plan_id: int):
+    """Asks first: who would be told, and the message one of them would get."""
+    event = event_or_404(slug)
+    plan = _plan(event, plan_id)
+    if plan.status == PlanStatus.PUBLISHED:
+        flash("This plan is already published.", "info")
+        return redirect(url_for(".plan", slug=slug, plan_id=plan.id))
+    other = _other_draft(event, plan)
+    alongside = _alongside(event, plan, request.args.get("with"))
+    chosen = (plan, alongside) if alongside else (plan,)
+    return render_template(
+        "planning/publish.html",
+        event=event,
+        plan=plan,
+        other=other,
+        alongside=alongside,
+        preview=publishing.preview(*chosen),
+        form=PublishForm(with_plan_id=alongside.id if alongside else ""),
+        PlanKind=PlanKind,
+    )
+
+
 @bp.post("/events/<slug>/plans/<int:plan_id>/publish")
 def publish(slug: str, plan_id: int):
     event = event_or_404(slug)
     plan = _plan(event, plan_id)
-    if not ActionForm().validate_on_submit():
+    form = PublishForm()
+    if not form.validate_on_submit():
         abort(400)
-    told = publishing.publish(plan)
-    flash(f"Published. {len(told)} attendees were told about new or changed places.", "success")
+    if plan.status == PlanStatus.PUBLISHED:
+        flash("This plan is already published.", "info")
+        return redirect(url_for(".plan", slug=slug, plan_id=plan.id))
+    alongside = _alongside(event, plan, form.with_plan_id.data)
+    if form.with_plan_id.data and alongside is None:
+        flash("The other plan changed meanwhile; check what will be published again.", "error")
+        return redirect(url_for(".confirm_publish", slug=slug, plan_id=plan.id))
+    chosen = (plan, alongside) if alongside else (plan,)
+    told = publishing.publish(*chosen)
+    names = " and ".join(f"{_noun(p)} plan #{p.id}" for p in chosen)
+    verb = "was" if len(told) == 1 else "were"
+    flash(
+        f"Published {names}. {plural(len(told), 'person', 'people')} {verb} told about "
+        "their new or changed places.",
+        "success",
+    )
     return redirect(url_for(".plan", slug=slug, plan_id=plan.id))
+
+
+def _noun(plan: Plan) -> str:
+    return "table" if plan.kind == PlanKind.TABLES else "breakout"
 
 
 @bp.post("/events/<slug>/planning/rules")

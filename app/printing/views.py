@@ -16,14 +16,14 @@ from app.services.harvest import capture
 from app.services.harvest.templates import prompts_for
 from app.services.printing import cards, documents
 from app.services.printing.pdf import StaticFiles, start_workers
-from app.services.registration import lookup
+from app.services.registration import check_in_codes, lookup
 from app.shared import database_id, organisers_only
 
 bp = Blueprint("printing", __name__)
 itinerary_bp = Blueprint("itinerary", __name__)
 
 DOC = "any(" + ", ".join(f'"{doc}"' for doc in documents.DOCUMENTS) + "):doc"
-OPTIONS = ("plan", "breakouts_plan", "sheet", "card")
+OPTIONS = ("plan", "breakouts_plan", "sheet", "card", "person")
 
 
 @bp.before_request
@@ -32,7 +32,7 @@ def require_organiser() -> Response | None:
     return organisers_only()
 
 
-def _plan_id(name: str) -> int | None:
+def _id_argument(name: str) -> int | None:
     raw = request.args.get(name, "")
     if not raw:
         return None
@@ -129,7 +129,9 @@ def _document(slug: str, doc: str, pdf: bool):
     sheet = documents.SHEETS[_choice("sheet", documents.SHEETS, documents.DEFAULT_SHEET)]
     card = _choice("card", documents.CARD_SIZES, documents.DEFAULT_CARD)
     try:
-        pack = documents.print_pack(event, _plan_id("plan"), _plan_id("breakouts_plan"))
+        pack = documents.print_pack(
+            event, _id_argument("plan"), _id_argument("breakouts_plan"), _id_argument("person")
+        )
     except documents.PlanNotFound:
         abort(404)
     if pdf and pack.attendees and doc in ("place-cards", "badges"):
@@ -159,6 +161,9 @@ def _document(slug: str, doc: str, pdf: bool):
         initial=documents.initial,
         needs=documents.needs,
         capture_codes=capture.codes(event) if with_codes else {},
+        check_in_codes={a.person.id: check_in_codes.svg_data_uri(a.person) for a in pack.attendees}
+        if doc == "badges"
+        else {},
         prompts_for=prompts_for,
         pdf_url=url_for(".document_pdf", slug=slug, doc=doc, **_options()),
         back_url=url_for(".index", slug=slug, **_options()),

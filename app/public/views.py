@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.models import Event, EventStatus
 from app.services.events import setup
+from app.services.registration import lifecycle
 
 bp = Blueprint("public", __name__)
 
@@ -23,7 +24,8 @@ def event(slug: str):
     ) or _draft_preview(slug)
     if event is None:
         abort(404)
-    return render_template("public/event.html", event=event)
+    full = event.status == EventStatus.PUBLISHED and lifecycle.is_full(event)
+    return render_template("public/event.html", event=event, full=full)
 
 
 def _draft_preview(slug: str) -> Event | None:

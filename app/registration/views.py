@@ -21,7 +21,7 @@ from app.services.events import setup
 from app.services.harvest.briefing import published_briefing
 from app.services.messaging.messages import HARVEST_NOTICE
 from app.services.planning import places
-from app.services.registration import capacity, details, lifecycle, lookup
+from app.services.registration import capacity, check_in_codes, details, lifecycle, lookup
 from app.services.registration.details import RegistrationInvalid
 from app.services.registration.lifecycle import AlreadyRegistered, RegistrationClosed
 from app.shared import ActionForm
@@ -51,8 +51,16 @@ def register(slug: str):
         except RegistrationInvalid as error:
             form.add_errors(error.errors)
         except AlreadyRegistered as error:
+            # The form again as typed, so a mistyped email can be corrected and sent again.
+            form.add_errors({"email": ["This email is already registered for this event."]})
             return render_template(
-                "registration/already_registered.html", event=event, message=str(error)
+                "registration/already_registered.html",
+                event=event,
+                form=form,
+                closed=None,
+                full=lifecycle.is_full(event),
+                message=str(error),
+                **suggestions(),
             )
         except RegistrationClosed as error:
             closed = str(error)
@@ -60,7 +68,12 @@ def register(slug: str):
             return redirect(url_for(".manage", token=registration.token))
     status = 403 if closed and form.is_submitted() else 200
     return render_template(
-        "registration/register.html", event=event, form=form, closed=closed, **suggestions()
+        "registration/register.html",
+        event=event,
+        form=form,
+        closed=closed,
+        full=closed is None and lifecycle.is_full(event),
+        **suggestions(),
     ), status
 
 
@@ -89,6 +102,9 @@ def manage(token: str):
         harvest_notice=HARVEST_NOTICE,
         briefing=published_briefing(registration.event),
         action=ActionForm(),
+        check_in_code=check_in_codes.svg_data_uri(registration)
+        if registration.status == RegistrationStatus.CONFIRMED
+        else None,
     )
 
 

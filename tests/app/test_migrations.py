@@ -121,3 +121,36 @@ def test_the_outbox_can_store_mail_that_failed_for_good(app):
     downgrade(revision="5b1fa3b3b5c1")
     with db.engine.connect() as connection:
         assert connection.scalar(text("SELECT status FROM outgoing_mail")) == "pending"
+
+
+def test_the_contact_migration_gives_each_event_an_organisers_address(app):
+    """Events stored before the contact address get their first organiser's; one without an
+    organiser gets none (the page then shows none, rather than a made-up address)."""
+    drop_everything()
+    upgrade(revision="e42e3ef69b1b")
+    with db.engine.begin() as connection:
+        for user_id, email in [(1, "first@example.org"), (2, "second@example.org")]:
+            connection.execute(
+                text(
+                    'INSERT INTO "user" (id, email, name, password_hash, active, created_at)'
+                    " VALUES (:id, :email, '', 'x', true, '2029-01-01 00:00+00:00')"
+                ),
+                {"id": user_id, "email": email},
+            )
+        for event_id, slug in [(1, "with-organisers"), (2, "without")]:
+            connection.execute(
+                text(
+                    "INSERT INTO event (id, slug, title, description, venue, timezone, starts_at,"
+                    " ends_at, capacity, status, waitlist_policy, offer_hours, created_at) VALUES"
+                    " (:id, :slug, 'E', '', '', 'UTC', '2030-01-01 09:00', '2030-01-01 17:00', 10,"
+                    " 'published', 'auto_promote', 48, '2029-01-01 00:00+00:00')"
+                ),
+                {"id": event_id, "slug": slug},
+            )
+        connection.execute(
+            text("INSERT INTO event_organiser (event_id, user_id) VALUES (1, 2), (1, 1)")
+        )
+    upgrade()
+    with db.engine.connect() as connection:
+        contacts = dict(connection.execute(text("SELECT slug, contact_email FROM event")).all())
+    assert contacts == {"with-organisers": "first@example.org", "without": ""}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import time
+from dataclasses import asdict
 
 import pytest
 
@@ -20,7 +22,7 @@ from app.models import (
     User,
 )
 from app.services.messaging.transport import outbox_messages
-from app.services.planning import edits, jobs, plans, publishing, rules
+from app.services.planning import edits, jobs, plans, publishing, rules, summaries
 from tests.app.planning_helpers import add_attendees, golf_event, wait_for, wait_until_running
 from tests.conftest import PASSWORD
 
@@ -78,7 +80,15 @@ def test_plan_tables_in_the_background_end_to_end(signed_in, event, attendees):
     status = signed_in.get(f"{job_url}.json").get_json()
     assert status["state"] == "succeeded"
     assert status["plan_url"] == f"/organise/events/{event.slug}/plans/{job.plan_id}"
-    assert status["progress"]["elapsed"] >= 0
+    # Once done, the job page and its status say exactly the figures of the plan it made.
+    figures = [asdict(f) for f in summaries.plan_figures(PlanKind.TABLES, job.plan.metrics)]
+    assert status["elapsed"] == job.plan.metrics["elapsed"]
+    assert status["figures"] == figures and status["heading"] == "The plan it made"
+    page = signed_in.get(job_url).get_data(as_text=True)
+    assert f">{job.plan.metrics['elapsed']:.1f}</span> s" in page
+    for figure in figures:
+        assert f"{figure['text']} (best possible: {figure['best']})" in page
+    assert "objective" not in page and "bound" not in page and "so far" not in page
 
     plan = job.plan
     rounds = event.sessions_of(SessionKind.TABLE_ROUND)
@@ -87,11 +97,14 @@ def test_plan_tables_in_the_background_end_to_end(signed_in, event, attendees):
     assert m["same_org_pairs"]["value"] == m["same_org_pairs"]["bound"]
     assert m["repeat_pairs"]["value"] == m["repeat_pairs"]["bound"]
     assert m["sector_mix"]["value"] >= 0.98
+    optimal = plan.solver_status == "optimal"
+    assert m["stop_reason"] == ("bound reached" if optimal else "time limit")
     for session in rounds:
         assert sorted(len(p) for p in by_table(plan, session.id).values()) == [4] * 10
 
     page = signed_in.get(status["plan_url"]).get_data(as_text=True)
-    assert "Table 1" in page and attendees[0].name in page and "Same-organisation" in page
+    assert "Table 1" in page and attendees[0].name in page
+    assert "pairs of tablemates from the same organisation" in page
 
 
 def test_one_active_job_per_kind_seen_by_every_organiser(client, event, attendees, organiser):
@@ -137,11 +150,19 @@ def test_cancel_a_running_job_keeps_the_previous_plan(signed_in, golfers):
             "repeats": "100",
             "sector": "10",
             "profession": "1",
+            "from_scratch": "yes",  # asked and confirmed (tests/app/test_sticky_edits.py)
         },
         form_url=overview,
     )
     job_url = response.headers["Location"]
     job = wait_until_running(int(job_url.rsplit("/", 1)[1]))
+    # While it runs: the best plan so far in words, and the seconds it has run until now.
+    status = signed_in.get(f"{job_url}.json").get_json()
+    assert status["state_text"] == "Running" and status["heading"] == "Best plan so far"
+    assert any("repeat meeting" in f["text"] for f in status["figures"])
+    assert "objective" not in str(status) and "bound" not in str(status)
+    time.sleep(1.1)
+    assert signed_in.get(f"{job_url}.json").get_json()["elapsed"] >= status["elapsed"] + 1
     assert signed_in.submit(f"{job_url}/cancel", form_url=job_url).status_code == 302
     job = wait_for(job.id, timeout=30)
     assert job.state == JobState.CANCELLED
@@ -217,13 +238,18 @@ def test_swap_move_and_lock_keep_the_hard_rules(signed_in, event, attendees):
     with pytest.raises(edits.EditError, match="must be kept apart"):
         edits.swap(plan, a, b, first_round.id)
 
+    # The swap locked both seats; unlocking one is a click.
+    assert {(x.registration_id, x.locked) for x in plan.assignments if x.locked} == {
+        (a, True),
+        (b, True),
+    }
     signed_in.submit(
         f"{url}/lock",
-        {"registration_id": a, "session_id": first_round.id, "locked": 1},
+        {"registration_id": a, "session_id": first_round.id, "locked": 0},
         form_url=url,
     )
-    with pytest.raises(edits.EditError, match="locked"):
-        edits.swap(plan, a, c, first_round.id)
+    db.session.expire_all()
+    assert {x.registration_id for x in plan.assignments if x.locked} == {b}
     assert seats(plan) == after
 
 

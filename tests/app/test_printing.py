@@ -37,6 +37,7 @@ from app.services.printing import cards, documents
 from app.services.printing.pdf import PART_BREAK, StaticFiles
 from app.services.printing.pdf import render_pdf as render_in_parts
 from app.services.printing.pdf import split as split_parts
+from app.services.registration import check_in_codes
 from app.services.tokens import new_token
 from tests.conftest import PASSWORD
 
@@ -242,13 +243,20 @@ def test_find_your_table_lists_everyone_alphabetically(signed_in, event, attende
 
 
 def test_place_cards_print_each_name_on_both_halves(signed_in, event, attendees):
+    # Two cards to a sheet unless asked otherwise, each with the person's table in each round.
     pages = page_texts(pdf(signed_in, "/organise/events/learning-day/print/place-cards.pdf"))
-    assert len(pages) == len(attendees)
-    for registration in attendees:
-        assert sum(p.count(squash(registration.name)) for p in pages) == 2
-    a5 = page_texts(pdf(signed_in, "/organise/events/learning-day/print/place-cards.pdf?card=a5"))
-    assert len(a5) == math.ceil(len(attendees) / 2)
-    assert has("".join(a5), *(a.name for a in attendees))
+    assert len(pages) == math.ceil(len(attendees) / 2)
+    pack = documents.print_pack(event)
+    for attendee in pack.attendees:
+        assert sum(p.count(squash(attendee.name)) for p in pages) == 2
+        tables = pack.tables_line(attendee)
+        assert tables.startswith("Tables ") and tables.count("·") == 1
+        assert (
+            sum(p.count(squash(attendee.name + attendee.organisation + tables)) for p in pages) == 2
+        )
+    a4 = page_texts(pdf(signed_in, "/organise/events/learning-day/print/place-cards.pdf?card=a4"))
+    assert len(a4) == len(attendees)
+    assert has("".join(a4), *(a.name for a in attendees))
 
 
 @pytest.mark.parametrize(("sheet", "per_page"), [("8", 8), ("10", 10), ("6", 6)])
@@ -281,10 +289,14 @@ def test_longest_names_fit_inside_their_card_or_label(app, event, attendees, doc
     extra[0].organisation.name = "The " + "Northshire Integrated " * 8 + "Partnership"
     db.session.commit()
     with app.test_request_context():
+        pack = documents.print_pack(event)
         html = render_template(
             f"printing/{doc.replace('-', '_')}.html",
             event=event,
-            pack=documents.print_pack(event),
+            pack=pack,
+            check_in_codes={
+                a.person.id: check_in_codes.svg_data_uri(a.person) for a in pack.attendees
+            },
             doc=doc,
             title=doc,
             sheet=documents.SHEETS["10"],
@@ -309,7 +321,13 @@ def test_longest_names_fit_inside_their_card_or_label(app, event, attendees, doc
                 bottom = box.position_y + box.margin_height()
                 right = box.position_x + box.margin_width()
                 for inner in _boxes(box):
-                    if {"card-name", "card-org", "badge-name", "badge-org"} & _classes(inner):
+                    if {
+                        "card-name",
+                        "card-org",
+                        "badge-name",
+                        "badge-org",
+                        "badge-code",
+                    } & _classes(inner):
                         assert inner.position_y + inner.margin_height() <= bottom + 0.5
                         assert inner.position_x + inner.margin_width() <= right + 0.5
                         checked += 1
@@ -512,7 +530,11 @@ def test_drawn_cards_and_badges_fit_the_longest_names(app, event, attendees, car
     label_room = (preset.height - 8 - 12) * mm  # less the event's line, its rule and the gap
     for attendee in pack.attendees:
         for laid, width, room in (
-            (cards.card_face(attendee, card, card_width, card_room), card_width, card_room),
+            (
+                cards.card_face(attendee, pack.tables_line(attendee), card, card_width, card_room),
+                card_width,
+                card_room,
+            ),
             (cards.badge_body(pack, attendee, label_width, label_room), label_width, label_room),
         ):
             assert "".join(laid[0].lines).replace(" ", "") == attendee.name.replace(" ", "")
@@ -531,7 +553,7 @@ def test_cards_needing_a_font_dejavu_lacks_are_laid_out_by_weasyprint(signed_in,
     pack = documents.print_pack(event)
     assert cards.place_cards(pack, "a4", "Place cards") is None
     assert cards.badges(pack, documents.SHEETS["8"], "Badges") is None
-    for doc, pages in (("place-cards", 2), ("badges", 1)):
+    for doc, pages in (("place-cards", 1), ("badges", 1)):
         url = f"/organise/events/learning-day/print/{doc}.pdf"
         reader = PdfReader(io.BytesIO(pdf(signed_in, url)))
         assert len(reader.pages) == pages

@@ -202,8 +202,15 @@ def test_csv_export_has_every_field_and_neutralises_formulas(signed_in, event):
     assert "attachment" in response.headers["Content-Disposition"]
     content = response.get_data().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(content)))
-    assert list(rows[0]) == EXPORT_COLUMNS
+    # Then a column per table round and breakout slot (empty: no plan is published).
+    assert list(rows[0]) == [
+        *EXPORT_COLUMNS,
+        "table: Round one",
+        "table: Round two",
+        "breakout: Breakouts",
+    ]
     evil, zoe = rows
+    assert {evil[c] for c in list(evil)[len(EXPORT_COLUMNS) :]} == {""}
     assert evil["name"] == '\'=HYPERLINK("http://evil")'
     assert evil["role"] == "'+SUM(A1)" and evil["dietary_needs"] == "'@x"
     assert zoe["name"] == 'Zoë Ünal, "Z"' and zoe["profession"] == "'-1+1"
@@ -291,7 +298,7 @@ def test_csv_import_reports_each_bad_row_and_imports_nothing(signed_in, event, a
         "email: existing@example.org is already registered for this event.",
         "needs_accessible_table: write yes or no",
         "profession: Must be at most 120 characters",
-        "preferences: breakout ids separated by semicolons",
+        "preferences: no breakout is called “²”",
     ):
         assert html.escape(message, quote=False) in page or message in html.unescape(page)
     assert 'name="csv_text"' not in page  # no way to confirm a bad file

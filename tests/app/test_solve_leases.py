@@ -49,6 +49,7 @@ TABLE_FIELDS = {
     "repeats": "100",
     "sector": "10",
     "profession": "1",
+    "from_scratch": "yes",  # confirmed: a plan exists, so the page asks first
 }
 
 

@@ -112,6 +112,9 @@ def test_organiser_pages_escape_everything(signed_in, hostile):
         f"/organise/events/{slug}/registrations/{hostile.id}/cancel",
         f"/organise/events/{slug}/planning",
         f"/organise/events/{slug}/print",
+        f"/organise/events/{slug}/desk",
+        f"/organise/events/{slug}/desk?q={SCRIPT}",
+        f"/organise/events/{slug}/desk/{hostile.id}",
     ):
         assert_escaped(signed_in.get(url))
 

@@ -189,6 +189,11 @@ class MouseUser:
         """Follow a link within the page (an error summary's link to its field)."""
         link.click()
 
+    def disclose(self, summary) -> None:
+        """Open a <details> by its <summary>."""
+        summary.click()
+        assert summary.evaluate("el => el.parentElement.open")
+
     def download(self, link):
         with self.page.expect_download() as info:
             link.click()
@@ -345,6 +350,12 @@ class KeyboardUser:
         self.page.keyboard.press("Enter")
         focused = self.page.evaluate("() => document.activeElement.id")
         assert focused == target, f"following #{target} left focus on #{focused}"
+
+    def disclose(self, summary) -> None:
+        """Open a <details> from its <summary> with Enter."""
+        self.focus(summary)
+        self.page.keyboard.press("Enter")
+        assert summary.evaluate("el => el.parentElement.open")
 
     def download(self, link):
         self.focus(link)

@@ -5,6 +5,7 @@ each round and their breakout on their own page — mouse and keyboard alone, ev
 
 from __future__ import annotations
 
+import re
 from itertools import cycle
 
 import pytest
@@ -63,13 +64,18 @@ def solve(user, journey, kind: str) -> None:
     (the page polls the job's JSON and reloads itself when the solve has finished)."""
     page = journey.page
     section = page.get_by_role("region", name=kind)
-    user.fill(section.get_by_label("Time limit (seconds)"), SOLVE_SECONDS)
+    assert not section.get_by_label("Variation").is_visible()  # behind "Advanced"
+    user.disclose(section.get_by_text("Advanced", exact=True))
+    user.fill(section.get_by_label("Time to spend planning (seconds)"), SOLVE_SECONDS)
     user.press(section.get_by_role("button", name=f"Plan {kind.lower()}"))
-    assert page.get_by_role("heading", name=f"Making a {kind.lower()} plan").is_visible()
+    noun = "table" if kind == "Tables" else "breakout"
+    assert page.get_by_role("heading", name=f"Making a {noun} plan").is_visible()
     review = page.get_by_role("link", name="Review the plan")
     review.wait_for(timeout=30_000)
     journey.arrived()  # the reloaded page, finished
-    assert page.locator("#job-state").inner_text() == "succeeded"
+    assert page.locator("#job-state").inner_text() == "Finished"
+    assert page.get_by_role("heading", name="The plan it made").is_visible()
+    assert "objective" not in page.locator("main").inner_text()
     user.follow(review)
 
 
@@ -114,13 +120,21 @@ def test_organiser_plans_publishes_and_prints_and_attendee_sees_tables(
     assert after["Ada Lovelace"] == before[other]
     assert after[other] == before["Ada Lovelace"]
 
-    user.press(page.get_by_role("button", name="Publish this plan"))
-    assert page.get_by_role("status").filter(has_text="Published.").is_visible()
-
+    table_plan = journey.path
     user.follow(page.get_by_role("link", name="Planning"))
     solve(user, journey, "Breakouts")
-    user.press(page.get_by_role("button", name="Publish this plan"))
-    assert page.get_by_role("status").filter(has_text="Published.").is_visible()
+    assert page.get_by_text("Second choice").count() + page.get_by_text("First choice").count()
+
+    # Publishing asks first: how many are told, one real message; both plans go out together.
+    journey.goto(table_plan)
+    user.follow(page.get_by_role("link", name="Publish this plan"))
+    assert page.get_by_text("20 people will be emailed").is_visible()
+    user.follow(page.get_by_role("link", name=re.compile(r"Publish breakout plan #\d+ too")))
+    assert page.get_by_role("heading", name=re.compile(r"Publish table plan #\d+ and")).is_visible()
+    preview = page.locator(".message-preview").inner_text()
+    assert "Round one (" in preview and "Afternoon breakouts (" in preview
+    user.press(page.get_by_role("button", name="Publish and email 20 people"))
+    assert page.get_by_role("status").filter(has_text="20 people were told").is_visible()
 
     # The printable table plan, from the event page.
     user.follow(page.get_by_role("link", name="Learning Day"))

@@ -24,11 +24,13 @@ def run_cli(tmp_path: Path, csv_text: str, *args: str) -> tuple[subprocess.Compl
 
 def test_good_input_writes_the_plan(tmp_path: Path) -> None:
     result, out = run_cli(
-        tmp_path, HEADER + "".join(ROWS), "--rounds", "3", "--table-size", "4", "--time-limit", "5"
+        tmp_path, HEADER + "".join(ROWS), "--rounds", "3", "--table-size", "4", "--time-limit", "2"
     )
     assert result.returncode == 0, result.stderr
     plan = json.loads(out.read_text(encoding="utf-8"))
     assert plan["status"] in ("optimal", "feasible")
+    assert {"rounds", "metrics", "status", "objective", "bound"} <= set(plan)
+    assert plan["stop_reason"] == ("bound reached" if plan["status"] == "optimal" else "time limit")
     assert len(plan["rounds"]) == 3
     for tables in plan["rounds"]:
         assert len(tables) == 3

@@ -15,7 +15,7 @@ from scheduler.seating import seating_from
 from scheduler.table_problem import Weights, compile_problem
 from scheduler.tables import SolveOptions, Table, TablePlan, TableProblem, plan_metrics, plan_tables
 
-QUICK = SolveOptions(time_limit=2, seed=1, workers=1, effort=0.05)
+QUICK = SolveOptions(time_limit=0.5, seed=1, workers=1, effort=0.05)
 
 
 def person(i: int, org: str = "", sector: str = "s", profession: str = "p", host: bool = False):
@@ -145,15 +145,6 @@ def test_more_facilitators_than_tables_is_input_error() -> None:
         plan_tables(TableProblem.with_table_size(people, 2, 3), QUICK)
 
 
-def test_same_seed_same_plan() -> None:
-    people = [
-        person(i, org=f"o{i % 5}", sector=f"s{i % 4}", profession=f"p{i % 7}") for i in range(40)
-    ]
-    problem = TableProblem.with_table_size(people, 3, 6)
-    options = SolveOptions(time_limit=30, seed=7, workers=2, effort=0.05)
-    assert plan_tables(problem, options).rounds == plan_tables(problem, options).rounds
-
-
 def test_cancel_from_progress_returns_a_valid_plan() -> None:
     people = [
         person(i, org=f"o{i % 9}", sector=f"s{i % 5}", profession=f"p{i % 11}") for i in range(60)
@@ -165,6 +156,7 @@ def test_cancel_from_progress_returns_a_valid_plan() -> None:
     )
     assert len(seen) == 1 and seen[0].metrics["repeat_pairs"]["bound"] == 0
     assert plan.status in ("feasible", "optimal") and plan.elapsed < 10
+    assert plan.stop_reason == "cancelled"
     assert_hard_constraints(problem, plan)
 
 

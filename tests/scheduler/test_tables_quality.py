@@ -45,7 +45,7 @@ def test_every_measure_reaches_its_bound_when_a_perfect_plan_exists() -> None:
 
 def test_realistic_event_meets_the_quality_bars() -> None:
     problem = TableProblem.with_table_size(realistic_people(120, seed=5, facilitators=6), 4, 8)
-    plan = plan_tables(problem, SolveOptions(time_limit=20, seed=0, workers=1, effort=0.3))
+    plan = plan_tables(problem, SolveOptions(time_limit=8, seed=0, workers=1, effort=0.3))
     assert_hard_constraints(problem, plan)
     assert at_bound(plan, "same_org_pairs", "repeat_pairs", "balance")
     assert plan.metrics["sector_mix"]["value"] >= 0.98

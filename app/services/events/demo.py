@@ -183,6 +183,7 @@ def seed_demo(slug: str = "demo", attendees: int = 120, capacity: int = 150) -> 
             "would not otherwise meet, and choose a breakout on a shared challenge."
         ),
         venue="Northshire Conference Centre, 1 Market Street, Northshire",
+        contact_email="learning-day@example.org",
         timezone="Europe/London",
         starts_at=at(9, 30),
         ends_at=at(16, 30),

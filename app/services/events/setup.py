@@ -55,6 +55,7 @@ class EventDetails:
     offer_hours: int
     convenor_ids: list[int]
     new_convenor: tuple[str, str] | None = None  # (name, sector)
+    contact_email: str = ""
 
 
 def events_for(user: User) -> list[Event]:
@@ -115,6 +116,75 @@ def create_event(details: EventDetails, organiser: User) -> Event:
     return event
 
 
+def places_over(event: Event, new_capacity: int) -> int:
+    """How many held places (confirmed, or offered) a capacity of `new_capacity` would leave
+    over it. Nobody is cancelled for it (update_event keeps them all), so the organiser is asked
+    first."""
+    return max(0, capacity.seats_taken(event) - new_capacity)
+
+
+def copy_event(event: Event, title: str, slug: str, starts_at: datetime, organiser: User) -> Event:
+    """A new draft event made from `event`: its details, programme (sessions and breakouts) and
+    tables, with every time moved by the difference between the two starts; no registrations,
+    plans or facilitators (they are people registered for the original)."""
+    if db.session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
+        raise EventError(f"The address name {slug!r} is taken by another event.", field="slug")
+    shift = starts_at - event.starts_at
+
+    def moved(moment: datetime | None) -> datetime | None:
+        return None if moment is None else moment + shift
+
+    organisers = list(event.organisers)
+    if organiser not in organisers:
+        organisers.append(organiser)
+    copy = Event(
+        status=EventStatus.DRAFT,
+        title=title,
+        slug=slug,
+        description=event.description,
+        venue=event.venue,
+        contact_email=event.contact_email,
+        timezone=event.timezone,
+        starts_at=starts_at,
+        ends_at=moved(event.ends_at),
+        capacity=event.capacity,
+        registration_opens_at=moved(event.registration_opens_at),
+        registration_closes_at=moved(event.registration_closes_at),
+        waitlist_policy=event.waitlist_policy,
+        offer_hours=event.offer_hours,
+        convenors=list(event.convenors),
+        organisers=organisers,
+        sessions=[
+            Session(
+                kind=session.kind,
+                title=session.title,
+                description=session.description,
+                location=session.location,
+                starts_at=moved(session.starts_at),
+                ends_at=moved(session.ends_at),
+                breakouts=[
+                    Breakout(
+                        title=b.title,
+                        description=b.description,
+                        room=b.room,
+                        capacity=b.capacity,
+                        min_attendance=b.min_attendance,
+                    )
+                    for b in session.breakouts
+                ],
+            )
+            for session in event.sessions
+        ],
+        tables=[
+            Table(number=t.number, capacity=t.capacity, accessible=t.accessible)
+            for t in event.tables
+        ],
+    )
+    db.session.add(copy)
+    db.session.commit()
+    return copy
+
+
 def update_event(event: Event, details: EventDetails) -> Event:
     _apply(event, details)
     outside = [s.title for s in event.sessions if not _within(s, event)]
@@ -151,6 +221,7 @@ def _apply(event: Event, details: EventDetails) -> None:
     event.slug = slug
     event.description = details.description
     event.venue = details.venue
+    event.contact_email = details.contact_email
     event.timezone = details.timezone
     event.starts_at = details.starts_at
     event.ends_at = details.ends_at

@@ -15,14 +15,17 @@ an organiser imports them); extend it there (e.g. with a calendar invite) and ev
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import html
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.message import EmailMessage
 
-from app.formatting import format_datetime, format_timespan, one_line
-from app.models import MailKind, Registration, RegistrationStatus, User
+from app.formatting import format_datetime, format_time, format_timespan, one_line
+from app.models import MailKind, Registration, RegistrationStatus, Session, SessionKind, User
 from app.services.accounts import password_resets
 from app.services.messaging import invites, transport
+from app.services.planning.places import Place, places
+from app.services.registration import check_in_codes
 from app.services.urls import external_url
 
 
@@ -53,10 +56,21 @@ def _reachable(registration: Registration, *statuses: RegistrationStatus) -> boo
     return bool(registration.email) and registration.status in statuses
 
 
+def _contact_line(registration: Registration) -> list[str]:
+    """The common footer's contact: every message about an event says how to reach its
+    organisers."""
+    contact = one_line(registration.event.contact)
+    return [f"Questions? Write to the organisers at {contact}"] if contact else []
+
+
 def _message(registration: Registration, subject: str, *paragraphs: str) -> EmailMessage:
-    body = "\n\n".join([f"Dear {registration.name},", *paragraphs, "Convene"])
+    footer = [*_contact_line(registration), "Convene"]
+    body = "\n\n".join([f"Dear {registration.name},", *paragraphs, *footer])
     # A header is one line: a title stored with a line break would make the message unwritable.
-    return transport.new_message(registration.email, one_line(subject), body + "\n")
+    message = transport.new_message(registration.email, one_line(subject), body + "\n")
+    if contact := one_line(registration.event.contact):
+        message["Reply-To"] = contact  # a reply reaches the organisers, not the sender
+    return message
 
 
 # What attendees are told about the learning harvest (also on their manage page).
@@ -71,7 +85,8 @@ def confirmation_message(registration: Registration) -> EmailMessage | None:
     event = registration.event
     if not _reachable(registration, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
         return None
-    if registration.status == RegistrationStatus.CONFIRMED:
+    confirmed = registration.status == RegistrationStatus.CONFIRMED
+    if confirmed:
         subject = f"You're registered: {event.title}"
         status = "Your place is confirmed."
     else:
@@ -88,8 +103,31 @@ def confirmation_message(registration: Registration) -> EmailMessage | None:
         HARVEST_NOTICE,
         "See or change your details, your programme and your seat, or cancel, here (keep this "
         f"link private — it is the key to your registration):\n{manage_url(registration)}",
+        *([CHECK_IN_NOTE] if confirmed else []),
     )
+    if confirmed:
+        _add_check_in_code(message, registration)
     return invites.attach_invitation(message, registration)  # REQUEST once confirmed
+
+
+CHECK_IN_NOTE = (
+    "On the day, show the check-in code in this message (or on your registration page) at the "
+    "registration desk, or just give your name."
+)
+
+
+def _add_check_in_code(message: EmailMessage, registration: Registration) -> None:
+    """Make the message text and HTML alike, the HTML with the person's check-in code under
+    the text. The code opens their desk entry for an organiser only and holds no private link
+    (registration/check_in_codes.py); it is drawn as a table, as mail programs block images."""
+    text = html.escape(message.get_content())
+    message.add_alternative(
+        '<div style="font-family:sans-serif;font-size:15px;line-height:1.4">'
+        f'<p style="white-space:pre-wrap;margin:0 0 16px">{text}</p>'
+        '<p style="margin:0 0 8px"><strong>Your check-in code</strong></p>'
+        f"{check_in_codes.html_table(registration)}</div>",
+        subtype="html",
+    )
 
 
 def manage_link_message(registration: Registration) -> EmailMessage | None:
@@ -169,19 +207,89 @@ def cancellation_message(
     return invites.attach_invitation(message, registration)  # CANCEL: calendars drop it
 
 
-def seats_changed_message(registration: Registration) -> EmailMessage | None:
-    """A published plan gave a confirmed attendee tables or breakouts, or changed them."""
+def seats_changed_message(
+    registration: Registration, was: Mapping[str, int] | None = None
+) -> EmailMessage | None:
+    """A published plan gave a confirmed attendee tables or breakouts, or changed them: their
+    places as published when it is sent, what changed since `was` (session id -> the table or
+    breakout they were last told of), and their calendar entry."""
     if not _reachable(registration, RegistrationStatus.CONFIRMED):
         return None
-    event = registration.event
-    message = _message(
-        registration,
-        f"Your places at {event.title}",
-        f"Your table and breakout places for {event.title} are ready or have changed.",
-        f"See your personal schedule here:\n{manage_url(registration)}",
-        "Please keep this link private: it opens your own registration.",
-    )
+    message = seats_message(registration, places(registration), was or {})
     return invites.attach_invitation(message, registration)
+
+
+def seats_message(
+    registration: Registration, now: Mapping[int, Place], was: Mapping[str, int]
+) -> EmailMessage:
+    """The text of the seats message for places `now`, changed from `was` (as in
+    seats_changed_message): what is sent, and what the publish page previews."""
+    event = registration.event
+    sessions = [s for s in event.sessions if s.kind != SessionKind.PLENARY]
+    changes = [
+        line for s in sessions if (line := _seat_change(s, now.get(s.id), was.get(str(s.id))))
+    ]
+    yours = [
+        f"{s.title} ({format_time(s.starts_at)}–{format_time(s.ends_at)}): {_where(now[s.id])}"
+        for s in sessions
+        if s.id in now
+    ]
+    to_come = [
+        s.title
+        for s in sessions
+        if s.id not in now and (s.kind == SessionKind.TABLE_ROUND or s.breakouts)
+    ]
+    paragraphs = []
+    if changes:
+        paragraphs.append("Your places have changed:\n" + "\n".join(changes))
+    paragraphs.append("Your places:\n" + "\n".join(yours))
+    if to_come:
+        paragraphs.append(f"Not set yet (we will write when it is): {', '.join(to_come)}.")
+    return _message(
+        registration,
+        f"{'Your places have changed' if changes else 'Your places'}: {event.title}",
+        *paragraphs,
+        _event_lines(registration),
+        "Your calendar entry for the event lists them too. See your personal schedule here "
+        f"(please keep this link private: it opens your own registration):\n"
+        f"{manage_url(registration)}",
+    )
+
+
+def _where(place: Place) -> str:
+    if place.table is not None:
+        return f"Table {place.table.number}"
+    breakout = place.breakout
+    return ", ".join(one_line(part) for part in (breakout.title, breakout.room) if part)
+
+
+def _seat_change(session: Session, place: Place | None, was_id: int | None) -> str:
+    """ "Round 2: now Table 7, was Table 5", or "" when nothing changed or nothing was known."""
+    if was_id is None:
+        return ""
+    if session.kind == SessionKind.TABLE_ROUND:
+        groups = {t.id: Place(session, table=t) for t in session.event.tables}
+        now_id = place.table.id if place is not None and place.table is not None else None
+    else:
+        groups = {b.id: Place(session, breakout=b) for b in session.breakouts}
+        now_id = place.breakout.id if place is not None and place.breakout is not None else None
+    if now_id == was_id or was_id not in groups:  # unchanged, or what it was is gone
+        return ""
+    now = _where(place) if place is not None else "no place yet"
+    return f"{session.title}: now {now}, was {_where(groups[was_id])}"
+
+
+def organiser_message(registration: Registration, subject: str, body: str) -> EmailMessage | None:
+    """What an organiser wrote to a segment of the event's people (messaging/segments.py), as
+    plain text; not sent to anyone who has cancelled since."""
+    if not _reachable(registration, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
+        return None
+    return _message(
+        registration,
+        f"{subject} ({registration.event.title})",
+        body,
+        f"Your registration:\n{manage_url(registration)}",
+    )
 
 
 def password_reset_message(user: User, reset_id: int) -> EmailMessage | None:
@@ -212,4 +320,5 @@ BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
     MailKind.CANCELLATION: cancellation_message,
     MailKind.SEATS_CHANGED: seats_changed_message,
     MailKind.PASSWORD_RESET: password_reset_message,
+    MailKind.ORGANISER_MESSAGE: organiser_message,
 }

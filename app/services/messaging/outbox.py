@@ -2,7 +2,8 @@
 
 Contract — while making a change, call `queue(kind, recipient, **options)` with a MailKind
 (anything else raises ValueError there and then, in the request) and a Registration or, for an
-account's own mail (a password reset), a User. It adds an OutgoingMail row to the same
+account's own mail (a password reset), a User (or change the options of a message `unsent`
+returns, so one message says it all). It adds an OutgoingMail row to the same
 transaction: if the transaction commits the message will be sent, if it rolls back it never
 existed. Nothing is built yet; building a message (text, links and the calendar invite) happens
 when it is sent, from the recipient as it is then. Options are stored as they are: never put a
@@ -84,6 +85,30 @@ def queue(kind: MailKind, recipient: Registration | User, **options) -> Outgoing
     db.session.add(row)
     db.session.info.setdefault(QUEUED_KEY, []).append(row)
     return row
+
+
+def unsent(kind: MailKind, registration_ids: Iterable[int]) -> dict[int, OutgoingMail]:
+    """Messages of `kind` to these registrations that no sender has tried yet, by registration
+    id, locked until the transaction ends: a change that would queue a second message of the
+    kind can add to one of these instead, so the person gets one message (built when it is
+    sent). A sender claiming one meanwhile waits for the lock (PostgreSQL's SELECT ... FOR
+    UPDATE; on SQLite the caller's write lock), then sees it changed; one already claimed is
+    not returned, as it may be on its way."""
+    rows = db.session.scalars(
+        select(OutgoingMail)
+        .where(
+            OutgoingMail.kind == MailKind(kind).value,
+            OutgoingMail.registration_id.in_(list(registration_ids)),
+            OutgoingMail.status == MailStatus.PENDING,
+            OutgoingMail.attempts == 0,
+        )
+        .order_by(OutgoingMail.id)
+        .with_for_update()
+    )
+    found: dict[int, OutgoingMail] = {}
+    for row in rows:
+        found.setdefault(row.registration_id, row)
+    return found
 
 
 @event.listens_for(FlaskSQLAlchemySession, "after_commit")

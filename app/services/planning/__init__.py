@@ -1,2 +1,2 @@
 """Plans: translation to the scheduler, solve jobs, hand edits, review, publishing, seating
-rules, and where each person is (places)."""
+rules, where each person is (places), and what plans and solves say in plain words (summaries)."""

@@ -2,11 +2,15 @@
 the planner keeps (capacity, balance, facilitators, keep-apart/together, accessibility, the
 same topic never twice) or is refused with a message saying which rule it would break.
 
+A hand move or swap locks the seats it changes, so re-solving keeps them (a lock binds the
+planner, not the organiser: a locked seat can still be moved by hand). Each edit measures the
+plan again (translation.refresh_metrics) and returns what got worse, in plain words.
+
 The rules are the scheduler's own (scheduler/rules.py), checked against the problem the planner
 would be given now (planning/translation.py), so an edit can never keep a rule the planner breaks
 or break one it keeps.
 
-May import: models, planning.translation, scheduler.
+May import: models, planning.jobs, planning.review, planning.translation, scheduler.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 from app.extensions import db
 from app.models import Assignment, Breakout, Plan, PlanKind, PlanStatus, SessionKind, Table
 from app.services.planning.jobs import JobError
+from app.services.planning.review import worsened
 from app.services.planning.translation import (
     breakout_assignments,
     breakout_problem,
@@ -42,12 +47,12 @@ def _seat(plan: Plan, registration_id: int, session_id: int) -> Assignment:
     raise EditError("That person has no seat in that session of this plan.")
 
 
-def move(plan: Plan, registration_id: int, session_id: int, target_id: int) -> None:
-    """Seat one person at another table (or breakout) in one session."""
+def move(plan: Plan, registration_id: int, session_id: int, target_id: int) -> list[str]:
+    """Seat one person at another table (or breakout) in one session, and lock the seat.
+    Returns the measures this made worse, in words (empty when none)."""
     _editable(plan)
     seat = _seat(plan, registration_id, session_id)
-    if seat.locked:
-        raise EditError(f"{seat.registration.name}'s seat is locked; unlock it first.")
+    before = dict(plan.metrics)
     if plan.kind == PlanKind.TABLES:
         table = db.session.get(Table, target_id)
         if table is None or table.event_id != plan.event_id:
@@ -58,28 +63,34 @@ def move(plan: Plan, registration_id: int, session_id: int, target_id: int) -> N
         if breakout is None or breakout.session_id != session_id:
             raise EditError("No such breakout in that slot.")
         seat.breakout = breakout
-    _check(plan, session_id)
-    refresh_metrics(plan)
-    db.session.commit()
+    seat.locked = True
+    return _finish(plan, session_id, before)
 
 
-def swap(plan: Plan, first_id: int, second_id: int, session_id: int) -> None:
-    """Exchange the places of two people in one session."""
+def swap(plan: Plan, first_id: int, second_id: int, session_id: int) -> list[str]:
+    """Exchange the places of two people in one session, and lock both seats.
+    Returns the measures this made worse, in words (empty when none)."""
     _editable(plan)
     a, b = _seat(plan, first_id, session_id), _seat(plan, second_id, session_id)
-    for seat in (a, b):
-        if seat.locked:
-            raise EditError(f"{seat.registration.name}'s seat is locked; unlock it first.")
+    before = dict(plan.metrics)
     if plan.kind == PlanKind.TABLES:
         a.table, b.table = b.table, a.table
     else:
         a.breakout, b.breakout = b.breakout, a.breakout
+    a.locked = b.locked = True
+    return _finish(plan, session_id, before)
+
+
+def _finish(plan: Plan, session_id: int, before: dict) -> list[str]:
+    """Check the hard rules, measure again, commit; what got worse since `before`."""
     _check(plan, session_id)
     refresh_metrics(plan)
     db.session.commit()
+    return worsened(before, plan.metrics)
 
 
 def set_locked(plan: Plan, registration_id: int, session_id: int, locked: bool) -> None:
+    """Lock a seat (re-solving keeps it) or unlock it (re-solving may move it, if that helps)."""
     _editable(plan)
     _seat(plan, registration_id, session_id).locked = locked
     db.session.commit()

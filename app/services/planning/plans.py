@@ -1,4 +1,5 @@
-"""Reading an event's plans: all of a kind, the published ones, and a plan's seats by person.
+"""Reading an event's plans: all of a kind, the published ones, a plan's seats by person, the
+plan one was made from, and the seats that differ between two plans.
 
 May import: models only.
 """
@@ -58,3 +59,31 @@ def seats_by_person(plan: Plan) -> dict[int, dict[int, Assignment]]:
     for a in plan.assignments:
         seats[a.registration_id][a.session_id] = a
     return seats
+
+
+def earlier_plan(plan: Plan) -> Plan | None:
+    """The plan `plan` was re-solved from, else the latest plan of its kind made before it."""
+    base_id = (plan.metrics or {}).get("base_plan_id")
+    base = db.session.get(Plan, base_id) if base_id else None
+    if base is not None and base.event_id == plan.event_id:
+        return base
+    return db.session.scalar(
+        select(Plan)
+        .where(Plan.event_id == plan.event_id, Plan.kind == plan.kind, Plan.id < plan.id)
+        .order_by(Plan.id.desc())
+        .limit(1)
+    )
+
+
+def changed_seats(plan: Plan, other: Plan) -> set[tuple[int, int]]:
+    """(registration id, session id) seats held in both plans at different tables or breakouts;
+    people in one plan only (new, or no longer coming) are not counted."""
+    before = {
+        (a.registration_id, a.session_id): a.table_id or a.breakout_id for a in other.assignments
+    }
+    return {
+        (a.registration_id, a.session_id)
+        for a in plan.assignments
+        if (a.registration_id, a.session_id) in before
+        and before[a.registration_id, a.session_id] != (a.table_id or a.breakout_id)
+    }

@@ -1,8 +1,10 @@
 """What the organiser's plan review shows: each session's groups with their people, each
 group's measures, and the conflicts (same organisation, meeting again, organisations that look
-like duplicates of each other in the directory) highlighted.
+like duplicates of each other in the directory) highlighted; how many seats differ from the
+published plan and from the plan this one was made from; what hand edits made worse.
 
-May import: models, organisations.suggestions, scheduler.metrics.
+May import: models, organisations.suggestions, planning.plans, planning.summaries,
+scheduler.metrics.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from app.models import (
     SessionKind,
 )
 from app.services.organisations.suggestions import suggested_duplicates
+from app.services.planning.plans import changed_seats, earlier_plan, published_plan
+from app.services.planning.summaries import ordinal
 from scheduler.metrics import same_label_pairs
 
 
@@ -32,6 +36,8 @@ class Seat:
     repeat_with: list[str] = field(default_factory=list)
     # Tablemates from an organisation the directory suggests is the same as this person's.
     likely_same_org_as: list[str] = field(default_factory=list)
+    # In a breakout: which of the person's choices it is ("second choice"), in words.
+    choice: str = ""
 
 
 @dataclass
@@ -183,9 +189,116 @@ def _breakout_slot(session: Session, seats: list[Assignment]) -> SessionReview:
                 id=breakout.id,
                 label=f"{breakout.title} — {breakout.room}",
                 capacity=breakout.capacity,
-                seats=[Seat(a.registration, a.locked) for a in here],
+                seats=[Seat(a.registration, a.locked, choice=_choice(a)) for a in here],
                 sectors=len({a.registration.sector for a in here}),
                 professions=len({a.registration.profession for a in here}),
             )
         )
     return SessionReview(session, groups)
+
+
+def _choice(assignment: Assignment) -> str:
+    """Which of the person's ranked choices their breakout is, in words."""
+    ranked = [p.breakout_id for p in assignment.registration.preferences]
+    if not ranked:
+        return "chose no breakouts"
+    if assignment.breakout_id not in ranked:
+        return "not one they chose"
+    return f"{ordinal(ranked.index(assignment.breakout_id) + 1)} choice"
+
+
+@dataclass
+class Comparison:
+    """This plan's seats against another plan of the same kind."""
+
+    plan: Plan
+    changed: int  # seats (person, session) whose table or breakout differs
+    people: int  # people with at least one changed seat
+
+
+@dataclass
+class SeatChanges:
+    published: Comparison | None  # None: nothing published, or this is the published plan
+    previous: Comparison | None  # the plan this one was made from, else the one before it
+
+
+def seat_changes(plan: Plan) -> SeatChanges:
+    published = published_plan(plan.event, plan.kind)
+    previous = earlier_plan(plan)
+    return SeatChanges(
+        published=_compare(plan, published) if published and published.id != plan.id else None,
+        previous=_compare(plan, previous) if previous else None,
+    )
+
+
+def _compare(plan: Plan, other: Plan) -> Comparison:
+    changes = changed_seats(plan, other)
+    return Comparison(other, len(changes), len({person for person, _ in changes}))
+
+
+# Each measure in words: (key, field, sentence for one, for any other number, whether more
+# is worse). The sentences take {new} and {old}.
+MEASURES = (
+    (
+        "same_org_pairs",
+        "value",
+        "1 pair of colleagues shares a table (was {old})",
+        "{new} pairs of colleagues share a table (was {old})",
+        True,
+    ),
+    (
+        "repeat_pairs",
+        "value",
+        "1 pair of people meets again (was {old})",
+        "{new} pairs of people meet again (was {old})",
+        True,
+    ),
+    (
+        "sector_mix",
+        "distinct",
+        "the tables mix fewer sectors ({new} counted table by table, was {old})",
+        "the tables mix fewer sectors ({new} counted table by table, was {old})",
+        False,
+    ),
+    (
+        "profession_mix",
+        "distinct",
+        "the tables mix fewer professions ({new} counted table by table, was {old})",
+        "the tables mix fewer professions ({new} counted table by table, was {old})",
+        False,
+    ),
+    (
+        "plan",
+        "ranked_assignments",
+        "1 place is one its person chose (was {old})",
+        "{new} places are ones people chose (was {old})",
+        False,
+    ),
+    (
+        "plan",
+        "fully_served",
+        "1 person has a session they chose in every slot (was {old})",
+        "{new} people have a session they chose in every slot (was {old})",
+        False,
+    ),
+    (
+        "plan",
+        "same_org_pairs",
+        "1 pair of colleagues shares a session (was {old})",
+        "{new} pairs of colleagues share a session (was {old})",
+        True,
+    ),
+)
+
+
+def worsened(before: dict, after: dict) -> list[str]:
+    """The measures that got worse from `before` to `after` (a plan's metrics, of either
+    kind), each as "6 pairs of people meet again (was 0)"; empty when none did."""
+    sentences = []
+    for key, field_name, one, many, more_is_worse in MEASURES:
+        old = (before.get(key) or {}).get(field_name)
+        new = (after.get(key) or {}).get(field_name)
+        if old is None or new is None or old == new or (new > old) != more_is_worse:
+            continue
+        sentences.append((one if new == 1 else many).format(new=new, old=old))
+    return sentences

@@ -4,15 +4,21 @@ The scheduler package knows nothing of the database; this module is the only tra
 people are registration ids as strings, table index i is the event's i-th table by number,
 round r is the event's r-th table-round session by start time, a breakout slot is its session id.
 
-May import: models, planning.jobs (the protocol its planners follow), scheduler.
+A solve from a base plan (`base_plan_id`: re-solving, repairing after registrations changed) is a
+repair: the base's locked seats are pinned and its other seats are the `previous` plan, so the
+planner's first objective is to move as few people as it can; only a solve without a base
+("start again from scratch") seats everyone afresh.
+
+May import: models, planning.jobs (the protocol its planners follow), planning.plans, scheduler.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -32,12 +38,18 @@ from app.models import (
     SolveJob,
 )
 from app.services.planning.jobs import JobError, Planner, Reporter
+from app.services.planning.plans import changed_seats
 from scheduler import breakouts as breakout_planner
 from scheduler import tables as table_planner
+from scheduler.breakout_bounds import potential, ranked_upper_bound
+from scheduler.breakout_metrics import measure
 from scheduler.metrics import table_plan_metrics
 from scheduler.people import InputError, Person
 
 DEFAULT_TIME_LIMIT = 60
+REPAIR_WEIGHT_FACTOR = 100
+"""In a repair, one person moved weighs as much as this many of the worst other flaw (as the
+default weights have it: 100,000 against 1,000 for two colleagues at one table)."""
 
 
 def person_id(registration_id: int) -> str:
@@ -187,7 +199,7 @@ def prepare_tables(job: SolveJob) -> Prepared:
     return _prepared(
         job,
         base,
-        lambda: table_problem(event, base, repair=job.params.get("mode") == "repair"),
+        lambda: table_problem(event, base, repair=base is not None),
         session_ids=[s.id for s in event.sessions_of(SessionKind.TABLE_ROUND)],
         group_ids=[t.id for t in event.tables],
     )
@@ -216,10 +228,15 @@ def _prepared(
 
 def solve_tables(prepared: Prepared, reporter: Reporter):
     params = prepared.params
+    weights = table_planner.Weights(**params.get("weights", {}))
+    if prepared.problem.previous is not None:
+        # Moving people stays the first objective however the organiser weighs the others.
+        largest = max(weights.same_org, weights.repeats, weights.sector, weights.profession)
+        weights = replace(weights, moves=max(weights.moves, REPAIR_WEIGHT_FACTOR * largest))
     options = table_planner.SolveOptions(
         time_limit=float(params.get("time_limit", DEFAULT_TIME_LIMIT)),
         seed=int(params.get("seed", 0)),
-        weights=table_planner.Weights(**params.get("weights", {})),
+        weights=weights,
     )
 
     def progress(p) -> bool:
@@ -246,6 +263,7 @@ def store_tables(job: SolveJob, prepared: Prepared, result) -> Plan:
             "bound": result.bound,
             "moves": result.moves,
             "elapsed": round(result.elapsed, 1),
+            "stop_reason": result.stop_reason,
             "base_plan_id": prepared.base_plan_id,
         },
     )
@@ -286,20 +304,54 @@ def _labels(registration: Registration) -> tuple[str, str, str, str]:
     return person.id, person.organisation, person.sector, person.profession
 
 
+SOLVED_MEASURES = ("same_org_pairs", "repeat_pairs", "sector_mix", "profession_mix", "plan")
+"""The measures kept as `as_solved` when a plan is first edited, to show what edits changed."""
+
+
 def refresh_metrics(plan: Plan, because: str = "edited") -> None:
     """After a hand edit ("edited") or a change to the directory of organisations
-    ("directory_changed"): keep the solver's figures, replace the measures, and say why, so no
-    page calls the plan optimal on what it was solved on."""
+    ("directory_changed"): keep the solver's figures, replace the measures (and the seats
+    moved from the plan it was made from), and say why, so no page calls the plan optimal on
+    what it was solved on. The measures as the planner left them stay in `as_solved`."""
+    metrics = dict(plan.metrics)
+    if because == "edited" and "as_solved" not in metrics:
+        metrics["as_solved"] = {k: metrics[k] for k in SOLVED_MEASURES if k in metrics}
+    base_id = metrics.get("base_plan_id")
+    base = db.session.get(Plan, base_id) if base_id else None
+    if base is not None:
+        metrics["moves"] = len(changed_seats(plan, base))
     if plan.kind == PlanKind.TABLES:
-        plan.metrics = {**plan.metrics, **table_metrics(plan), because: True}
+        metrics.update(table_metrics(plan))
     else:
-        plan.metrics = {**plan.metrics, because: True}
+        metrics["plan"] = breakout_metrics(plan)
+    metrics[because] = True
+    plan.metrics = metrics
+
+
+def breakout_metrics(plan: Plan) -> dict[str, Any]:
+    """The breakout plan's figures (scheduler.breakout_metrics) recomputed from its seats."""
+    try:
+        problem = breakout_problem(plan.event)
+    except JobError:
+        return plan.metrics.get("plan", {})
+    potentials = {p.id: potential(problem, p) for p in problem.people}
+    cancelled = {c["breakout_id"] for c in plan.metrics.get("cancelled", [])}
+    figures = measure(
+        problem,
+        breakout_assignments(plan),
+        cancelled,
+        potentials,
+        ranked_upper_bound(problem, potentials),
+    )
+    return asdict(figures)
 
 
 # ---- breakouts ---------------------------------------------------------------------------
 
 
-def breakout_problem(event: Event, base: Plan | None = None):
+def breakout_problem(event: Event, base: Plan | None = None, repair: bool = False):
+    """The event as a BreakoutProblem. Locked seats of `base` are pinned; in repair mode `base`
+    is also the plan whose seats should be kept (fewest moves first)."""
     slots = [s for s in event.sessions_of(SessionKind.BREAKOUT_SLOT) if s.breakouts]
     if not slots:
         raise JobError("The event has no breakout slots with breakouts.")
@@ -307,13 +359,24 @@ def breakout_problem(event: Event, base: Plan | None = None):
     if not people:
         raise JobError("There are no confirmed attendees to place.")
     confirmed = {r.id for r in people}
-    pinned = {}
-    if base is not None:
-        pinned = {
-            (person_id(a.registration_id), str(a.session_id)): str(a.breakout_id)
+    breakout_ids = {b.id for s in slots for b in s.breakouts}
+    kept = (
+        []
+        if base is None
+        else [
+            a
             for a in base.assignments
-            if a.locked and a.breakout_id and a.registration_id in confirmed
-        }
+            if a.breakout_id in breakout_ids and a.registration_id in confirmed
+        ]
+    )
+    pinned = {
+        (person_id(a.registration_id), str(a.session_id)): str(a.breakout_id)
+        for a in kept
+        if a.locked
+    }
+    previous: dict[str, dict[str, str]] = defaultdict(dict)
+    for a in kept:
+        previous[person_id(a.registration_id)][str(a.session_id)] = str(a.breakout_id)
     return breakout_planner.BreakoutProblem(
         breakouts=tuple(
             breakout_planner.Breakout(
@@ -328,6 +391,7 @@ def breakout_problem(event: Event, base: Plan | None = None):
         ),
         people=tuple(_person(r) for r in people),
         pinned=pinned,
+        previous=dict(previous) if repair and base is not None else None,
     )
 
 
@@ -337,7 +401,7 @@ def prepare_breakouts(job: SolveJob) -> Prepared:
     return _prepared(
         job,
         base,
-        lambda: breakout_problem(event, base),
+        lambda: breakout_problem(event, base, repair=base is not None),
         session_ids=[s.id for s in slots],
         group_ids=[b.id for s in slots for b in s.breakouts],
     )
@@ -360,16 +424,19 @@ def solve_breakouts(prepared: Prepared, reporter: Reporter):
             }
         )
 
+    started = time.monotonic()
     try:
         result = breakout_planner.plan_breakouts(prepared.problem, options, progress)
     except InputError as exc:
         raise JobError(str(exc)) from None
     if result.status in ("infeasible", "unknown"):
         raise JobError(result.message or "No breakout plan was found in the time allowed.")
-    return result
+    # The plan keeps the time it took, as a table plan does: the job page shows it once done.
+    return result, round(time.monotonic() - started, 1)
 
 
-def store_breakouts(job: SolveJob, prepared: Prepared, result) -> Plan:
+def store_breakouts(job: SolveJob, prepared: Prepared, solved) -> Plan:
+    result, elapsed = solved
     plan = Plan(
         event=job.event,
         kind=PlanKind.BREAKOUTS,
@@ -379,6 +446,8 @@ def store_breakouts(job: SolveJob, prepared: Prepared, result) -> Plan:
             "plan": asdict(result.metrics),
             "first_come_first_served": asdict(result.baseline) if result.baseline else None,
             "cancelled": [asdict(c) for c in result.cancelled],
+            "elapsed": elapsed,
+            "moves": result.moves,
             "base_plan_id": prepared.base_plan_id,
         },
     )

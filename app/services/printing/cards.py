@@ -10,7 +10,7 @@ Text is set in DejaVu Sans, as WeasyPrint sets it. When the font files cannot be
 needs a glyph DejaVu lacks (Chinese, say), these functions return None and the caller renders the
 HTML with WeasyPrint instead, whose font fallback covers every installed script.
 
-May import: printing.documents (what is printed).
+May import: printing.documents (what is printed), registration.check_in_codes (badges' codes).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from app.services.printing.documents import Attendee, PrintPack, SheetPreset
+from app.services.registration import check_in_codes
 
 REGULAR, BOLD = "ConveneSans", "ConveneSans-Bold"
 FONT_FILES = {REGULAR: "DejaVuSans.ttf", BOLD: "DejaVuSans-Bold.ttf"}
@@ -146,7 +147,8 @@ CARD_ORG_GAP = {"a4": 3 * mm, "a5": 2 * mm}
 
 
 def place_cards(pack: PrintPack, card: str, title: str) -> bytes | None:
-    """One tent card per attendee: one to a landscape A4 sheet, or two to a portrait one (A5)."""
+    """One tent card per attendee, with their table in each round: two to a portrait A4 sheet
+    (A5, the default), or one to a landscape one."""
     if not _drawable(t for a in pack.attendees for t in (a.name, a.organisation)):
         return None
     page = landscape(A4) if card == "a4" else A4
@@ -163,7 +165,8 @@ def place_cards(pack: PrintPack, card: str, title: str) -> bytes | None:
             canvas.showPage()
         card_top = page[1] - (index % per_page) * card_height
         fold = card_top - half
-        laid = card_face(attendee, card, width, half - top_pad - 4 * mm)  # 4 mm clear of the edge
+        tables = pack.tables_line(attendee)
+        laid = card_face(attendee, tables, card, width, half - top_pad - 4 * mm)  # clear of edge
         _draw(canvas, laid, page[0] / 2, fold - top_pad)
         canvas.saveState()  # the back: the same face turned about the card's centre
         canvas.translate(page[0] / 2, fold)
@@ -179,12 +182,15 @@ def place_cards(pack: PrintPack, card: str, title: str) -> bytes | None:
     return out.getvalue()
 
 
-def card_face(attendee: Attendee, card: str, width: float, height: float) -> list[TextBlock]:
+def card_face(
+    attendee: Attendee, tables: str, card: str, width: float, height: float
+) -> list[TextBlock]:
     organisation = attendee.organisation
     return fit_lines(
         [
             (attendee.name, BOLD, CARD_NAME_SIZES[card], 1.15, "#000000", 0.0),
             (organisation, REGULAR, CARD_ORG_SIZES[card], 1.3, "#000000", CARD_ORG_GAP[card]),
+            (tables, BOLD, CARD_ORG_SIZES[card], 1.3, "#000000", CARD_ORG_GAP[card]),
         ],
         width,
         height,
@@ -200,6 +206,11 @@ BADGE_NAME_SIZES = (21, 16, 13, 11, 7.5, 6)
 BADGE_ORG_SIZES = (11, 10, 9, 8, 6.5, 5.5)
 BADGE_PROFESSION_SIZES = (9, 9, 9, 8, 7, 6)
 BADGE_TABLES_SIZES = (9, 9, 9, 9, 8, 7)
+# The check-in code, in the bottom right corner (as .badge-code in print.css): big enough for
+# a phone camera at arm's length; the text beside it keeps BADGE_CODE_CLEAR from the label's edge.
+BADGE_CODE_MM = 15
+BADGE_CODE_INSET_MM = 4
+BADGE_CODE_CLEAR = 17 * mm
 
 
 def badges(pack: PrintPack, sheet: SheetPreset, title: str) -> bytes | None:
@@ -231,7 +242,17 @@ def badges(pack: PrintPack, sheet: SheetPreset, title: str) -> bytes | None:
         canvas.setLineWidth(0.3 * mm)
         canvas.line(left + pad_x, rule, left + sheet.width * mm - pad_x, rule)
         room = rule - 2 * mm - (top - sheet.height * mm + pad_y)
-        _draw(canvas, badge_body(pack, attendee, width, room), centre, rule - 2 * mm)
+        body = badge_body(pack, attendee, width - BADGE_CODE_CLEAR, room)
+        _draw(canvas, body, centre - BADGE_CODE_CLEAR / 2, rule - 2 * mm)
+        right, bottom = left + sheet.width * mm, top - sheet.height * mm
+        inset, size = BADGE_CODE_INSET_MM * mm, BADGE_CODE_MM * mm
+        _draw_code(
+            canvas,
+            check_in_codes.modules(attendee.person),
+            right - inset - size,
+            bottom + inset,
+            size,
+        )
         canvas.restoreState()
     canvas.showPage()
     canvas.save()
@@ -257,3 +278,21 @@ def badge_body(pack: PrintPack, attendee: Attendee, width: float, height: float)
         height,
         levels=len(BADGE_NAME_SIZES),
     )
+
+
+def _draw_code(canvas: Canvas, grid: list[list[bool]], x: float, y: float, size: float) -> None:
+    """A QR code's dark modules, `size` wide with its lower left corner at (x, y); each run of
+    dark modules in a row is one rectangle, to keep the PDF small."""
+    module = size / len(grid)
+    canvas.setFillColor(HexColor("#000000"))
+    for r, row in enumerate(grid):
+        top = y + size - r * module
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            canvas.rect(x + start * module, top - module, (c - start) * module, module, 0, 1)

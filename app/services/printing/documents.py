@@ -113,8 +113,9 @@ def sheet_css() -> str:
 
 # Tent cards: an A4 sheet (landscape, one card) or half of one (A5, two cards per portrait A4),
 # folded along the middle so the two halves stand back to back.
-CARD_SIZES = {"a4": "A4 (one card per sheet)", "a5": "A5 (two cards per A4 sheet)"}
-DEFAULT_CARD = "a4"
+CARD_SIZES = {"a5": "A5 (two cards per A4 sheet)", "a4": "A4 (one card per sheet)"}
+# Two to a sheet by default: half the paper and folding, and still readable across a table.
+DEFAULT_CARD = "a5"
 
 
 @dataclass
@@ -205,6 +206,17 @@ class PrintPack:
             )
         return result
 
+    def tables_line(self, attendee: Attendee) -> str:
+        """Where the attendee sits, for a card or badge: "Table 4", or "Tables 4 · 7 · 2" in
+        round order; empty without a tables plan."""
+        if self.tables_plan is None or not attendee.tables:
+            return ""
+        numbers = [
+            str(attendee.tables[s.id].number) if s.id in attendee.tables else "—"
+            for s in self.rounds
+        ]
+        return ("Tables " if len(self.rounds) > 1 else "Table ") + " · ".join(numbers)
+
     def table_sheets(self) -> list[TableSheet]:
         rounds = self.seating()
         return [
@@ -250,12 +262,19 @@ def name_size(text: str, steps: tuple[int, ...] = (18, 28, 44, 70)) -> str:
 
 def needs(person: Registration) -> list[str]:
     """A person's access and dietary notes, for the facilitator of their table."""
-    notes = [person.access_needs.strip()] if person.access_needs.strip() else []
-    if person.needs_accessible_table and "accessible table" not in " ".join(notes).lower():
+    # Joined with "; " when printed: a note's own closing full stop or semicolon would read
+    # "hearing loop.; accessible table".
+    access, diet = (_note(text) for text in (person.access_needs, person.dietary_needs))
+    notes = [access] if access else []
+    if person.needs_accessible_table and "accessible table" not in access.lower():
         notes.append("accessible table")
-    if person.dietary_needs.strip():
-        notes.append("Diet: " + person.dietary_needs.strip())
+    if diet:
+        notes.append("Diet: " + diet)
     return notes
+
+
+def _note(text: str) -> str:
+    return text.strip().rstrip(".;,").strip()
 
 
 def event_plans(event: Event, kind: PlanKind) -> list[Plan]:
@@ -280,9 +299,13 @@ def choose_plan(event: Event, kind: PlanKind, plan_id: int | None) -> Plan | Non
 
 
 def print_pack(
-    event: Event, tables_plan_id: int | None = None, breakouts_plan_id: int | None = None
+    event: Event,
+    tables_plan_id: int | None = None,
+    breakouts_plan_id: int | None = None,
+    person: int | None = None,
 ) -> PrintPack:
-    """Everything the printed documents need, in a handful of queries whatever the event's size."""
+    """Everything the printed documents need, in a handful of queries whatever the event's size;
+    for one confirmed person alone with `person` (their registration id), e.g. a walk-in's badge."""
     tables_plan = choose_plan(event, PlanKind.TABLES, tables_plan_id)
     breakouts_plan = choose_plan(event, PlanKind.BREAKOUTS, breakouts_plan_id)
     people = db.session.scalars(
@@ -291,6 +314,7 @@ def print_pack(
             Registration.event_id == event.id,
             Registration.status == RegistrationStatus.CONFIRMED,
             Registration.erased_at.is_(None),
+            *([Registration.id == person] if person is not None else []),
         )
         .options(selectinload(Registration.organisation))
     )

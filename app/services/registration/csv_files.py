@@ -1,8 +1,13 @@
 """Registrations to and from CSV, for organisers.
 
-Export: every field, times in the event's timezone, and every cell a spreadsheet could take for a
-formula (one starting with = + - @, tab or carriage return) prefixed with an apostrophe so it is
-shown as text, never run.
+Export: every field, times in the event's timezone, then each confirmed person's table in every
+table round and breakout in every breakout slot, from the published plans (a column per round and
+per slot, empty until its plan is published). Every cell a spreadsheet could take for a formula
+(one starting with = + - @, tab or carriage return) is prefixed with an apostrophe so it is shown
+as text, never run.
+
+Import: preferences are breakouts, best first, separated by semicolons, each given by its id or
+its title (as the export's `preference_titles` writes them).
 
 Import: the whole file is checked first, without the lock, against the same rules as the
 registration form; if any row is wrong nothing is written and each wrong row is reported. A clean
@@ -17,7 +22,8 @@ Each one records the file it came from (Registration.import_key, the file's dige
 the same file again carries on where it stopped: rows already imported from it are skipped, not
 reported as duplicates.
 
-May import: models, registration.{capacity, details, lookup}, messaging.outbox, tokens.
+May import: models, registration.{capacity, details, lookup}, planning.plans, messaging.outbox,
+tokens.
 """
 
 from __future__ import annotations
@@ -31,10 +37,21 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Event, MailKind, Registration, RegistrationStatus
+from app.models import (
+    Assignment,
+    Event,
+    MailKind,
+    PlanKind,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionKind,
+)
 from app.services.messaging import outbox
+from app.services.planning.plans import published_plans
 from app.services.registration import capacity, details, lookup
 from app.services.registration.details import REQUIRED, Details, RegistrationInvalid
 from app.services.tokens import new_token
@@ -86,13 +103,61 @@ def _time(event: Event, instant: datetime | None) -> str:
     return instant.astimezone(event.zone).strftime("%Y-%m-%d %H:%M")
 
 
+def _place_columns(event: Event) -> list[tuple[str, Session]]:
+    """A column per table round ("table: Round one") and per breakout slot ("breakout: …"), in
+    programme order; a title used twice is told apart by its number."""
+    columns: list[tuple[str, Session]] = []
+    for session in event.sessions:
+        if session.kind == SessionKind.TABLE_ROUND:
+            header = f"table: {session.title}"
+        elif session.kind == SessionKind.BREAKOUT_SLOT:
+            header = f"breakout: {session.title}"
+        else:
+            continue
+        taken = {h for h, _ in columns}
+        unique, n = header, 1
+        while unique in taken:
+            n += 1
+            unique = f"{header} ({n})"
+        columns.append((unique, session))
+    return columns
+
+
+def _places(event: Event) -> dict[tuple[int, int], str]:
+    """(registration id, session id) -> table number or breakout title, from the published plans;
+    a table's facilitator hosts it in every round (as planning/places.py says)."""
+    found: dict[tuple[int, int], str] = {}
+    plans = published_plans(event)
+    if not plans:
+        return found
+    assignments = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.plan_id.in_([p.id for p in plans]))
+        .options(selectinload(Assignment.table), selectinload(Assignment.breakout))
+    )
+    for a in assignments:
+        place = str(a.table.number) if a.table is not None else a.breakout.title
+        found[(a.registration_id, a.session_id)] = place
+    if any(p.kind == PlanKind.TABLES for p in plans):
+        for table in event.tables:
+            if table.facilitator_id is not None:
+                for session in event.sessions_of(SessionKind.TABLE_ROUND):
+                    found[(table.facilitator_id, session.id)] = str(table.number)
+    return found
+
+
 def export_csv(event: Event, registrations: list[Registration]) -> str:
     """The registrations as CSV text (UTF-8 with a byte-order mark so spreadsheets read it)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    place_columns = _place_columns(event)
+    places = _places(event)
+    # Headers start with a word, so no title in them can be read as a formula.
+    writer.writerow([*EXPORT_COLUMNS, *(h for h, _ in place_columns)])
     for r in registrations:
+        # Only confirmed people have places (planning/places.py).
+        seated = r.status == RegistrationStatus.CONFIRMED
         row = [
             r.id,
             r.status.value,
@@ -114,6 +179,7 @@ def export_csv(event: Event, registrations: list[Registration]) -> str:
             _time(event, r.cancelled_at),
             _time(event, r.checked_in_at),
             _time(event, r.erased_at),
+            *(places.get((r.id, s.id), "") if seated else "" for _, s in place_columns),
         ]
         writer.writerow([neutralise(v) for v in row])
     return out.getvalue()
@@ -190,7 +256,40 @@ def _flag(value: str) -> bool | str:
     return value
 
 
-def _raw(values: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
+def _breakout_titles(event: Event) -> dict[str, list[int]]:
+    """Each breakout title of the event, folded as a typed one is, with the ids it names."""
+    titles: dict[str, list[int]] = {}
+    for session in event.sessions_of(SessionKind.BREAKOUT_SLOT):
+        for breakout in session.breakouts:
+            titles.setdefault(breakout.title.strip().casefold(), []).append(breakout.id)
+    return titles
+
+
+def _preferences(text: str, titles: dict[str, list[int]]) -> tuple[list[int], list[str]]:
+    """Breakout ids from "3;1;2" or "Sharing data; Homelessness" (ids and titles may mix)."""
+    ids, errors = [], []
+    for entry in (p.strip() for p in text.split(";")):
+        if not entry:
+            continue
+        if entry.isascii() and entry.isdigit():
+            ids.append(int(entry))
+            continue
+        named = titles.get(entry.casefold(), [])
+        if len(named) == 1:
+            ids.append(named[0])
+        elif named:
+            errors.append(
+                f"preferences: “{entry}” is the title of more than one breakout; give its id."
+            )
+        else:
+            errors.append(
+                f"preferences: no breakout is called “{entry}”; give breakout titles or ids "
+                "separated by semicolons."
+            )
+    return ids, errors
+
+
+def _raw(values: dict[str, str], titles: dict[str, list[int]]) -> tuple[dict[str, Any], list[str]]:
     """A row as the service's fields; plus errors in columns the service does not read as text."""
     errors = []
     raw: dict[str, Any] = {k: values.get(k, "") for k in IMPORT_COLUMNS}
@@ -199,12 +298,8 @@ def _raw(values: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
         if not isinstance(raw[name], bool):
             errors.append(f"{name}: write yes or no, not “{values[name]}”.")
             raw[name] = False
-    ids = [p.strip() for p in values.get("preferences", "").split(";") if p.strip()]
-    if all(p.isascii() and p.isdigit() for p in ids):
-        raw["preferences"] = [int(p) for p in ids]
-    else:
-        errors.append("preferences: breakout ids separated by semicolons, e.g. 3;1;2.")
-        raw["preferences"] = []
+    raw["preferences"], wrong = _preferences(values.get("preferences", ""), titles)
+    errors += wrong
     return raw, errors
 
 
@@ -226,6 +321,7 @@ def preview_import(event: Event, text: str) -> ImportPreview:
     preview.ignored_columns = [h for h in header if h not in IMPORT_COLUMNS]
     reader.fieldnames = header
     registered = lookup.emails_of(event)
+    titles = _breakout_titles(event)
     imported_before = _emails_imported_from(event, import_key(text))
     seen: dict[str, int] = {}
     try:
@@ -241,7 +337,7 @@ def preview_import(event: Event, text: str) -> ImportPreview:
             values = {k: (v or "") for k, v in values.items()}
             row = ImportRow(line=reader.line_num, values=values, errors=extra)
             preview.rows.append(row)
-            raw, errors = _raw(values)
+            raw, errors = _raw(values, titles)
             row.errors.extend(errors)
             try:
                 row.details = details.check_details(

@@ -60,6 +60,12 @@ def closed_reason(event: Event) -> str | None:
     return None
 
 
+def is_full(event: Event) -> bool:
+    """Whoever registers now joins the waiting list: every place is held. Said before anyone
+    registers ("Full: join the waiting list"), not after."""
+    return capacity.free_seats(event) == 0
+
+
 def _retrying(operation):
     """Run a locked operation; once more if a concurrent insert (a new organisation, the same
     email) clashed."""
