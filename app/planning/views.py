@@ -277,8 +277,7 @@ def edit(slug: str, plan_id: int, edit: str):
         # leaves the reason at the top of a long page.
         chosen = {name: f.data for name, f in form._fields.items() if name != "csrf_token"}
         return _plan_page(event, plan, _refusal(form, str(error)), chosen)
-    lock_done = "Locked." if form.locked.data else "Unlocked."
-    done = lock_done if edit == "lock" else EDITED[edit]
+    done = EDITED.get(edit) or ("Locked." if form.locked.data else "Unlocked.")
     if worse:
         flash(f"{done} This made the plan worse: {'; '.join(worse)}.", "warning")
     else:
