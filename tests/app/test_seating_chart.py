@@ -309,3 +309,41 @@ def test_without_javascript_a_swap_made_says_what_it_did_beside_the_person(
     people = {r.id: r.name for r in event.registrations}
     assert effects and people[a] in effects.group(1) and people[b] in effects.group(1)
     assert where(plan, first_round.id)[a] == before[b]
+
+
+def test_a_breach_already_in_the_round_blocks_only_edits_that_add_one(
+    signed_in, plan, first_round, event
+):
+    # Someone marked as needing an accessible table after the plan was made, seated elsewhere:
+    # the round already breaks a rule, and unrelated edits must still go through.
+    event.tables[0].accessible = True
+    places = where(plan, first_round.id)
+    needs = next(r for r in event.registrations if places[r.id] != event.tables[0].id)
+    needs.needs_accessible_table = True
+    db.session.commit()
+    others = [t for t in event.tables[1:] if t.id != places[needs.id]]
+    a = next(p for p in at(places, others[0].id) if p != needs.id)
+    b = next(p for p in at(places, others[1].id) if p != needs.id)
+
+    answer = chart_post(
+        signed_in, plan, "swap", {"first_id": a, "second_id": b, "session_id": first_round.id}
+    ).get_json()
+    assert answer["ok"] is True, answer["message"]
+    url = f"/organise/events/{event.slug}/plans/{plan.id}"
+    response = signed_in.submit(
+        f"{url}/swap", {"first_id": a, "second_id": b, "session_id": first_round.id}, form_url=url
+    )
+    assert response.status_code == 302
+    assert where(plan, first_round.id)[a] == places[a]  # swapped there and back
+
+    # An edit that adds a breach of its own is still refused.
+    full = next(t.id for t in event.tables if len(at(places, t.id)) == 5)
+    mover = next(p for t in event.tables if len(at(places, t.id)) == 4 for p in at(places, t.id))
+    response = chart_post(
+        signed_in,
+        plan,
+        "move",
+        {"registration_id": mover, "target_id": full, "session_id": first_round.id},
+    )
+    assert response.status_code == 409
+    assert "balanced" in response.get_json()["message"]

@@ -9,7 +9,7 @@ module also reads a plan in bulk (load) and lets a save keep what was read (kept
 600-person chart is drawn again quickly after each change.
 
 May import: models, extensions (the session), planning.translation, planning.jobs (its error),
-scheduler.
+planning.summaries (ordinals), scheduler.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Event, Plan, PlanKind, Registration, SeatingRuleKind, SessionKind
 from app.services.planning.jobs import JobError
+from app.services.planning.summaries import ordinal
 from app.services.planning.translation import (
     breakout_assignments,
     breakout_problem,
@@ -37,8 +38,6 @@ from app.services.planning.translation import (
 )
 from scheduler.people import InputError
 from scheduler.rules import breakout_rule_breaches, table_rule_breaches
-
-ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
 
 @dataclass
@@ -150,7 +149,10 @@ def _check_tables(plan: Plan, session_id: int, moves: dict[int, int]) -> Outcome
             if pid in table:
                 table.remove(pid)
         seating[r][position[target]].append(pid)
-    breaches = table_rule_breaches(table_problem(event), seating, rounds=[r])
+    # Only a breach the change adds refuses it (as edits.py does): an old one is not its doing.
+    problem = table_problem(event)
+    known = set(table_rule_breaches(problem, table_rounds(plan), rounds=[r]))
+    breaches = [b for b in table_rule_breaches(problem, seating, rounds=[r]) if b not in known]
     if breaches:
         return Outcome(refusal=_sentence(breaches[0], plan))
     people = {reg.id: reg for reg in event.registrations}
@@ -240,7 +242,9 @@ def _check_breakouts(plan: Plan, session_id: int, moves: dict[int, int]) -> Outc
     assignments = copy.deepcopy(breakout_assignments(plan))
     for who, target in moves.items():
         assignments.setdefault(person_id(who), {})[str(session_id)] = str(target)
-    breaches = breakout_rule_breaches(breakout_problem(event), assignments)
+    problem = breakout_problem(event)
+    known = set(breakout_rule_breaches(problem, breakout_assignments(plan)))
+    breaches = [b for b in breakout_rule_breaches(problem, assignments) if b not in known]
     if breaches:
         return Outcome(refusal=_sentence(breaches[0], plan))
     people = {reg.id: reg for reg in event.registrations}
@@ -248,8 +252,6 @@ def _check_breakouts(plan: Plan, session_id: int, moves: dict[int, int]) -> Outc
     for who, target in moves.items():
         person, breakout = people[who], breakouts[target]
         rank = next((p.rank for p in person.preferences if p.breakout_id == target), None)
-        choice = (
-            f"their {ORDINALS.get(rank, f'number {rank}')} choice" if rank else "not one they chose"
-        )
+        choice = f"their {ordinal(rank)} choice" if rank else "not one they chose"
         effects.append(f"{person.name} goes to “{breakout.title}”, {choice}.")
     return Outcome(effects=effects)

@@ -52,7 +52,7 @@ def move(plan: Plan, registration_id: int, session_id: int, target_id: int) -> l
     Returns the measures this made worse, in words (empty when none)."""
     _editable(plan)
     seat = _seat(plan, registration_id, session_id)
-    before = dict(plan.metrics)
+    before = dict(plan.metrics), _known_breaches(plan, session_id)
     if plan.kind == PlanKind.TABLES:
         table = db.session.get(Table, target_id)
         if table is None or table.event_id != plan.event_id:
@@ -72,7 +72,7 @@ def swap(plan: Plan, first_id: int, second_id: int, session_id: int) -> list[str
     Returns the measures this made worse, in words (empty when none)."""
     _editable(plan)
     a, b = _seat(plan, first_id, session_id), _seat(plan, second_id, session_id)
-    before = dict(plan.metrics)
+    before = dict(plan.metrics), _known_breaches(plan, session_id)
     if plan.kind == PlanKind.TABLES:
         a.table, b.table = b.table, a.table
     else:
@@ -81,12 +81,14 @@ def swap(plan: Plan, first_id: int, second_id: int, session_id: int) -> list[str
     return _finish(plan, session_id, before)
 
 
-def _finish(plan: Plan, session_id: int, before: dict) -> list[str]:
-    """Check the hard rules, measure again, commit; what got worse since `before`."""
-    _check(plan, session_id)
+def _finish(plan: Plan, session_id: int, before: tuple[dict, set[str]]) -> list[str]:
+    """Check the hard rules, measure again, commit; what got worse since `before` (the plan's
+    measures and the rules its session already broke)."""
+    metrics, known = before
+    _check(plan, session_id, known)
     refresh_metrics(plan)
     db.session.commit()
-    return worsened(before, plan.metrics)
+    return worsened(metrics, plan.metrics)
 
 
 def set_locked(plan: Plan, registration_id: int, session_id: int, locked: bool) -> None:
@@ -96,11 +98,22 @@ def set_locked(plan: Plan, registration_id: int, session_id: int, locked: bool) 
     db.session.commit()
 
 
-def _check(plan: Plan, session_id: int) -> None:
-    """Raise EditError (and undo the edit) if the session's seating breaks a hard rule."""
+def _known_breaches(plan: Plan, session_id: int) -> set[str]:
+    """The rules the session breaks before an edit (say, someone who has since cancelled is
+    still seated): an edit is refused only for a breach it adds, so one old breach does not
+    block every edit in its round."""
+    try:
+        return set(_breaches(plan, session_id))
+    except (JobError, InputError):
+        return set()
+
+
+def _check(plan: Plan, session_id: int, known: set[str]) -> None:
+    """Raise EditError (and undo the edit) if the edit makes the session break a hard rule it
+    did not break before."""
     db.session.flush()
     try:
-        breaches = _breaches(plan, session_id)
+        breaches = [b for b in _breaches(plan, session_id) if b not in known]
     except (JobError, InputError) as error:
         breaches = [str(error)]
     if breaches:
