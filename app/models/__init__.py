@@ -36,6 +36,7 @@ from app.models.planning import (
     SolveJob,
 )
 from app.models.registration import BreakoutPreference, Registration, RegistrationStatus
+from app.models.series import Series, ThemeLink, series_events, series_organisers
 from app.models.user import User, UserRole
 
 __all__ = [
@@ -69,14 +70,18 @@ __all__ = [
     "SeatingRuleKind",
     "Sector",
     "SectorAlias",
+    "Series",
     "Session",
     "SessionKind",
     "SignIn",
     "SolveJob",
     "Table",
     "Theme",
+    "ThemeLink",
     "User",
     "UserRole",
     "WaitlistPolicy",
     "event_harvest_editors",
+    "series_events",
+    "series_organisers",
 ]
