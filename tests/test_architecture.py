@@ -27,6 +27,7 @@ BLUEPRINTS = (
     "printing",
     "public",
     "registration",
+    "series",
 )
 
 

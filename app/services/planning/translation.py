@@ -3,8 +3,9 @@
 The scheduler package knows nothing of the database; this module is the only translation:
 people are registration ids as strings, table index i is the event's i-th table by number,
 round r is the event's r-th table-round session by start time, a breakout slot is its session id.
+In a series, the pairs who sat together at its earlier events are the table problem's met_before.
 
-May import: models, planning.jobs (the protocol its planners follow), scheduler.
+May import: models, planning.jobs (the protocol its planners follow), series.history, scheduler.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from app.models import (
     SolveJob,
 )
 from app.services.planning.jobs import JobError, Planner, Reporter
+from app.services.series.history import met_before
 from scheduler import breakouts as breakout_planner
 from scheduler import tables as table_planner
 from scheduler.metrics import table_plan_metrics
@@ -136,7 +138,13 @@ def table_problem(event: Event, base: Plan | None = None, repair: bool = False):
         pinned=pinned,
         needs_accessible=[person_id(r.id) for r in people if r.needs_accessible_table],
         previous=table_rounds(base, confirmed) if repair and base is not None else None,
+        met_before=_met_before(event, people),
     )
+
+
+def _met_before(event: Event, people: list[Registration]) -> list[tuple[str, str]]:
+    """Pairs of these people who sat together at an earlier event of the event's series."""
+    return [(person_id(a), person_id(b)) for a, b in sorted(met_before(event, people))]
 
 
 def table_rounds(plan: Plan, keep: set[int] | None = None) -> list[list[list[str]]]:
@@ -279,7 +287,9 @@ def table_metrics(plan: Plan) -> dict[str, Any]:
         [[_labels(people[registration_id(pid)]) for pid in table] for table in tables]
         for tables in table_rounds(plan)
     ]
-    return table_plan_metrics(rounds, [t.capacity for t in plan.event.tables])
+    seated = {people[a.registration_id] for a in plan.assignments}
+    capacities = [t.capacity for t in plan.event.tables]
+    return table_plan_metrics(rounds, capacities, _met_before(plan.event, list(seated)))
 
 
 def _labels(registration: Registration) -> tuple[str, str, str, str]:
