@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.registration.organise import bp as registration_organise_bp
     from app.registration.views import bp as registration_bp
     from app.series.views import bp as series_bp
+    from app.voting.views import bp as voting_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
@@ -82,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(capture_bp)
     app.register_blueprint(briefing_bp)
     app.register_blueprint(series_bp, url_prefix="/organise")
+    app.register_blueprint(voting_bp)
 
 
 def _register_error_pages(app: Flask) -> None:

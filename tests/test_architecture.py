@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "public",
     "registration",
     "series",
+    "voting",
 )
 
 

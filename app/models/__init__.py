@@ -38,10 +38,12 @@ from app.models.planning import (
 from app.models.registration import BreakoutPreference, Registration, RegistrationStatus
 from app.models.series import Series, ThemeLink, series_events, series_organisers
 from app.models.user import User, UserRole
+from app.models.voting import Ballot, Choice, PlenaryVote, Statement
 
 __all__ = [
     "ApiToken",
     "Assignment",
+    "Ballot",
     "Breakout",
     "BreakoutPreference",
     "Briefing",
@@ -49,6 +51,7 @@ __all__ = [
     "CapturePoint",
     "Card",
     "CardStatus",
+    "Choice",
     "Event",
     "EventStatus",
     "JobState",
@@ -62,6 +65,7 @@ __all__ = [
     "Plan",
     "PlanKind",
     "PlanStatus",
+    "PlenaryVote",
     "Reflection",
     "ReflectionTemplate",
     "Registration",
@@ -75,6 +79,7 @@ __all__ = [
     "SessionKind",
     "SignIn",
     "SolveJob",
+    "Statement",
     "Table",
     "Theme",
     "ThemeLink",

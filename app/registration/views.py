@@ -25,6 +25,7 @@ from app.services.registration import capacity, details, lifecycle, lookup
 from app.services.registration.details import RegistrationInvalid
 from app.services.registration.lifecycle import AlreadyRegistered, RegistrationClosed
 from app.services.series.tablemates import tablemates
+from app.services.voting.ballots import vote_of
 from app.shared import ActionForm
 
 bp = Blueprint("registration", __name__)
@@ -90,6 +91,7 @@ def manage(token: str):
         harvest_notice=HARVEST_NOTICE,
         briefing=published_briefing(registration.event),
         tablemates=tablemates(registration),
+        vote=vote_of(registration.event),
         action=ActionForm(),
     )
 

@@ -30,8 +30,10 @@ from app.models import (
     RegistrationStatus,
     SeatingRule,
     SeatingRuleKind,
+    Series,
     SessionKind,
     SolveJob,
+    Statement,
     Theme,
     User,
     UserRole,
@@ -86,7 +88,9 @@ def world(event, organiser) -> dict:
         event=event, session_id=slot.id, breakout_id=slot.breakouts[0].id, answers={"a": "b"}
     )
     editor = User(email="editor@example.org", role=UserRole.HARVEST_EDITOR, password_hash="-")
-    db.session.add_all([theme, card, editor])
+    series = Series(name="Learning days", organisers=[organiser], events=[event])
+    statement = Statement(event=event, theme=theme, text="Data sharing takes too long.")
+    db.session.add_all([theme, card, editor, series, statement])
     db.session.commit()
     db.session.execute(event_harvest_editors.insert().values(event_id=event.id, user_id=editor.id))
     db.session.commit()
@@ -108,6 +112,9 @@ def world(event, organiser) -> dict:
         "card_id": card.id,
         "theme_id": theme.id,
         "user_id": editor.id,
+        "series_id": series.id,
+        "event_id": event.id,
+        "statement_id": statement.id,
     }
 
 
