@@ -3,19 +3,16 @@ ballot page behind their private manage link. Results are counts only (services/
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.models import Choice, Event
 from app.services.events.setup import event_for_organiser
 from app.services.registration import lookup
-from app.services.registration.csv_files import neutralise
 from app.services.voting import ballots
+from app.services.voting import results as tallies
 from app.services.voting.ballots import VoteError
-from app.services.voting.results import MIN_VOTERS, Results, results
+from app.services.voting.results import MIN_VOTERS, results
 from app.shared import ActionForm, organisers_only
 from app.voting.forms import StatementForm
 
@@ -126,33 +123,10 @@ def close_vote(slug: str):
 def results_csv(slug: str):
     event = _event(slug)
     return Response(
-        _csv(results(event)),
+        tallies.results_csv(results(event)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{event.slug}-vote.csv"'},
     )
-
-
-def _csv(outcome: Results) -> str:
-    """One row per statement and group (everyone, then each shown sector): counts only."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["statement", "group", "voters", "agree", "disagree", "pass", "agreement"])
-    for result in outcome.statements:
-        groups = [("Everyone", result.overall)] if result.overall else []
-        for group, tally in groups + result.sectors:
-            writer.writerow(
-                [
-                    neutralise(result.statement.text),
-                    neutralise(group),
-                    tally.voters,
-                    tally.agree,
-                    tally.disagree,
-                    tally.passed,
-                    f"{tally.agreement:.2f}",
-                ]
-            )
-    return out.getvalue()
 
 
 def _registration(token: str):

@@ -9,11 +9,13 @@ Agreement is the share of a group's voters who agree (a pass counts as a voter).
 "bridging" when a majority agrees in every shown sector, two sectors at least; "dividing" ones
 (not bridging) have the largest spread of agreement between shown sectors.
 
-May import: models.
+May import: models, voting.ballots, registration.csv_files (neutralise).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -21,6 +23,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Ballot, Choice, Event, Organisation, Registration, Statement
+from app.services.registration.csv_files import neutralise
 from app.services.voting.ballots import statements_of
 
 MIN_VOTERS = 5
@@ -111,3 +114,26 @@ def _result(statement: Statement, by_sector: dict[str, Tally]) -> StatementResul
         _, smallest = shown.pop()  # it joins the hidden voters, so they are enough
         hidden += smallest.voters
     return StatementResult(statement, overall, shown)
+
+
+def results_csv(outcome: Results) -> str:
+    """One row per statement and group (everyone, then each shown sector): counts only."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["statement", "group", "voters", "agree", "disagree", "pass", "agreement"])
+    for result in outcome.statements:
+        groups = [("Everyone", result.overall)] if result.overall else []
+        for group, tally in groups + result.sectors:
+            writer.writerow(
+                [
+                    neutralise(result.statement.text),
+                    neutralise(group),
+                    tally.voters,
+                    tally.agree,
+                    tally.disagree,
+                    tally.passed,
+                    f"{tally.agreement:.2f}",
+                ]
+            )
+    return out.getvalue()
