@@ -3,9 +3,11 @@ change until the vote closes, results by sector from 5 voters, and nobody's vote
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from pypdf import PdfReader
 
 from app.extensions import db
 from app.models import (
@@ -196,6 +198,17 @@ def test_nobody_sees_how_anyone_voted(signed_in, organiser):
         for document in (page, csv_text):
             assert registration.name not in document and registration.email not in document
             assert registration.token not in document
+    # once closed, the briefing (page and PDF) names bridging and dividing statements only
+    ballots.close_vote(day)
+    briefing = f"/organise/events/{day.slug}/harvest/briefing"
+    page = signed_in.get(briefing).get_data(as_text=True)
+    assert "What the room agreed on, and where it divided" in page
+    pdf = signed_in.get(f"{briefing}.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Trust is built at the table." in " ".join(text.split())
+    for registration in everyone:
+        for document in (page, text):
+            assert registration.name not in document and registration.email not in document
     # an attendee's ballot page shows their own vote only
     mine = signed_in.get(f"/r/{everyone[0].token}/vote").get_data(as_text=True)
     assert "Your vote: <strong>Disagree</strong>" in mine
