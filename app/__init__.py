@@ -51,6 +51,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.calendar.views import bp as calendar_bp
+    from app.commitments.views import bp as commitments_bp
     from app.harvest.briefing import bp as briefing_bp
     from app.harvest.capture import bp as capture_bp
     from app.harvest.moderation import bp as harvest_bp
@@ -84,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(briefing_bp)
     app.register_blueprint(series_bp, url_prefix="/organise")
     app.register_blueprint(voting_bp)
+    app.register_blueprint(commitments_bp, url_prefix="/organise")
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "api",
     "auth",
     "calendar",
+    "commitments",
     "harvest",
     "organise",
     "organisations",

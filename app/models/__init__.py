@@ -2,6 +2,7 @@
 
 from app.models.account import PasswordReset, SignIn
 from app.models.api_token import ApiToken
+from app.models.commitments import Action, ActionStatus, ActionUpdate, FollowUp
 from app.models.directory import OrganisationAlias, OrganisationChange, Sector, SectorAlias
 from app.models.event import (
     Breakout,
@@ -41,6 +42,9 @@ from app.models.user import User, UserRole
 from app.models.voting import Ballot, Choice, PlenaryVote, Statement
 
 __all__ = [
+    "Action",
+    "ActionStatus",
+    "ActionUpdate",
     "ApiToken",
     "Assignment",
     "Ballot",
@@ -54,6 +58,7 @@ __all__ = [
     "Choice",
     "Event",
     "EventStatus",
+    "FollowUp",
     "JobState",
     "MailKind",
     "MailStatus",

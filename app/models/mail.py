@@ -39,6 +39,7 @@ class MailKind(enum.StrEnum):
     CANCELLATION = "cancellation"
     SEATS_CHANGED = "seats_changed"
     PASSWORD_RESET = "password_reset"  # to an organiser
+    COMMITMENTS_FOLLOW_UP = "commitments_follow_up"  # to an organiser
 
 
 class OutgoingMail(db.Model):

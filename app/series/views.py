@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app.formatting import format_date
 from app.models import Event, Series, Theme
@@ -51,7 +52,7 @@ def index():
 def _add_form(series: Series) -> AddEventForm:
     form = AddEventForm(prefix="add")
     form.event.choices = [
-        (e.id, f"{e.title} ({format_date(e.starts_at)})")
+        SelectChoice(e.id, f"{e.title} ({format_date(e.starts_at)})")
         for e in grouping.events_to_add(current_user)
     ]
     return form
@@ -60,8 +61,8 @@ def _add_form(series: Series) -> AddEventForm:
 def _link_form(series: Series, theme: Theme) -> ThemeLinkForm:
     link = grouping.current_link(theme)
     form = ThemeLinkForm(prefix=f"t{theme.id}", same_as=link or NEW_THEME)
-    form.same_as.choices = [(NEW_THEME, "A theme of its own")] + [
-        (t.id, f"{t.title} ({t.event.title}, {t.event.starts_at:%B %Y})")
+    form.same_as.choices = [SelectChoice(NEW_THEME, "A theme of its own")] + [
+        SelectChoice(t.id, f"{t.title} ({t.event.title}, {t.event.starts_at:%B %Y})")
         for t in grouping.earlier_themes(series, theme)
     ]
     return form

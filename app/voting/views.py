@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app.models import Choice, Event
 from app.services.events.setup import event_for_organiser
@@ -47,7 +48,7 @@ def _event(slug: str) -> Event:
 
 def _statement_form(event: Event) -> StatementForm:
     form = StatementForm()
-    form.theme.choices = [(t.id, t.title) for t in ballots.approved_themes(event)]
+    form.theme.choices = [SelectChoice(t.id, t.title) for t in ballots.approved_themes(event)]
     return form
 
 

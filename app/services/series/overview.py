@@ -1,10 +1,10 @@
-"""The series page's figures: each event's attendance and sectors, and its harvest's themes
-side by side, a theme and the later themes linked to it sharing one row.
+"""The series page's figures: each event's attendance, sectors and how its commitments stand, and
+its harvest's themes side by side, a theme and the later themes linked to it sharing one row.
 
 Sector counts follow the privacy rule of the whole app: no figure for a group that small, so
 sectors with fewer than SMALLEST_GROUP attendees at an event are counted together.
 
-May import: models.
+May import: models, commitments.actions.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from app.models import (
     Theme,
     ThemeLink,
 )
+from app.services.commitments.actions import Progress, actions_of, progress
 
 SMALLEST_GROUP = 5
 
@@ -35,6 +36,7 @@ class EventFigures:
     checked_in: int
     sectors: list[tuple[str, int]]  # largest first; sectors too small to show are left out
     other_sectors: int  # people in sectors with fewer than SMALLEST_GROUP attendees
+    commitments: Progress
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ def _figures(event: Event) -> EventFigures:
         checked_in=sum(1 for r in confirmed if r.checked_in_at is not None),
         sectors=shown,
         other_sectors=sum(n for n in counts.values() if n < SMALLEST_GROUP),
+        commitments=progress(actions_of(event)),
     )
 
 

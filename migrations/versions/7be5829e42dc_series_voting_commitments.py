@@ -1,4 +1,4 @@
-"""series, theme links, consent to share tablemates, plenary voting
+"""series, theme links, consent to share tablemates, plenary voting, commitments followed up
 
 Revision ID: 7be5829e42dc
 Revises: e42e3ef69b1b
@@ -161,9 +161,90 @@ def upgrade():
     )
     with op.batch_alter_table("ballot", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ballot_statement_id"), ["statement_id"], unique=False)
+    op.create_table(
+        "action",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=40), nullable=False),
+        sa.Column("what", sa.Text(), nullable=False),
+        sa.Column("owner", sa.String(length=200), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "open",
+                "in_progress",
+                "done",
+                "dropped",
+                name="action_status",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["event.id"], name=op.f("fk_action_event_id_event"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_action")),
+        sa.UniqueConstraint("event_id", "source", name=op.f("uq_action_event_id_source")),
+    )
+    with op.batch_alter_table("action", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_action_event_id"), ["event_id"], unique=False)
+
+    op.create_table(
+        "follow_up",
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("months", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("queued_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["event.id"], name=op.f("fk_follow_up_event_id_event"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("event_id", "months", name=op.f("pk_follow_up")),
+    )
+    op.create_table(
+        "action_update",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("action_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "open",
+                "in_progress",
+                "done",
+                "dropped",
+                name="action_status",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["action_id"],
+            ["action.id"],
+            name=op.f("fk_action_update_action_id_action"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_action_update")),
+    )
+    with op.batch_alter_table("action_update", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_action_update_action_id"), ["action_id"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("action_update", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_action_update_action_id"))
+
+    op.drop_table("action_update")
+    op.drop_table("follow_up")
+    with op.batch_alter_table("action", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_action_event_id"))
+
+    op.drop_table("action")
     with op.batch_alter_table("ballot", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ballot_statement_id"))
 
