@@ -149,5 +149,10 @@ def link_theme(series_id: int, theme_id: int):
     except SeriesError as error:
         flash(str(error), "error")
     else:
-        flash(f"“{theme.title}” is saved.", "success")
+        flash(
+            f"“{theme.title}” now shares a row with the earlier theme it continues."
+            if form.same_as.data
+            else f"“{theme.title}” is a theme of its own.",
+            "success",
+        )
     return redirect(url_for(".show", series_id=series.id, _anchor=f"theme-{theme.id}"))
