@@ -20,6 +20,7 @@ import config
 from app import create_app
 from app.extensions import db
 from app.models import (
+    Action,
     Card,
     Event,
     JobState,
@@ -90,7 +91,8 @@ def world(event, organiser) -> dict:
     editor = User(email="editor@example.org", role=UserRole.HARVEST_EDITOR, password_hash="-")
     series = Series(name="Learning days", organisers=[organiser], events=[event])
     statement = Statement(event=event, theme=theme, text="Data sharing takes too long.")
-    db.session.add_all([theme, card, editor, series, statement])
+    action = Action(event=event, source="plenary-1", what="Pool budgets", owner="Finance")
+    db.session.add_all([theme, card, editor, series, statement, action])
     db.session.commit()
     db.session.execute(event_harvest_editors.insert().values(event_id=event.id, user_id=editor.id))
     db.session.commit()
@@ -115,6 +117,7 @@ def world(event, organiser) -> dict:
         "series_id": series.id,
         "event_id": event.id,
         "statement_id": statement.id,
+        "action_id": action.id,
     }
 
 
