@@ -77,6 +77,7 @@ def option(select, text: str) -> str:
     return select.locator("option", has_text=text).inner_text()
 
 
+@pytest.mark.slow
 def test_a_series_side_by_side_and_its_commitments(journey, two_events):
     page, user = journey.page, MouseUser(journey)
     sign_in(user, journey)

@@ -81,6 +81,7 @@ def voter_token(live_app) -> str:
     return token
 
 
+@pytest.mark.slow
 def test_the_room_votes_on_a_phone(user, journey, voter_token):
     page = journey.page
     sign_in(user, journey)
