@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.services.voting.ballots import TEXT_LENGTH
+
+
+class BallotLinkForm(FlaskForm):
+    email = StringField(
+        "Your email address",
+        description="The one you registered with.",
+        validators=[DataRequired("Enter the email address you registered with."), Length(max=254)],
+    )
 
 
 class StatementForm(FlaskForm):

@@ -8,6 +8,8 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.models import Choice, Event
+from app.security import limit_registrations
+from app.services.events import setup
 from app.services.events.setup import event_for_organiser
 from app.services.registration import lookup
 from app.services.voting import ballots
@@ -15,7 +17,7 @@ from app.services.voting import results as tallies
 from app.services.voting.ballots import VoteError
 from app.services.voting.results import MIN_VOTERS, results
 from app.shared import ActionForm, organisers_only
-from app.voting.forms import StatementForm
+from app.voting.forms import BallotLinkForm, StatementForm
 
 bp = Blueprint("voting", __name__)
 
@@ -25,7 +27,7 @@ CHOICE_WORDS = {Choice.AGREE: "Agree", Choice.DISAGREE: "Disagree", Choice.PASS:
 @bp.before_request
 def require_organiser_or_token() -> Response | None:
     """Organiser pages need a signed-in organiser; the ballot page needs only its private link."""
-    if request.endpoint in ("voting.ballot", "voting.cast"):
+    if request.endpoint in ("voting.ballot", "voting.cast", "voting.room"):
         return None
     return organisers_only()
 
@@ -73,6 +75,7 @@ def manage(slug: str):
         form=form,
         action=ActionForm(),
         last_round_over=ballots.last_round_over(event),
+        room_code=ballots.room_code(event),
         min_voters=MIN_VOTERS,
     ), (400 if form.errors else 200)
 
@@ -135,6 +138,22 @@ def _registration(token: str):
     if registration is None:
         abort(404)
     return registration
+
+
+@bp.route("/events/<slug>/vote", methods=["GET", "POST"])
+@limit_registrations
+def room(slug: str):
+    """What the plenary's QR code opens: ask for one's ballot link by email."""
+    event = setup.published_event(slug)
+    vote = ballots.vote_of(event) if event is not None else None
+    if vote is None or vote.opened_at is None:
+        abort(404)
+    form = BallotLinkForm()
+    sent = False
+    if vote.is_open and form.validate_on_submit():
+        ballots.send_ballot_link(event, form.email.data)
+        sent = True
+    return render_template("voting/room.html", event=event, vote=vote, form=form, sent=sent)
 
 
 @bp.get("/r/<token>/vote")

@@ -16,12 +16,14 @@ from app.models import (
     CardStatus,
     Event,
     Organisation,
+    OutgoingMail,
     Registration,
     RegistrationStatus,
     SessionKind,
     Statement,
     Theme,
 )
+from app.services.messaging.transport import outbox_messages
 from app.services.tokens import new_token
 from app.services.voting import ballots
 from app.services.voting.ballots import VoteError
@@ -104,11 +106,29 @@ def test_the_vote_from_statements_to_close(signed_in, organiser):
 
     # before opening there is nothing to vote on
     assert signed_in.get(f"/r/{amy.token}/vote").status_code == 404
+    assert signed_in.get(f"/events/{day.slug}/vote").status_code == 404
     assert signed_in.post(f"{page_url}/open", data={"csrf_token": token}).status_code == 302
     assert ballots.vote_of(day).is_open
     assert "The vote is open" in signed_in.get(f"/r/{amy.token}").get_data(as_text=True)
     with pytest.raises(VoteError, match="can no longer change"):
         ballots.add_statement(day, "Late addition.", theme.id)
+
+    # the room's QR code opens a page where people ask for their ballot link by email; it
+    # answers the same whoever asks, and mails only a registrant's own address
+    assert f"/events/{day.slug}/vote" in signed_in.get(page_url).get_data(as_text=True)
+    room = f"/events/{day.slug}/vote"
+    for email in ("AMY.ASH@example.org", "stranger@example.org"):
+        response = signed_in.post(room, data={"csrf_token": token, "email": email})
+        assert "If that address is registered for this event" in response.get_data(as_text=True)
+    links = db.session.scalars(db.select(OutgoingMail).where(OutgoingMail.kind == "vote_link"))
+    assert [row.registration_id for row in links] == [amy.id]
+    [message] = [
+        m
+        for m in outbox_messages(signed_in.application.config["MAIL_OUTBOX_DIR"])
+        if "vote" in m["Subject"].lower()
+    ]
+    assert message["To"] == amy.email
+    assert f"/r/{amy.token}/vote" in message.get_body(("plain",)).get_content()
 
     # one vote per person and statement, changeable while open
     vote(signed_in, amy, first, "agree")

@@ -264,6 +264,20 @@ def password_reset_message(user: User, reset_id: int) -> EmailMessage | None:
     return transport.new_message(user.email, "Choose a new Convene password", body + "\n")
 
 
+def vote_link_message(registration: Registration) -> EmailMessage | None:
+    """Asked for from the plenary's QR code: the link to this person's ballot page."""
+    if not _reachable(registration, RegistrationStatus.CONFIRMED):
+        return None
+    return _message(
+        registration,
+        f"Your vote at {registration.event.title}",
+        "Someone, probably you, asked for the link to vote on what the tables learned. "
+        "If it was not you, you can ignore this message.",
+        f"Vote here (the link is yours alone):\n"
+        f"{external_url('voting.ballot', token=registration.token)}",
+    )
+
+
 def commitments_follow_up_message(user: User, event_id: int, months: int) -> EmailMessage | None:
     """Months after an event: its actions still open, and where to update them; None when the
     event is gone, the organiser no longer organises it, or nothing is open any more."""
@@ -304,4 +318,5 @@ BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
     MailKind.SEATS_CHANGED: seats_changed_message,
     MailKind.PASSWORD_RESET: password_reset_message,
     MailKind.COMMITMENTS_FOLLOW_UP: commitments_follow_up_message,
+    MailKind.VOTE_LINK: vote_link_message,
 }

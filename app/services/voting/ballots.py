@@ -2,13 +2,17 @@
 table round, ballots cast and changed until the organiser closes it.
 
 Statements are fixed once the vote opens (everyone votes on the same ones); a vote once closed
-stays closed. Only a confirmed, not erased registration votes, one ballot per statement.
+stays closed. Only a confirmed, not erased registration votes, one ballot per statement. In the
+room, a QR code leads to a page where people ask for their ballot link by email (it goes only to
+a confirmed registrant's own address, and the page answers the same whoever asks).
 
-May import: models.
+May import: models, accounts.organisers (normalise_email), messaging.outbox, registration.lookup,
+urls.
 """
 
 from __future__ import annotations
 
+import segno
 from sqlalchemy import exists, select
 
 from app.extensions import db
@@ -18,6 +22,7 @@ from app.models import (
     CardStatus,
     Choice,
     Event,
+    MailKind,
     PlenaryVote,
     Registration,
     RegistrationStatus,
@@ -26,6 +31,10 @@ from app.models import (
     Theme,
 )
 from app.models.types import utcnow
+from app.services.accounts.organisers import AccountError, normalise_email
+from app.services.messaging import outbox
+from app.services.registration.lookup import by_email
+from app.services.urls import external_url
 
 TEXT_LENGTH = 300
 
@@ -160,3 +169,26 @@ def my_ballots(registration: Registration) -> dict[int, Choice]:
         select(Ballot.statement_id, Ballot.choice).where(Ballot.registration_id == registration.id)
     )
     return dict(rows.all())
+
+
+def room_code(event: Event) -> tuple[str, str]:
+    """The address the plenary's QR code opens, and the code (an SVG data: URI)."""
+    url = external_url("voting.room", slug=event.slug)
+    return url, segno.make(url, error="m").svg_data_uri(scale=5, border=2)
+
+
+def send_ballot_link(event: Event, email: str) -> None:
+    """Email the ballot link to the confirmed registrant with this address, if there is one
+    and the vote is open; nothing otherwise (the caller answers the same either way)."""
+    vote = vote_of(event)
+    if vote is None or not vote.is_open:
+        return
+    try:
+        registration = by_email(event.id, normalise_email(email or ""))
+    except AccountError:
+        return
+    if registration is None:
+        return
+    if registration.status == RegistrationStatus.CONFIRMED and registration.erased_at is None:
+        outbox.queue(MailKind.VOTE_LINK, registration)
+        db.session.commit()
