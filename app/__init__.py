@@ -51,6 +51,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.calendar.views import bp as calendar_bp
+    from app.commitments.views import bp as commitments_bp
     from app.harvest.briefing import bp as briefing_bp
     from app.harvest.capture import bp as capture_bp
     from app.harvest.moderation import bp as harvest_bp
@@ -63,6 +64,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.registration.desk import bp as desk_bp
     from app.registration.organise import bp as registration_organise_bp
     from app.registration.views import bp as registration_bp
+    from app.series.views import bp as series_bp
+    from app.voting.views import bp as voting_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
@@ -82,6 +85,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(harvest_bp, url_prefix="/organise")
     app.register_blueprint(capture_bp)
     app.register_blueprint(briefing_bp)
+    app.register_blueprint(series_bp, url_prefix="/organise")
+    app.register_blueprint(voting_bp)
+    app.register_blueprint(commitments_bp, url_prefix="/organise")
 
 
 def _register_error_pages(app: Flask) -> None:

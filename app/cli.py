@@ -14,6 +14,7 @@ from app.models import Event, JobState, Plan, PlanKind, SessionKind, User
 from app.organisations.cli import organisations_command, sectors_command
 from app.registration.cli import erase_personal_data_command, expire_offers_command
 from app.services.accounts.organisers import AccountError, create_organiser, reset_password
+from app.services.commitments import follow_ups
 from app.services.events.demo import seed_demo
 from app.services.harvest import editors
 from app.services.messaging import outbox
@@ -36,6 +37,15 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mail_worker_command)
     app.cli.add_command(organisations_command)
     app.cli.add_command(sectors_command)
+    app.cli.add_command(follow_up_commitments_command)
+
+
+@click.command("follow-up-commitments")
+def follow_up_commitments_command() -> None:
+    """Email each event's organisers its open commitments 3 and 6 months after it ended (each
+    follow-up once; run it daily)."""
+    queued = follow_ups.queue_due()
+    click.echo(f"Queued {plural(queued, 'follow-up message')}.")
 
 
 @click.command("create-organiser")

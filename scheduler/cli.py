@@ -24,6 +24,12 @@ def build_parser() -> argparse.ArgumentParser:
     tables.add_argument("--time-limit", type=float, default=60.0, metavar="S")
     tables.add_argument("--seed", type=int, default=0, metavar="N")
     tables.add_argument("--out", type=Path, metavar="PLAN.json")
+    tables.add_argument(
+        "--history",
+        type=Path,
+        metavar="HISTORY.csv",
+        help="pairs of person ids (header a,b) who sat together at an earlier event",
+    )
 
     breakouts = commands.add_parser("breakouts", help="assign people to breakouts by preference")
     breakouts.add_argument("people", type=Path, metavar="PEOPLE.csv")

@@ -7,7 +7,8 @@ are freed and everyone else stays put. The sub-model, built in three steps:
 - constraints: each free unit at exactly one table; lo_t <= fixed_t + sum_u |u| x[u, t] <= hi_t;
   keep-apart free units never share a table (x[u, t] + x[v, t] <= 1);
 - objective: the Seating penalty restricted to K in round r. For free units u, v with pair cost
-  c_uv = sum_{p in u, q in v} (w_org [same organisation] + w_rep [p, q meet in another round])
+  c_uv = sum_{p in u, q in v} (w_org [same organisation] + w_rep [p, q meet in another round]
+  + w_hist [p, q met at an earlier event and meet in no other round])
   a Boolean y_uv >= x[u, t] + x[v, t] - 1 (for every t) pays c_uv; people who stay at t add a
   linear cost to x[u, t]; d[t, s] <= sum_{u with sector s} x[u, t] earns w_sec for each sector
   new to table t (and likewise professions); a moved person pays w_moves in repair mode.
@@ -164,7 +165,11 @@ def add_objective(seating: Seating, r: int, sub: SubModel) -> None:
 
     def pair_cost(p: int, q: int) -> int:
         met_elsewhere = seating.meet[p][q] - (seating.table_of[r][p] == seating.table_of[r][q])
-        return w.same_org * (inst.org[p] == inst.org[q]) + w.repeats * (met_elsewhere >= 1)
+        return (
+            w.same_org * (inst.org[p] == inst.org[q])
+            + w.repeats * (met_elsewhere >= 1)
+            + w.history * (met_elsewhere == 0 and q in inst.met_before[p])
+        )
 
     terms = []
     for i, u in enumerate(sub.free):

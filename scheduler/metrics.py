@@ -8,7 +8,7 @@ the tests and the organiser's screen. A "grouping" is a list of groups, each a l
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from math import comb
 
 
@@ -67,6 +67,29 @@ def repeat_pairs(rounds: Iterable[Iterable[Sequence[str]]]) -> int:
     return sum(m - 1 for m in meetings.values() if m > 1)
 
 
+def met_before_pairs(
+    rounds: Iterable[Iterable[Sequence[str]]], met_before: Collection[tuple[str, str]]
+) -> int:
+    """Pairs who met at an earlier event and share a group here in at least one round."""
+    together: set[frozenset[str]] = set()
+    for groups in rounds:
+        for group in groups:
+            members = sorted(group)
+            for i, a in enumerate(members):
+                together.update(frozenset((a, b)) for b in members[i + 1 :])
+    return len({frozenset(pair) for pair in met_before} & together)
+
+
+def met_before_lower_bound(people: int, smallest_group: int, met_counts: Iterable[int]) -> int:
+    """Counting bound on met-before pairs seated together again: a person who met h of the
+    N - 1 others before sits, in any round, with at least s - 1 people (s the smallest group
+    the sizes allow), of whom at most N - 1 - h are new to them; so they share a table with at
+    least max(0, s - 1 - (N - 1 - h)) people they met before. Each pair is seen from both sides,
+    hence half the sum, rounded up. It is 0 unless someone met nearly everyone before."""
+    need = sum(max(0, smallest_group - 1 - (people - 1 - h)) for h in met_counts)
+    return (need + 1) // 2
+
+
 def balanced_size_ranges(people: int, capacities: Sequence[int]) -> list[tuple[int, int]]:
     """The size range (lo_t, hi_t) of each table when `people` sit as evenly as capacities allow.
 
@@ -105,7 +128,9 @@ def size_spread(sizes: Sequence[int]) -> int:
 
 
 def table_plan_metrics(
-    rounds: Sequence[Sequence[Sequence[tuple[str, str, str, str]]]], capacities: Sequence[int]
+    rounds: Sequence[Sequence[Sequence[tuple[str, str, str, str]]]],
+    capacities: Sequence[int],
+    met_before: Collection[tuple[str, str]] = (),
 ) -> dict[str, dict[str, float | int]]:
     """Every DESIGN.md measure of a table plan, each beside its bound.
 
@@ -117,6 +142,8 @@ def table_plan_metrics(
     - sector_mix, profession_mix: distinct (table, label) pairs summed over rounds, their upper
       bound, and value = distinct / bound.
     - balance: the largest size spread in any round, and the spread the capacities force.
+    - met_before_pairs (only when `met_before` pairs of people who sat together at an earlier
+      event are given): how many of them share a table again, and met_before_lower_bound.
     """
     result: dict[str, dict[str, float | int]] = {}
     people = sum(len(table) for table in rounds[0]) if rounds else 0
@@ -151,4 +178,28 @@ def table_plan_metrics(
         "value": max((size_spread(sizes) for sizes in sizes_per_round), default=0),
         "bound": size_spread(balanced_sizes(people, capacities)),
     }
+    if met_before:
+        ids = [[[p[0] for p in table] for table in tables] for tables in rounds]
+        result["met_before_pairs"] = {
+            "value": met_before_pairs(ids, met_before),
+            "bound": _met_before_bound(ids, capacities, met_before),
+        }
     return result
+
+
+def _met_before_bound(
+    rounds: Sequence[Sequence[Sequence[str]]],
+    capacities: Sequence[int],
+    met_before: Collection[tuple[str, str]],
+) -> int:
+    seated = {pid for table in rounds[0] for pid in table} if rounds else set()
+    met: dict[str, set[str]] = {pid: set() for pid in seated}
+    for a, b in met_before:
+        if a in seated and b in seated and a != b:
+            met[a].add(b)
+            met[b].add(a)
+    # the balance rule's smallest size, or a smaller table this plan has (an edited plan)
+    sizes = [lo for lo, _ in balanced_size_ranges(len(seated), capacities)]
+    sizes += [len(table) for tables in rounds for table in tables if table]
+    smallest = min(sizes, default=0)
+    return met_before_lower_bound(len(seated), smallest, (len(m) for m in met.values()))

@@ -1,4 +1,4 @@
-"""People as the planners see them, and the PEOPLE.csv format that carries them."""
+"""People as the planners see them, and the PEOPLE.csv and HISTORY.csv formats that carry them."""
 
 from __future__ import annotations
 
@@ -29,12 +29,7 @@ class Person:
 
 def read_people_csv(path: str | Path) -> list[Person]:
     """Read PEOPLE.csv: header `id,name,organisation,sector,profession[,facilitator][,prefs]`."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
+    text = _read_text(path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     check_columns(path, reader.fieldnames, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
     people: list[Person] = []
@@ -45,6 +40,41 @@ def read_people_csv(path: str | Path) -> list[Person]:
     except csv.Error as exc:
         raise InputError(f"{path}: row {reader.line_num} is not valid CSV ({exc})") from None
     return people
+
+
+def read_history_csv(path: str | Path, people: Sequence[Person]) -> list[tuple[str, str]]:
+    """Read HISTORY.csv: header `a,b`, one pair of person ids (of PEOPLE.csv) per row who sat
+    together at an earlier event. A pair given twice, in either order, counts once."""
+    text = _read_text(path)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if [name.strip() for name in reader.fieldnames or []] != ["a", "b"]:
+        found = ",".join(reader.fieldnames or [])
+        raise InputError(f"{path}: the header must be a,b, not {found or 'empty'!r}")
+    known = {person.id for person in people}
+    pairs: dict[frozenset[str], tuple[str, str]] = {}
+    try:
+        for line, row in enumerate(reader, start=2):
+            if None in row:
+                raise InputError(f"{path}: row {line} has more cells than the header")
+            a, b = ((value or "").strip() for value in row.values())
+            for person_id in (a, b):
+                if person_id not in known:
+                    raise InputError(f"{path}: row {line} names unknown person {person_id!r}")
+            if a == b:
+                raise InputError(f"{path}: row {line} pairs {a!r} with themselves")
+            pairs.setdefault(frozenset((a, b)), (a, b))
+    except csv.Error as exc:
+        raise InputError(f"{path}: row {reader.line_num} is not valid CSV ({exc})") from None
+    return list(pairs.values())
+
+
+def _read_text(path: str | Path) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
 
 
 def check_columns(

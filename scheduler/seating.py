@@ -5,6 +5,7 @@ organisation, sector and profession they include, plus the meeting matrix meet[p
 which p and q share a table). With those, the penalty
 
     P = w_move*moved + w_org*sum_{r,t,o} C(n_rto, 2) + w_rep*sum_{p<q} max(0, meet_pq - 1)
+        + w_hist*#{p<q met before: meet_pq > 0}
         - w_sec*#{(r,t,s): n_rts > 0} - w_prof*#{(r,t,v): n_rtv > 0}
 
 changes by an amount computable from the two tables involved in a move, so a swap is evaluated
@@ -44,6 +45,7 @@ class Seating:
         self.org_ceiling = [-(-org_size[o] // tables) for o in range(max(instance.org) + 1)]
         self.same_org = 0
         self.repeats = 0
+        self.met_again = 0  # pairs who met at an earlier event and share a table here
         self.sectors = 0
         self.professions = 0
         self.moved = 0
@@ -55,6 +57,7 @@ class Seating:
             w.moves * self.moved
             + w.same_org * self.same_org
             + w.repeats * self.repeats
+            + w.history * self.met_again
             - w.sector * self.sectors
             - w.profession * self.professions
         )
@@ -83,9 +86,12 @@ class Seating:
     def _add(self, r: int, p: int, t: int) -> None:
         inst = self.instance
         row = self.meet[p]
+        history = inst.met_before[p]
         for x in self.members[r][t]:
             if row[x] >= 1:
                 self.repeats += 1
+            elif x in history:
+                self.met_again += 1
             row[x] += 1
             self.meet[x][p] += 1
         self.members[r][t].append(p)
@@ -104,11 +110,14 @@ class Seating:
         self.members[r][t].remove(p)
         self.table_of[r][p] = UNSEATED
         row = self.meet[p]
+        history = inst.met_before[p]
         for x in self.members[r][t]:
             row[x] -= 1
             self.meet[x][p] -= 1
             if row[x] >= 1:
                 self.repeats -= 1
+            elif x in history:
+                self.met_again -= 1
         self.org_n[r][t][inst.org[p]] -= 1
         self.same_org -= self.org_n[r][t][inst.org[p]]
         self.sec_n[r][t][inst.sector[p]] -= 1
@@ -123,8 +132,10 @@ class Seating:
     def place_delta(self, r: int, p: int, t: int) -> int:
         """Penalty change of seating unseated person p at table t."""
         inst, w = self.instance, self.weights
-        row = self.meet[p]
+        row, history = self.meet[p], inst.met_before[p]
         delta = w.repeats * sum(1 for x in self.members[r][t] if row[x] >= 1)
+        if history:
+            delta += w.history * sum(1 for x in self.members[r][t] if row[x] == 0 and x in history)
         delta += w.same_org * self.org_n[r][t][inst.org[p]]
         delta -= w.sector * (self.sec_n[r][t][inst.sector[p]] == 0)
         delta -= w.profession * (self.prof_n[r][t][inst.profession[p]] == 0)
@@ -136,11 +147,16 @@ class Seating:
         """Penalty change of moving seated person p alone to table t."""
         inst, w = self.instance, self.weights
         a = self.table_of[r][p]
-        row = self.meet[p]
+        row, history = self.meet[p], inst.met_before[p]
         delta = w.repeats * (
             sum(1 for y in self.members[r][t] if row[y] >= 1)
             - sum(1 for x in self.members[r][a] if x != p and row[x] >= 2)
         )
+        if history:
+            delta += w.history * (
+                sum(1 for y in self.members[r][t] if row[y] == 0 and y in history)
+                - sum(1 for x in self.members[r][a] if row[x] == 1 and x in history)
+            )
         o, s, v = inst.org[p], inst.sector[p], inst.profession[p]
         delta += w.same_org * (self.org_n[r][t][o] - self.org_n[r][a][o] + 1)
         delta -= w.sector * ((self.sec_n[r][t][s] == 0) - (self.sec_n[r][a][s] == 1))
@@ -164,6 +180,9 @@ class Seating:
             if y != q:
                 rep += (rp[y] >= 1) - (rq[y] >= 2)
         delta = w.repeats * rep
+        hp, hq = inst.met_before[p], inst.met_before[q]
+        if hp or hq:
+            delta += w.history * self._history_swap(r, p, q, a, b, hp, hq)
         na, nb = self.org_n[r][a], self.org_n[r][b]
         op, oq = inst.org[p], inst.org[q]
         if op != oq:
@@ -185,6 +204,21 @@ class Seating:
                 moved += (a != bq) - (b != bq)
             delta += w.moves * moved
         return delta
+
+    def _history_swap(
+        self, r: int, p: int, q: int, a: int, b: int, hp: set[int], hq: set[int]
+    ) -> int:
+        """Change in met-before pairs sharing a table when p (at a) and q (at b) swap: a pair
+        counts while they share a table in at least one round."""
+        rp, rq = self.meet[p], self.meet[q]
+        change = 0
+        for x in self.members[r][a]:
+            if x != p:
+                change += (rq[x] == 0 and x in hq) - (rp[x] == 1 and x in hp)
+        for y in self.members[r][b]:
+            if y != q:
+                change += (rp[y] == 0 and y in hp) - (rq[y] == 1 and y in hq)
+        return change
 
     def unit_change_delta(self, r: int, changes: list[tuple[int, int]]) -> int:
         """Penalty change of moving several units (unit, new table) at once, by trying it."""

@@ -7,7 +7,9 @@
   search moves units, never splits them;
 - keep-apart pairs become unit-to-unit conflicts; pins, facilitators and accessible needs become
   per-unit facts;
-- table sizes become ranges [lo_t, hi_t] (metrics.balanced_size_ranges): the balance rule.
+- table sizes become ranges [lo_t, hi_t] (metrics.balanced_size_ranges): the balance rule;
+- met-before pairs (people who sat together at an earlier event) become, per person, the set of
+  people they met before: a soft penalty, never a constraint.
 
 Malformed input (unknown ids, a table smaller than 2, more facilitators than tables, too few
 seats) raises InputError. Constraints that contradict each other on their face (a keep-apart
@@ -18,7 +20,7 @@ infeasible with them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from math import ceil
 
@@ -44,7 +46,9 @@ class TableProblem:
     keep_apart pairs never do; pinned maps (person_id, round) to a table index (0-based);
     needs_accessible lists people who must sit at an accessible table in every round;
     previous, for repair mode, is an earlier plan (rounds of tables of person ids) whose seats
-    should be kept where possible.
+    should be kept where possible; met_before holds pairs of people who already sat together
+    at an earlier event: seating them together again is penalised (Weights.history), once per
+    pair however many rounds they share.
     """
 
     people: Sequence[Person]
@@ -55,6 +59,7 @@ class TableProblem:
     pinned: Mapping[tuple[str, int], int] = field(default_factory=dict)
     needs_accessible: Sequence[str] = ()
     previous: Sequence[Sequence[Sequence[str]]] | None = None
+    met_before: Collection[tuple[str, str]] = ()
 
     @classmethod
     def with_table_size(
@@ -70,14 +75,17 @@ class TableProblem:
 @dataclass(frozen=True)
 class Weights:
     """Objective weights, largest first: the plan minimises
-    moves*moved + same_org*same_org_pairs + repeats*repeat_pairs
+    moves*moved + same_org*same_org_pairs + repeats*repeat_pairs + history*met_before_pairs
     + sector*(sector bound - distinct sectors)
     + profession*(profession bound - distinct professions).
-    Moves only count in repair mode (a person seated at another table than in `previous`)."""
+    Moves only count in repair mode (a person seated at another table than in `previous`).
+    A pair who met at an earlier event matters less than a repeat within this event, and more
+    than one sector or profession missing from a table."""
 
     moves: int = 100_000
     same_org: int = 1000
     repeats: int = 100
+    history: int = 30
     sector: int = 10
     profession: int = 1
 
@@ -106,6 +114,7 @@ class Instance:
     person_pins: dict[tuple[int, int], int]  # (person, round) -> table, as given
     previous: list[list[int]] | None  # per round, per person: earlier table, or -1
     conflicts: list[str]
+    met_before: list[set[int]] = field(default_factory=list)  # per person: met at an earlier event
 
     @property
     def people(self) -> int:
@@ -183,6 +192,7 @@ def compile_problem(problem: TableProblem) -> Instance:
         conflicts=[],
     )
     _add_unit_facts(instance, problem, people, lookup)
+    instance.met_before = _met_before(problem, len(people), lookup)
     instance.previous = _previous_tables(problem, index, len(tables))
     return instance
 
@@ -311,3 +321,15 @@ def _previous_tables(
                 if pid in index:  # cancelled people simply drop out
                     previous[r][index[pid]] = t
     return previous
+
+
+def _met_before(problem: TableProblem, count: int, lookup) -> list[set[int]]:
+    """Per person, the people they sat with at an earlier event (the pairs in either order)."""
+    met: list[set[int]] = [set() for _ in range(count)]
+    for a, b in problem.met_before:
+        pa, pb = lookup(a, "met-before pair"), lookup(b, "met-before pair")
+        if pa == pb:
+            raise InputError(f"met-before pair names {a!r} twice")
+        met[pa].add(pb)
+        met[pb].add(pa)
+    return met

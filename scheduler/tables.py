@@ -24,12 +24,14 @@ accessible tables.
 
 Objective (minimised; Weights, largest first):
 
-    w_moves*moved + w_org*same_org_pairs + w_rep*repeat_pairs
+    w_moves*moved + w_org*same_org_pairs + w_rep*repeat_pairs + w_hist*met_before_pairs
         + w_sec*(sector_bound - distinct_sectors) + w_prof*(profession_bound - distinct_professions)
 
-where `moved` counts (person, round) seats that differ from `previous` (repair mode only). Its
-lower bound, `plan.bound`, is w_org*(pigeonhole bound) + w_rep*(counting bound); when the
-objective reaches it the plan is proven optimal and the search stops.
+where `moved` counts (person, round) seats that differ from `previous` (repair mode only) and
+`met_before_pairs` the pairs of `met_before` (people who sat together at an earlier event) who
+share a table in at least one round. Its lower bound, `plan.bound`, is w_org*(pigeonhole bound)
++ w_rep*(counting bound) + w_hist*(met-before bound); when the objective reaches it the plan is
+proven optimal and the search stops.
 
 Method: a greedy start (construct.py; the finite-field grid too when the instance is a pure
 social-golfer one; a CP-SAT model of the hard constraints alone when the greedy gets stuck, which
@@ -63,6 +65,7 @@ from scheduler.lns import lns_search
 from scheduler.metrics import (
     balanced_sizes,
     excess_meetings_lower_bound,
+    met_before_lower_bound,
     same_label_pairs_lower_bound,
     table_plan_metrics,
 )
@@ -215,19 +218,31 @@ def objective_bound(instance: Instance, weights: Weights) -> tuple[int, int]:
     Per round: same-org pairs >= the pigeonhole bound; distinct sectors (professions) <=
     min(max_sizes sum_t min(s_t, V), sum_v min(T, m_v)), the first term maximised over the
     balanced size ranges by giving the spare people to tables still below V. Over all rounds,
-    repeats >= max(counting bound, pairs inside keep-together groups times (R - 1))."""
+    repeats >= max(counting bound, pairs inside keep-together groups times (R - 1)), and
+    met-before pairs >= max(metrics.met_before_lower_bound, such pairs inside a group)."""
     rounds, tables = instance.rounds, instance.tables
     sizes = balanced_sizes(instance.people, instance.capacity)
     org_lb = rounds * same_label_pairs_lower_bound(Counter(instance.org).values(), tables)
     forced = sum(len(u) * (len(u) - 1) // 2 for u in instance.units) * (rounds - 1)
     repeat_lb = max(excess_meetings_lower_bound([sizes] * rounds, instance.people), forced)
+    history_lb = _met_before_bound(instance)
     offset = 0
     for labels, weight in (
         (instance.sector, weights.sector),
         (instance.profession, weights.profession),
     ):
         offset += weight * rounds * _distinct_upper_bound(instance, Counter(labels).values())
-    return weights.same_org * org_lb + weights.repeats * repeat_lb, offset
+    bound = weights.same_org * org_lb + weights.repeats * repeat_lb + weights.history * history_lb
+    return bound, offset
+
+
+def _met_before_bound(instance: Instance) -> int:
+    met = instance.met_before
+    if not any(met):
+        return 0
+    inside_groups = sum(1 for u in instance.units for p in u for q in u if p < q and q in met[p])
+    counted = met_before_lower_bound(instance.people, min(instance.lo), (len(m) for m in met))
+    return max(counted, inside_groups)
 
 
 def _distinct_upper_bound(instance: Instance, label_counts) -> int:
@@ -343,7 +358,10 @@ def plan_metrics(seating: Seating) -> dict:
         ]
         for tables in seating.members
     ]
-    metrics = table_plan_metrics(labelled, inst.capacity)
+    met_before = [
+        (inst.ids[p], inst.ids[q]) for p, met in enumerate(inst.met_before) for q in met if p < q
+    ]
+    metrics = table_plan_metrics(labelled, inst.capacity, met_before)
     if inst.previous is not None:
         metrics["moves"] = {"value": seating.moved, "bound": 0}
     return metrics

@@ -1,12 +1,13 @@
 """Tabu search over swaps and moves within a round (after Dotu & Van Hentenryck, CPAIOR 2005).
 
 Each step picks a round r and, among the people of r who take part in a penalty (a same-org
-tablemate, a repeated tablemate, a duplicated sector or profession at their table), one person p
-with probability proportional to their share of it. It evaluates every swap of p's unit with
-a movable unit at another table (same size, both allowed there) and every move of p's unit to
-a table with room within the balance range, and applies the best one that is not tabu, even if
-it makes things worse; moving a unit back to the table it just left is tabu for `tenure` steps,
-unless that reaches a new best (aspiration). The best plan seen is kept and returned.
+tablemate, a repeated tablemate, a tablemate met at an earlier event, a duplicated sector or
+profession at their table), one person p with probability proportional to their share of it.
+It evaluates every swap of p's unit with a movable unit at another table (same size, both
+allowed there) and every move of p's unit to a table with room within the balance range, and
+applies the best one that is not tabu, even if it makes things worse; moving a unit back to
+the table it just left is tabu for `tenure` steps, unless that reaches a new best (aspiration).
+The best plan seen is kept and returned.
 
 The search is deterministic for a seed: it counts evaluations (`budget`) and only consults the
 wall clock (`deadline`) to stop early, and it stops as soon as the penalty reaches `target`.
@@ -124,6 +125,7 @@ def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1
                 # colleagues up to the pigeonhole ceiling are forced: not a conflict to resolve
                 w.same_org * (colleagues - 1) * (colleagues > seating.org_ceiling[inst.org[p]])
                 + w.repeats * sum(1 for x in table if row[x] >= 2)
+                + w.history * sum(1 for x in table if x in inst.met_before[p])
                 + w.sector * (sec_n[inst.sector[p]] > 1)
                 + w.profession * (prof_n[inst.profession[p]] > 1)
             )

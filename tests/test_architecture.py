@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "api",
     "auth",
     "calendar",
+    "commitments",
     "harvest",
     "organise",
     "organisations",
@@ -27,6 +28,8 @@ BLUEPRINTS = (
     "printing",
     "public",
     "registration",
+    "series",
+    "voting",
 )
 
 

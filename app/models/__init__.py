@@ -2,6 +2,7 @@
 
 from app.models.account import PasswordReset, SignIn
 from app.models.api_token import ApiToken
+from app.models.commitments import Action, ActionStatus, ActionUpdate, FollowUp
 from app.models.directory import OrganisationAlias, OrganisationChange, Sector, SectorAlias
 from app.models.event import (
     Breakout,
@@ -36,11 +37,17 @@ from app.models.planning import (
     SolveJob,
 )
 from app.models.registration import BreakoutPreference, Registration, RegistrationStatus
+from app.models.series import Series, ThemeLink, series_events, series_organisers
 from app.models.user import User, UserRole
+from app.models.voting import Ballot, Choice, PlenaryVote, Statement
 
 __all__ = [
+    "Action",
+    "ActionStatus",
+    "ActionUpdate",
     "ApiToken",
     "Assignment",
+    "Ballot",
     "Breakout",
     "BreakoutPreference",
     "Briefing",
@@ -48,8 +55,10 @@ __all__ = [
     "CapturePoint",
     "Card",
     "CardStatus",
+    "Choice",
     "Event",
     "EventStatus",
+    "FollowUp",
     "JobState",
     "MailKind",
     "MailStatus",
@@ -61,6 +70,7 @@ __all__ = [
     "Plan",
     "PlanKind",
     "PlanStatus",
+    "PlenaryVote",
     "Reflection",
     "ReflectionTemplate",
     "Registration",
@@ -69,14 +79,19 @@ __all__ = [
     "SeatingRuleKind",
     "Sector",
     "SectorAlias",
+    "Series",
     "Session",
     "SessionKind",
     "SignIn",
     "SolveJob",
+    "Statement",
     "Table",
     "Theme",
+    "ThemeLink",
     "User",
     "UserRole",
     "WaitlistPolicy",
     "event_harvest_editors",
+    "series_events",
+    "series_organisers",
 ]

@@ -40,6 +40,8 @@ class MailKind(enum.StrEnum):
     SEATS_CHANGED = "seats_changed"
     PASSWORD_RESET = "password_reset"  # to an organiser
     ORGANISER_MESSAGE = "organiser_message"  # written by an organiser to a segment
+    COMMITMENTS_FOLLOW_UP = "commitments_follow_up"  # to an organiser
+    VOTE_LINK = "vote_link"
 
 
 class OutgoingMail(db.Model):

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     case,
+    false,
     literal_column,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -59,6 +60,9 @@ class Registration(db.Model):
     dietary_needs: Mapped[str] = mapped_column(Text, default="")
     needs_accessible_table: Mapped[bool] = mapped_column(default=False)
     consent: Mapped[bool] = mapped_column(default=False)
+    # Their consent, given when registering (and changeable on their page), to be listed to the
+    # people they sat with, and to see those of them who consented too (names, organisations).
+    share_tablemates: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[RegistrationStatus] = mapped_column(
         _enum(RegistrationStatus, "registration_status"), index=True
     )

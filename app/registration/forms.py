@@ -72,8 +72,9 @@ class DetailsForm(FlaskForm):
             name: self[name].data for name in TEXT_LIMITS if name in self._fields
         }
         data["needs_accessible_table"] = bool(self.needs_accessible_table.data)
-        if "consent" in self._fields:
-            data["consent"] = bool(self["consent"].data)
+        for flag in ("consent", "share_tablemates"):
+            if flag in self._fields:
+                data[flag] = bool(self[flag].data)
         data["preferences"] = [
             int(self[name].data)
             for _, names in self.preference_fields
@@ -99,17 +100,26 @@ class DetailsForm(FlaskForm):
                 self[name].errors = [*self[name].errors, *messages]
 
 
+SHARE_TABLEMATES_LABEL = (
+    "Once the event has begun, show me the people I sat with who agreed to this too, and show "
+    "me to them: names and organisations only, on our own registration pages."
+)
+
+
 class RegisterForm(DetailsForm):
     consent = BooleanField(
         "I agree that the organisers may use my details to run this event, as the privacy "
         "notice describes."
     )
+    share_tablemates = BooleanField(SHARE_TABLEMATES_LABEL)
 
 
 class OwnDetailsForm(DetailsForm):
-    """What a registrant may change themselves: everything but the email, which identifies them."""
+    """What a registrant may change themselves: everything but the email, which identifies them;
+    and their consent to share tablemates, which only they give or withdraw."""
 
     email = None
+    share_tablemates = BooleanField(SHARE_TABLEMATES_LABEL)
 
 
 def with_preferences(form_class: type[DetailsForm], event: Event) -> type[DetailsForm]:

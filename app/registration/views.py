@@ -24,6 +24,8 @@ from app.services.planning import places
 from app.services.registration import capacity, check_in_codes, details, lifecycle, lookup
 from app.services.registration.details import RegistrationInvalid
 from app.services.registration.lifecycle import AlreadyRegistered, RegistrationClosed
+from app.services.series.tablemates import tablemates
+from app.services.voting.ballots import vote_of
 from app.shared import ActionForm
 
 bp = Blueprint("registration", __name__)
@@ -101,6 +103,8 @@ def manage(token: str):
         and lifecycle.closed_reason(registration.event) is None,
         harvest_notice=HARVEST_NOTICE,
         briefing=published_briefing(registration.event),
+        tablemates=tablemates(registration),
+        vote=vote_of(registration.event),
         action=ActionForm(),
         check_in_code=check_in_codes.svg_data_uri(registration)
         if registration.status == RegistrationStatus.CONFIRMED
@@ -185,6 +189,27 @@ def rejoin(token: str):
             flash("You are booked in again: your place is confirmed.", "success")
         else:
             flash("The event is full: you are on the waiting list.", "success")
+    return redirect(url_for(".manage", token=token))
+
+
+@bp.post("/r/<token>/tablemates")
+def share_tablemates(token: str):
+    """Give or withdraw consent to be shown to (and to see) the people one sat with."""
+    registration = _registration(token)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    share = not registration.share_tablemates
+    try:
+        lifecycle.set_share_tablemates(registration, share)
+    except RegistrationClosed as error:
+        flash(str(error), "error")
+    else:
+        flash(
+            "You will see the people you sat with who agreed too, and they will see you."
+            if share
+            else "You are no longer shown to the people you sat with, nor they to you.",
+            "success",
+        )
     return redirect(url_for(".manage", token=token))
 
 

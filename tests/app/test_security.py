@@ -20,6 +20,7 @@ import config
 from app import create_app
 from app.extensions import db
 from app.models import (
+    Action,
     Card,
     Event,
     JobState,
@@ -30,8 +31,10 @@ from app.models import (
     RegistrationStatus,
     SeatingRule,
     SeatingRuleKind,
+    Series,
     SessionKind,
     SolveJob,
+    Statement,
     Theme,
     User,
     UserRole,
@@ -86,7 +89,10 @@ def world(event, organiser) -> dict:
         event=event, session_id=slot.id, breakout_id=slot.breakouts[0].id, answers={"a": "b"}
     )
     editor = User(email="editor@example.org", role=UserRole.HARVEST_EDITOR, password_hash="-")
-    db.session.add_all([theme, card, editor])
+    series = Series(name="Learning days", organisers=[organiser], events=[event])
+    statement = Statement(event=event, theme=theme, text="Data sharing takes too long.")
+    action = Action(event=event, source="plenary-1", what="Pool budgets", owner="Finance")
+    db.session.add_all([theme, card, editor, series, statement, action])
     db.session.commit()
     db.session.execute(event_harvest_editors.insert().values(event_id=event.id, user_id=editor.id))
     db.session.commit()
@@ -108,6 +114,10 @@ def world(event, organiser) -> dict:
         "card_id": card.id,
         "theme_id": theme.id,
         "user_id": editor.id,
+        "series_id": series.id,
+        "event_id": event.id,
+        "statement_id": statement.id,
+        "action_id": action.id,
     }
 
 

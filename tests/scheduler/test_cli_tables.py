@@ -66,3 +66,61 @@ def test_bad_input_fails_with_one_line(tmp_path: Path, csv_text: str, args, expe
     assert len(lines) == 1 and expected in lines[0], result.stderr
     assert not out.exists()
     assert not list(tmp_path.glob(".plan.json.*"))
+
+
+def test_history_is_avoided_and_reported_beside_its_bound(tmp_path: Path) -> None:
+    """12 people who sat by organisation (i % 4) at an earlier event: in three tables of 4
+    nobody need sit with anyone they met before."""
+    history = tmp_path / "history.csv"
+    pairs = [(a, b) for a in range(1, 13) for b in range(a + 1, 13) if a % 4 == b % 4]
+    history.write_text("a,b\n" + "".join(f"{a},{b}\n" for a, b in pairs), encoding="utf-8")
+    result, out = run_cli(
+        tmp_path,
+        HEADER + "".join(ROWS),
+        "--rounds",
+        "1",
+        "--table-size",
+        "4",
+        "--time-limit",
+        "5",
+        "--history",
+        str(history),
+    )
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(out.read_text(encoding="utf-8"))
+    measure = plan["metrics"]["met_before_pairs"]
+    assert measure["bound"] == 0
+    assert measure["value"] == measure["bound"]
+    met = {frozenset((str(a), str(b))) for a, b in pairs}
+    for table in plan["rounds"][0]:
+        assert not any(frozenset((x, y)) in met for x in table for y in table if x < y)
+
+
+@pytest.mark.parametrize(
+    ("history_text", "expected"),
+    [
+        ("a,b\n1,2\n3,99\n", "row 3 names unknown person '99'"),
+        ("first,second\n1,2\n", "the header must be a,b"),
+        ("a,b\n1,2\n4,4\n", "row 3 pairs '4' with themselves"),
+        ("a,b\n1,2,3\n", "row 2 has more cells than the header"),
+    ],
+    ids=["unknown-id", "wrong-header", "self-pair", "extra-cell"],
+)
+def test_bad_history_fails_with_one_line(tmp_path: Path, history_text: str, expected: str) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text(history_text, encoding="utf-8")
+    result, out = run_cli(
+        tmp_path,
+        HEADER + "".join(ROWS),
+        "--rounds",
+        "2",
+        "--table-size",
+        "4",
+        "--history",
+        str(history),
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0] and "history.csv" in lines[0], result.stderr
+    assert not out.exists()
+    assert not list(tmp_path.glob(".plan.json.*"))

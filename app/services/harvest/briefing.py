@@ -3,11 +3,14 @@
 Its content is gathered from approved cards only, at the moment it is read: what the event was
 and who convened it (organisations, never people), counts, the setbacks tables named and what
 they would do differently, each theme with its evidence and a few quotations, commitments by
-owner, and a method note. A count of people is shown only from MIN_PEOPLE; a theme's sectors only
-from themes.MIN_TABLES contributing tables. Publishing is refused while any approved card fails
-the identification check (a registrant added later may make an old card identifying).
+owner, the closing vote's bridging and dividing statements once it has closed (counts only,
+from voting.results), how the commitments of the series' earlier events stand, and a method
+note. A count of people is shown only from MIN_PEOPLE; a theme's sectors only from
+themes.MIN_TABLES contributing tables. Publishing is refused while any approved card fails the
+identification check (a registrant added later may make an old card identifying).
 
-Imports models, harvest.{identification, moderation, templates, themes}.
+Imports models, harvest.{identification, moderation, templates, themes}, voting.{ballots,
+results}, series.history, commitments.actions.
 """
 
 from __future__ import annotations
@@ -29,9 +32,13 @@ from app.models import (
     Theme,
 )
 from app.models.types import utcnow
+from app.services.commitments.actions import actions_of, progress
 from app.services.harvest import identification, themes
 from app.services.harvest.moderation import cards_of
 from app.services.harvest.templates import prompts_for
+from app.services.series.history import earlier_events
+from app.services.voting.ballots import vote_of
+from app.services.voting.results import results as vote_results
 
 MIN_PEOPLE = 3
 QUOTES_PER_THEME = 3
@@ -75,6 +82,10 @@ class Content:
     differently: list[str] = field(default_factory=list)
     themes: list[ThemeSection] = field(default_factory=list)
     commitments: dict[str, list[str]] = field(default_factory=dict)
+    bridging: list[str] = field(default_factory=list)  # statements of the closed vote
+    dividing: list[tuple[str, int]] = field(default_factory=list)  # with their spread, in points
+    # per earlier event of the series with commitments: (event, "7 of 12 done")
+    earlier_commitments: list[tuple[Event, str]] = field(default_factory=list)
     method: str = METHOD_NOTE
 
 
@@ -160,6 +171,15 @@ def content(event: Event) -> Content:
             owners.setdefault(key, owner)
             by_owner[key].append(commitment["action"])
     gathered.commitments = {owners[k]: by_owner[k] for k in sorted(by_owner)}
+    vote = vote_of(event)
+    if vote is not None and vote.closed_at is not None:
+        outcome = vote_results(event)
+        gathered.bridging = [r.statement.text for r in outcome.bridging]
+        gathered.dividing = [(r.statement.text, round(100 * r.spread)) for r in outcome.dividing]
+    for earlier in earlier_events(event):
+        done = progress(actions_of(earlier))
+        if done.counted:
+            gathered.earlier_commitments.append((earlier, done.words))
     return gathered
 
 

@@ -1,4 +1,5 @@
-"""Messages to registrants, and an organiser's password reset: what each kind (a MailKind) says.
+"""Messages to registrants, and to organisers (a password reset, a follow-up of commitments):
+what each kind (a MailKind) says.
 
 Services queue a message with `outbox.queue(MailKind..., registration)`: it leaves only if the
 transaction commits, and is built when it is sent, by the builder named here for its kind.
@@ -20,9 +21,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from email.message import EmailMessage
 
+from app.extensions import db
 from app.formatting import format_datetime, format_time, format_timespan, one_line
-from app.models import MailKind, Registration, RegistrationStatus, Session, SessionKind, User
+from app.models import Event, MailKind, Registration, RegistrationStatus, Session, SessionKind, User
 from app.services.accounts import password_resets
+from app.services.commitments.actions import NOT_FINISHED, STATUS_WORDS, actions_of
 from app.services.messaging import invites, transport
 from app.services.planning.places import Place, places
 from app.services.registration import check_in_codes
@@ -311,6 +314,50 @@ def password_reset_message(user: User, reset_id: int) -> EmailMessage | None:
     return transport.new_message(user.email, "Choose a new Convene password", body + "\n")
 
 
+def vote_link_message(registration: Registration) -> EmailMessage | None:
+    """Asked for from the plenary's QR code: the link to this person's ballot page."""
+    if not _reachable(registration, RegistrationStatus.CONFIRMED):
+        return None
+    return _message(
+        registration,
+        f"Your vote at {registration.event.title}",
+        "Someone, probably you, asked for the link to vote on what the tables learned. "
+        "If it was not you, you can ignore this message.",
+        f"Vote here (the link is yours alone):\n"
+        f"{external_url('voting.ballot', token=registration.token)}",
+    )
+
+
+def commitments_follow_up_message(user: User, event_id: int, months: int) -> EmailMessage | None:
+    """Months after an event: its actions still open, and where to update them; None when the
+    event is gone, the organiser no longer organises it, or nothing is open any more."""
+    event = db.session.get(Event, event_id)
+    if event is None or user not in event.organisers or not user.is_active:
+        return None
+    still_open = [a for a in actions_of(event) if a.status in NOT_FINISHED]
+    if not still_open:
+        return None
+    lines = [
+        f"- {one_line(a.what)} ({a.owner or 'no owner named'}; {STATUS_WORDS[a.status].lower()}"
+        + (f", due {a.due_on:%d %B %Y})" if a.due_on else ")")
+        for a in still_open
+    ]
+    count = len(still_open)
+    body = "\n\n".join(
+        [
+            f"Dear {user.name or user.email},",
+            f"{months} months ago, {event.title} ended with commitments. "
+            f"{count} {'is' if count == 1 else 'are'} still open:",
+            "\n".join(lines),
+            "Say how each stands (in progress, done, or dropped) here:\n"
+            + external_url("commitments.index", slug=event.slug),
+            "Convene",
+        ]
+    )
+    subject = f"{one_line(event.title)}: {count} commitment{'s' if count != 1 else ''} still open"
+    return transport.new_message(user.email, subject, body + "\n")
+
+
 BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
     MailKind.CONFIRMATION: confirmation_message,
     MailKind.MANAGE_LINK: manage_link_message,
@@ -321,4 +368,6 @@ BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
     MailKind.SEATS_CHANGED: seats_changed_message,
     MailKind.PASSWORD_RESET: password_reset_message,
     MailKind.ORGANISER_MESSAGE: organiser_message,
+    MailKind.COMMITMENTS_FOLLOW_UP: commitments_follow_up_message,
+    MailKind.VOTE_LINK: vote_link_message,
 }

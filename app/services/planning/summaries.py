@@ -89,6 +89,14 @@ def table_figures(metrics: dict[str, Any]) -> list[Figure]:
                 plural(repeats["bound"], "repeat meeting"),
             )
         )
+    if met_before := metrics.get("met_before_pairs"):
+        figures.append(
+            Figure(
+                f"{plural(met_before['value'], 'pair')} of people who sat together at an earlier "
+                "event of the series, seated together again",
+                plural(met_before["bound"], "pair"),
+            )
+        )
     for name, what in (("sector_mix", "sector"), ("profession_mix", "profession")):
         if mix := metrics.get(name):
             figures.append(

@@ -3,13 +3,15 @@
 The scheduler package knows nothing of the database; this module is the only translation:
 people are registration ids as strings, table index i is the event's i-th table by number,
 round r is the event's r-th table-round session by start time, a breakout slot is its session id.
+In a series, the pairs who sat together at its earlier events are the table problem's met_before.
 
 A solve from a base plan (`base_plan_id`: re-solving, repairing after registrations changed) is a
 repair: the base's locked seats are pinned and its other seats are the `previous` plan, so the
 planner's first objective is to move as few people as it can; only a solve without a base
 ("start again from scratch") seats everyone afresh.
 
-May import: models, planning.jobs (the protocol its planners follow), planning.plans, scheduler.
+May import: models, planning.jobs (the protocol its planners follow), planning.plans,
+series.history, scheduler.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from app.models import (
 )
 from app.services.planning.jobs import JobError, Planner, Reporter
 from app.services.planning.plans import changed_seats
+from app.services.series.history import met_before
 from scheduler import breakouts as breakout_planner
 from scheduler import tables as table_planner
 from scheduler.breakout_bounds import potential, ranked_upper_bound
@@ -147,7 +150,13 @@ def table_problem(event: Event, base: Plan | None = None, repair: bool = False):
         pinned=pinned,
         needs_accessible=[person_id(r.id) for r in people if r.needs_accessible_table],
         previous=table_rounds(base, confirmed) if repair and base is not None else None,
+        met_before=_met_before(event, people),
     )
+
+
+def _met_before(event: Event, people: list[Registration]) -> list[tuple[str, str]]:
+    """Pairs of these people who sat together at an earlier event of the event's series."""
+    return [(person_id(a), person_id(b)) for a, b in sorted(met_before(event, people))]
 
 
 def table_rounds(plan: Plan, keep: set[int] | None = None) -> list[list[list[str]]]:
@@ -296,7 +305,9 @@ def table_metrics(plan: Plan) -> dict[str, Any]:
         [[_labels(people[registration_id(pid)]) for pid in table] for table in tables]
         for tables in table_rounds(plan)
     ]
-    return table_plan_metrics(rounds, [t.capacity for t in plan.event.tables])
+    seated = {people[a.registration_id] for a in plan.assignments}
+    capacities = [t.capacity for t in plan.event.tables]
+    return table_plan_metrics(rounds, capacities, _met_before(plan.event, list(seated)))
 
 
 def _labels(registration: Registration) -> tuple[str, str, str, str]:

@@ -68,6 +68,7 @@ LABELS = {
     "needs_accessible_table": "Accessible table",
     "preferences": "Breakout preferences",
     "consent": "Consent",
+    "share_tablemates": "Show me the people I sat with",
 }
 
 
@@ -94,6 +95,7 @@ class Details:
     needs_accessible_table: bool = False
     preferences: list[int] = field(default_factory=list)
     consent: bool = False
+    share_tablemates: bool = False
     by_organiser: bool = False  # a new organisation in them is then confirmed
 
 
@@ -189,6 +191,7 @@ def check_details(
         )
     needs_accessible_table = _flag(raw, "needs_accessible_table", errors)
     consent = _flag(raw, "consent", errors)
+    share_tablemates = _flag(raw, "share_tablemates", errors)
     if require_consent and not consent and "consent" not in errors:
         errors["consent"] = ["We can only register you if you agree to how we use your details."]
     preferences = _preferences(event, raw, errors)
@@ -206,6 +209,7 @@ def check_details(
         needs_accessible_table=needs_accessible_table,
         preferences=preferences,
         consent=consent,
+        share_tablemates=share_tablemates,
         by_organiser=by_organiser,
     )
 
@@ -224,6 +228,7 @@ def details_of(registration: Registration) -> dict[str, Any]:
         "needs_accessible_table": registration.needs_accessible_table,
         "preferences": [p.breakout_id for p in registration.preferences],
         "consent": registration.consent,
+        "share_tablemates": registration.share_tablemates,
     }
 
 
@@ -243,6 +248,7 @@ def apply_details(registration: Registration, details: Details) -> None:
     registration.dietary_needs = details.dietary_needs
     registration.needs_accessible_table = details.needs_accessible_table
     registration.consent = details.consent
+    registration.share_tablemates = details.share_tablemates
     wanted = {b: rank for rank, b in enumerate(details.preferences, start=1)}
     current = [(p.breakout_id, p.rank) for p in registration.preferences]
     if current != list(wanted.items()):

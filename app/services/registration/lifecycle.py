@@ -139,6 +139,15 @@ def update_own(registration: Registration, raw: Mapping[str, Any]) -> Registrati
     return _retrying(attempt)
 
 
+def set_share_tablemates(registration: Registration, share: bool) -> None:
+    """The registrant gives or withdraws consent to be listed to the people they sat with (and
+    to see those who agreed); at any time, even after the event, but not once erased."""
+    if registration.erased_at is not None:
+        raise RegistrationClosed("This registration can no longer be changed.")
+    registration.share_tablemates = share
+    db.session.commit()
+
+
 def cancel(registration: Registration, *, by_organiser: bool = False) -> None:
     """Cancel a registration or leave the waiting list; the seat passes on by the event's policy."""
     with capacity.locked_event(registration.event_id) as event:
@@ -183,9 +192,13 @@ def rejoin(registration: Registration) -> None:
 
 
 def update_by_organiser(registration: Registration, raw: Mapping[str, Any]) -> Registration:
-    """The organiser corrects any detail, the email included (still one per event); consent
-    stays the registrant's."""
-    raw = {**raw, "consent": registration.consent}
+    """The organiser corrects any detail, the email included (still one per event); consents
+    stay the registrant's."""
+    raw = {
+        **raw,
+        "consent": registration.consent,
+        "share_tablemates": registration.share_tablemates,
+    }
     details = check_details(registration.event, raw, require_consent=False, by_organiser=True)
     registration_id = registration.id
 
@@ -256,6 +269,7 @@ def _erase_fields(registration: Registration, now: datetime) -> None:
     registration.dietary_needs = ""
     registration.needs_accessible_table = False
     registration.consent = False
+    registration.share_tablemates = False
     registration.preferences.clear()
     registration.token = new_token()
     registration.erased_at = now

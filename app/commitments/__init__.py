@@ -1,0 +1,1 @@
+"""Commitments followed up: an event's actions, their updates, and plenary commitments."""

@@ -1,0 +1,116 @@
+"""Encounter history: pairs who sat together at an earlier event are avoided, and the count of
+those seated together again is reported beside its lower bound."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from scheduler.metrics import met_before_lower_bound, met_before_pairs
+from scheduler.people import InputError, Person
+from scheduler.seating import Seating
+from scheduler.table_problem import Weights, compile_problem
+from scheduler.tables import SolveOptions, Table, TableProblem, plan_tables
+
+QUICK = SolveOptions(time_limit=2, seed=3, workers=1, effort=0.1)
+
+
+def people(count: int) -> list[Person]:
+    return [Person(str(i), f"P{i}", f"org{i}", f"s{i % 4}", f"p{i % 3}") for i in range(count)]
+
+
+def grid_history() -> list[tuple[str, str]]:
+    """16 people on a 4x4 grid who sat by rows, then by columns, at an earlier event. Two
+    orthogonal Latin squares of order 4 seat them twice more with no row- or column-mate and
+    no repeat, so zero met-before pairs is reachable."""
+    pairs = []
+    for i in range(16):
+        for j in range(i + 1, 16):
+            if i // 4 == j // 4 or i % 4 == j % 4:
+                pairs.append((str(i), str(j)))
+    return pairs
+
+
+def test_met_before_reaches_its_bound_of_zero_when_zero_is_reachable() -> None:
+    history = grid_history()
+    problem = TableProblem(people(16), rounds=2, tables=[Table(4)] * 4, met_before=history)
+    plan = plan_tables(problem, QUICK)
+    measure = plan.metrics["met_before_pairs"]
+    assert measure["bound"] == 0
+    assert measure["value"] == measure["bound"]
+    assert met_before_pairs(plan.rounds, history) == 0
+    assert plan.metrics["repeat_pairs"]["value"] == plan.metrics["repeat_pairs"]["bound"]
+
+
+def test_without_history_the_same_event_seats_people_together_again() -> None:
+    """The measure counts what the history changes: the plan that ignores it repeats pairs."""
+    history = grid_history()
+    plan = plan_tables(TableProblem(people(16), rounds=2, tables=[Table(4)] * 4), QUICK)
+    assert "met_before_pairs" not in plan.metrics
+    assert met_before_pairs(plan.rounds, history) > 0
+
+
+def test_history_weighs_below_repeats_within_the_event() -> None:
+    """8 people in two tables of 4 for 3 rounds: everyone met everyone before. Meeting someone
+    again is unavoidable; the plan prefers met-before pairs to repeats within the day."""
+    everyone = [(str(i), str(j)) for i in range(8) for j in range(i + 1, 8)]
+    problem = TableProblem(people(8), rounds=3, tables=[Table(4)] * 2, met_before=everyone)
+    plan = plan_tables(problem, QUICK)
+    measure = plan.metrics["met_before_pairs"]
+    # each person sits with 3 of the 7 others they all met: 8 * 3 / 2 = 12 pairs at least
+    assert measure["bound"] == 12
+    assert measure["value"] >= measure["bound"]
+    assert plan.metrics["repeat_pairs"]["value"] == plan.metrics["repeat_pairs"]["bound"]
+    assert Weights().repeats > Weights().history > Weights().sector
+
+
+def test_met_before_bound_counts_people_who_met_nearly_everyone() -> None:
+    # 5 people, smallest table 3: someone who met 3 of the 4 others meets at least 1 again
+    assert met_before_lower_bound(5, 3, [3, 0, 0, 0, 0]) == 1
+    assert met_before_lower_bound(5, 3, [2, 2, 0, 0, 0]) == 0
+    assert met_before_lower_bound(5, 3, [4, 4, 4, 4, 4]) == 5
+
+
+def test_deltas_match_the_penalty_change_with_history() -> None:
+    """The incremental evaluation the local search relies on agrees with recomputation."""
+    rng = random.Random(7)
+    history = [(str(a), str(b)) for a in range(24) for b in range(a + 1, 24) if rng.random() < 0.3]
+    problem = TableProblem(people(24), rounds=3, tables=[Table(4)] * 6, met_before=history)
+    instance = compile_problem(problem)
+    seating = Seating(instance, Weights())
+    for r in range(3):
+        order = list(range(24))
+        rng.shuffle(order)
+        for i, p in enumerate(order):
+            seating.place(r, p, i % 6)
+    for _ in range(300):
+        r = rng.randrange(3)
+        p, q = rng.sample(range(24), 2)
+        a, b = seating.table_of[r][p], seating.table_of[r][q]
+        if a == b:
+            continue
+        before = seating.penalty
+        predicted = seating.swap_delta(r, p, q)
+        seating.move(r, p, b)
+        seating.move(r, q, a)
+        assert seating.penalty - before == predicted
+        before = seating.penalty
+        predicted = seating.move_delta(r, p, a)
+        seating.move(r, p, a)
+        assert seating.penalty - before == predicted
+        seating.move(r, p, b)
+    recount = Seating(instance, Weights())
+    recount.restore(seating.snapshot())
+    assert recount.met_again == seating.met_again
+    assert seating.met_again == met_before_pairs(seating.table_ids(), history)
+
+
+@pytest.mark.parametrize(
+    ("pairs", "message"),
+    [([("0", "nobody")], "unknown person 'nobody'"), ([("3", "3")], "names '3' twice")],
+)
+def test_bad_history_pairs_raise_input_error(pairs, message: str) -> None:
+    problem = TableProblem(people(8), rounds=1, tables=[Table(4)] * 2, met_before=pairs)
+    with pytest.raises(InputError, match=message):
+        plan_tables(problem, QUICK)
