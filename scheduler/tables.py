@@ -31,8 +31,9 @@ where `moved` counts (person, round) seats that differ from `previous` (repair m
 lower bound, `plan.bound`, is w_org*(pigeonhole bound) + w_rep*(counting bound); when the
 objective reaches it the plan is proven optimal and the search stops.
 
-Method: a greedy start (construct.py; the finite-field grid too when the instance is a pure
-social-golfer one; a CP-SAT model of the hard constraints alone when the greedy gets stuck, which
+Method: a greedy start (construct.py; a known design too when the problem is near one: an
+affine plane, a projective packing, a Kirkman system, the finite-field grid ..., scheduler/designs;
+a CP-SAT model of the hard constraints alone when the greedy gets stuck, which
 also names conflicting constraints, feasibility.py), then tabu search on swaps (tabu.py), then
 CP-SAT large-neighbourhood search over a few tables of one round at a time, hinted with the
 current plan (lns.py), then tabu again. Work is counted in move evaluations and deterministic
@@ -48,7 +49,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from scheduler.construct import facilitator_tables, greedy_plan, grid_plan
+from scheduler.construct import facilitator_tables, greedy_plan
+from scheduler.designs.fit import design_start
 from scheduler.feasibility import solve_hard_constraints
 from scheduler.lns import lns_search
 from scheduler.metrics import (
@@ -190,8 +192,9 @@ def _distinct_upper_bound(instance: Instance, label_counts) -> int:
 def _start(
     instance: Instance, options: SolveOptions, rng: random.Random, deadline: float
 ) -> Seating | list[str]:
-    """The better of the greedy and (when it fits) grid starts; the hard-constraint model when
-    the greedy gets stuck; or the list of conflicting constraints."""
+    """The better of the greedy start and (when the problem is near one) a known design's
+    (scheduler/designs); the hard-constraint model when the greedy gets stuck; or the list of
+    conflicting constraints."""
     weights = options.weights
     hosts = facilitator_tables(instance)
     seating = Seating(instance, weights)
@@ -201,14 +204,10 @@ def _start(
         if result.unit_table is None:
             return result.conflicts
         return seating_from(instance, weights, result.unit_table)
-    grid = grid_plan(instance)
-    if grid:
-        other = Seating(instance, weights)
-        for r, row in enumerate(grid):
-            for u, t in enumerate(row):
-                other.place(r, u, t)
-        if greedy_plan(other, {}, rng, first_round=len(grid)) and other.penalty < seating.penalty:
-            seating = other
+    remaining = deadline - time.monotonic()
+    design = design_start(instance, weights, rng, remaining / 4, options.workers)
+    if design is not None and design.penalty < seating.penalty:
+        seating = design
     return seating
 
 

@@ -1,0 +1,233 @@
+"""A starting seating from a known design, for a compiled table problem it (nearly) fits.
+
+1. Candidates (designs.nearby_designs): tables of the problem's one table size, about as many
+   points as people. A design with more points leaves the spare seats empty: the empty points
+   are put in one group of the design (they never meet, so a table loses at most one person per
+   round, within the balance rule); a design with fewer points leaves the extra people to the
+   greedy.
+2. People onto points. Organisations go into the design's groups (a partition whose members
+   never meet over the rounds used: a spare round, or the grid's rows), largest first, so
+   colleagues never sit together: the resolvable group divisible design. With hard rules
+   (facilitators, keep-apart, pinned seats, accessible tables) a small CP-SAT model places
+   people on points so that facilitators and keep-apart pairs never share a block, pinned people
+   meet no one pinned elsewhere, and no round needs more accessible tables than there are,
+   keeping as many people in their organisation's group as it can.
+3. Blocks onto tables, round by round: a matching that gives each facilitator's block the
+   facilitator's table, each pinned person's block their table and every block holding someone
+   with an access need an accessible table.
+4. construct.greedy_plan keeps everyone at their design table where the hard rules allow, moves
+   a few to fill tables the design leaves short, and seats the extra people and later rounds.
+
+Anything that does not fit (keep-together groups, tables of different sizes, repair mode, no
+mapping found) returns None, and the planner searches from its greedy start as before.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+
+from ortools.sat.python import cp_model
+
+from scheduler.construct import facilitator_tables, greedy_plan
+from scheduler.designs import Design, nearby_designs
+from scheduler.seating import Seating
+from scheduler.table_problem import Instance, Weights
+
+CP_SAT_POINTS = 200  # the mapping model stays small up to this many points
+
+
+def design_start(
+    instance: Instance, weights: Weights, rng: random.Random, seconds: float, workers: int = 1
+) -> Seating | None:
+    """The best seating built from a nearby design (lowest penalty), or None."""
+    size = instance.capacity[0]
+    if (
+        instance.previous is not None
+        or any(c != size for c in instance.capacity)
+        or any(len(unit) > 1 for unit in instance.units)
+    ):
+        return None
+    deadline = time.monotonic() + seconds
+    best = None
+    for design in nearby_designs(instance.people, size, instance.tables)[:3]:
+        if time.monotonic() > deadline:
+            break
+        seating = fit_design(instance, design, weights, rng, deadline, workers)
+        if seating is not None and (best is None or seating.penalty < best.penalty):
+            best = seating
+    return best
+
+
+def fit_design(
+    instance: Instance,
+    design: Design,
+    weights: Weights,
+    rng: random.Random,
+    deadline: float,
+    workers: int = 1,
+) -> Seating | None:
+    """A full seating following `design` as far as the hard rules allow, or None."""
+    used = design.rounds[: instance.rounds]
+    groups = design.groups_for(len(used)) or [
+        tuple(range(start, min(start + design.block_size, design.points)))
+        for start in range(0, design.points, design.block_size)
+    ]
+    wanted = preferred_points(instance, groups, design.points)
+    constrained = (
+        any(instance.facilitator)
+        or any(instance.pins)
+        or any(instance.apart)
+        or any(instance.needs_accessible)
+    )
+    if not constrained:
+        point_of = wanted
+    elif design.points <= CP_SAT_POINTS:
+        found = map_people(instance, used, groups, wanted, deadline, workers)
+        if found is None:
+            return None
+        point_of = found
+    else:
+        return None
+    hosts = facilitator_tables(instance)
+    if hosts is None:
+        return None
+    preferred = []
+    for r, blocks in enumerate(used):
+        tables = block_tables(instance, blocks, point_of, hosts, r)
+        if tables is None:
+            return None
+        block_of = {x: b for b, block in enumerate(blocks) for x in block}
+        preferred.append({p: tables[block_of[x]] for p, x in point_of.items()})
+    seating = Seating(instance, weights)
+    if not greedy_plan(seating, hosts, rng, preferred=preferred):
+        return None
+    return seating
+
+
+def preferred_points(
+    instance: Instance, groups: list[tuple[int, ...]], points: int
+) -> dict[int, int]:
+    """People (units of one) onto points: organisations into groups, largest first, each group
+    taking a whole organisation where one fits; with more points than people the spare points
+    are taken from one group first, so the empty seats never share a table."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for p in range(instance.people):
+        members[instance.org[p]].append(p)
+    free = [list(g) for g in groups]
+    spare = max(0, points - instance.people)
+    if spare:
+        emptiest = min(range(len(free)), key=lambda g: abs(len(free[g]) - spare))
+        del free[emptiest][:spare]
+    point_of: dict[int, int] = {}
+    for org in sorted(members, key=lambda o: -len(members[o])):
+        people = members[org]
+        while people and any(free):
+            fitting = [g for g in free if len(g) >= len(people)]
+            group = min(fitting, key=len) if fitting else max(free, key=len)
+            while people and group:
+                point_of[people.pop()] = group.pop(0)
+    return point_of
+
+
+def map_people(
+    instance: Instance,
+    used: list[list[tuple[int, ...]]],
+    groups: list[tuple[int, ...]],
+    wanted: dict[int, int],
+    deadline: float,
+    workers: int,
+) -> dict[int, int] | None:
+    """People onto points under the hard rules (see the module docstring), keeping as many as
+    possible in their `wanted` point's group; None when no mapping is found in time."""
+    people, points = instance.people, sum(len(b) for b in used[0])
+    model = cp_model.CpModel()
+    y = {(p, x): model.new_bool_var("") for p in range(people) for x in range(points)}
+    for x in range(points):
+        model.add_at_most_one(y[p, x] for p in range(people))
+    needers = [unit[0] for u, unit in enumerate(instance.units) if instance.needs_accessible[u]]
+    host_table = facilitator_tables(instance) or {}
+    must_map = set(instance.hosts) | {p for p, _ in instance.person_pins} | set(needers)
+    for p in range(people):
+        if p in must_map or people <= points:
+            model.add_exactly_one(y[p, x] for x in range(points))
+        else:
+            model.add_at_most_one(y[p, x] for x in range(points))
+    model.add(sum(y.values()) == min(people, points))
+
+    def inside(p: int, block: tuple[int, ...]):
+        return sum(y[p, x] for x in block)
+
+    for r, blocks in enumerate(used):
+        # people held at a table this round: pinned seats and facilitators
+        held = [(p, t) for (p, rr), t in instance.person_pins.items() if rr == r]
+        held += [(instance.units[u][0], t) for u, t in host_table.items()]
+        for block in blocks:
+            for a, b in instance.apart_pairs:
+                model.add(inside(a, block) + inside(b, block) <= 1)
+            for i, (p, t) in enumerate(held):
+                for q, s in held[i + 1 :]:
+                    if s != t and p != q:
+                        model.add(inside(p, block) + inside(q, block) <= 1)
+                if not instance.accessible[t]:
+                    for n in needers:
+                        if n != p:
+                            model.add(inside(p, block) + inside(n, block) <= 1)
+        if needers:
+            holds = []
+            for block in blocks:
+                flag = model.new_bool_var("")
+                for n in needers:
+                    for x in block:
+                        model.add_implication(y[n, x], flag)
+                holds.append(flag)
+            model.add(sum(holds) <= sum(instance.accessible))
+    group_of = {x: group for group in groups for x in group}
+    model.maximize(sum(y[p, x] for p, w in wanted.items() for x in group_of[w]))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, min(5.0, deadline - time.monotonic()))
+    solver.parameters.num_workers = workers
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return {p: x for (p, x), var in y.items() if solver.boolean_value(var)}
+
+
+def block_tables(
+    instance: Instance,
+    blocks: list[tuple[int, ...]],
+    point_of: dict[int, int],
+    hosts: dict[int, int],
+    r: int,
+) -> list[int] | None:
+    """A table for each block of round r (a bipartite matching), or None."""
+    person_at = {x: p for p, x in point_of.items()}
+    allowed: list[list[int]] = []
+    for block in blocks:
+        people = [person_at[x] for x in block if x in person_at]
+        required = {hosts[p] for p in people if p in hosts}
+        required |= {t for (p, rr), t in instance.person_pins.items() if rr == r and p in people}
+        if len(required) > 1:
+            return None
+        options = list(required) if required else list(range(instance.tables))
+        if any(instance.needs_accessible[p] for p in people):
+            options = [t for t in options if instance.accessible[t]]
+        allowed.append(options)
+    table_of_block: dict[int, int] = {}
+    block_at: dict[int, int] = {}
+
+    def augment(b: int, seen: set[int]) -> bool:
+        for t in allowed[b]:
+            if t in seen:
+                continue
+            seen.add(t)
+            if t not in block_at or augment(block_at[t], seen):
+                block_at[t] = b
+                table_of_block[b] = t
+                return True
+        return False
+
+    order = sorted(range(len(blocks)), key=lambda b: len(allowed[b]))
+    if not all(augment(b, set()) for b in order):
+        return None
+    return [table_of_block[b] for b in range(len(blocks))]
