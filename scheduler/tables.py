@@ -192,8 +192,8 @@ def _distinct_upper_bound(instance: Instance, label_counts) -> int:
 def _start(
     instance: Instance, options: SolveOptions, rng: random.Random, deadline: float
 ) -> Seating | list[str]:
-    """The better of the greedy start and (when the problem is near one) a known design's
-    (scheduler/designs); the hard-constraint model when the greedy gets stuck; or the list of
+    """The better of the greedy start and, when that has repeats and the problem is near a known
+    design, the design's (scheduler/designs); the hard-constraint model when the greedy gets stuck; or the list of
     conflicting constraints."""
     weights = options.weights
     hosts = facilitator_tables(instance)
@@ -204,10 +204,12 @@ def _start(
         if result.unit_table is None:
             return result.conflicts
         return seating_from(instance, weights, result.unit_table)
-    remaining = deadline - time.monotonic()
-    design = design_start(instance, weights, rng, remaining / 4, options.workers)
-    if design is not None and design.penalty < seating.penalty:
-        seating = design
+    if seating.repeats:  # a tight rotation: a known design may seat it without repeats
+        remaining = deadline - time.monotonic()
+        own_rng = random.Random(options.seed)  # the greedy start's search stays as it was
+        design = design_start(instance, weights, own_rng, remaining / 4, options.workers)
+        if design is not None and design.penalty < seating.penalty:
+            seating = design
     return seating
 
 

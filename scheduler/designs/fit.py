@@ -27,6 +27,7 @@ from __future__ import annotations
 import random
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 
 from ortools.sat.python import cp_model
 
@@ -103,7 +104,42 @@ def fit_design(
     seating = Seating(instance, weights)
     if not greedy_plan(seating, hosts, rng, preferred=preferred):
         return None
+    if not constrained:
+        relabel(seating, len(used), rng, deadline)
     return seating
+
+
+def relabel(seating: Seating, rounds: int, rng: random.Random, deadline: float) -> None:
+    """Hill-climb on swaps of two people in every one of the first `rounds` rounds at once:
+    a relabelling of the design's points, so it never adds a repeat among those rounds, while
+    it mixes organisations, sectors and professions (penalty down). Plain problems only: with
+    no hard rule beyond balance, every such swap is allowed."""
+    people = seating.instance.people
+    stale, tries = 0, 0
+    while stale < 4 * people and tries < 200 * people and time.monotonic() < deadline:
+        tries += 1
+        p, q = rng.sample(range(people), 2)
+        before = seating.penalty
+        swapped = _swap_everywhere(seating, range(rounds), p, q)
+        if seating.penalty < before:
+            stale = 0
+        else:
+            _swap_everywhere(seating, swapped, p, q)
+            stale += 1
+
+
+def _swap_everywhere(seating: Seating, rounds: Iterable[int], p: int, q: int) -> list[int]:
+    """Swap people p and q (units of one) in each of `rounds` where they sit at different
+    tables; the rounds where they were swapped."""
+    swapped = []
+    unit_p, unit_q = seating.instance.unit_of[p], seating.instance.unit_of[q]
+    for r in rounds:
+        a, b = seating.table_of[r][p], seating.table_of[r][q]
+        if a != b:
+            seating.move(r, unit_p, b)
+            seating.move(r, unit_q, a)
+            swapped.append(r)
+    return swapped
 
 
 def preferred_points(
