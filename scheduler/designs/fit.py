@@ -91,7 +91,7 @@ def fit_design(
         point_of = found
     else:
         return None
-    hosts = facilitator_tables(instance)
+    hosts = design_hosts(instance)
     if hosts is None:
         return None
     preferred = []
@@ -142,6 +142,22 @@ def _swap_everywhere(seating: Seating, rounds: Iterable[int], p: int, q: int) ->
     return swapped
 
 
+def design_hosts(instance: Instance) -> dict[int, int] | None:
+    """Facilitators' tables (as construct.facilitator_tables) but leaving accessible tables to
+    those who need them: in a design everyone meets almost everyone, so a facilitator holding
+    an accessible table would take it from the people with access needs."""
+    hosts = facilitator_tables(instance)
+    if hosts is None or not any(instance.needs_accessible):
+        return hosts
+    spare = [t for t in range(instance.tables) if not instance.accessible[t]]
+    spare = [t for t in spare if t not in hosts.values()]
+    for u, t in sorted(hosts.items()):
+        movable = not instance.pins[u] and not instance.needs_accessible[u]
+        if instance.accessible[t] and movable and spare:
+            hosts[u] = spare.pop(0)
+    return hosts
+
+
 def preferred_points(
     instance: Instance, groups: list[tuple[int, ...]], points: int
 ) -> dict[int, int]:
@@ -183,7 +199,7 @@ def map_people(
     for x in range(points):
         model.add_at_most_one(y[p, x] for p in range(people))
     needers = [unit[0] for u, unit in enumerate(instance.units) if instance.needs_accessible[u]]
-    host_table = facilitator_tables(instance) or {}
+    host_table = design_hosts(instance) or {}
     must_map = set(instance.hosts) | {p for p, _ in instance.person_pins} | set(needers)
     for p in range(people):
         if p in must_map or people <= points:
@@ -211,14 +227,16 @@ def map_people(
                         if n != p:
                             model.add(inside(p, block) + inside(n, block) <= 1)
         if needers:
-            holds = []
+            # blocks at accessible tables: those with someone who needs one or who is held at one
+            users = needers + [p for p, t in held if instance.accessible[t]]
+            at_accessible = []
             for block in blocks:
                 flag = model.new_bool_var("")
-                for n in needers:
+                for p in users:
                     for x in block:
-                        model.add_implication(y[n, x], flag)
-                holds.append(flag)
-            model.add(sum(holds) <= sum(instance.accessible))
+                        model.add_implication(y[p, x], flag)
+                at_accessible.append(flag)
+            model.add(sum(at_accessible) <= sum(instance.accessible))
     group_of = {x: group for group in groups for x in group}
     model.maximize(sum(y[p, x] for p, w in wanted.items() for x in group_of[w]))
     solver = cp_model.CpSolver()
