@@ -120,8 +120,7 @@ def test_forty_people_in_ten_organisations_meet_no_colleague_and_nobody_twice() 
 
 def test_facilitators_keep_apart_and_access_needs_hold_on_a_design() -> None:
     people = [
-        Person(f"p{i}", f"P{i}", f"Org {i}", "-", "-", facilitator=i in (0, 1))
-        for i in range(40)
+        Person(f"p{i}", f"P{i}", f"Org {i}", "-", "-", facilitator=i in (0, 1)) for i in range(40)
     ]
     tables = [Table(4, accessible=t < 2) for t in range(10)]
     problem = TableProblem(
