@@ -31,10 +31,10 @@ where `moved` counts (person, round) seats that differ from `previous` (repair m
 lower bound, `plan.bound`, is w_org*(pigeonhole bound) + w_rep*(counting bound); when the
 objective reaches it the plan is proven optimal and the search stops.
 
-Method: a greedy start (construct.py; a known design too when the problem is near one: an
-affine plane, a projective packing, a Kirkman system, the finite-field grid ..., scheduler/designs;
-a CP-SAT model of the hard constraints alone when the greedy gets stuck, which
-also names conflicting constraints, feasibility.py), then tabu search on swaps (tabu.py), then
+Method: a greedy start (construct.py; when it repeats, a known design too if the problem is
+near one: an affine plane, a projective packing, a Kirkman system, the finite-field grid ...,
+scheduler/designs; a CP-SAT model of the hard constraints alone when the greedy gets stuck,
+which also names conflicting constraints, feasibility.py), then tabu search on swaps (tabu.py), then
 CP-SAT large-neighbourhood search over a few tables of one round at a time, hinted with the
 current plan (lns.py), then tabu again. Work is counted in move evaluations and deterministic
 solver time, so a run is reproducible for a fixed seed and worker count whenever it ends
@@ -193,8 +193,8 @@ def _start(
     instance: Instance, options: SolveOptions, rng: random.Random, deadline: float
 ) -> Seating | list[str]:
     """The better of the greedy start and, when that has repeats and the problem is near a known
-    design, the design's (scheduler/designs); the hard-constraint model when the greedy gets stuck; or the list of
-    conflicting constraints."""
+    design, the design's (scheduler/designs); the hard-constraint model when the greedy gets
+    stuck; or the list of conflicting constraints."""
     weights = options.weights
     hosts = facilitator_tables(instance)
     seating = Seating(instance, weights)

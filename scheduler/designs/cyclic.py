@@ -8,8 +8,8 @@ Colbourn & Dinitz, 2nd ed., VI.16 difference families and II.7 resolvable design
 people meet at most once when the base blocks' pairs hit every pair orbit at most once.
 
 The base blocks below were FOUND BY SEARCH HERE, not copied from the literature: a CP-SAT model
-of exactly that difference condition (scheduler/designs/search.py, `python -m
-scheduler.designs.search NAME` finds them again in seconds to minutes). Nothing is trusted:
+of exactly that difference condition (scheduler/designs/search.py; `python -m
+scheduler.designs.search` finds them again, each in under a second here). Nothing is trusted:
 tests/scheduler/test_designs.py develops each one and checks every round is complete, every
 table full and no two people meet twice (and, for the exact designs, that everyone meets
 everyone).
@@ -59,17 +59,6 @@ def develop(spec: CyclicSpec) -> Resolution:
             sorted(tuple(sorted(shift(spec, p, s) for p in block)) for s in range(spec.modulus))
         )
     return rounds
-
-
-# name -> (the shape to search for, whether every pair must meet exactly once)
-TARGETS: dict[str, tuple[CyclicSpec, bool]] = {
-    "15/3/7": (CyclicSpec(7, 2, 1, 3, full_count=1), True),
-    "21/3/10": (CyclicSpec(7, 3, 0, 3, full_count=1, short_count=3), True),
-    "28/4/9": (CyclicSpec(9, 3, 1, 4, full_count=1), True),
-    "40/4/13": (CyclicSpec(13, 3, 1, 4, full_count=1), True),
-    "32/4/10": (CyclicSpec(5, 6, 2, 4, full_count=2), False),
-    "18/3/8": (CyclicSpec(8, 2, 2, 3, full_count=1), False),
-}
 
 
 # Base blocks found by scheduler/designs/search.py (CP-SAT, one worker, seed 0), checked by the

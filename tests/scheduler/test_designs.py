@@ -3,13 +3,14 @@ planner seating design-sized events from them, with organisations and hard rules
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import combinations
 
 import pytest
 
 from benchmarks.instances import golfers
-from scheduler.designs import Design, catalogue, grid_design, nearby_designs
-from scheduler.designs.cyclic import FOUND, develop
+from scheduler.designs import Design, catalogue, grid_design, nearby_designs, search
+from scheduler.designs.cyclic import FOUND, CyclicSpec, develop
 from scheduler.designs.field import GaloisField
 from scheduler.designs.geometry import affine_plane, projective_lines
 from scheduler.people import Person
@@ -81,6 +82,14 @@ def test_projective_space_and_found_designs_have_the_right_shape() -> None:
         assert len({p for tables in rounds for table in tables for p in table}) == (
             spec.modulus * spec.rows + spec.fixed
         )
+
+
+def test_the_searches_that_found_the_shipped_data_still_find_designs() -> None:
+    kirkman = search.find(CyclicSpec(7, 2, 1, 3, full_count=1), exact=True, seconds=20)
+    assert kirkman is not None
+    assert_resolvable(Design("found", develop(kirkman), "search"), every_pair=True)
+    spreads = search.find_packing(projective_lines(3, 2), 15, seconds=20)
+    assert spreads is not None and sorted(Counter(spreads).values()) == [5] * 7
 
 
 def test_nearby_designs_are_nearest_first_and_never_need_more_tables() -> None:
