@@ -94,19 +94,73 @@ def fit_design(
     hosts = design_hosts(instance)
     if hosts is None:
         return None
+    extras = [p for p in range(instance.people) if p not in point_of]
+    met: dict[int, set[int]] = {p: set() for p in extras}
     preferred = []
     for r, blocks in enumerate(used):
         tables = block_tables(instance, blocks, point_of, hosts, r)
         if tables is None:
             return None
         block_of = {x: b for b, block in enumerate(blocks) for x in block}
-        preferred.append({p: tables[block_of[x]] for p, x in point_of.items()})
+        seats = {p: tables[block_of[x]] for p, x in point_of.items()}
+        split_tables(instance, seats, extras, met, hosts, r)
+        preferred.append(seats)
     seating = Seating(instance, weights)
     if not greedy_plan(seating, hosts, rng, preferred=preferred):
         return None
     if not constrained:
         relabel(seating, len(used), rng, deadline)
     return seating
+
+
+def split_tables(
+    instance: Instance,
+    seats: dict[int, int],
+    extras: list[int],
+    met: dict[int, set[int]],
+    hosts: dict[int, int],
+    r: int,
+) -> None:
+    """With more tables than the design has (more people than its points), fill each other
+    table in round r by splitting one design table in two: its people already meet there, so
+    the two parts meet nobody new, and each part takes one extra person (extras never sit
+    together and each meets people they have not met yet, as far as `met` tells). Extras left
+    over are seated by the greedy. Updates `seats` and `met`."""
+    used = set(seats.values())
+    open_tables = [t for t in range(instance.tables) if t not in used]
+    if not open_tables:
+        return
+    held = {instance.units[u][0] for u in hosts} | {p for p, rr in instance.person_pins if rr == r}
+    members: dict[int, list[int]] = defaultdict(list)
+    for p, t in seats.items():
+        members[t].append(p)
+    waiting = extras[r % len(extras) :] + extras[: r % len(extras)] if extras else []
+    for target in open_tables:
+        pair = waiting[:2]
+
+        def seen(t: int, pair: list[int] = pair) -> int:
+            return sum(q in met[e] for e in pair for q in members[t])
+
+        splittable = [t for t in members if not held.intersection(members[t])]
+        if not splittable:
+            return
+        source = min(splittable, key=lambda t: (seen(t), t))
+        people = members.pop(source)
+        stay_extra, move_extra = [*pair, None, None][:2]
+        leaving = instance.lo[target] - (move_extra is not None)
+        staying = len(people) - leaving
+        if not instance.lo[source] <= staying + (stay_extra is not None) <= instance.hi[source]:
+            return
+        for p in people[staying:]:
+            seats[p] = target
+        for extra, table, group in (
+            (stay_extra, source, people[:staying]),
+            (move_extra, target, people[staying:]),
+        ):
+            if extra is not None:
+                seats[extra] = table
+                met[extra].update(group)
+        waiting = waiting[len(pair) :]
 
 
 def relabel(seating: Seating, rounds: int, rng: random.Random, deadline: float) -> None:
