@@ -25,6 +25,7 @@ from scheduler.tables import SolveOptions, TableProblem, plan_tables
 DESIGNS = [
     (15, 3, 7),
     (16, 4, 5),
+    (18, 3, 8),
     (21, 3, 10),
     (25, 5, 6),
     (27, 3, 13),

@@ -12,8 +12,11 @@ is in its module's docstring):
 - packings.projective_packing(q): packings of PG(3, 2) and PG(3, 3), 15 people in triples for
   7 rounds and 40 people in fours for 13 rounds;
 - cyclic.FOUND: the Kirkman triple system on 21 points (10 rounds), the resolvable
-  2-(28, 4, 1) design (28 in fours for 9 rounds) and the golfer schedules 32/4/10 and 18/3/8,
+  2-(28, 4, 1) design (28 in fours for 9 rounds) and 18 people in triples for 8 rounds,
   developed from base blocks found by search here (cyclic.py).
+
+Not here: 32 people in fours for 10 rounds (Aguado's construction); the cyclic searches tried
+for it found nothing, so the planner searches for that one.
 
 `Design.groups_for(rounds)` gives a partition of the points whose members never meet in the
 first `rounds` rounds, when there is one (a spare round of the resolution, or the grid's rows):

@@ -101,4 +101,16 @@ FOUND: dict[str, CyclicSpec] = {
             ),
         ),
     ),
+    # 18 people in triples for 8 rounds (a resolvable packing; 9 pairs never meet): Z_4 x 4 rows
+    # + 2 fixed points, two base classes
+    "18/3/8": CyclicSpec(
+        4,
+        4,
+        2,
+        3,
+        full_classes=(
+            ((0, 8, 15), (1, 4, 5), (7, 9, 16), (2, 11, 17), (6, 13, 14), (3, 10, 12)),
+            ((0, 12, 16), (2, 3, 4), (6, 9, 10), (5, 14, 17), (7, 8, 13), (1, 11, 15)),
+        ),
+    ),
 }

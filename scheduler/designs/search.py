@@ -106,6 +106,7 @@ def find(spec: CyclicSpec, exact: bool, seconds: float, seed: int = 0) -> Cyclic
 TARGETS: dict[str, tuple[CyclicSpec, bool]] = {
     "KTS(21)": (CyclicSpec(7, 3, 0, 3, full_count=1, short_count=3), True),
     "RBIBD(28, 4)": (CyclicSpec(9, 3, 1, 4, full_count=1), True),
+    "18/3/8": (CyclicSpec(4, 4, 2, 3, full_count=2), False),
 }
 
 

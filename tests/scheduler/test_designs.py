@@ -44,7 +44,10 @@ def assert_resolvable(design: Design, every_pair: bool) -> None:
 
 @pytest.mark.parametrize("design", catalogue(), ids=lambda d: d.name)
 def test_every_catalogued_design_is_a_resolvable_design(design: Design) -> None:
-    assert_resolvable(design, every_pair=True)
+    pairs_seated = len(design.rounds) * design.tables * design.block_size * (design.block_size - 1)
+    complete = pairs_seated == design.points * (design.points - 1)
+    assert_resolvable(design, every_pair=complete)
+    assert complete or design.name == "18/3/8"
     expected_rounds = (design.points - 1) // (design.block_size - 1)
     assert len(design.rounds) == expected_rounds
 
@@ -100,7 +103,7 @@ def test_nearby_designs_are_nearest_first_and_never_need_more_tables() -> None:
     assert nearby_designs(30, 6, 5) == []  # no design seats about 30 people in sixes
 
 
-@pytest.mark.parametrize(("people", "size", "rounds"), [(40, 4, 13), (28, 4, 9), (21, 3, 10)])
+@pytest.mark.parametrize(("people", "size", "rounds"), [(40, 4, 13), (28, 4, 9), (21, 3, 10), (18, 3, 8)])
 def test_design_sized_golfers_meet_nobody_twice_at_once(people: int, size: int, rounds: int):
     problem = TableProblem.with_table_size(golfers(people), rounds, size)
     plan = plan_tables(problem, FAST)
