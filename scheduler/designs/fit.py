@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from ortools.sat.python import cp_model
@@ -58,6 +58,8 @@ def design_start(
         seating = fit_design(instance, design, weights, rng, deadline, workers)
         if seating is not None and (best is None or seating.penalty < best.penalty):
             best = seating
+        if best is not None and best.repeats == best.same_org == 0:
+            break
     return best
 
 
@@ -292,7 +294,11 @@ def map_people(
                 at_accessible.append(flag)
             model.add(sum(at_accessible) <= sum(instance.accessible))
     group_of = {x: group for group in groups for x in group}
-    model.maximize(sum(y[p, x] for p, w in wanted.items() for x in group_of[w]))
+    org_size = Counter(instance.org)
+    with_colleagues = [p for p in wanted if org_size[instance.org[p]] > 1]
+    model.maximize(sum(y[p, x] for p in with_colleagues for x in group_of[wanted[p]]))
+    for p, w in wanted.items():
+        model.add_hint(y[p, w], 1)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, min(5.0, deadline - time.monotonic()))
     solver.parameters.num_workers = workers

@@ -103,7 +103,9 @@ def test_nearby_designs_are_nearest_first_and_never_need_more_tables() -> None:
     assert nearby_designs(30, 6, 5) == []  # no design seats about 30 people in sixes
 
 
-@pytest.mark.parametrize(("people", "size", "rounds"), [(40, 4, 13), (28, 4, 9), (21, 3, 10), (18, 3, 8)])
+@pytest.mark.parametrize(
+    ("people", "size", "rounds"), [(40, 4, 13), (28, 4, 9), (21, 3, 10), (18, 3, 8)]
+)
 def test_design_sized_golfers_meet_nobody_twice_at_once(people: int, size: int, rounds: int):
     problem = TableProblem.with_table_size(golfers(people), rounds, size)
     plan = plan_tables(problem, FAST)
@@ -130,20 +132,24 @@ def test_forty_people_in_ten_organisations_meet_no_colleague_and_nobody_twice() 
             assert len({org[pid] for pid in table}) == len(table)
 
 
-def test_facilitators_keep_apart_and_access_needs_hold_on_a_design() -> None:
+def test_colleagues_facilitators_keep_apart_pins_and_access_needs_all_hold_on_a_design() -> None:
+    """Organisation 0 holds both facilitators and both people with access needs: in a design
+    everyone else meets everyone, so only they can share its group (nobody meets a facilitator
+    at a table without access otherwise)."""
     people = [
-        Person(f"p{i}", f"P{i}", f"Org {i}", "-", "-", facilitator=i in (0, 1)) for i in range(40)
+        Person(f"p{i}", f"P{i}", f"Org {i % 10}", "-", "-", facilitator=i in (0, 10))
+        for i in range(40)
     ]
-    tables = [Table(4, accessible=t < 2) for t in range(10)]
     problem = TableProblem(
         people,
         rounds=12,
-        tables=tables,
-        keep_apart=[("p10", "p11"), ("p12", "p13")],
-        pinned={("p20", 5): 7},
-        needs_accessible=["p30", "p31"],
+        tables=[Table(4, accessible=t < 2) for t in range(10)],
+        keep_apart=[("p1", "p11")],
+        pinned={("p35", 5): 7},
+        needs_accessible=["p20", "p30"],
     )
-    plan = plan_tables(problem, FAST)
+    plan = plan_tables(problem, SolveOptions(time_limit=20, seed=0, workers=1, effort=0.1))
     assert_hard_constraints(problem, plan)
     assert plan.metrics["repeat_pairs"]["value"] == 0
+    assert plan.metrics["same_org_pairs"]["value"] == 0
     assert plan.status == "optimal"
