@@ -1,7 +1,8 @@
 """A starting seating from a known design, for a compiled table problem it (nearly) fits.
 
-1. Candidates (designs.nearby_designs): tables of the problem's one table size, about as many
-   points as people. A design with more points leaves the spare seats empty: the empty points
+1. Candidates (designs.nearby_designs), for tight rotations only (people meet at least half
+   of everyone they could): tables of the problem's one table size, about as many points as
+   people. A design with more points leaves the spare seats empty: the empty points
    are put in one group of the design (they never meet, so a table loses at most one person per
    round, within the balance rule); a design with fewer points leaves the extra people to the
    greedy.
@@ -37,6 +38,7 @@ from scheduler.seating import Seating
 from scheduler.table_problem import Instance, Weights
 
 CP_SAT_POINTS = 200  # the mapping model stays small up to this many points
+RELABEL_SECONDS = 2.0
 
 
 def design_start(
@@ -45,7 +47,8 @@ def design_start(
     """The best seating built from a nearby design (lowest penalty), or None."""
     size = instance.capacity[0]
     if (
-        instance.previous is not None
+        not tight(instance.people, size, instance.rounds)
+        or instance.previous is not None
         or any(c != size for c in instance.capacity)
         or any(len(unit) > 1 for unit in instance.units)
     ):
@@ -58,9 +61,13 @@ def design_start(
         seating = fit_design(instance, design, weights, rng, deadline, workers)
         if seating is not None and (best is None or seating.penalty < best.penalty):
             best = seating
-        if best is not None and best.repeats == best.same_org == 0:
-            break
     return best
+
+
+def tight(people: int, size: int, rounds: int) -> bool:
+    """Rounds that seat each person with at least half of everyone they could meet: the
+    rotations where a design's structure matters (looser ones the search handles alone)."""
+    return 2 * rounds * (size - 1) >= people - 1
 
 
 def fit_design(
@@ -172,7 +179,8 @@ def relabel(seating: Seating, rounds: int, rng: random.Random, deadline: float) 
     no hard rule beyond balance, every such swap is allowed."""
     people = seating.instance.people
     stale, tries = 0, 0
-    while stale < 4 * people and tries < 200 * people and time.monotonic() < deadline:
+    deadline = min(deadline, time.monotonic() + RELABEL_SECONDS)
+    while stale < 4 * people and tries < 50 * people and time.monotonic() < deadline:
         tries += 1
         p, q = rng.sample(range(people), 2)
         before = seating.penalty
