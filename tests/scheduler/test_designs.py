@@ -114,6 +114,17 @@ def test_design_sized_golfers_meet_nobody_twice_at_once(people: int, size: int, 
     assert plan.status == "optimal" and plan.elapsed < 3
 
 
+@pytest.mark.parametrize("people", [38, 42])
+def test_fewer_or_more_people_than_a_design_still_meet_nobody_twice(people: int) -> None:
+    """38 people: two empty seats in one group of the 40-person design; 42: an eleventh table
+    made by splitting a design table, each half taking one of the two extra people."""
+    problem = TableProblem.with_table_size(golfers(people), 12, 4)
+    plan = plan_tables(problem, FAST)
+    assert_hard_constraints(problem, plan)
+    assert plan.metrics["repeat_pairs"] == {"value": 0, "bound": 0}
+    assert plan.status == "optimal"
+
+
 def organisations_of_four(count: int) -> list[Person]:
     return [Person(f"p{i}", f"P{i}", f"Org {i % 10}", "-", "-") for i in range(count)]
 
