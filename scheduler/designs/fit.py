@@ -29,6 +29,7 @@ import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from itertools import combinations
 
 from ortools.sat.python import cp_model
 
@@ -105,6 +106,8 @@ def fit_design(
         return None
     extras = [p for p in range(instance.people) if p not in point_of]
     met: dict[int, set[int]] = {p: set() for p in extras}
+    spare_groups = design.groups_for(len(used))
+    gathered: set[frozenset[int]] = set()
     preferred = []
     for r, blocks in enumerate(used):
         tables = block_tables(instance, blocks, point_of, hosts, r)
@@ -112,7 +115,12 @@ def fit_design(
             return None
         block_of = {x: b for b, block in enumerate(blocks) for x in block}
         seats = {p: tables[block_of[x]] for p, x in point_of.items()}
-        split_tables(instance, seats, extras, met, hosts, r)
+        if spare_groups and len(extras) > 2 * (instance.tables - design.tables):
+            gather_tables(
+                instance, seats, extras, spare_groups, point_of, hosts, gathered, met, r
+            )
+        else:
+            split_tables(instance, seats, extras, met, hosts, r)
         preferred.append(seats)
     seating = Seating(instance, weights)
     if not greedy_plan(seating, hosts, rng, preferred=preferred):
@@ -170,6 +178,75 @@ def split_tables(
                 seats[extra] = table
                 met[extra].update(group)
         waiting = waiting[len(pair) :]
+
+
+def gather_tables(
+    instance: Instance,
+    seats: dict[int, int],
+    extras: list[int],
+    groups: list[tuple[int, ...]],
+    point_of: dict[int, int],
+    hosts: dict[int, int],
+    gathered: set[frozenset[int]],
+    met: dict[int, set[int]],
+    r: int,
+) -> None:
+    """With more extra people than split tables can take (two each), fill each other table in
+    round r with people of one group, who never meet in the design (no two of them gathered
+    together before, as `gathered` tells), plus at most one extra; the other extras take the
+    seats they leave, choosing the people who leave so that extras meet people they have not
+    met (`met`). Extras never sit together. Updates `seats`, `gathered` and `met`."""
+    used = set(seats.values())
+    open_tables = [t for t in range(instance.tables) if t not in used]
+    held = {instance.units[u][0] for u in hosts} | {p for p, rr in instance.person_pins if rr == r}
+    person_at = {x: p for p, x in point_of.items()}
+    members_at: dict[int, list[int]] = defaultdict(list)
+    for p, t in seats.items():
+        members_at[t].append(p)
+    waiting = extras[r % len(extras) :] + extras[: r % len(extras)]
+    for target in open_tables:
+        joining = 1 if waiting else 0
+        count = max(instance.lo[target], min(instance.hi[target], len(waiting))) - joining
+        if count <= 0 or instance.lo[target] > count + joining:
+            return
+        candidates = []
+        for k in range(len(groups)):
+            group = groups[(r + k) % len(groups)]
+            members = [person_at[x] for x in group if x in person_at and person_at[x] not in held]
+            candidates += [
+                list(chosen)
+                for chosen in combinations(members, count)
+                if not any(frozenset(pair) in gathered for pair in combinations(chosen, 2))
+            ]
+        if not candidates:
+            return
+
+        def seen(leavers: list[int], joining: int = joining) -> int:
+            """Repeat meetings the extras would have with these leavers' table-mates."""
+            coming = iter(waiting[joining:])
+            total = sum(p in met[waiting[0]] for p in leavers) if joining else 0
+            for p in leavers:
+                extra = next(coming, None)
+                if extra is not None:
+                    total += sum(q in met[extra] for q in members_at[seats[p]] if q != p)
+            return total
+
+        leavers = min(candidates, key=seen)
+        vacated = [seats[p] for p in leavers]
+        for p in leavers:
+            seats[p] = target
+        gathered.update(frozenset(pair) for pair in combinations(leavers, 2))
+        if joining:
+            extra = waiting.pop(0)
+            seats[extra] = target
+            met[extra].update(leavers)
+        for p, table in zip(leavers, vacated, strict=True):
+            if waiting:
+                extra = waiting.pop(0)
+                seats[extra] = table
+                met[extra].update(q for q in members_at[table] if q != p)
+            elif instance.lo[table] > instance.capacity[table] - 1:
+                return
 
 
 def relabel(seating: Seating, rounds: int, rng: random.Random, deadline: float) -> None:
