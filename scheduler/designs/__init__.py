@@ -40,7 +40,6 @@ GRID_ORDERS = (2, 3, 4, 5, 7, 8, 9, 11, 13, 16, 17, 19, 23, 25, 27, 29, 31, 32, 
 class Design:
     name: str
     rounds: Resolution
-    source: str
     group_rows: Resolution | None = None  # groups valid for every round but the grid's last
 
     @property
@@ -71,14 +70,14 @@ def catalogue() -> tuple[Design, ...]:
     for q in AFFINE_ORDERS:
         plane = affine_plane(q)
         assert plane is not None
-        designs.append(Design(f"AG(2, {q})", plane, "affine plane"))
+        designs.append(Design(f"AG(2, {q})", plane))
     kts27 = affine_lines(3, 3)
     assert kts27 is not None
-    designs.append(Design("AG(3, 3)", kts27, "lines of the affine space AG(3, 3): KTS(27)"))
+    designs.append(Design("AG(3, 3)", kts27))
     for q in (2, 3):
-        designs.append(Design(f"PG(3, {q})", projective_packing(q), "packing of PG(3, q)"))
+        designs.append(Design(f"PG(3, {q})", projective_packing(q)))
     for name, spec in FOUND.items():
-        designs.append(Design(name, develop(spec), "cyclic base blocks found by search here"))
+        designs.append(Design(name, develop(spec)))
     return tuple(designs)
 
 
@@ -89,7 +88,7 @@ def grid_design(size: int, groups: int) -> Design | None:
     if rounds is None:
         return None
     rows = [[tuple(i * groups + g for g in range(groups)) for i in range(size)]]
-    return Design(f"grid {size} x {groups}", rounds, "finite-field grid", rows * groups)
+    return Design(f"grid {size} x {groups}", rounds, rows * groups)
 
 
 def nearby_designs(people: int, table_size: int, tables: int) -> list[Design]:

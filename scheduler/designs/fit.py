@@ -2,10 +2,12 @@
 
 1. Candidates (designs.nearby_designs), for tight rotations only (people meet at least half
    of everyone they could): tables of the problem's one table size, about as many points as
-   people. A design with more points leaves the spare seats empty: the empty points
-   are put in one group of the design (they never meet, so a table loses at most one person per
-   round, within the balance rule); a design with fewer points leaves the extra people to the
-   greedy.
+   people. A design with more points leaves the spare seats empty: the empty points are put in
+   one group of the design (they never meet, so a table loses at most one person per round,
+   within the balance rule). A design with fewer points (and so fewer tables) leaves extra
+   people: each other table is made by splitting one design table in two, each part taking one
+   extra (split_tables), or, with more extras than that, by gathering people of one group who
+   never meet, the extras taking their seats (gather_tables); extras never sit together.
 2. People onto points. Organisations go into the design's groups (a partition whose members
    never meet over the rounds used: a spare round, or the grid's rows), largest first, so
    colleagues never sit together: the resolvable group divisible design. With hard rules
@@ -17,7 +19,9 @@
    facilitator's table, each pinned person's block their table and every block holding someone
    with an access need an accessible table.
 4. construct.greedy_plan keeps everyone at their design table where the hard rules allow, moves
-   a few to fill tables the design leaves short, and seats the extra people and later rounds.
+   a few to fill tables still short, and seats anyone left and the rounds beyond the design.
+5. Plain problems only: relabel swaps two people in every design round at once, which keeps the
+   design's no-repeat property while mixing organisations, sectors and professions.
 
 Anything that does not fit (keep-together groups, tables of different sizes, repair mode, no
 mapping found) returns None, and the planner searches from its greedy start as before.
@@ -116,9 +120,7 @@ def fit_design(
         block_of = {x: b for b, block in enumerate(blocks) for x in block}
         seats = {p: tables[block_of[x]] for p, x in point_of.items()}
         if spare_groups and len(extras) > 2 * (instance.tables - design.tables):
-            gather_tables(
-                instance, seats, extras, spare_groups, point_of, hosts, gathered, met, r
-            )
+            gather_tables(instance, seats, extras, spare_groups, point_of, hosts, gathered, met, r)
         else:
             split_tables(instance, seats, extras, met, hosts, r)
         preferred.append(seats)

@@ -66,15 +66,9 @@ def affine_lines(n: int, q: int) -> Resolution | None:
     return classes
 
 
-def projective_points(n: int, q: int) -> list[tuple[int, ...]]:
-    """The points of PG(n, q): vectors of GF(q)^(n+1) whose first nonzero coordinate is 1."""
-    field = GaloisField.of_order(q)
-    assert field is not None, f"{q} is not a prime power"
-    return _projective_points(n + 1, field)
-
-
 def projective_lines(n: int, q: int) -> list[tuple[int, ...]]:
-    """The lines of PG(n, q) as sorted tuples of point indices (into projective_points)."""
+    """The lines of PG(n, q) as sorted tuples of point indices; the points are the vectors of
+    GF(q)^(n+1) whose first nonzero coordinate is 1, in lexicographic order."""
     field = GaloisField.of_order(q)
     assert field is not None, f"{q} is not a prime power"
     points = _projective_points(n + 1, field)

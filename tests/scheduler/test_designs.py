@@ -90,7 +90,7 @@ def test_projective_space_and_found_designs_have_the_right_shape() -> None:
 def test_the_searches_that_found_the_shipped_data_still_find_designs() -> None:
     kirkman = search.find(CyclicSpec(7, 2, 1, 3, full_count=1), exact=True, seconds=20)
     assert kirkman is not None
-    assert_resolvable(Design("found", develop(kirkman), "search"), every_pair=True)
+    assert_resolvable(Design("found", develop(kirkman)), every_pair=True)
     spreads = search.find_packing(projective_lines(3, 2), 15, seconds=20)
     assert spreads is not None and sorted(Counter(spreads).values()) == [5] * 7
 
