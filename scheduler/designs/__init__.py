@@ -15,8 +15,10 @@ is in its module's docstring):
   2-(28, 4, 1) design (28 in fours for 9 rounds) and 18 people in triples for 8 rounds,
   developed from base blocks found by search here (cyclic.py).
 
-Not here: 32 people in fours for 10 rounds (Aguado's construction); the cyclic searches tried
-for it found nothing, so the planner searches for that one.
+Not here: 32 people in fours for 10 rounds (Aguado's construction). The cyclic searches tried
+for it here (Z_5 x 6 rows + 2 fixed points, Z_8 x 4 rows with two short rounds, Z_10 x 3 rows
++ 2 fixed points, Z_2 x 16 rows) found nothing in their time, so the planner starts that one from
+the grid's 9 rounds and searches.
 
 `Design.groups_for(rounds)` gives a partition of the points whose members never meet in the
 first `rounds` rounds, when there is one (a spare round of the resolution, or the grid's rows):

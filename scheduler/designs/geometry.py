@@ -12,7 +12,7 @@ classical one in which two points share at most one block:
   so there are (q^n - 1) / (q - 1) rounds. AG(3, 3) is a Kirkman triple system on 27 points
   (27 people in triples for 13 rounds; Handbook II.2, "KTS from AG(n, 3)").
 - projective_lines(n, q): the lines of PG(n, q), as blocks only (not resolved): the raw
-  material of the packings in found.py.
+  material of the packings in packings.py.
 - grid(rows, groups): the finite-field grid (research/planner.md): people in `rows` rows and
   `groups` columns (G a prime power, rows <= G); in round b person (i, g) sits at table
   g + a_i*b over GF(G) with a_i = i distinct, so people in different rows meet at most once
