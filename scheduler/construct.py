@@ -1,18 +1,13 @@
-"""Starting plans: a constrained greedy seating, and the finite-field grid for golfer instances.
+"""Starting plans: a constrained greedy seating, optionally keeping units at preferred tables.
 
 Greedy, round by round: facilitators (one table for all rounds), pinned units and, in repair
 mode, units that can keep their earlier seat go first; then the rest, most constrained first
 (accessible needs, keep-apart, group size), then largest organisation and rarest sector and
-profession first. Each unit takes the feasible table with the lowest penalty increase
-(Seating.place_delta), ties going to the emptier table. Balance is kept by a look-ahead: with
-R people still to seat and a deficit D = sum_t max(0, lo_t - size_t), a placement is allowed
-only if R - |unit| >= D afterwards.
-
-Grid (research/planner.md): for N = S*G people in G tables of S, G a prime power and S <= G,
-put people in S rows x G columns (one organisation per row where possible) and seat person
-(i, g) in round b at table g + a_i*b over GF(G), a_i distinct. People in different rows meet at
-most once and row-mates never meet, so G rounds have no repeat; if S divides G a further round
-seats each row at G/S tables of its own.
+profession first. Preferred tables (a known design's seats, scheduler/designs) are kept the
+same way as earlier seats in repair mode. Each unit takes the feasible table with the lowest
+penalty increase (Seating.place_delta), ties going to the emptier table. Balance is kept by a
+look-ahead: with R people still to seat and a deficit D = sum_t max(0, lo_t - size_t), a
+placement is allowed only if R - |unit| >= D afterwards.
 
 Stride (for large plain events, where the greedy is slow): deal everyone, sorted by sector and
 organisation, into L rows of T columns (L the largest balanced table size, the last row maybe
@@ -55,15 +50,32 @@ def facilitator_tables(instance: Instance) -> dict[int, int] | None:
 
 
 def greedy_plan(
-    seating: Seating, hosts: dict[int, int], rng: random.Random, first_round: int = 0
+    seating: Seating,
+    hosts: dict[int, int],
+    rng: random.Random,
+    first_round: int = 0,
+    preferred: list[dict[int, int]] | None = None,
 ) -> bool:
-    """Seat everyone in the rounds from `first_round` on; False if the greedy gets stuck."""
+    """Seat everyone in the rounds from `first_round` on; False if the greedy gets stuck.
+    preferred[r] (when given for round r) maps units to the table they should keep if they can."""
     rounds = range(first_round, seating.instance.rounds)
-    return all(_greedy_round(seating, r, hosts, rng) for r in rounds)
+    preferred = preferred or []
+    return all(
+        _greedy_round(seating, r, hosts, rng, preferred[r] if r < len(preferred) else None)
+        for r in rounds
+    )
 
 
-def _greedy_round(seating: Seating, r: int, hosts: dict[int, int], rng: random.Random) -> bool:
+def _greedy_round(
+    seating: Seating,
+    r: int,
+    hosts: dict[int, int],
+    rng: random.Random,
+    preferred: dict[int, int] | None,
+) -> bool:
     inst = seating.instance
+    if preferred is None and inst.previous is not None:
+        preferred = _earlier_tables(inst, r)
     fixed = dict(hosts)
     for u, pins in enumerate(inst.pins):
         if r in pins:
@@ -72,8 +84,8 @@ def _greedy_round(seating: Seating, r: int, hosts: dict[int, int], rng: random.R
         if not _fits(seating, r, u, t):
             return False
         seating.place(r, u, t)
-    if inst.previous is not None:
-        _keep_earlier_seats(seating, r, fixed)
+    if preferred:
+        _keep_seats(seating, r, fixed, preferred)
     org_size = Counter(inst.org)
     sector_size = Counter(inst.sector)
     profession_size = Counter(inst.profession)
@@ -196,16 +208,24 @@ def _fits(seating: Seating, r: int, u: int, t: int) -> bool:
     return not any(seating.unit_table[r][v] == t for v in inst.apart[u])
 
 
-def _keep_earlier_seats(seating: Seating, r: int, fixed: dict[int, int]) -> None:
-    """Repair mode: seat units at their earlier table where that is still allowed, then unseat
-    a few from tables above their lower size until the rest can fill every table's deficit."""
-    inst = seating.instance
+def _earlier_tables(inst: Instance, r: int) -> dict[int, int]:
+    """Repair mode: the units whose people all sat at one table in round r, and that table."""
     assert inst.previous is not None
+    earlier = {}
     for u, unit in enumerate(inst.units):
         before = {inst.previous[r][p] for p in unit}
-        if u in fixed or len(before) != 1 or -1 in before:
+        if len(before) == 1 and -1 not in before:
+            earlier[u] = before.pop()
+    return earlier
+
+
+def _keep_seats(seating: Seating, r: int, fixed: dict[int, int], preferred: dict[int, int]) -> None:
+    """Seat units at their preferred table where that is still allowed, then unseat a few from
+    tables above their lower size until the rest can fill every table's deficit."""
+    inst = seating.instance
+    for u, t in preferred.items():
+        if u in fixed:
             continue
-        t = before.pop()
         if _fits(seating, r, u, t):
             seating.place(r, u, t)
     while True:
@@ -267,102 +287,3 @@ def stride_plan(instance: Instance, rng: random.Random) -> list[list[int]] | Non
     for k, p in enumerate(order):
         cell[p] = divmod(k, tables)
     return [[(g + i * b) % tables for i, g in cell] for b in range(rounds)]
-
-
-def grid_plan(instance: Instance) -> list[list[int]] | None:
-    """Unit tables for up to `instance.rounds` zero-repeat grid rounds; None if it does not fit."""
-    size, groups = instance.capacity[0], instance.tables
-    field = GaloisField.of_order(groups)
-    if (
-        not _plain(instance)
-        or field is None
-        or size > groups
-        or instance.people != size * groups
-        or any(lo != size or hi != size for lo, hi in zip(instance.lo, instance.hi, strict=True))
-    ):
-        return None
-    org_size = Counter(instance.org)
-    by_org = sorted(
-        range(instance.people), key=lambda p: (-org_size[instance.org[p]], instance.org[p])
-    )
-    cell = {p: divmod(k, groups) for k, p in enumerate(by_org)}  # person -> (row, column)
-    rounds = []
-    for b in range(min(groups, instance.rounds)):
-        rounds.append(
-            [field.add(g, field.mul(i, b)) for i, g in (cell[u] for u in range(instance.people))]
-        )
-    if instance.rounds > groups and groups % size == 0:
-        per_row = groups // size
-        rounds.append(
-            [i * per_row + g // size for i, g in (cell[u] for u in range(instance.people))]
-        )
-    return rounds
-
-
-class GaloisField:
-    """GF(p^k) on the integers 0..p^k-1 (base-p digits are polynomial coefficients)."""
-
-    def __init__(self, p: int, k: int) -> None:
-        self.p, self.k, self.order = p, k, p**k
-        self.modulus = _irreducible(p, k)
-        self._mul = [[self._slow_mul(a, b) for b in range(self.order)] for a in range(self.order)]
-
-    @classmethod
-    def of_order(cls, q: int) -> GaloisField | None:
-        for p in range(2, q + 1):
-            if q % p == 0:
-                k, rest = 0, q
-                while rest % p == 0:
-                    rest //= p
-                    k += 1
-                return cls(p, k) if rest == 1 else None
-        return None
-
-    def add(self, a: int, b: int) -> int:
-        result, place = 0, 1
-        for _ in range(self.k):
-            result += ((a % self.p + b % self.p) % self.p) * place
-            a, b, place = a // self.p, b // self.p, place * self.p
-        return result
-
-    def mul(self, a: int, b: int) -> int:
-        return self._mul[a][b]
-
-    def _slow_mul(self, a: int, b: int) -> int:
-        product = _poly_mul(_digits(a, self.p, self.k), _digits(b, self.p, self.k), self.p)
-        remainder = _poly_mod(product, self.modulus, self.p)
-        return sum(c * self.p**i for i, c in enumerate(remainder[: self.k]))
-
-
-def _digits(a: int, p: int, k: int) -> list[int]:
-    return [(a // p**i) % p for i in range(k)]
-
-
-def _poly_mul(a: list[int], b: list[int], p: int) -> list[int]:
-    out = [0] * (len(a) + len(b))
-    for i, x in enumerate(a):
-        for j, y in enumerate(b):
-            out[i + j] = (out[i + j] + x * y) % p
-    return out
-
-
-def _poly_mod(a: list[int], m: list[int], p: int) -> list[int]:
-    """Remainder of a by the monic polynomial m (coefficients lowest first)."""
-    a = a[:]
-    d = len(m) - 1
-    for i in range(len(a) - 1, d - 1, -1):
-        c = a[i]
-        if c:
-            for j in range(d + 1):
-                a[i - d + j] = (a[i - d + j] - c * m[j]) % p
-    return (a + [0] * d)[:d]
-
-
-def _irreducible(p: int, k: int) -> list[int]:
-    """The first monic polynomial of degree k over GF(p) with no monic factor of degree <= k/2."""
-    for code in range(p**k):
-        candidate = [*_digits(code, p, k), 1]
-        factors = ([*_digits(c, p, d), 1] for d in range(1, k // 2 + 1) for c in range(p**d))
-        if all(any(_poly_mod(candidate, f, p)) for f in factors):
-            return candidate
-    raise AssertionError("an irreducible polynomial of every degree exists")

@@ -33,16 +33,18 @@ share a table in at least one round. Its lower bound, `plan.bound`, is w_org*(pi
 + w_rep*(counting bound) + w_hist*(met-before bound); when the objective reaches it the plan is
 proven optimal and the search stops.
 
-Method: a greedy start (construct.py; the finite-field grid too when the instance is a pure
-social-golfer one; a CP-SAT model of the hard constraints alone when the greedy gets stuck, which
-also names conflicting constraints, feasibility.py), then cycles of tabu search on swaps
-(tabu.py), CP-SAT large-neighbourhood search over a few tables of one round at a time, hinted
-with the current plan (lns.py), and tabu again; each cycle after the first starts from the best
-plan so far, shaken. While the plan is above its bound the search uses the whole time limit,
-then returns the best plan found; `plan.stop_reason` says why it stopped. Within a cycle, work
-is counted in move evaluations and deterministic solver time, and the clock is only consulted
-to stop, so a run that reaches its bound before `time_limit` is reproducible for a fixed seed
-and worker count.
+Method: a greedy start (construct.py; when it repeats, a known design too if the problem is
+near one: an affine plane, a projective packing, a Kirkman system, the finite-field grid ...,
+scheduler/designs; for a large plain event the stride construction first, shown at once; a
+CP-SAT model of the hard constraints alone when the greedy gets stuck, which also names
+conflicting constraints, feasibility.py), then cycles of tabu search on swaps (tabu.py), CP-SAT
+large-neighbourhood search over a few tables of one round at a time, hinted with the current
+plan (lns.py), and tabu again; each cycle after the first starts from the best plan so far,
+shaken. While the plan is above its bound the search uses the whole time limit, then returns
+the best plan found; `plan.stop_reason` says why it stopped. Within a cycle, work is counted in
+move evaluations and deterministic solver time, and the clock is only consulted to stop, so a
+run that reaches its bound before `time_limit` is reproducible for a fixed seed and worker
+count.
 """
 
 from __future__ import annotations
@@ -53,13 +55,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from scheduler.construct import (
-    TABLE_SAMPLE,
-    facilitator_tables,
-    greedy_plan,
-    grid_plan,
-    stride_plan,
-)
+from scheduler.construct import TABLE_SAMPLE, facilitator_tables, greedy_plan, stride_plan
+from scheduler.designs.fit import design_start
 from scheduler.feasibility import solve_hard_constraints
 from scheduler.lns import lns_search
 from scheduler.metrics import (
@@ -263,10 +260,11 @@ def _start(
     deadline: float,
     show: Callable[[Seating], bool],
 ) -> Seating | list[str]:
-    """The better of the greedy and (when it fits) grid or stride starts; the hard-constraint
-    model when the greedy gets stuck; or the list of conflicting constraints. A large plain
-    event gets the stride plan at once (no repeat, colleagues apart) and shown while the
-    greedy, which mixes sectors and professions better but takes seconds, runs."""
+    """The better of the greedy start and, when that has repeats and the problem is near a known
+    design, the design's (scheduler/designs); the hard-constraint model when the greedy gets
+    stuck; or the list of conflicting constraints. A large plain event gets the stride plan at
+    once (no repeat, colleagues apart) and shown while the greedy, which mixes sectors and
+    professions better but takes seconds, runs."""
     weights = options.weights
     stride = stride_plan(instance, rng) if instance.tables > TABLE_SAMPLE else None
     if stride:
@@ -284,14 +282,12 @@ def _start(
         if result.unit_table is None:
             return result.conflicts
         return seating_from(instance, weights, result.unit_table)
-    grid = grid_plan(instance)
-    if grid:
-        other = Seating(instance, weights)
-        for r, row in enumerate(grid):
-            for u, t in enumerate(row):
-                other.place(r, u, t)
-        if greedy_plan(other, {}, rng, first_round=len(grid)) and other.penalty < seating.penalty:
-            seating = other
+    if seating.repeats:  # a tight rotation: a known design may seat it without repeats
+        remaining = deadline - time.monotonic()
+        own_rng = random.Random(options.seed)  # the greedy start's search stays as it was
+        design = design_start(instance, weights, own_rng, remaining / 4, options.workers)
+        if design is not None and design.penalty < seating.penalty:
+            seating = design
     return seating
 
 

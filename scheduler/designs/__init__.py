@@ -1,0 +1,111 @@
+"""Known resolvable designs: zero-repeat rotations the table planner tries before searching.
+
+A design here is a *resolution*: rounds of tables (blocks) of points 0..v-1, every round holding
+every point once, no two points sharing a table twice. The catalogue (each construction's source
+is in its module's docstring):
+
+- geometry.affine_plane(q): AG(2, q), q*q people in tables of q for q + 1 rounds,
+  q = 3, 4, 5, 7, 8, 9 (GF(4), GF(8), GF(9) in field.py);
+- geometry.affine_lines(3, 3): AG(3, 3), the Kirkman triple system on 27 points (13 rounds);
+- geometry.grid(S, G): the finite-field grid, S*G people in G tables of S for G (+1) rounds,
+  G a prime power, S <= G; its rows never meet (a resolvable group divisible design);
+- packings.projective_packing(q): packings of PG(3, 2) and PG(3, 3), 15 people in triples for
+  7 rounds and 40 people in fours for 13 rounds;
+- cyclic.FOUND: the Kirkman triple system on 21 points (10 rounds), the resolvable
+  2-(28, 4, 1) design (28 in fours for 9 rounds) and 18 people in triples for 8 rounds,
+  developed from base blocks found by search here (cyclic.py).
+
+Not here: 32 people in fours for 10 rounds (Aguado's construction). The cyclic searches tried
+for it here (Z_5 x 6 rows + 2 fixed points, Z_8 x 4 rows with two short rounds, Z_10 x 3 rows
++ 2 fixed points, Z_2 x 16 rows) found nothing in their time, so the planner starts that one from
+the grid's 9 rounds and searches.
+
+`Design.groups_for(rounds)` gives a partition of the points whose members never meet in the
+first `rounds` rounds, when there is one (a spare round of the resolution, or the grid's rows):
+people of one organisation placed in one group never sit together (fit.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from scheduler.designs.cyclic import FOUND, develop
+from scheduler.designs.geometry import Resolution, affine_lines, affine_plane, grid
+from scheduler.designs.packings import projective_packing
+
+AFFINE_ORDERS = (3, 4, 5, 7, 8, 9)
+GRID_ORDERS = (2, 3, 4, 5, 7, 8, 9, 11, 13, 16, 17, 19, 23, 25, 27, 29, 31, 32, 37, 41, 43, 47)
+
+
+@dataclass(frozen=True)
+class Design:
+    name: str
+    rounds: Resolution
+    group_rows: Resolution | None = None  # groups valid for every round but the grid's last
+
+    @property
+    def points(self) -> int:
+        return sum(len(block) for block in self.rounds[0])
+
+    @property
+    def block_size(self) -> int:
+        return len(self.rounds[0][0])
+
+    @property
+    def tables(self) -> int:
+        return len(self.rounds[0])
+
+    def groups_for(self, rounds: int) -> list[tuple[int, ...]] | None:
+        """A partition whose members never meet in the first `rounds` rounds, or None."""
+        if self.group_rows is not None and rounds <= len(self.group_rows):
+            return self.group_rows[0]
+        if rounds < len(self.rounds):
+            return self.rounds[-1]
+        return None
+
+
+@cache
+def catalogue() -> tuple[Design, ...]:
+    """Every fixed design (the grid family is made on demand by grid_design)."""
+    designs = []
+    for q in AFFINE_ORDERS:
+        plane = affine_plane(q)
+        assert plane is not None
+        designs.append(Design(f"AG(2, {q})", plane))
+    kts27 = affine_lines(3, 3)
+    assert kts27 is not None
+    designs.append(Design("AG(3, 3)", kts27))
+    for q in (2, 3):
+        designs.append(Design(f"PG(3, {q})", projective_packing(q)))
+    for name, spec in FOUND.items():
+        designs.append(Design(name, develop(spec)))
+    return tuple(designs)
+
+
+@cache
+def grid_design(size: int, groups: int) -> Design | None:
+    """The finite-field grid for size*groups people in tables of `size`, or None."""
+    rounds = grid(size, groups, groups + 1)
+    if rounds is None:
+        return None
+    rows = [[tuple(i * groups + g for g in range(groups)) for i in range(size)]]
+    return Design(f"grid {size} x {groups}", rounds, rows * groups)
+
+
+def nearby_designs(people: int, table_size: int, tables: int) -> list[Design]:
+    """Designs with tables of `table_size`, no more tables than `tables`, and about `people`
+    points (within a table's worth above, or a sixth below), nearest first."""
+    found = [d for d in catalogue() if d.block_size == table_size]
+    for groups in GRID_ORDERS:
+        if table_size <= groups <= tables and groups * table_size >= people * 5 // 6:
+            design = grid_design(table_size, groups)
+            if design is not None:
+                found.append(design)
+    fits = [
+        d
+        for d in found
+        if d.tables <= tables
+        and people - people // 6 - table_size <= d.points < people + table_size
+    ]
+    return sorted(fits, key=lambda d: (abs(d.points - people), -len(d.rounds)))

@@ -1,0 +1,116 @@
+"""Resolvable designs developed from a few base blocks under a cyclic group Z_m.
+
+Points are Z_m x {0..rows-1} (point i*m + x stands for (x, i)) plus `fixed` points the group
+leaves alone. A full base class (a partition of all points) shifted by s = 0..m-1 gives m
+rounds; a short base block (one point in each row) gives one round by its m shifts. This is the
+standard "1-rotational" / cyclic method of design theory (Handbook of Combinatorial Designs,
+Colbourn & Dinitz, 2nd ed., VI.16 difference families and II.7 resolvable designs): two
+people meet at most once when the base blocks' pairs hit every pair orbit at most once.
+
+The base blocks below were FOUND BY SEARCH HERE, not copied from the literature: a CP-SAT model
+of exactly that difference condition (scheduler/designs/search.py; `python -m
+scheduler.designs.search` finds them again, each in under a second here). Nothing is trusted:
+tests/scheduler/test_designs.py develops each one and checks every round is complete, every
+table full and no two people meet twice (and, for the exact designs, that everyone meets
+everyone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scheduler.designs.geometry import Resolution
+
+
+@dataclass(frozen=True)
+class CyclicSpec:
+    modulus: int
+    rows: int
+    fixed: int
+    block_size: int
+    full_classes: tuple[tuple[tuple[int, ...], ...], ...] = ()
+    short_blocks: tuple[tuple[int, ...], ...] = ()
+    full_count: int = 0
+    short_count: int = 0
+
+    def __post_init__(self) -> None:
+        if self.full_classes and not self.full_count:
+            object.__setattr__(self, "full_count", len(self.full_classes))
+        if self.short_blocks and not self.short_count:
+            object.__setattr__(self, "short_count", len(self.short_blocks))
+
+
+def shift(spec: CyclicSpec, point: int, s: int) -> int:
+    moving = spec.modulus * spec.rows
+    if point >= moving:
+        return point
+    row, x = divmod(point, spec.modulus)
+    return row * spec.modulus + (x + s) % spec.modulus
+
+
+def develop(spec: CyclicSpec) -> Resolution:
+    """The rounds: every shift of every full base class, then one round per short block."""
+    rounds: Resolution = []
+    for base in spec.full_classes:
+        for s in range(spec.modulus):
+            rounds.append(sorted(tuple(sorted(shift(spec, p, s) for p in b)) for b in base))
+    for block in spec.short_blocks:
+        rounds.append(
+            sorted(tuple(sorted(shift(spec, p, s) for p in block)) for s in range(spec.modulus))
+        )
+    return rounds
+
+
+# Base blocks found by scheduler/designs/search.py (CP-SAT, one worker, seed 0), checked by the
+# tests. Names: people/table size/rounds.
+FOUND: dict[str, CyclicSpec] = {
+    # KTS(21): Z_7 x 3 rows, one base class and three short (transversal) blocks
+    "KTS(21)": CyclicSpec(
+        7,
+        3,
+        0,
+        3,
+        full_classes=(
+            (
+                (0, 11, 18),
+                (7, 9, 13),
+                (2, 10, 14),
+                (5, 12, 15),
+                (16, 17, 19),
+                (1, 3, 4),
+                (6, 8, 20),
+            ),
+        ),
+        short_blocks=((0, 12, 20), (0, 10, 16), (0, 13, 15)),
+    ),
+    # resolvable 2-(28, 4, 1) design: Z_9 x 3 rows + 1 fixed point, one base class
+    "RBIBD(28, 4)": CyclicSpec(
+        9,
+        3,
+        1,
+        4,
+        full_classes=(
+            (
+                (0, 7, 15, 16),
+                (2, 5, 19, 24),
+                (10, 12, 20, 23),
+                (3, 4, 14, 17),
+                (9, 13, 18, 25),
+                (1, 6, 21, 22),
+                (8, 11, 26, 27),
+            ),
+        ),
+    ),
+    # 18 people in triples for 8 rounds (a resolvable packing; 9 pairs never meet): Z_4 x 4 rows
+    # + 2 fixed points, two base classes
+    "18/3/8": CyclicSpec(
+        4,
+        4,
+        2,
+        3,
+        full_classes=(
+            ((0, 8, 15), (1, 4, 5), (7, 9, 16), (2, 11, 17), (6, 13, 14), (3, 10, 12)),
+            ((0, 12, 16), (2, 3, 4), (6, 9, 10), (5, 14, 17), (7, 8, 13), (1, 11, 15)),
+        ),
+    ),
+}

@@ -1,0 +1,434 @@
+"""A starting seating from a known design, for a compiled table problem it (nearly) fits.
+
+1. Candidates (designs.nearby_designs), for tight rotations only (people meet at least half
+   of everyone they could): tables of the problem's one table size, about as many points as
+   people. A design with more points leaves the spare seats empty: the empty points are put in
+   one group of the design (they never meet, so a table loses at most one person per round,
+   within the balance rule). A design with fewer points (and so fewer tables) leaves extra
+   people: each other table is made by splitting one design table in two, each part taking one
+   extra (split_tables), or, with more extras than that, by gathering people of one group who
+   never meet, the extras taking their seats (gather_tables); extras never sit together.
+2. People onto points. Organisations go into the design's groups (a partition whose members
+   never meet over the rounds used: a spare round, or the grid's rows), largest first, so
+   colleagues never sit together: the resolvable group divisible design. With hard rules
+   (facilitators, keep-apart, pinned seats, accessible tables) a small CP-SAT model places
+   people on points so that facilitators and keep-apart pairs never share a block, pinned people
+   meet no one pinned elsewhere, and no round needs more accessible tables than there are,
+   keeping as many people in their organisation's group as it can.
+3. Blocks onto tables, round by round: a matching that gives each facilitator's block the
+   facilitator's table, each pinned person's block their table and every block holding someone
+   with an access need an accessible table.
+4. construct.greedy_plan keeps everyone at their design table where the hard rules allow, moves
+   a few to fill tables still short, and seats anyone left and the rounds beyond the design.
+5. Plain problems only: relabel swaps two people in every design round at once, which keeps the
+   design's no-repeat property while mixing organisations, sectors and professions.
+
+Anything that does not fit (keep-together groups, tables of different sizes, repair mode, no
+mapping found) returns None, and the planner searches from its greedy start as before.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from itertools import combinations
+
+from ortools.sat.python import cp_model
+
+from scheduler.construct import facilitator_tables, greedy_plan
+from scheduler.designs import Design, nearby_designs
+from scheduler.seating import Seating
+from scheduler.table_problem import Instance, Weights
+
+CP_SAT_POINTS = 200  # the mapping model stays small up to this many points
+RELABEL_SECONDS = 2.0
+
+
+def design_start(
+    instance: Instance, weights: Weights, rng: random.Random, seconds: float, workers: int = 1
+) -> Seating | None:
+    """The best seating built from a nearby design (lowest penalty), or None."""
+    size = instance.capacity[0]
+    if (
+        not tight(instance.people, size, instance.rounds)
+        or instance.previous is not None
+        or any(c != size for c in instance.capacity)
+        or any(len(unit) > 1 for unit in instance.units)
+    ):
+        return None
+    deadline = time.monotonic() + seconds
+    best = None
+    for design in nearby_designs(instance.people, size, instance.tables)[:3]:
+        if time.monotonic() > deadline:
+            break
+        seating = fit_design(instance, design, weights, rng, deadline, workers)
+        if seating is not None and (best is None or seating.penalty < best.penalty):
+            best = seating
+    return best
+
+
+def tight(people: int, size: int, rounds: int) -> bool:
+    """Rounds that seat each person with at least half of everyone they could meet: the
+    rotations where a design's structure matters (looser ones the search handles alone)."""
+    return 2 * rounds * (size - 1) >= people - 1
+
+
+def fit_design(
+    instance: Instance,
+    design: Design,
+    weights: Weights,
+    rng: random.Random,
+    deadline: float,
+    workers: int = 1,
+) -> Seating | None:
+    """A full seating following `design` as far as the hard rules allow, or None."""
+    used = design.rounds[: instance.rounds]
+    groups = design.groups_for(len(used)) or [
+        tuple(range(start, min(start + design.block_size, design.points)))
+        for start in range(0, design.points, design.block_size)
+    ]
+    wanted = preferred_points(instance, groups, design.points)
+    constrained = (
+        any(instance.facilitator)
+        or any(instance.pins)
+        or any(instance.apart)
+        or any(instance.needs_accessible)
+    )
+    if not constrained:
+        point_of = wanted
+    elif design.points <= CP_SAT_POINTS:
+        found = map_people(instance, used, groups, wanted, deadline, workers)
+        if found is None:
+            return None
+        point_of = found
+    else:
+        return None
+    hosts = design_hosts(instance)
+    if hosts is None:
+        return None
+    extras = [p for p in range(instance.people) if p not in point_of]
+    met: dict[int, set[int]] = {p: set() for p in extras}
+    spare_groups = design.groups_for(len(used))
+    gathered: set[frozenset[int]] = set()
+    preferred = []
+    for r, blocks in enumerate(used):
+        tables = block_tables(instance, blocks, point_of, hosts, r)
+        if tables is None:
+            return None
+        block_of = {x: b for b, block in enumerate(blocks) for x in block}
+        seats = {p: tables[block_of[x]] for p, x in point_of.items()}
+        if spare_groups and len(extras) > 2 * (instance.tables - design.tables):
+            gather_tables(instance, seats, extras, spare_groups, point_of, hosts, gathered, met, r)
+        else:
+            split_tables(instance, seats, extras, met, hosts, r)
+        preferred.append(seats)
+    seating = Seating(instance, weights)
+    if not greedy_plan(seating, hosts, rng, preferred=preferred):
+        return None
+    if not constrained:
+        relabel(seating, len(used), rng, deadline)
+    return seating
+
+
+def split_tables(
+    instance: Instance,
+    seats: dict[int, int],
+    extras: list[int],
+    met: dict[int, set[int]],
+    hosts: dict[int, int],
+    r: int,
+) -> None:
+    """With more tables than the design has (more people than its points), fill each other
+    table in round r by splitting one design table in two: its people already meet there, so
+    the two parts meet nobody new, and each part takes one extra person (extras never sit
+    together and each meets people they have not met yet, as far as `met` tells). Extras left
+    over are seated by the greedy. Updates `seats` and `met`."""
+    used = set(seats.values())
+    open_tables = [t for t in range(instance.tables) if t not in used]
+    if not open_tables:
+        return
+    held = {instance.units[u][0] for u in hosts} | {p for p, rr in instance.person_pins if rr == r}
+    members: dict[int, list[int]] = defaultdict(list)
+    for p, t in seats.items():
+        members[t].append(p)
+    waiting = extras[r % len(extras) :] + extras[: r % len(extras)] if extras else []
+    for target in open_tables:
+        pair = waiting[:2]
+
+        def seen(t: int, pair: list[int] = pair) -> int:
+            return sum(q in met[e] for e in pair for q in members[t])
+
+        splittable = [t for t in members if not held.intersection(members[t])]
+        if not splittable:
+            return
+        source = min(splittable, key=lambda t: (seen(t), t))
+        people = members.pop(source)
+        stay_extra, move_extra = [*pair, None, None][:2]
+        leaving = instance.lo[target] - (move_extra is not None)
+        staying = len(people) - leaving
+        if not instance.lo[source] <= staying + (stay_extra is not None) <= instance.hi[source]:
+            return
+        for p in people[staying:]:
+            seats[p] = target
+        for extra, table, group in (
+            (stay_extra, source, people[:staying]),
+            (move_extra, target, people[staying:]),
+        ):
+            if extra is not None:
+                seats[extra] = table
+                met[extra].update(group)
+        waiting = waiting[len(pair) :]
+
+
+def gather_tables(
+    instance: Instance,
+    seats: dict[int, int],
+    extras: list[int],
+    groups: list[tuple[int, ...]],
+    point_of: dict[int, int],
+    hosts: dict[int, int],
+    gathered: set[frozenset[int]],
+    met: dict[int, set[int]],
+    r: int,
+) -> None:
+    """With more extra people than split tables can take (two each), fill each other table in
+    round r with people of one group, who never meet in the design (no two of them gathered
+    together before, as `gathered` tells), plus at most one extra; the other extras take the
+    seats they leave, choosing the people who leave so that extras meet people they have not
+    met (`met`). Extras never sit together. Updates `seats`, `gathered` and `met`."""
+    used = set(seats.values())
+    open_tables = [t for t in range(instance.tables) if t not in used]
+    held = {instance.units[u][0] for u in hosts} | {p for p, rr in instance.person_pins if rr == r}
+    person_at = {x: p for p, x in point_of.items()}
+    members_at: dict[int, list[int]] = defaultdict(list)
+    for p, t in seats.items():
+        members_at[t].append(p)
+    waiting = extras[r % len(extras) :] + extras[: r % len(extras)]
+    for target in open_tables:
+        joining = 1 if waiting else 0
+        count = max(instance.lo[target], min(instance.hi[target], len(waiting))) - joining
+        if count <= 0 or instance.lo[target] > count + joining:
+            return
+        candidates = []
+        for k in range(len(groups)):
+            group = groups[(r + k) % len(groups)]
+            members = [person_at[x] for x in group if x in person_at and person_at[x] not in held]
+            candidates += [
+                list(chosen)
+                for chosen in combinations(members, count)
+                if not any(frozenset(pair) in gathered for pair in combinations(chosen, 2))
+            ]
+        if not candidates:
+            return
+
+        def seen(leavers: list[int], joining: int = joining) -> int:
+            """Repeat meetings the extras would have with these leavers' table-mates."""
+            coming = iter(waiting[joining:])
+            total = sum(p in met[waiting[0]] for p in leavers) if joining else 0
+            for p in leavers:
+                extra = next(coming, None)
+                if extra is not None:
+                    total += sum(q in met[extra] for q in members_at[seats[p]] if q != p)
+            return total
+
+        leavers = min(candidates, key=seen)
+        vacated = [seats[p] for p in leavers]
+        for p in leavers:
+            seats[p] = target
+        gathered.update(frozenset(pair) for pair in combinations(leavers, 2))
+        if joining:
+            extra = waiting.pop(0)
+            seats[extra] = target
+            met[extra].update(leavers)
+        for p, table in zip(leavers, vacated, strict=True):
+            if waiting:
+                extra = waiting.pop(0)
+                seats[extra] = table
+                met[extra].update(q for q in members_at[table] if q != p)
+            elif instance.lo[table] > instance.capacity[table] - 1:
+                return
+
+
+def relabel(seating: Seating, rounds: int, rng: random.Random, deadline: float) -> None:
+    """Hill-climb on swaps of two people in every one of the first `rounds` rounds at once:
+    a relabelling of the design's points, so it never adds a repeat among those rounds, while
+    it mixes organisations, sectors and professions (penalty down). Plain problems only: with
+    no hard rule beyond balance, every such swap is allowed."""
+    people = seating.instance.people
+    stale, tries = 0, 0
+    deadline = min(deadline, time.monotonic() + RELABEL_SECONDS)
+    while stale < 4 * people and tries < 50 * people and time.monotonic() < deadline:
+        tries += 1
+        p, q = rng.sample(range(people), 2)
+        before = seating.penalty
+        swapped = _swap_everywhere(seating, range(rounds), p, q)
+        if seating.penalty < before:
+            stale = 0
+        else:
+            _swap_everywhere(seating, swapped, p, q)
+            stale += 1
+
+
+def _swap_everywhere(seating: Seating, rounds: Iterable[int], p: int, q: int) -> list[int]:
+    """Swap people p and q (units of one) in each of `rounds` where they sit at different
+    tables; the rounds where they were swapped."""
+    swapped = []
+    unit_p, unit_q = seating.instance.unit_of[p], seating.instance.unit_of[q]
+    for r in rounds:
+        a, b = seating.table_of[r][p], seating.table_of[r][q]
+        if a != b:
+            seating.move(r, unit_p, b)
+            seating.move(r, unit_q, a)
+            swapped.append(r)
+    return swapped
+
+
+def design_hosts(instance: Instance) -> dict[int, int] | None:
+    """Facilitators' tables (as construct.facilitator_tables) but leaving accessible tables to
+    those who need them: in a design everyone meets almost everyone, so a facilitator holding
+    an accessible table would take it from the people with access needs."""
+    hosts = facilitator_tables(instance)
+    if hosts is None or not any(instance.needs_accessible):
+        return hosts
+    spare = [t for t in range(instance.tables) if not instance.accessible[t]]
+    spare = [t for t in spare if t not in hosts.values()]
+    for u, t in sorted(hosts.items()):
+        movable = not instance.pins[u] and not instance.needs_accessible[u]
+        if instance.accessible[t] and movable and spare:
+            hosts[u] = spare.pop(0)
+    return hosts
+
+
+def preferred_points(
+    instance: Instance, groups: list[tuple[int, ...]], points: int
+) -> dict[int, int]:
+    """People (units of one) onto points: organisations into groups, largest first, each group
+    taking a whole organisation where one fits; with more points than people the spare points
+    are taken from one group first, so the empty seats never share a table."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for p in range(instance.people):
+        members[instance.org[p]].append(p)
+    free = [list(g) for g in groups]
+    spare = max(0, points - instance.people)
+    if spare:
+        emptiest = min(range(len(free)), key=lambda g: abs(len(free[g]) - spare))
+        del free[emptiest][:spare]
+    point_of: dict[int, int] = {}
+    for org in sorted(members, key=lambda o: -len(members[o])):
+        people = members[org]
+        while people and any(free):
+            fitting = [g for g in free if len(g) >= len(people)]
+            group = min(fitting, key=len) if fitting else max(free, key=len)
+            while people and group:
+                point_of[people.pop()] = group.pop(0)
+    return point_of
+
+
+def map_people(
+    instance: Instance,
+    used: list[list[tuple[int, ...]]],
+    groups: list[tuple[int, ...]],
+    wanted: dict[int, int],
+    deadline: float,
+    workers: int,
+) -> dict[int, int] | None:
+    """People onto points under the hard rules (see the module docstring), keeping as many as
+    possible in their `wanted` point's group; None when no mapping is found in time."""
+    people, points = instance.people, sum(len(b) for b in used[0])
+    model = cp_model.CpModel()
+    y = {(p, x): model.new_bool_var("") for p in range(people) for x in range(points)}
+    for x in range(points):
+        model.add_at_most_one(y[p, x] for p in range(people))
+    needers = [unit[0] for u, unit in enumerate(instance.units) if instance.needs_accessible[u]]
+    host_table = design_hosts(instance) or {}
+    must_map = set(instance.hosts) | {p for p, _ in instance.person_pins} | set(needers)
+    for p in range(people):
+        if p in must_map or people <= points:
+            model.add_exactly_one(y[p, x] for x in range(points))
+        else:
+            model.add_at_most_one(y[p, x] for x in range(points))
+    model.add(sum(y.values()) == min(people, points))
+
+    def inside(p: int, block: tuple[int, ...]):
+        return sum(y[p, x] for x in block)
+
+    for r, blocks in enumerate(used):
+        # people held at a table this round: pinned seats and facilitators
+        held = [(p, t) for (p, rr), t in instance.person_pins.items() if rr == r]
+        held += [(instance.units[u][0], t) for u, t in host_table.items()]
+        for block in blocks:
+            for a, b in instance.apart_pairs:
+                model.add(inside(a, block) + inside(b, block) <= 1)
+            for i, (p, t) in enumerate(held):
+                for q, s in held[i + 1 :]:
+                    if s != t and p != q:
+                        model.add(inside(p, block) + inside(q, block) <= 1)
+                if not instance.accessible[t]:
+                    for n in needers:
+                        if n != p:
+                            model.add(inside(p, block) + inside(n, block) <= 1)
+        if needers:
+            # blocks at accessible tables: those with someone who needs one or who is held at one
+            users = needers + [p for p, t in held if instance.accessible[t]]
+            at_accessible = []
+            for block in blocks:
+                flag = model.new_bool_var("")
+                for p in users:
+                    for x in block:
+                        model.add_implication(y[p, x], flag)
+                at_accessible.append(flag)
+            model.add(sum(at_accessible) <= sum(instance.accessible))
+    group_of = {x: group for group in groups for x in group}
+    org_size = Counter(instance.org)
+    with_colleagues = [p for p in wanted if org_size[instance.org[p]] > 1]
+    model.maximize(sum(y[p, x] for p in with_colleagues for x in group_of[wanted[p]]))
+    for p, w in wanted.items():
+        model.add_hint(y[p, w], 1)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, min(5.0, deadline - time.monotonic()))
+    solver.parameters.num_workers = workers
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return {p: x for (p, x), var in y.items() if solver.boolean_value(var)}
+
+
+def block_tables(
+    instance: Instance,
+    blocks: list[tuple[int, ...]],
+    point_of: dict[int, int],
+    hosts: dict[int, int],
+    r: int,
+) -> list[int] | None:
+    """A table for each block of round r (a bipartite matching), or None."""
+    person_at = {x: p for p, x in point_of.items()}
+    allowed: list[list[int]] = []
+    for block in blocks:
+        people = [person_at[x] for x in block if x in person_at]
+        required = {hosts[p] for p in people if p in hosts}
+        required |= {t for (p, rr), t in instance.person_pins.items() if rr == r and p in people}
+        if len(required) > 1:
+            return None
+        options = list(required) if required else list(range(instance.tables))
+        if any(instance.needs_accessible[p] for p in people):
+            options = [t for t in options if instance.accessible[t]]
+        allowed.append(options)
+    table_of_block: dict[int, int] = {}
+    block_at: dict[int, int] = {}
+
+    def augment(b: int, seen: set[int]) -> bool:
+        for t in allowed[b]:
+            if t in seen:
+                continue
+            seen.add(t)
+            if t not in block_at or augment(block_at[t], seen):
+                block_at[t] = b
+                table_of_block[b] = t
+                return True
+        return False
+
+    order = sorted(range(len(blocks)), key=lambda b: len(allowed[b]))
+    if not all(augment(b, set()) for b in order):
+        return None
+    return [table_of_block[b] for b in range(len(blocks))]

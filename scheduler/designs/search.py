@@ -1,0 +1,151 @@
+"""The searches that found the designs shipped as data (run offline, once): CP-SAT models.
+
+    python -m scheduler.designs.search
+
+`find` gives the base blocks in cyclic.py, `find_packing` the spreads in packings.py.
+
+Points are Z_m x {0..rows-1} (point i*m + x for (x, i)) plus `fixed` points that the group
+Z_m leaves alone. A *full* base class is a partition of all points into blocks of k; shifting it
+by s = 0..m-1 gives m rounds. A *short* base class is one transversal block (one point per row,
+rows = k) whose m shifts form one round by themselves. Two points meet at most once in the
+developed schedule exactly when every pair orbit under Z_m (a pure difference in one row, a
+mixed difference between two rows, a row with a fixed point) is hit at most once by a pair
+inside a base block, and no base block holds a pair whose orbit is shorter than m (it would be
+hit twice) or two fixed points. The model asks for exactly that; `exact` asks every orbit to be
+hit (every pair meets exactly once: a resolvable 2-design).
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from ortools.sat.python import cp_model
+
+from scheduler.designs.cyclic import CyclicSpec
+from scheduler.designs.geometry import projective_lines
+
+
+def pair_orbit(spec: CyclicSpec, a: int, b: int) -> tuple | None:
+    """A name for the Z_m orbit of the pair {a, b}, or None if the orbit is shorter than m."""
+    m, moving = spec.modulus, spec.modulus * spec.rows
+    if a >= moving and b >= moving:
+        return None
+    if a >= moving or b >= moving:
+        fixed, other = max(a, b), min(a, b)
+        return ("fixed", fixed, other // m)
+    (ia, xa), (ib, xb) = divmod(a, m), divmod(b, m)
+    if ia == ib:
+        d = (xb - xa) % m
+        d = min(d, m - d)
+        return None if 2 * d == m else ("pure", ia, d)
+    if ia > ib:
+        ia, ib, xa, xb = ib, ia, xb, xa
+    return ("mixed", ia, ib, (xb - xa) % m)
+
+
+def find(spec: CyclicSpec, exact: bool, seconds: float, seed: int = 0) -> CyclicSpec | None:
+    m, rows, k = spec.modulus, spec.rows, spec.block_size
+    points = m * rows + spec.fixed
+    per_class = points // k
+    model = cp_model.CpModel()
+    blocks = []  # (class kind, block) -> membership literals
+    for _ in range(spec.full_count):
+        members = [[model.new_bool_var("") for _ in range(points)] for _ in range(per_class)]
+        for p in range(points):
+            model.add_exactly_one(block[p] for block in members)
+        for block in members:
+            model.add(sum(block) == k)
+        # symmetry: block j holds the j-th smallest "first point"
+        model.add(members[0][0] == 1)
+        blocks.extend(members)
+    for _ in range(spec.short_count):
+        block = [model.new_bool_var("") for _ in range(points)]
+        for i in range(rows):
+            model.add_exactly_one(block[i * m : (i + 1) * m])
+        model.add(block[0] == 1)  # shifting a short block gives the same round
+        model.add(sum(block[m * rows :]) == 0)
+        blocks.append(block)
+    hits: dict[tuple, list] = {}
+    for block in blocks:
+        for a, b in combinations(range(points), 2):
+            orbit = pair_orbit(spec, a, b)
+            if orbit is None:
+                model.add_bool_or([block[a].Not(), block[b].Not()])
+                continue
+            both = model.new_bool_var("")
+            model.add_implication(both, block[a])
+            model.add_implication(both, block[b])
+            model.add_bool_or([block[a].Not(), block[b].Not(), both])
+            hits.setdefault(orbit, []).append(both)
+    for literals in hits.values():
+        if exact:
+            model.add_exactly_one(literals)
+        else:
+            model.add_at_most_one(literals)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    chosen = [tuple(p for p in range(points) if solver.boolean_value(x[p])) for x in blocks]
+    full = chosen[: spec.full_count * per_class]
+    return CyclicSpec(
+        spec.modulus,
+        spec.rows,
+        spec.fixed,
+        spec.block_size,
+        full_classes=tuple(
+            tuple(full[c * per_class : (c + 1) * per_class]) for c in range(spec.full_count)
+        ),
+        short_blocks=tuple(chosen[spec.full_count * per_class :]),
+    )
+
+
+# name in cyclic.FOUND -> (the shape searched for, whether every pair must meet exactly once)
+TARGETS: dict[str, tuple[CyclicSpec, bool]] = {
+    "KTS(21)": (CyclicSpec(7, 3, 0, 3, full_count=1, short_count=3), True),
+    "RBIBD(28, 4)": (CyclicSpec(9, 3, 1, 4, full_count=1), True),
+    "18/3/8": (CyclicSpec(4, 4, 2, 3, full_count=2), False),
+}
+
+
+def main() -> None:
+    """Search again for every design the catalogue ships as data, and print what is found."""
+    for name, (shape, exact) in TARGETS.items():
+        found = find(shape, exact, seconds=600.0)
+        print(name, found and (found.full_classes, found.short_blocks))
+    for q in (2, 3):
+        spreads = find_packing(projective_lines(3, q), (q**4 - 1) // (q - 1), seconds=600.0)
+        print(f"PG(3, {q})", spreads and "".join("0123456789abc"[s] for s in spreads))
+
+
+def find_packing(lines: list[tuple[int, ...]], points: int, seconds: float) -> list[int] | None:
+    """Split `lines` (a 2-design) into parallel classes: the class of each line, or None.
+
+    CP-SAT: x[line, class], each line in one class, each point on one line of every class; the
+    lines through point 0 go to classes 0, 1, ... in order (symmetry)."""
+    per_point = sum(1 for line in lines if 0 in line)
+    model = cp_model.CpModel()
+    x = {(i, c): model.new_bool_var("") for i in range(len(lines)) for c in range(per_point)}
+    for i in range(len(lines)):
+        model.add_exactly_one(x[i, c] for c in range(per_point))
+    for p in range(points):
+        through = [i for i, line in enumerate(lines) if p in line]
+        for c in range(per_point):
+            model.add_exactly_one(x[i, c] for i in through)
+    for c, i in enumerate(i for i, line in enumerate(lines) if 0 in line):
+        model.add(x[i, c] == 1)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = 1
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return [
+        next(c for c in range(per_point) if solver.boolean_value(x[i, c]))
+        for i in range(len(lines))
+    ]
+
+
+if __name__ == "__main__":
+    main()

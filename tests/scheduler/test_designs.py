@@ -1,0 +1,166 @@
+"""Known designs (scheduler/designs): each construction checked by its properties, and the table
+planner seating design-sized events from them, with organisations and hard rules."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import combinations
+
+import pytest
+
+from benchmarks.instances import golfers
+from scheduler.designs import Design, catalogue, grid_design, nearby_designs, search
+from scheduler.designs.cyclic import FOUND, CyclicSpec, develop
+from scheduler.designs.field import GaloisField
+from scheduler.designs.geometry import affine_plane, projective_lines
+from scheduler.people import Person
+from scheduler.tables import SolveOptions, Table, TableProblem, plan_tables
+from tests.scheduler.test_tables_planner import assert_hard_constraints
+
+FAST = SolveOptions(time_limit=5, seed=0, workers=1, effort=0.1)
+
+
+def meetings(rounds) -> dict[tuple[int, int], int]:
+    met: dict[tuple[int, int], int] = {}
+    for tables in rounds:
+        for table in tables:
+            for pair in combinations(sorted(table), 2):
+                met[pair] = met.get(pair, 0) + 1
+    return met
+
+
+def assert_resolvable(design: Design, every_pair: bool) -> None:
+    """Every round seats every point once at tables of one size; no pair meets twice; with
+    every_pair, everyone meets everyone."""
+    points = design.points
+    for tables in design.rounds:
+        assert sorted(p for table in tables for p in table) == list(range(points))
+        assert {len(table) for table in tables} == {design.block_size}
+    met = meetings(design.rounds)
+    assert max(met.values()) == 1
+    if every_pair:
+        assert len(met) == points * (points - 1) // 2
+
+
+@pytest.mark.parametrize("design", catalogue(), ids=lambda d: d.name)
+def test_every_catalogued_design_is_a_resolvable_design(design: Design) -> None:
+    pairs_seated = len(design.rounds) * design.tables * design.block_size * (design.block_size - 1)
+    complete = pairs_seated == design.points * (design.points - 1)
+    assert_resolvable(design, every_pair=complete)
+    assert complete or design.name == "18/3/8"
+    expected_rounds = (design.points - 1) // (design.block_size - 1)
+    assert len(design.rounds) == expected_rounds
+
+
+@pytest.mark.parametrize(("size", "groups"), [(3, 3), (4, 5), (4, 8), (5, 9), (6, 7), (8, 16)])
+def test_the_grid_never_seats_row_mates_together(size: int, groups: int) -> None:
+    design = grid_design(size, groups)
+    assert design is not None
+    assert_resolvable(design, every_pair=False)
+    rows = design.groups_for(groups)
+    assert rows is not None and len(rows) == size
+    met = meetings(design.rounds[:groups])
+    assert not any(pair in met for row in rows for pair in combinations(row, 2))
+    assert grid_design(size, 6) is None and grid_design(groups + 1, groups) is None
+
+
+@pytest.mark.parametrize("q", [4, 8, 9, 16])
+def test_small_fields_are_fields(q: int) -> None:
+    field = GaloisField.of_order(q)
+    assert field is not None
+    elements = range(q)
+    for a in elements:
+        assert sorted(field.add(a, b) for b in elements) == list(elements)
+        if a:
+            assert sorted(field.mul(a, b) for b in elements) == list(elements)
+    for a, b, c in combinations(elements, 3):
+        assert field.mul(a, field.add(b, c)) == field.add(field.mul(a, b), field.mul(a, c))
+    assert GaloisField.of_order(12) is None and affine_plane(6) is None
+
+
+def test_projective_space_and_found_designs_have_the_right_shape() -> None:
+    assert len(projective_lines(3, 3)) == 130 and len(projective_lines(3, 2)) == 35
+    for spec in FOUND.values():
+        rounds = develop(spec)
+        assert len({p for tables in rounds for table in tables for p in table}) == (
+            spec.modulus * spec.rows + spec.fixed
+        )
+
+
+def test_the_searches_that_found_the_shipped_data_still_find_designs() -> None:
+    kirkman = search.find(CyclicSpec(7, 2, 1, 3, full_count=1), exact=True, seconds=20)
+    assert kirkman is not None
+    assert_resolvable(Design("found", develop(kirkman)), every_pair=True)
+    spreads = search.find_packing(projective_lines(3, 2), 15, seconds=20)
+    assert spreads is not None and sorted(Counter(spreads).values()) == [5] * 7
+
+
+def test_nearby_designs_are_nearest_first_and_never_need_more_tables() -> None:
+    near = nearby_designs(38, 4, 10)
+    assert near and all(d.block_size == 4 and d.tables <= 10 for d in near)
+    assert near[0].points == 40
+    assert nearby_designs(40, 4, 10)[0].name == "PG(3, 3)"
+    assert nearby_designs(30, 6, 5) == []  # no design seats about 30 people in sixes
+
+
+@pytest.mark.parametrize(
+    ("people", "size", "rounds"), [(40, 4, 13), (28, 4, 9), (21, 3, 10), (18, 3, 8)]
+)
+def test_design_sized_golfers_meet_nobody_twice_at_once(people: int, size: int, rounds: int):
+    problem = TableProblem.with_table_size(golfers(people), rounds, size)
+    plan = plan_tables(problem, FAST)
+    assert_hard_constraints(problem, plan)
+    assert plan.metrics["repeat_pairs"] == {"value": 0, "bound": 0}
+    assert plan.status == "optimal" and plan.elapsed < 3
+
+
+@pytest.mark.parametrize("people", [38, 42])
+def test_fewer_or_more_people_than_a_design_still_meet_nobody_twice(people: int) -> None:
+    """38 people: two empty seats in one group of the 40-person design; 42: an eleventh table
+    made by splitting a design table, each half taking one of the two extra people."""
+    problem = TableProblem.with_table_size(golfers(people), 12, 4)
+    plan = plan_tables(problem, FAST)
+    assert_hard_constraints(problem, plan)
+    assert plan.metrics["repeat_pairs"] == {"value": 0, "bound": 0}
+    assert plan.status == "optimal"
+
+
+def organisations_of_four(count: int) -> list[Person]:
+    return [Person(f"p{i}", f"P{i}", f"Org {i % 10}", "-", "-") for i in range(count)]
+
+
+def test_forty_people_in_ten_organisations_meet_no_colleague_and_nobody_twice() -> None:
+    """The resolvable group divisible design: one spread of PG(3, 3) as the organisations."""
+    problem = TableProblem.with_table_size(organisations_of_four(40), 12, 4)
+    plan = plan_tables(problem, FAST)
+    assert_hard_constraints(problem, plan)
+    assert plan.metrics["same_org_pairs"]["value"] == 0
+    assert plan.metrics["repeat_pairs"]["value"] == 0
+    assert plan.status == "optimal"
+    org = {p.id: p.organisation for p in problem.people}
+    for tables in plan.rounds:
+        for table in tables:
+            assert len({org[pid] for pid in table}) == len(table)
+
+
+def test_colleagues_facilitators_keep_apart_pins_and_access_needs_all_hold_on_a_design() -> None:
+    """Organisation 0 holds both facilitators and both people with access needs: in a design
+    everyone else meets everyone, so only they can share its group (nobody meets a facilitator
+    at a table without access otherwise)."""
+    people = [
+        Person(f"p{i}", f"P{i}", f"Org {i % 10}", "-", "-", facilitator=i in (0, 10))
+        for i in range(40)
+    ]
+    problem = TableProblem(
+        people,
+        rounds=12,
+        tables=[Table(4, accessible=t < 2) for t in range(10)],
+        keep_apart=[("p1", "p11")],
+        pinned={("p35", 5): 7},
+        needs_accessible=["p20", "p30"],
+    )
+    plan = plan_tables(problem, SolveOptions(time_limit=20, seed=0, workers=1, effort=0.1))
+    assert_hard_constraints(problem, plan)
+    assert plan.metrics["repeat_pairs"]["value"] == 0
+    assert plan.metrics["same_org_pairs"]["value"] == 0
+    assert plan.status == "optimal"
