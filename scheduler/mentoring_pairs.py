@@ -269,18 +269,19 @@ def matched_bound(pairs: PairTable, within: np.ndarray | None = None) -> int:
     return flow.optimal_flow()
 
 
-def best_fit_matching(pairs: PairTable) -> np.ndarray:
-    """Indices of the pairs of a matching with the most mentees and, among those, the most fit:
-    OR-Tools' maximum flow of minimum cost with cost -fit per pair."""
-    if len(pairs) == 0:
+def best_fit_matching(pairs: PairTable, within: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the pairs of a matching with the most mentees and, among those, the most fit
+    (over `within`, a mask of pairs; default all): OR-Tools' maximum flow of minimum cost, with
+    cost -fit per pair."""
+    chosen = np.nonzero(within if within is not None else np.ones(len(pairs), bool))[0]
+    if len(chosen) == 0:
         return np.zeros(0, np.int64)
-    chosen = np.arange(len(pairs))
     tails, heads, sink = _flow_network(pairs, chosen)
     capacities = np.concatenate(
         [np.ones(len(chosen), np.int64), pairs.capacity, np.ones(pairs.mentee_count, np.int64)]
     )
     costs = np.concatenate(
-        [-pairs.fit, np.zeros(len(pairs.capacity) + pairs.mentee_count, np.int64)]
+        [-pairs.fit[chosen], np.zeros(len(pairs.capacity) + pairs.mentee_count, np.int64)]
     )
     flow = SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
@@ -289,8 +290,7 @@ def best_fit_matching(pairs: PairTable) -> np.ndarray:
     flow.set_node_supply(sink, -total)
     if flow.solve_max_flow_with_min_cost() != flow.OPTIMAL:
         raise RuntimeError("min cost flow failed")
-    flows = flow.flows(np.arange(len(chosen)))
-    return np.nonzero(flows)[0]
+    return chosen[np.nonzero(flow.flows(np.arange(len(chosen))))[0]]
 
 
 def worst_off_rank_bound(pairs: PairTable, matched: int) -> int:
