@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python -m benchmarks.tables
 	$(BIN)/python -m benchmarks.breakouts
 	$(BIN)/python -m benchmarks.harvest
+	$(BIN)/python -m benchmarks.matching
 
 load: install
 	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
