@@ -90,11 +90,7 @@ def read_mentors_csv(path: str | Path) -> tuple[Mentor, ...]:
         ranked, ruled_out = _preferences(path, line, values.get("prefs", ""))
         mentors.append(
             Mentor(
-                id=values["id"],
-                name=values["name"],
-                organisation=values["organisation"],
-                sector=values["sector"],
-                profession=values["profession"],
+                **_profile(values),
                 capacity=capacity,
                 offers=_items(values["offers"]),
                 preferences=ranked,
@@ -111,11 +107,7 @@ def read_mentees_csv(path: str | Path) -> tuple[Mentee, ...]:
         ranked, ruled_out = _preferences(path, line, values.get("prefs", ""))
         mentees.append(
             Mentee(
-                id=values["id"],
-                name=values["name"],
-                organisation=values["organisation"],
-                sector=values["sector"],
-                profession=values["profession"],
+                **_profile(values),
                 wants=_items(values["wants"]),
                 preferences=ranked,
                 unacceptable=ruled_out,
@@ -178,6 +170,11 @@ def read_hosts_csv(path: str | Path) -> tuple[Host, ...]:
             )
         )
     return tuple(hosts)
+
+
+def _profile(values: dict[str, str]) -> dict[str, str]:
+    """The columns mentors and mentees share."""
+    return {key: values[key] for key in ("id", "name", "organisation", "sector", "profession")}
 
 
 def _items(text: str) -> tuple[str, ...]:
