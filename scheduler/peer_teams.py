@@ -350,6 +350,8 @@ class _TeamModel:
         self.spread = 0
         for peer_id, variables in by_peer.items():
             self.spread += self._any_of(f"used_{peer_id}", variables)
+        # Each peer taking part fills a slot: a bound CP-SAT's relaxation does not see alone.
+        cp.add(self.spread <= self.filled)
         groups: dict[str, list] = {}
         for (i, _), var in self.x.items():
             peer = problem.peers[i]
