@@ -121,9 +121,12 @@ class OtherMode:
 
 @dataclass(frozen=True)
 class MentoringMetrics:
-    """Each figure beside its bound. `rank_counts`: {mentee's rank of her mentor: mentees};
-    `blocking_examples`: up to 20 blocking pairs as (mentor_id, mentee_id); `stages`: one record
-    per CP-SAT stage (stage, status, objective, bound, seconds)."""
+    """Each figure beside its bound (module docstring). `first_choices`: mentees matched to a
+    mentor of rank 1 (one of their best: ties share a rank); `rank_counts`: {mentee's rank of
+    her mentor: mentees}; `fit`: the points of the module docstring of
+    `scheduler.mentoring_pairs`, `topic_overlap` the shared topics alone; `blocking_examples`:
+    up to 20 blocking pairs as (mentor_id, mentee_id); `stages`: one record per stage (stage,
+    status, objective, bound, seconds), solved by flows or CP-SAT."""
 
     mentees: int
     mentors: int
