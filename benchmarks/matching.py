@@ -24,6 +24,7 @@ import threading
 import time
 
 import numpy as np
+from matching.games import HospitalResident
 
 from benchmarks.breakouts import SECTORS
 from scheduler.mentoring import (
@@ -150,8 +151,6 @@ def peer_problem(seed: int, hosts: int = 30, peers: int = 400) -> PeerProblem:
 
 def library_deferred_acceptance(problem: MentoringProblem) -> tuple[np.ndarray, float]:
     """Pair indices of the `matching` library's mentee-optimal stable matching, and seconds."""
-    from matching.games import HospitalResident
-
     pairs = problem.pairs
     mentor_ids = [m.id for m in problem.mentors]
     mentee_ids = [e.id for e in problem.mentees]
