@@ -291,15 +291,17 @@ def build_teams(
         teams[host.id].append((peer.role, peer.id))
     unfilled = _unfilled(problem, teams)
     metrics = _measure(problem, model, chosen, filled_bound, staged)
+    # Unfilled slots make the round infeasible only when filling was proven as full as it gets.
+    filling_proven = bool(staged.runs) and staged.runs[0].status == "optimal"
     if staged.values is not None:
-        if unfilled:
+        if unfilled and filling_proven:
             status = "infeasible"
         elif staged.proven:
             status = "optimal"
         else:
             status = "feasible"
     message = "; ".join(s.message() for s in short)
-    if unfilled and not short:
+    if status == "infeasible" and not short:
         message = "some slots cannot be filled while keeping two sectors on every team"
     elif status == "feasible":
         message = (
