@@ -160,3 +160,20 @@ def test_member_peers_come_from_more_than_one_group() -> None:
 def test_bad_input_names_the_peer_or_host(peer: Peer, host: Host, expected: str) -> None:
     with pytest.raises(InputError, match=expected):
         build_teams(PeerProblem((peer,), (host,)))
+
+
+def test_cancelling_keeps_teams_that_keep_the_rules() -> None:
+    peers = tuple(officer(k, f"Org {k}", SECTORS[k % 4], capacity=2) for k in range(8))
+    hosts = tuple(Host(f"h{h}", f"Host {h}", "Council", {"officer": 3}) for h in range(4))
+    problem = PeerProblem(peers, hosts)
+    stages = []
+
+    def cancel(progress) -> bool:
+        stages.append(progress.stage)
+        return True
+
+    result = build_teams(problem, PeerOptions(time_limit=10), on_progress=cancel)
+    assert stages == ["themes"]  # filling was done by the flow, proven at its bound
+    assert result.status == "feasible" and result.message.startswith("cancelled")
+    assert_hard_rules(problem, result)
+    assert result.metrics.filled == 12
