@@ -264,15 +264,16 @@ def test_stable_mode_can_match_more_than_deferred_acceptance() -> None:
     assert blocking(problem, as_matching(problem, result)) == []
 
 
-def test_large_programmes_fall_back_to_deferred_acceptance(monkeypatch) -> None:
+def test_large_programmes_search_each_mentees_best_candidates(monkeypatch) -> None:
     monkeypatch.setattr(mentoring, "STABLE_MODEL_PAIRS", 0)
+    monkeypatch.setattr(mentoring, "CANDIDATES", 1)
     problem = MentoringProblem(
         mentors=(Mentor("m1", "m1", "A", "Council", "Director", 2, ("housing",)),),
         mentees=tuple(Mentee(f"e{j}", "e", "B", "NHS", "Officer", ("housing",)) for j in range(3)),
     )
     result = match_mentoring(problem, MentoringOptions(mode="stable", time_limit=10))
     assert result.status == "feasible"
-    assert "deferred acceptance" in result.message
+    assert "only each mentee's 1 most preferred mentors were searched" in result.message
     assert result.metrics.matched == result.metrics.matched_bound == 2
     assert result.metrics.blocking_pairs == 0
 
