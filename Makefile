@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python -m benchmarks.breakouts
 	$(BIN)/python -m benchmarks.repair
 	$(BIN)/python -m benchmarks.harvest
+	$(BIN)/python -m benchmarks.matching
 
 load: install
 	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)

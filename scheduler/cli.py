@@ -1,4 +1,5 @@
-"""`python -m scheduler tables|breakouts ...`: planning from the shell (contract in DESIGN.md)."""
+"""`python -m scheduler tables|breakouts|mentoring|peer-teams ...`: planning from the shell
+(contract in DESIGN.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from scheduler import cli_breakouts, cli_tables
+from scheduler import cli_breakouts, cli_matching, cli_tables
 from scheduler.people import InputError
 
 
@@ -37,14 +38,35 @@ def build_parser() -> argparse.ArgumentParser:
     breakouts.add_argument("--time-limit", type=float, default=60.0, metavar="S")
     breakouts.add_argument("--seed", type=int, default=0, metavar="N")
     breakouts.add_argument("--out", type=Path, metavar="PLAN.json")
+
+    mentoring = commands.add_parser("mentoring", help="pair mentees with mentors across sectors")
+    mentoring.add_argument("mentors", type=Path, metavar="MENTORS.csv")
+    mentoring.add_argument("mentees", type=Path, metavar="MENTEES.csv")
+    mentoring.add_argument("--mode", choices=("most-matched", "stable"), default="most-matched")
+    mentoring.add_argument("--allow-same-sector", action="store_true")
+    mentoring.add_argument("--time-limit", type=float, default=30.0, metavar="S")
+    mentoring.add_argument("--out", type=Path, metavar="MATCH.json")
+
+    peer_teams = commands.add_parser("peer-teams", help="build peer-challenge teams for hosts")
+    peer_teams.add_argument("peers", type=Path, metavar="PEERS.csv")
+    peer_teams.add_argument("hosts", type=Path, metavar="HOSTS.csv")
+    peer_teams.add_argument("--time-limit", type=float, default=30.0, metavar="S")
+    peer_teams.add_argument("--out", type=Path, metavar="TEAMS.json")
     return parser
+
+
+COMMANDS = {
+    "tables": cli_tables.run,
+    "breakouts": cli_breakouts.run,
+    "mentoring": cli_matching.run_mentoring,
+    "peer-teams": cli_matching.run_peer_teams,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        run = cli_tables.run if args.command == "tables" else cli_breakouts.run
-        document = run(args)
+        document = COMMANDS[args.command](args)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -20,7 +20,7 @@ from scheduler.breakouts import (
     BreakoutProblem,
     plan_breakouts,
 )
-from scheduler.people import InputError, check_columns, read_people_csv
+from scheduler.people import InputError, check_columns, read_people_csv, whole_number
 
 REQUIRED_COLUMNS = ("id", "title", "slot", "capacity")
 OPTIONAL_COLUMNS = ("min_attendance",)
@@ -80,23 +80,14 @@ def _breakout_from_row(path: str | Path, line: int, row: dict, seen: dict[str, i
             f"{path}: row {line} repeats id {breakout_id!r} (first on row {seen[breakout_id]})"
         )
     seen[breakout_id] = line
-    capacity = _whole_number(path, line, "capacity", values["capacity"])
+    capacity = whole_number(path, line, "capacity", values["capacity"])
     if capacity <= 0:
         raise InputError(f"{path}: row {line} capacity must be positive, not {capacity}")
     minimum = None
     if values.get("min_attendance"):
-        minimum = _whole_number(path, line, "min_attendance", values["min_attendance"])
+        minimum = whole_number(path, line, "min_attendance", values["min_attendance"])
         if not 0 <= minimum <= capacity:
             raise InputError(
                 f"{path}: row {line} min_attendance {minimum} is outside 0..capacity {capacity}"
             )
     return Breakout(breakout_id, values["title"], values["slot"], capacity, minimum)
-
-
-def _whole_number(path: str | Path, line: int, column: str, text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise InputError(
-            f"{path}: row {line} {column} must be a whole number, not {text!r}"
-        ) from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,17 +29,48 @@ class Person:
 
 def read_people_csv(path: str | Path) -> list[Person]:
     """Read PEOPLE.csv: header `id,name,organisation,sector,profession[,facilitator][,prefs]`."""
+    return [
+        _person_from_row(path, line, values)
+        for line, values in read_csv_rows(path, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
+    ]
+
+
+def read_csv_rows(
+    path: str | Path, required: tuple[str, ...], optional: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, {column: stripped value}) for each row of a UTF-8 CSV file with an `id`
+    column; raises InputError naming the file and row for unreadable text, a wrong header, a
+    row longer than the header, an empty id or an id seen before."""
     text = _read_text(path)
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    check_columns(path, reader.fieldnames, REQUIRED_COLUMNS, OPTIONAL_COLUMNS)
-    people: list[Person] = []
+    check_columns(path, reader.fieldnames, required, optional)
     seen: dict[str, int] = {}
     try:
         for line, row in enumerate(reader, start=2):
-            people.append(_person_from_row(path, line, row, seen))
+            if None in row:
+                raise InputError(f"{path}: row {line} has more cells than the header")
+            values = {key: (value or "").strip() for key, value in row.items()}
+            row_id = values["id"]
+            if not row_id:
+                raise InputError(f"{path}: row {line} has an empty id")
+            if row_id in seen:
+                raise InputError(
+                    f"{path}: row {line} repeats id {row_id!r} (first on row {seen[row_id]})"
+                )
+            seen[row_id] = line
+            yield line, values
     except csv.Error as exc:
         raise InputError(f"{path}: row {reader.line_num} is not valid CSV ({exc})") from None
-    return people
+
+
+def whole_number(path: str | Path, line: int, column: str, text: str) -> int:
+    """`text` as an int, or InputError naming the file, row and column."""
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(
+            f"{path}: row {line} {column} must be a whole number, not {text!r}"
+        ) from None
 
 
 def read_history_csv(path: str | Path, people: Sequence[Person]) -> list[tuple[str, str]]:
@@ -93,18 +124,8 @@ def check_columns(
         raise InputError(f"{path}: unknown column(s) {', '.join(unknown)}")
 
 
-def _person_from_row(path: str | Path, line: int, row: dict, seen: dict[str, int]) -> Person:
-    if None in row:
-        raise InputError(f"{path}: row {line} has more cells than the header")
-    values = {key: (value or "").strip() for key, value in row.items()}
+def _person_from_row(path: str | Path, line: int, values: dict[str, str]) -> Person:
     person_id = values["id"]
-    if not person_id:
-        raise InputError(f"{path}: row {line} has an empty id")
-    if person_id in seen:
-        raise InputError(
-            f"{path}: row {line} repeats id {person_id!r} (first on row {seen[person_id]})"
-        )
-    seen[person_id] = line
     flag = values.get("facilitator", "")
     if flag not in ("", "0", "1"):
         raise InputError(f"{path}: row {line} facilitator must be 0 or 1, not {flag!r}")

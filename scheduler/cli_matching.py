@@ -1,0 +1,193 @@
+"""`python -m scheduler mentoring|peer-teams ...`: read, check, match, return the JSON.
+
+MENTORS.csv: `id,name,organisation,sector,profession,capacity,offers[,prefs]`; MENTEES.csv:
+`id,name,organisation,sector,profession,wants[,prefs]`. Topics are `;`-separated; `prefs` lists
+ids of the other side best first, and `!id` rules that person out. PEERS.csv:
+`id,name,organisation,sector,role,skills,capacity,exclude[,group]` (skills and excluded
+organisations `;`-separated); HOSTS.csv: `id,organisation,sector,slots,themes` with slots like
+`chief-executive:1;officer:2`. Every problem with the input raises InputError with one line
+naming the file and row, or the person or rule at fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+from pathlib import Path
+
+from scheduler.mentoring import (
+    Mentee,
+    Mentor,
+    MentoringOptions,
+    MentoringProblem,
+    match_mentoring,
+)
+from scheduler.peer_teams import ROLES, Host, Peer, PeerOptions, PeerProblem, build_teams
+from scheduler.people import InputError, read_csv_rows, whole_number
+
+MENTOR_COLUMNS = ("id", "name", "organisation", "sector", "profession", "capacity", "offers")
+MENTEE_COLUMNS = ("id", "name", "organisation", "sector", "profession", "wants")
+PEER_COLUMNS = ("id", "name", "organisation", "sector", "role", "skills", "capacity", "exclude")
+HOST_COLUMNS = ("id", "organisation", "sector", "slots", "themes")
+
+
+def run_mentoring(args: argparse.Namespace) -> dict:
+    """`{"pairs": [[mentor_id, mentee_id], ...], "unmatched": [...], "metrics": ...,
+    "status": ...}` (plus "message" when there is something to say)."""
+    if args.time_limit <= 0:
+        raise InputError(f"--time-limit must be positive, not {args.time_limit}")
+    problem = MentoringProblem(
+        mentors=read_mentors_csv(args.mentors),
+        mentees=read_mentees_csv(args.mentees),
+        allow_same_sector=args.allow_same_sector,
+    )
+    result = match_mentoring(problem, MentoringOptions(mode=args.mode, time_limit=args.time_limit))
+    metrics = {"mode": args.mode, **asdict(result.metrics)}
+    document = {
+        "pairs": [list(pair) for pair in result.pairs],
+        "unmatched": result.unmatched,
+        "metrics": metrics,
+        "status": result.status,
+    }
+    if result.message:
+        document["message"] = result.message
+    return document
+
+
+def run_peer_teams(args: argparse.Namespace) -> dict:
+    """`{"teams": {host_id: [[role, peer_id], ...]}, "unfilled": [{"host", "role", "missing"}],
+    "metrics": ..., "status": ...}`; status "infeasible" (exit 1) when a slot stays empty, with
+    "message" naming the role that is short and by how many."""
+    if args.time_limit <= 0:
+        raise InputError(f"--time-limit must be positive, not {args.time_limit}")
+    problem = PeerProblem(peers=read_peers_csv(args.peers), hosts=read_hosts_csv(args.hosts))
+    result = build_teams(problem, PeerOptions(time_limit=args.time_limit))
+    metrics = asdict(result.metrics)
+    metrics["shortages"] = [
+        {"role": s.role, "host": s.host_id or None, "wanted": s.wanted, "short": s.short}
+        for s in result.shortages
+    ]
+    document = {
+        "teams": {host: [list(slot) for slot in team] for host, team in result.teams.items()},
+        "unfilled": [
+            {"host": u.host_id, "role": u.role, "missing": u.missing} for u in result.unfilled
+        ],
+        "metrics": metrics,
+        "status": result.status,
+    }
+    if result.message:
+        document["message"] = result.message
+    return document
+
+
+def read_mentors_csv(path: str | Path) -> tuple[Mentor, ...]:
+    """Read MENTORS.csv (module docstring)."""
+    mentors = []
+    for line, values in read_csv_rows(path, MENTOR_COLUMNS, ("prefs",)):
+        capacity = whole_number(path, line, "capacity", values["capacity"])
+        if capacity < 1:
+            raise InputError(f"{path}: row {line} capacity must be at least 1, not {capacity}")
+        ranked, ruled_out = _preferences(path, line, values.get("prefs", ""))
+        mentors.append(
+            Mentor(
+                **_profile(values),
+                capacity=capacity,
+                offers=_items(values["offers"]),
+                preferences=ranked,
+                unacceptable=ruled_out,
+            )
+        )
+    return tuple(mentors)
+
+
+def read_mentees_csv(path: str | Path) -> tuple[Mentee, ...]:
+    """Read MENTEES.csv (module docstring)."""
+    mentees = []
+    for line, values in read_csv_rows(path, MENTEE_COLUMNS, ("prefs",)):
+        ranked, ruled_out = _preferences(path, line, values.get("prefs", ""))
+        mentees.append(
+            Mentee(
+                **_profile(values),
+                wants=_items(values["wants"]),
+                preferences=ranked,
+                unacceptable=ruled_out,
+            )
+        )
+    return tuple(mentees)
+
+
+def read_peers_csv(path: str | Path) -> tuple[Peer, ...]:
+    """Read PEERS.csv (module docstring)."""
+    peers = []
+    for line, values in read_csv_rows(path, PEER_COLUMNS, ("group",)):
+        if values["role"] not in ROLES:
+            raise InputError(
+                f"{path}: row {line} role must be one of {', '.join(ROLES)}, not {values['role']!r}"
+            )
+        capacity = whole_number(path, line, "capacity", values["capacity"])
+        if capacity < 1:
+            raise InputError(f"{path}: row {line} capacity must be at least 1, not {capacity}")
+        peers.append(
+            Peer(
+                id=values["id"],
+                name=values["name"],
+                organisation=values["organisation"],
+                sector=values["sector"],
+                role=values["role"],
+                skills=_items(values["skills"]),
+                capacity=capacity,
+                exclude=frozenset(_items(values["exclude"])),
+                group=values.get("group", ""),
+            )
+        )
+    return tuple(peers)
+
+
+def read_hosts_csv(path: str | Path) -> tuple[Host, ...]:
+    """Read HOSTS.csv (module docstring)."""
+    hosts = []
+    for line, values in read_csv_rows(path, HOST_COLUMNS, ()):
+        slots: dict[str, int] = {}
+        for item in _items(values["slots"]):
+            role, _, count = item.partition(":")
+            role = role.strip()
+            if role not in ROLES:
+                raise InputError(
+                    f"{path}: row {line} slots name role {role!r}; roles are {', '.join(ROLES)}"
+                )
+            if role in slots:
+                raise InputError(f"{path}: row {line} slots give {role} twice")
+            slots[role] = whole_number(path, line, f"slots for {role}", count.strip())
+            if slots[role] < 1:
+                raise InputError(f"{path}: row {line} slots for {role} must be at least 1")
+        hosts.append(
+            Host(
+                id=values["id"],
+                organisation=values["organisation"],
+                sector=values["sector"],
+                slots=slots,
+                themes=_items(values["themes"]),
+            )
+        )
+    return tuple(hosts)
+
+
+def _profile(values: dict[str, str]) -> dict[str, str]:
+    """The columns mentors and mentees share."""
+    return {key: values[key] for key in ("id", "name", "organisation", "sector", "profession")}
+
+
+def _items(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(";") if item.strip())
+
+
+def _preferences(path: str | Path, line: int, text: str) -> tuple[tuple[str, ...], frozenset]:
+    """(ids ranked best first, ids ruled out with `!`)."""
+    items = _items(text)
+    ranked = tuple(i for i in items if not i.startswith("!"))
+    ruled_out = [i[1:].strip() for i in items if i.startswith("!")]
+    if len(set(ranked)) != len(ranked):
+        raise InputError(f"{path}: row {line} prefs rank the same person twice")
+    if set(ranked) & set(ruled_out):
+        raise InputError(f"{path}: row {line} prefs both rank and rule out the same person")
+    return ranked, frozenset(ruled_out)
