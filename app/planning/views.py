@@ -316,7 +316,7 @@ def chart_edit(slug: str, plan_id: int, edit: str):
     if not refusal:
         try:
             with chart.kept_in_memory():
-                worse = save(plan, *args)
+                worse = save(plan, *args, checked=True)
         except edits.EditError as error:
             refusal = str(error)
             chart.load(plan)  # again: the refusal's rollback expired what was read

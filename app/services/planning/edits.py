@@ -47,12 +47,16 @@ def _seat(plan: Plan, registration_id: int, session_id: int) -> Assignment:
     raise EditError("That person has no seat in that session of this plan.")
 
 
-def move(plan: Plan, registration_id: int, session_id: int, target_id: int) -> list[str]:
+def move(
+    plan: Plan, registration_id: int, session_id: int, target_id: int, checked: bool = False
+) -> list[str]:
     """Seat one person at another table (or breakout) in one session, and lock the seat.
-    Returns the measures this made worse, in words (empty when none)."""
+    Returns the measures this made worse, in words (empty when none). `checked`: the caller
+    has just checked this very change against the hard rules (planning/chart.py), so they are
+    not checked twice."""
     _editable(plan)
     seat = _seat(plan, registration_id, session_id)
-    before = dict(plan.metrics), _known_breaches(plan, session_id)
+    before = dict(plan.metrics), None if checked else _known_breaches(plan, session_id)
     if plan.kind == PlanKind.TABLES:
         table = db.session.get(Table, target_id)
         if table is None or table.event_id != plan.event_id:
@@ -67,12 +71,14 @@ def move(plan: Plan, registration_id: int, session_id: int, target_id: int) -> l
     return _finish(plan, session_id, before)
 
 
-def swap(plan: Plan, first_id: int, second_id: int, session_id: int) -> list[str]:
+def swap(
+    plan: Plan, first_id: int, second_id: int, session_id: int, checked: bool = False
+) -> list[str]:
     """Exchange the places of two people in one session, and lock both seats.
-    Returns the measures this made worse, in words (empty when none)."""
+    Returns the measures this made worse, in words (empty when none); `checked` as for move."""
     _editable(plan)
     a, b = _seat(plan, first_id, session_id), _seat(plan, second_id, session_id)
-    before = dict(plan.metrics), _known_breaches(plan, session_id)
+    before = dict(plan.metrics), None if checked else _known_breaches(plan, session_id)
     if plan.kind == PlanKind.TABLES:
         a.table, b.table = b.table, a.table
     else:
@@ -81,11 +87,14 @@ def swap(plan: Plan, first_id: int, second_id: int, session_id: int) -> list[str
     return _finish(plan, session_id, before)
 
 
-def _finish(plan: Plan, session_id: int, before: tuple[dict, set[str]]) -> list[str]:
-    """Check the hard rules, measure again, commit; what got worse since `before` (the plan's
-    measures and the rules its session already broke)."""
+def _finish(plan: Plan, session_id: int, before: tuple[dict, set[str] | None]) -> list[str]:
+    """Check the hard rules (unless already checked: None), measure again, commit; what got
+    worse since `before` (the plan's measures and the rules its session already broke)."""
     metrics, known = before
-    _check(plan, session_id, known)
+    if known is not None:
+        _check(plan, session_id, known)
+    else:
+        db.session.flush()
     refresh_metrics(plan)
     db.session.commit()
     return worsened(metrics, plan.metrics)
