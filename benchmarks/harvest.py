@@ -19,19 +19,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
-from app import create_app
 from app.extensions import db
 from app.models import Card, CardStatus, Organisation, OrganisationAlias, SessionKind
 from app.services.harvest import identification, themes
 from app.services.organisations.names import normal_form
 from benchmarks.printing import PASSWORD, build_event
-from config import TestingConfig
+from benchmarks.scratch import scratch_app
 
 TARGET_SECONDS = 10.0
 MENTION_SHARE = 0.15
@@ -232,22 +229,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory() as folder:
-        config = TestingConfig()
-        config.INSTANCE_DIR = Path(folder)
-        config.MAIL_OUTBOX_DIR = Path(folder) / "outbox"
-        config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        config.WTF_CSRF_ENABLED = True
-        app = create_app(config)
-        with app.app_context():
-            db.create_all()
-            add_aliases()
-            event, user = build_event(args.attendees)
-            truth = write_cards(event, args.cards, rng)
-            found, false_alarms, check_seconds = measure_check(event, truth)
-            suggested, theme_seconds = measure_themes(event)
-            pdf_bytes, pdf_seconds = measure_briefing(app, event, user)
-            tables = len(event.tables)
+    with scratch_app(WTF_CSRF_ENABLED=True) as app:
+        add_aliases()
+        event, user = build_event(args.attendees)
+        truth = write_cards(event, args.cards, rng)
+        found, false_alarms, check_seconds = measure_check(event, truth)
+        suggested, theme_seconds = measure_themes(event)
+        pdf_bytes, pdf_seconds = measure_briefing(app, event, user)
+        tables = len(event.tables)
 
     mentions = sum(len(m) for m in truth.values())
     print(

@@ -19,20 +19,17 @@ import argparse
 import io
 import os
 import re
-import tempfile
 import time
-from pathlib import Path
 
 from pypdf import PdfReader
 
-from app import create_app
 from app.extensions import db
 from app.models import Assignment, Plan, PlanKind, PlanStatus, SessionKind, User
 from app.models.types import utcnow
 from app.services.events.demo import seed_demo
 from app.services.printing.documents import DOCUMENTS, print_pack
 from app.services.printing.pdf import start_workers
-from config import TestingConfig
+from benchmarks.scratch import scratch_app
 
 TARGET_SECONDS = 5.0
 PASSWORD = "benchmark password"
@@ -110,68 +107,55 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args(argv)
 
-    with tempfile.TemporaryDirectory() as folder:
-        config = TestingConfig()
-        config.INSTANCE_DIR = Path(folder)
-        config.MAIL_OUTBOX_DIR = Path(folder) / "outbox"
-        config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        app = create_app(config)
-        with app.app_context():
-            db.create_all()
-            started = time.perf_counter()
-            event, user = build_event(args.attendees)
-            pack = print_pack(event)
-            print(
-                f"{len(pack.attendees)} confirmed attendees, {len(pack.tables)} tables, "
-                f"{len(pack.rounds)} table rounds, {len(pack.slots)} breakout slot(s); "
-                f"built in {time.perf_counter() - started:.1f} s"
-            )
-            client = app.test_client()
-            login = client.get("/login").get_data(as_text=True)
-            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login)
-            client.post(
-                "/login",
-                data={"email": user.email, "password": PASSWORD, "csrf_token": token.group(1)},
-            )
+    with scratch_app() as app:
+        started = time.perf_counter()
+        event, user = build_event(args.attendees)
+        pack = print_pack(event)
+        print(
+            f"{len(pack.attendees)} confirmed attendees, {len(pack.tables)} tables, "
+            f"{len(pack.rounds)} table rounds, {len(pack.slots)} breakout slot(s); "
+            f"built in {time.perf_counter() - started:.1f} s"
+        )
+        client = app.test_client()
+        login = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login)
+        client.post(
+            "/login",
+            data={"email": user.email, "password": PASSWORD, "csrf_token": token.group(1)},
+        )
 
-            # A running server starts its PDF workers once (when the print page is first opened):
-            # timed here on their own, not as part of the first document.
-            started = time.perf_counter()
-            for future in start_workers(app.config["PRINT_WORKERS"]):
-                future.result()
-            print(
-                f"{app.config['PRINT_WORKERS']} PDF worker process(es) on {os.cpu_count()} cores; "
-                f"started in {time.perf_counter() - started:.2f} s (once per server process)"
-            )
+        # A running server starts its PDF workers once (when the print page is first opened):
+        # timed here on their own, not as part of the first document.
+        started = time.perf_counter()
+        for future in start_workers(app.config["PRINT_WORKERS"]):
+            future.result()
+        print(
+            f"{app.config['PRINT_WORKERS']} PDF worker process(es) on {os.cpu_count()} cores; "
+            f"started in {time.perf_counter() - started:.2f} s (once per server process)"
+        )
 
-            base = f"/organise/events/{event.slug}/print"
-            rows = [(name, f"{base}/{doc}") for doc, name in DOCUMENTS.items()]
-            rows.insert(4, ("Place cards (A5)", f"{base}/place-cards?card=a5"))
-            rows.insert(6, ("Name badges (10 per A4)", f"{base}/badges?sheet=10"))
-            rows.append(
-                ("Itinerary (one attendee)", f"/r/{pack.attendees[0].person.token}/itinerary")
-            )
+        base = f"/organise/events/{event.slug}/print"
+        rows = [(name, f"{base}/{doc}") for doc, name in DOCUMENTS.items()]
+        rows.insert(4, ("Place cards (A5)", f"{base}/place-cards?card=a5"))
+        rows.insert(6, ("Name badges (10 per A4)", f"{base}/badges?sheet=10"))
+        rows.append(("Itinerary (one attendee)", f"/r/{pack.attendees[0].person.token}/itinerary"))
 
+        print(f"\n{'document':<26} {'HTML s':>7} {'PDF s':>7} {'pages':>6} {'PDF KB':>7}  target")
+        slowest = 0.0
+        for name, url in rows:
+            path, _, query = url.partition("?")
+            html_s, _ = timed(client, url, args.repeat)
+            pdf_s, pdf = timed(client, f"{path}.pdf" + (f"?{query}" if query else ""), args.repeat)
+            pages = len(PdfReader(io.BytesIO(pdf)).pages)
+            slowest = max(slowest, html_s + pdf_s)
+            verdict = "ok" if html_s + pdf_s < TARGET_SECONDS else "SLOW"
             print(
-                f"\n{'document':<26} {'HTML s':>7} {'PDF s':>7} {'pages':>6} {'PDF KB':>7}  target"
+                f"{name:<26} {html_s:>7.2f} {pdf_s:>7.2f} {pages:>6} {len(pdf) / 1024:>7.0f}"
+                f"  {verdict}"
             )
-            slowest = 0.0
-            for name, url in rows:
-                path, _, query = url.partition("?")
-                html_s, _ = timed(client, url, args.repeat)
-                pdf_s, pdf = timed(
-                    client, f"{path}.pdf" + (f"?{query}" if query else ""), args.repeat
-                )
-                pages = len(PdfReader(io.BytesIO(pdf)).pages)
-                slowest = max(slowest, html_s + pdf_s)
-                verdict = "ok" if html_s + pdf_s < TARGET_SECONDS else "SLOW"
-                print(
-                    f"{name:<26} {html_s:>7.2f} {pdf_s:>7.2f} {pages:>6} {len(pdf) / 1024:>7.0f}"
-                    f"  {verdict}"
-                )
-            print(f"\nslowest document (HTML + PDF): {slowest:.2f} s; target < {TARGET_SECONDS} s")
-            db.session.remove()
-            db.engine.dispose()
+        print(f"\nslowest document (HTML + PDF): {slowest:.2f} s; target < {TARGET_SECONDS} s")
+        db.session.remove()
+        db.engine.dispose()
     return 0 if slowest < TARGET_SECONDS else 1
 
 

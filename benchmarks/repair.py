@@ -27,12 +27,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 from collections import Counter
 from dataclasses import replace
-from pathlib import Path
 
-from app import create_app
 from app.extensions import db
 from app.models import (
     BreakoutPreference,
@@ -49,7 +46,7 @@ from app.services.organisations import sectors
 from app.services.planning import edits, jobs, plans, rules
 from app.services.tokens import new_token
 from benchmarks.breakouts import realistic_breakout_problem
-from config import TestingConfig
+from benchmarks.scratch import scratch_app
 from scheduler.breakouts import BreakoutOptions, plan_breakouts
 
 TABLE_TARGET = 0.10
@@ -200,25 +197,16 @@ def scheduler_breakout_scenarios(seed: int, time_limit: float) -> list[dict]:
 
 def run_seed(seed: int, time_limit: float) -> list[dict]:
     rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        config = TestingConfig()
-        config.INSTANCE_DIR = Path(folder)
-        config.MAIL_OUTBOX_DIR = Path(folder) / "outbox"
-        config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        app = create_app(config)
-        with app.app_context():
-            db.create_all()
-            sectors.install_defaults()
-            for number, rule in enumerate(
-                (SeatingRuleKind.KEEP_APART, SeatingRuleKind.KEEP_TOGETHER)
-            ):
-                event = seed_demo(slug=f"demo-{number}", attendees=120, capacity=150).event
-                rows.append(table_scenario(event, rule, time_limit, seed))
-            for spare in (None, 2):
-                event = seed_demo(slug=f"demo-breakouts-{spare}", attendees=120, capacity=150)
-                rows.append(breakout_scenario(event.event, time_limit, seed, spare))
-            db.session.remove()
-            db.engine.dispose()
+    with scratch_app():
+        sectors.install_defaults()
+        for number, rule in enumerate((SeatingRuleKind.KEEP_APART, SeatingRuleKind.KEEP_TOGETHER)):
+            event = seed_demo(slug=f"demo-{number}", attendees=120, capacity=150).event
+            rows.append(table_scenario(event, rule, time_limit, seed))
+        for spare in (None, 2):
+            event = seed_demo(slug=f"demo-breakouts-{spare}", attendees=120, capacity=150)
+            rows.append(breakout_scenario(event.event, time_limit, seed, spare))
+        db.session.remove()
+        db.engine.dispose()
     return rows + scheduler_breakout_scenarios(seed, time_limit)
 
 

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 import time
-from pathlib import Path
 
-from app import create_app
 from app.extensions import db
 from app.models import Ballot, Choice, Statement, Theme
 from app.services.events.demo import seed_demo
 from app.services.voting.results import results, results_csv
-from config import TestingConfig
+from benchmarks.scratch import scratch_app
 
 TARGET_SECONDS = 2.0
 
@@ -33,63 +30,56 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory() as folder:
-        config = TestingConfig()
-        config.INSTANCE_DIR = Path(folder)
-        config.MAIL_OUTBOX_DIR = Path(folder) / "outbox"
-        config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-        app = create_app(config)
-        with app.app_context():
-            db.create_all()
-            event = seed_demo("vote-bench", attendees=args.voters, capacity=args.voters).event
-            theme = Theme(event=event, title="What we learned")
-            statements = [
-                Statement(event=event, theme=theme, text=f"Statement {i + 1}")
-                for i in range(args.statements)
-            ]
-            db.session.add_all([theme, *statements])
-            db.session.commit()
-            people = list(event.registrations)
-            leaning: dict[tuple[int, str], float] = {}
-            rows = []
-            for statement in statements:
-                for registration in people:
-                    key = (statement.id, registration.sector)
-                    agree = leaning.setdefault(key, rng.random())
-                    draw = rng.random()
-                    choice = Choice.AGREE if draw < agree else Choice.DISAGREE
-                    if rng.random() < 0.1:
-                        choice = Choice.PASS
-                    rows.append(
-                        {
-                            "registration_id": registration.id,
-                            "statement_id": statement.id,
-                            "choice": choice,
-                        }
-                    )
-            db.session.execute(db.insert(Ballot), rows)
-            db.session.commit()
-            db.session.expire_all()
+    with scratch_app():
+        event = seed_demo("vote-bench", attendees=args.voters, capacity=args.voters).event
+        theme = Theme(event=event, title="What we learned")
+        statements = [
+            Statement(event=event, theme=theme, text=f"Statement {i + 1}")
+            for i in range(args.statements)
+        ]
+        db.session.add_all([theme, *statements])
+        db.session.commit()
+        people = list(event.registrations)
+        leaning: dict[tuple[int, str], float] = {}
+        rows = []
+        for statement in statements:
+            for registration in people:
+                key = (statement.id, registration.sector)
+                agree = leaning.setdefault(key, rng.random())
+                draw = rng.random()
+                choice = Choice.AGREE if draw < agree else Choice.DISAGREE
+                if rng.random() < 0.1:
+                    choice = Choice.PASS
+                rows.append(
+                    {
+                        "registration_id": registration.id,
+                        "statement_id": statement.id,
+                        "choice": choice,
+                    }
+                )
+        db.session.execute(db.insert(Ballot), rows)
+        db.session.commit()
+        db.session.expire_all()
 
-            started = time.perf_counter()
-            outcome = results(event)
-            counted = time.perf_counter() - started
-            started = time.perf_counter()
-            text = results_csv(outcome)
-            exported = time.perf_counter() - started
+        started = time.perf_counter()
+        outcome = results(event)
+        counted = time.perf_counter() - started
+        started = time.perf_counter()
+        text = results_csv(outcome)
+        exported = time.perf_counter() - started
 
-            shown = sum(len(r.sectors) for r in outcome.statements)
-            print(f"{len(people)} voters, {len(statements)} statements, {len(rows)} ballots")
-            print("| step | seconds | target |")
-            print("|---|---|---|")
-            print(f"| results (overall, sectors, bridging, dividing) | {counted:.3f} | < 2 |")
-            print(f"| results CSV | {exported:.3f} | - |")
-            print(
-                f"sectors shown: {shown} over {len(outcome.statements)} statements; "
-                f"bridging: {len(outcome.bridging)}; dividing shown: {len(outcome.dividing)}; "
-                f"CSV rows: {text.count(chr(10)) - 1}"
-            )
-            return 0 if counted + exported < TARGET_SECONDS else 1
+        shown = sum(len(r.sectors) for r in outcome.statements)
+        print(f"{len(people)} voters, {len(statements)} statements, {len(rows)} ballots")
+        print("| step | seconds | target |")
+        print("|---|---|---|")
+        print(f"| results (overall, sectors, bridging, dividing) | {counted:.3f} | < 2 |")
+        print(f"| results CSV | {exported:.3f} | - |")
+        print(
+            f"sectors shown: {shown} over {len(outcome.statements)} statements; "
+            f"bridging: {len(outcome.bridging)}; dividing shown: {len(outcome.dividing)}; "
+            f"CSV rows: {text.count(chr(10)) - 1}"
+        )
+        return 0 if counted + exported < TARGET_SECONDS else 1
 
 
 if __name__ == "__main__":
