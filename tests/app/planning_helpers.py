@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app.extensions import db
 from app.models import (
@@ -66,6 +66,41 @@ def add_attendees(event: Event, count: int) -> list[Registration]:
         people.append(registration)
     db.session.commit()
     return people
+
+
+def one_round_event(
+    organiser: User,
+    slug: str,
+    start: datetime,
+    *,
+    title: str = "",
+    tables: int = 1,
+    size: int = 6,
+    capacity: int = 20,
+    timezone: str = "UTC",
+    hours: int = 3,
+) -> Event:
+    """A published event (not yet added to the session) of `hours` from `start` whose first
+    hour is one table round at `tables` tables of `size`."""
+    return Event(
+        slug=slug,
+        title=title or slug.replace("-", " ").title(),
+        timezone=timezone,
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+        capacity=capacity,
+        status=EventStatus.PUBLISHED,
+        organisers=[organiser],
+        sessions=[
+            Session(
+                kind=SessionKind.TABLE_ROUND,
+                title="Round one",
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+            )
+        ],
+        tables=[Table(number=n, capacity=size) for n in range(1, tables + 1)],
+    )
 
 
 def golf_event(organiser: User) -> Event:

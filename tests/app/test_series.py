@@ -3,8 +3,6 @@ consent-gated list of the people an attendee sat with."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from app.extensions import db
@@ -13,7 +11,6 @@ from app.models import (
     Card,
     CardStatus,
     Event,
-    EventStatus,
     JobState,
     Organisation,
     Plan,
@@ -22,9 +19,7 @@ from app.models import (
     Registration,
     RegistrationStatus,
     Series,
-    Session,
     SessionKind,
-    Table,
     Theme,
     ThemeLink,
     User,
@@ -33,31 +28,15 @@ from app.services.planning import jobs, summaries, translation
 from app.services.registration import lifecycle
 from app.services.series.history import met_before
 from app.services.tokens import new_token
+from tests.app.planning_helpers import one_round_event
 from tests.conftest import PASSWORD, future
 
 SECTORS = [("Riverside City Council", "Local government"), ("Riverside NHS Trust", "Health")]
 
 
 def make_event(organiser: User, slug: str, days: int, tables: int = 3, size: int = 4) -> Event:
-    start = future(days)
-    event = Event(
-        slug=slug,
-        title=slug.replace("-", " ").title(),
-        timezone="UTC",
-        starts_at=start,
-        ends_at=start + timedelta(hours=4),
-        capacity=40,
-        status=EventStatus.PUBLISHED,
-        organisers=[organiser],
-        sessions=[
-            Session(
-                kind=SessionKind.TABLE_ROUND,
-                title="Round one",
-                starts_at=start,
-                ends_at=start + timedelta(hours=1),
-            )
-        ],
-        tables=[Table(number=n, capacity=size) for n in range(1, tables + 1)],
+    event = one_round_event(
+        organiser, slug, future(days), tables=tables, size=size, capacity=40, hours=4
     )
     db.session.add(event)
     db.session.commit()

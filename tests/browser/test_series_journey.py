@@ -4,22 +4,16 @@ commitments. Every page checked with axe (with the mouse: the forms are the app'
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from app.extensions import db
 from app.models import (
     Card,
     CardStatus,
-    Event,
-    EventStatus,
-    Session,
-    SessionKind,
-    Table,
     Theme,
     User,
 )
+from tests.app.planning_helpers import one_round_event
 from tests.browser.conftest import ORGANISER_EMAIL, event_start
 from tests.browser.harness import MouseUser
 from tests.browser.steps import sign_in
@@ -35,25 +29,7 @@ def two_events(live_app) -> None:
             ("june", "June Day", 30, "Data sharing again"),
         ):
             start = event_start(days)
-            event = Event(
-                slug=slug,
-                title=title,
-                timezone="Europe/London",
-                starts_at=start,
-                ends_at=start + timedelta(hours=3),
-                capacity=20,
-                status=EventStatus.PUBLISHED,
-                organisers=[organiser],
-                sessions=[
-                    Session(
-                        kind=SessionKind.TABLE_ROUND,
-                        title="Round one",
-                        starts_at=start,
-                        ends_at=start + timedelta(hours=1),
-                    )
-                ],
-                tables=[Table(number=1, capacity=6)],
-            )
+            event = one_round_event(organiser, slug, start, title=title, timezone="Europe/London")
             grouped = Theme(event=event, title=theme)
             db.session.add_all([event, grouped])
             db.session.flush()

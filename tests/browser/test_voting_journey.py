@@ -4,25 +4,19 @@ mind; the organiser sees counts only. Every page checked with axe."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from app.extensions import db
 from app.models import (
     Card,
     CardStatus,
-    Event,
-    EventStatus,
     Registration,
     RegistrationStatus,
-    Session,
-    SessionKind,
-    Table,
     Theme,
     User,
 )
 from app.services.tokens import new_token
+from tests.app.planning_helpers import one_round_event
 from tests.browser.conftest import ORGANISER_EMAIL, event_start
 from tests.browser.steps import sign_in
 
@@ -34,24 +28,8 @@ def voter_token(live_app) -> str:
     start = event_start(-1)
     with live_app.app_context():
         organiser = db.session.scalar(db.select(User).where(User.email == ORGANISER_EMAIL))
-        event = Event(
-            slug="closing-day",
-            title="Closing Day",
-            timezone="Europe/London",
-            starts_at=start,
-            ends_at=start + timedelta(hours=3),
-            capacity=20,
-            status=EventStatus.PUBLISHED,
-            organisers=[organiser],
-            sessions=[
-                Session(
-                    kind=SessionKind.TABLE_ROUND,
-                    title="Round one",
-                    starts_at=start,
-                    ends_at=start + timedelta(hours=1),
-                )
-            ],
-            tables=[Table(number=1, capacity=6)],
+        event = one_round_event(
+            organiser, "closing-day", start, title="Closing Day", timezone="Europe/London"
         )
         theme = Theme(event=event, title="Sharing data")
         db.session.add_all([event, theme])
