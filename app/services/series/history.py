@@ -62,12 +62,15 @@ def tablemate_pairs(plan: Plan) -> set[tuple[int, int]]:
 def met_before(event: Event, people: Iterable[Registration]) -> set[tuple[int, int]]:
     """Pairs of `people` (registrations of `event`, as id pairs, smaller first) who sat
     together at an earlier event of its series (see the module docstring)."""
+    earlier_ones = earlier_events(event)
+    if not earlier_ones:  # most events: no series, or the first of one
+        return set()
     mine: dict[str, list[int]] = defaultdict(list)
     for registration in people:
         if registration.email:
             mine[registration.email.lower()].append(registration.id)
     pairs: set[tuple[int, int]] = set()
-    for earlier in earlier_events(event):
+    for earlier in earlier_ones:
         plan = published_plan(earlier, PlanKind.TABLES)
         if plan is None:
             continue
