@@ -57,10 +57,10 @@ served plan is the last resort.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 
 from ortools.sat.python import cp_model
 
@@ -79,6 +79,7 @@ from scheduler.breakout_problem import (
     validate,
 )
 from scheduler.fcfs import fill_in, first_come_first_served, keep_earlier
+from scheduler.stages import StageWatch
 
 __all__ = [
     "Breakout",
@@ -218,6 +219,16 @@ class _Stages:
     def remaining(self) -> float:
         return self.started + self.options.time_limit - time.monotonic()
 
+    def _progress(self, name: str, objective: int | None) -> Progress:
+        return Progress(
+            stage=name,
+            stage_number=self.number,
+            stage_count=len(self.planned),
+            elapsed=time.monotonic() - self.started,
+            time_limit=self.options.time_limit,
+            objective=objective,
+        )
+
     def restart(self) -> None:
         """Plan every stage once more, for the exact model."""
         self.planned += STAGES
@@ -234,7 +245,7 @@ class _Stages:
         solution = None
         for name in names:
             self.number += 1
-            watch = _Watch(self, name)
+            watch = StageWatch(self, partial(self._progress, name))
             watch.report()
             if self.remaining() <= 0 or self.cancelled:
                 self.proven = False
@@ -345,50 +356,3 @@ def _moves(problem: BreakoutProblem, assignments: dict[str, dict[str, str]]) -> 
         for (person_id, slot), breakout_id in problem.earlier_seats.items()
         if assignments.get(person_id, {}).get(slot) != breakout_id
     )
-
-
-class _Watch(cp_model.CpSolverSolutionCallback):
-    """One stage's progress: reported at its start and twice a second while CP-SAT runs (from
-    a helper thread); a True answer from `on_progress` cancels the run."""
-
-    def __init__(self, stages: _Stages, name: str) -> None:
-        super().__init__()
-        self.stages = stages
-        self.name = name
-        self.objective: int | None = None
-
-    def on_solution_callback(self) -> None:
-        self.objective = round(self.objective_value)
-
-    def report(self, solver: cp_model.CpSolver | None = None) -> None:
-        stages = self.stages
-        if stages.on_progress is None or stages.cancelled:
-            return
-        progress = Progress(
-            stage=self.name,
-            stage_number=stages.number,
-            stage_count=len(stages.planned),
-            elapsed=time.monotonic() - stages.started,
-            time_limit=stages.options.time_limit,
-            objective=self.objective,
-        )
-        if stages.on_progress(progress):
-            stages.cancelled = True
-            if solver is not None:
-                solver.stop_search()
-
-    def run(self, solver: cp_model.CpSolver, model: cp_model.CpModel) -> int:
-        if self.stages.on_progress is None:
-            return solver.solve(model, self)
-        done = threading.Event()
-        poller = threading.Thread(target=self._poll, args=(solver, done), daemon=True)
-        poller.start()
-        try:
-            return solver.solve(model, self)
-        finally:
-            done.set()
-            poller.join()
-
-    def _poll(self, solver: cp_model.CpSolver, done: threading.Event) -> None:
-        while not done.wait(0.5):
-            self.report(solver)

@@ -1,7 +1,8 @@
 """Lexicographic CP-SAT: stages solved one after another on one model, each stage's value then
 kept as a constraint, within shares of one time limit, with progress and cancelling.
 
-Used by the mentoring matcher and the peer-team builder. Progress is reported with the
+Used by the mentoring matcher and the peer-team builder; the breakout planner, which runs its
+own stages over two models, shares the `StageWatch`. Progress is reported with the
 breakout planner's `Progress` shape: at the start of every stage and about twice a second while
 CP-SAT runs (from a helper thread, never two calls at once); `on_progress` returning True
 cancels the run, which then keeps the best solution found so far.
@@ -11,13 +12,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ortools.sat.python import cp_model
 
 from scheduler.breakout_problem import Progress, ProgressCallback
 
-__all__ = ["Progress", "ProgressCallback", "StageRun", "StagedSolve"]
+__all__ = ["Progress", "ProgressCallback", "StageRun", "StageWatch", "StagedSolve"]
 
 
 @dataclass
@@ -82,7 +85,17 @@ class StagedSolve:
     def solve(self, name: str, objective: cp_model.LinearExprT, maximize: bool = True) -> StageRun:
         """Optimise `objective` with the earlier stages' values kept; then keep this one's."""
         number = len(self.runs) + 1
-        watch = _Watch(self, name, number)
+        watch = StageWatch(
+            self,
+            lambda objective: Progress(
+                stage=name,
+                stage_number=number,
+                stage_count=len(self.stage_names),
+                elapsed=time.monotonic() - self.started,
+                time_limit=self.time_limit,
+                objective=objective,
+            ),
+        )
         watch.report()
         remaining = self.remaining()
         if remaining <= 0 or self.cancelled:
@@ -101,7 +114,7 @@ class StagedSolve:
         solver.parameters.symmetry_level = 0
         solver.parameters.cp_model_presolve = self.presolve
         solver.parameters.max_time_in_seconds = remaining / (len(self.stage_names) - number + 1)
-        status = watch.run(solver)
+        status = watch.run(solver, self.model)
         found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         run = StageRun(
             name,
@@ -132,44 +145,44 @@ class StagedSolve:
         return self.values[var.index]
 
 
-class _Watch(cp_model.CpSolverSolutionCallback):
-    """One stage's progress, reported at its start and twice a second while CP-SAT runs."""
+class Cancellable(Protocol):
+    """What a watch reports to: the progress callback and the flag a True answer sets."""
 
-    def __init__(self, staged: StagedSolve, name: str, number: int) -> None:
+    on_progress: ProgressCallback | None
+    cancelled: bool
+
+
+class StageWatch(cp_model.CpSolverSolutionCallback):
+    """One CP-SAT stage's progress, reported at its start and twice a second while CP-SAT runs
+    (from a helper thread, never two calls at once); a True answer from `on_progress` cancels
+    the run. `progress` makes the report from the best objective found so far."""
+
+    def __init__(self, owner: Cancellable, progress: Callable[[int | None], Progress]) -> None:
         super().__init__()
-        self.staged = staged
-        self.name = name
-        self.number = number
+        self.owner = owner
+        self.progress = progress
         self.objective: int | None = None
 
     def on_solution_callback(self) -> None:
         self.objective = round(self.objective_value)
 
     def report(self, solver: cp_model.CpSolver | None = None) -> None:
-        staged = self.staged
-        if staged.on_progress is None or staged.cancelled:
+        owner = self.owner
+        if owner.on_progress is None or owner.cancelled:
             return
-        progress = Progress(
-            stage=self.name,
-            stage_number=self.number,
-            stage_count=len(staged.stage_names),
-            elapsed=time.monotonic() - staged.started,
-            time_limit=staged.time_limit,
-            objective=self.objective,
-        )
-        if staged.on_progress(progress):
-            staged.cancelled = True
+        if owner.on_progress(self.progress(self.objective)):
+            owner.cancelled = True
             if solver is not None:
                 solver.stop_search()
 
-    def run(self, solver: cp_model.CpSolver) -> int:
-        if self.staged.on_progress is None:
-            return solver.solve(self.staged.model, self)
+    def run(self, solver: cp_model.CpSolver, model: cp_model.CpModel) -> int:
+        if self.owner.on_progress is None:
+            return solver.solve(model, self)
         done = threading.Event()
         poller = threading.Thread(target=self._poll, args=(solver, done), daemon=True)
         poller.start()
         try:
-            return solver.solve(self.staged.model, self)
+            return solver.solve(model, self)
         finally:
             done.set()
             poller.join()
