@@ -46,7 +46,8 @@ from app.services.planning import (
     summaries,
     translation,
 )
-from app.services.planning.review import drift, review, seat_changes, worsened
+from app.services.planning.review import drift, review, seat_changes
+from app.services.planning.summaries import worsened
 from app.shared import ActionForm, database_id, organisers_only
 
 bp = Blueprint("planning", __name__)

@@ -22,7 +22,7 @@ imports run one way, from the top of this list down (tests/test_architecture.py 
     planning.chart           planning.{translation, jobs, summaries}, scheduler
     planning.publishing      plans, registration.capacity, calendars.revisions, messaging.outbox
     planning.review          organisations.suggestions, planning.{plans, summaries}, scheduler
-    planning.edits           planning.{translation, review, jobs}, scheduler (its rules)
+    planning.edits           planning.{translation, summaries, jobs}, scheduler (its rules)
     registration.desk        registration.lookup, planning.places
     messaging.segments       planning.plans, messaging.outbox
     printing                 planning.plans, planning.places

@@ -18,7 +18,7 @@ from __future__ import annotations
 from app.extensions import db
 from app.models import Assignment, Breakout, Plan, PlanKind, PlanStatus, SessionKind, Table
 from app.services.planning.jobs import JobError
-from app.services.planning.review import worsened
+from app.services.planning.summaries import worsened
 from app.services.planning.translation import (
     breakout_assignments,
     breakout_problem,

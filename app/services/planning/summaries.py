@@ -2,8 +2,9 @@
 each with the best possible beside it, never a solver score.
 
 The one place this wording lives: the measures on the plan review (planning/_metrics.html, given
-the plan's metrics alone), the job page and its JSON status all ask here, so a finished job shows
-exactly the figures of the plan it made.
+the plan's metrics alone), the job page and its JSON status, and the sentences saying what an
+edit or a repair made worse all ask here, so a finished job shows exactly the figures of the
+plan it made.
 
 May import: models only.
 """
@@ -259,3 +260,71 @@ def _seconds(job: SolveJob) -> float:
         return 0.0
     end = job.finished_at or utcnow()
     return round(max(0.0, (end - job.started_at).total_seconds()), 1)
+
+
+# Each measure in words: (key, field, sentence for one, for any other number, whether more
+# is worse). The sentences take {new} and {old}.
+MEASURES = (
+    (
+        "same_org_pairs",
+        "value",
+        "1 pair of colleagues shares a table (was {old})",
+        "{new} pairs of colleagues share a table (was {old})",
+        True,
+    ),
+    (
+        "repeat_pairs",
+        "value",
+        "1 pair of people meets again (was {old})",
+        "{new} pairs of people meet again (was {old})",
+        True,
+    ),
+    (
+        "sector_mix",
+        "distinct",
+        "the tables mix fewer sectors ({new} counted table by table, was {old})",
+        "the tables mix fewer sectors ({new} counted table by table, was {old})",
+        False,
+    ),
+    (
+        "profession_mix",
+        "distinct",
+        "the tables mix fewer professions ({new} counted table by table, was {old})",
+        "the tables mix fewer professions ({new} counted table by table, was {old})",
+        False,
+    ),
+    (
+        "plan",
+        "ranked_assignments",
+        "1 place is one its person chose (was {old})",
+        "{new} places are ones people chose (was {old})",
+        False,
+    ),
+    (
+        "plan",
+        "fully_served",
+        "1 person has a session they chose in every slot (was {old})",
+        "{new} people have a session they chose in every slot (was {old})",
+        False,
+    ),
+    (
+        "plan",
+        "same_org_pairs",
+        "1 pair of colleagues shares a session (was {old})",
+        "{new} pairs of colleagues share a session (was {old})",
+        True,
+    ),
+)
+
+
+def worsened(before: dict, after: dict) -> list[str]:
+    """The measures that got worse from `before` to `after` (a plan's metrics, of either
+    kind), each as "6 pairs of people meet again (was 0)"; empty when none did."""
+    sentences = []
+    for key, field_name, one, many, more_is_worse in MEASURES:
+        old = (before.get(key) or {}).get(field_name)
+        new = (after.get(key) or {}).get(field_name)
+        if old is None or new is None or old == new or (new > old) != more_is_worse:
+            continue
+        sentences.append((one if new == 1 else many).format(new=new, old=old))
+    return sentences
