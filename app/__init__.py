@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.planning.views import bp as planning_bp
     from app.printing.views import bp as printing_bp
     from app.printing.views import itinerary_bp
+    from app.programmes.views import bp as programmes_bp
     from app.public.views import bp as public_bp
     from app.registration.desk import bp as desk_bp
     from app.registration.organise import bp as registration_organise_bp
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(capture_bp)
     app.register_blueprint(briefing_bp)
     app.register_blueprint(series_bp, url_prefix="/organise")
+    app.register_blueprint(programmes_bp, url_prefix="/organise")
     app.register_blueprint(voting_bp)
     app.register_blueprint(commitments_bp, url_prefix="/organise")
 

@@ -36,6 +36,12 @@ from app.models.planning import (
     SeatingRuleKind,
     SolveJob,
 )
+from app.models.programmes import (
+    Programme,
+    ProgrammeKind,
+    ProgrammeStatus,
+    programme_organisers,
+)
 from app.models.registration import BreakoutPreference, Registration, RegistrationStatus
 from app.models.series import Series, ThemeLink, series_events, series_organisers
 from app.models.user import User, UserRole
@@ -71,6 +77,9 @@ __all__ = [
     "PlanKind",
     "PlanStatus",
     "PlenaryVote",
+    "Programme",
+    "ProgrammeKind",
+    "ProgrammeStatus",
     "Reflection",
     "ReflectionTemplate",
     "Registration",
@@ -92,6 +101,7 @@ __all__ = [
     "UserRole",
     "WaitlistPolicy",
     "event_harvest_editors",
+    "programme_organisers",
     "series_events",
     "series_organisers",
 ]

@@ -4,6 +4,7 @@ One package per domain; each module's docstring says what it owns and what it ma
 imports run one way, from the top of this list down (tests/test_architecture.py keeps it so):
 
     series.overview          commitments.actions
+    programmes.programmes    models only
     series.grouping          series.history
     voting.results           voting.ballots, registration.csv_files (neutralise)
     voting.ballots           accounts.organisers, messaging.outbox, registration.lookup, urls
