@@ -26,6 +26,12 @@ from app.models.harvest import (
     event_harvest_editors,
 )
 from app.models.mail import MailKind, MailStatus, OutgoingMail
+from app.models.mentoring import (
+    MentoringCheckIn,
+    MentoringMatching,
+    MentoringPair,
+    MentoringPreference,
+)
 from app.models.planning import (
     Assignment,
     JobState,
@@ -37,6 +43,8 @@ from app.models.planning import (
     SolveJob,
 )
 from app.models.programmes import (
+    JoinLink,
+    Member,
     Programme,
     ProgrammeKind,
     ProgrammeStatus,
@@ -66,8 +74,14 @@ __all__ = [
     "EventStatus",
     "FollowUp",
     "JobState",
+    "JoinLink",
     "MailKind",
     "MailStatus",
+    "Member",
+    "MentoringCheckIn",
+    "MentoringMatching",
+    "MentoringPair",
+    "MentoringPreference",
     "Organisation",
     "OrganisationAlias",
     "OrganisationChange",
