@@ -15,7 +15,7 @@ from app.extensions import csrf, db, login_manager, migrate
 from app.services.calendars import revisions
 from app.services.messaging import messages, outbox
 from app.services.planning import jobs, translation
-from app.services.programmes import mentoring_messages
+from app.services.programmes import mentoring_matching, mentoring_messages
 from config import Config, config_from_env
 
 
@@ -33,7 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
     shared.init_app(app)
     # Lower layers are given what they run, so they never import the layers above them.
     outbox.init_app(app, builders={**messages.BUILDERS, **mentoring_messages.BUILDERS})
-    jobs.init_app(app, planners=translation.PLANNERS)
+    jobs.init_app(app, planners={**translation.PLANNERS, **mentoring_matching.PLANNERS})
     revisions.init_app(app)
 
     _register_blueprints(app)

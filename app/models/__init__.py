@@ -34,6 +34,7 @@ from app.models.mentoring import (
 )
 from app.models.planning import (
     Assignment,
+    JobKind,
     JobState,
     Plan,
     PlanKind,
@@ -73,6 +74,7 @@ __all__ = [
     "Event",
     "EventStatus",
     "FollowUp",
+    "JobKind",
     "JobState",
     "JoinLink",
     "MailKind",

@@ -4,21 +4,34 @@ section (join links, members), editing and removing members, and the CSV import.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from app.models import Member, Programme, ProgrammeKind
+from app.extensions import db
+from app.models import JobKind, JobState, Member, Programme, ProgrammeKind, SolveJob
 from app.programmes.common import organisers_programme
 from app.programmes.mentoring_forms import (
     ImportForm,
+    MatchForm,
     MemberForm,
     WithdrawForm,
     organisation_suggestions,
 )
-from app.services.programmes import mentoring_members
+from app.services.planning import jobs
+from app.services.programmes import mentoring_matching, mentoring_members
 from app.services.programmes.mentoring_members import MemberInvalid, words
 from app.services.programmes.programmes import join_token
 from app.services.urls import external_url
-from app.shared import organisers_only
+from app.shared import ActionForm, organisers_only
 
 bp = Blueprint("mentoring", __name__)
 KINDS = (ProgrammeKind.MENTORING, ProgrammeKind.SECONDMENT)
@@ -45,7 +58,15 @@ def section(programme: Programme) -> str:
         }
         for side in SIDES
     ]
-    return render_template("programmes/mentoring_section.html", programme=programme, sides=sides)
+    jobs.expire_lapsed(programme)  # a job whose process died is shown as ended, never "running"
+    return render_template(
+        "programmes/mentoring_section.html",
+        programme=programme,
+        sides=sides,
+        match_form=MatchForm(),
+        job=jobs.latest_job(programme, JobKind.MENTORING),
+        JobState=JobState,
+    )
 
 
 def _member(programme: Programme, member_id: int) -> Member:
@@ -138,3 +159,69 @@ def import_members(programme_id: int):
         mentor_words=words(programme, "mentor"),
         mentee_words=words(programme, "mentee"),
     ), (400 if errors or form.errors else 200)
+
+
+@bp.post("/programmes/<int:programme_id>/match")
+def match(programme_id: int):
+    """Start matching in the background; its page shows progress and can cancel it."""
+    programme = _programme(programme_id)
+    form = MatchForm()
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            flash(f"{getattr(form, name).label.text}: {' '.join(errors)}", "error")
+        return redirect(url_for("programmes.show", programme_id=programme.id))
+    try:
+        job = mentoring_matching.start(programme, form.mode.data, form.time_limit.data)
+    except jobs.JobError as error:
+        flash(str(error), "error")
+        return redirect(url_for("programmes.show", programme_id=programme.id))
+    return redirect(url_for(".job", programme_id=programme.id, job_id=job.id))
+
+
+def _job(programme: Programme, job_id: int) -> SolveJob:
+    jobs.expire_lapsed(programme)  # a job whose process died is shown as ended, never "running"
+    job = db.session.get(SolveJob, job_id)
+    if job is None or job.programme_id != programme.id:
+        abort(404)
+    return job
+
+
+@bp.get("/programmes/<int:programme_id>/jobs/<int:job_id>")
+def job(programme_id: int, job_id: int):
+    programme = _programme(programme_id)
+    job = _job(programme, job_id)
+    return render_template(
+        "programmes/mentoring_job.html",
+        programme=programme,
+        job=job,
+        summary=mentoring_matching.job_summary(job),
+        action=ActionForm(),
+        JobState=JobState,
+    )
+
+
+@bp.get("/programmes/<int:programme_id>/jobs/<int:job_id>.json")
+def job_status(programme_id: int, job_id: int):
+    programme = _programme(programme_id)
+    job = _job(programme, job_id)
+    return jsonify(
+        state=job.state.value,
+        **mentoring_matching.job_summary(job).as_json(),
+        time_limit=job.params.get("time_limit"),
+        error=job.error,
+        cancel_requested=job.cancel_requested,
+    )
+
+
+@bp.post("/programmes/<int:programme_id>/jobs/<int:job_id>/cancel")
+def cancel(programme_id: int, job_id: int):
+    programme = _programme(programme_id)
+    job = _job(programme, job_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    jobs.cancel(job)
+    if job.state == JobState.RUNNING:
+        flash("Cancelling: the previous matches are kept.", "info")
+    else:  # cancelled at once, or it had ended already
+        flash(job.error or f"This matching had already {job.state.value}.", "info")
+    return redirect(url_for(".job", programme_id=programme.id, job_id=job.id))

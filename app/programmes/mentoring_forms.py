@@ -8,9 +8,17 @@ from typing import Any
 from flask import Request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, NumberRange
 
 from app.services.organisations import sectors
 from app.services.organisations.directory import all_organisations, publicly_known
@@ -137,3 +145,27 @@ class CheckInForm(FlaskForm):
 
 class PublishForm(FlaskForm):
     confirm = BooleanField("Yes: tell everyone their match now")
+
+
+class MatchForm(FlaskForm):
+    mode = RadioField(
+        "How to match",
+        choices=[
+            SelectChoice(
+                "most-matched",
+                "As many matched as possible, then the fairest, then the most topics and choices",
+            ),
+            SelectChoice(
+                "stable",
+                "Stable: no mentor and mentee who would both rather be together, then as many "
+                "matched as possible",
+            ),
+        ],
+        default="most-matched",
+        validators=[InputRequired("Choose how to match.")],
+    )
+    time_limit = IntegerField(
+        "Time to spend matching (seconds)",
+        default=30,
+        validators=[InputRequired(), NumberRange(min=1, max=600)],
+    )
