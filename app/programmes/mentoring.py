@@ -36,7 +36,12 @@ from app.programmes.mentoring_forms import (
     organisation_suggestions,
 )
 from app.services.planning import jobs
-from app.services.programmes import mentoring_matching, mentoring_members, mentoring_review
+from app.services.programmes import (
+    mentoring_check_ins,
+    mentoring_matching,
+    mentoring_members,
+    mentoring_review,
+)
 from app.services.programmes.mentoring_members import MemberInvalid, words
 from app.services.programmes.mentoring_review import AdjustRefused
 from app.services.programmes.programmes import join_token
@@ -75,6 +80,7 @@ def section(programme: Programme) -> str:
         programme=programme,
         sides=sides,
         review=mentoring_review.review(programme) if matched_before else None,
+        at_risk=mentoring_check_ins.at_risk(programme),
         mentor_words=words(programme, "mentor"),
         mentee_words=words(programme, "mentee"),
         action=ActionForm(),
