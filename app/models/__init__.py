@@ -44,6 +44,7 @@ from app.models.planning import (
     SolveJob,
 )
 from app.models.programmes import (
+    Invitation,
     JoinLink,
     Member,
     Programme,
@@ -74,6 +75,7 @@ __all__ = [
     "Event",
     "EventStatus",
     "FollowUp",
+    "Invitation",
     "JobKind",
     "JobState",
     "JoinLink",

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user
 
 from app.extensions import db
 from app.models import (
@@ -37,6 +38,7 @@ from app.programmes.mentoring_forms import (
 )
 from app.services.planning import jobs
 from app.services.programmes import (
+    invitations,
     mentoring_check_ins,
     mentoring_matching,
     mentoring_members,
@@ -44,7 +46,7 @@ from app.services.programmes import (
 )
 from app.services.programmes.mentoring_members import MemberInvalid, words
 from app.services.programmes.mentoring_review import AdjustRefused
-from app.services.programmes.programmes import join_token
+from app.services.programmes.programmes import ProgrammeError, join_token
 from app.services.urls import external_url
 from app.shared import ActionForm, database_id, organisers_only
 
@@ -336,5 +338,26 @@ def publish(programme_id: int):
         programme=programme,
         review=review,
         members=len(programme.members),
+        form=form,
+    )
+
+
+@bp.route("/programmes/<int:programme_id>/invite", methods=["GET", "POST"])
+def invite(programme_id: int):
+    """GET shows who would be invited and asks first; POST mails them the join links."""
+    programme = _programme(programme_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            count = invitations.invite(programme, current_user)
+        except ProgrammeError as error:
+            flash(str(error), "error")
+        else:
+            flash(f"Invited {count} people by email.", "success")
+        return redirect(url_for("programmes.show", programme_id=programme.id))
+    return render_template(
+        "programmes/mentoring_invite.html",
+        programme=programme,
+        people=invitations.invitable(programme, current_user),
         form=form,
     )
