@@ -15,6 +15,7 @@ from app.extensions import csrf, db, login_manager, migrate
 from app.services.calendars import revisions
 from app.services.messaging import messages, outbox
 from app.services.planning import jobs, translation
+from app.services.programmes import mentoring_matching, mentoring_messages
 from config import Config, config_from_env
 
 
@@ -31,8 +32,8 @@ def create_app(config: Config | None = None) -> Flask:
     security.init_app(app)
     shared.init_app(app)
     # Lower layers are given what they run, so they never import the layers above them.
-    outbox.init_app(app, builders=messages.BUILDERS)
-    jobs.init_app(app, planners=translation.PLANNERS)
+    outbox.init_app(app, builders={**messages.BUILDERS, **mentoring_messages.BUILDERS})
+    jobs.init_app(app, planners={**translation.PLANNERS, **mentoring_matching.PLANNERS})
     revisions.init_app(app)
 
     _register_blueprints(app)
@@ -60,6 +61,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.planning.views import bp as planning_bp
     from app.printing.views import bp as printing_bp
     from app.printing.views import itinerary_bp
+    from app.programmes.mentoring import bp as mentoring_bp
+    from app.programmes.mentoring_join import bp as mentoring_join_bp
+    from app.programmes.views import bp as programmes_bp
     from app.public.views import bp as public_bp
     from app.registration.desk import bp as desk_bp
     from app.registration.organise import bp as registration_organise_bp
@@ -86,6 +90,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(capture_bp)
     app.register_blueprint(briefing_bp)
     app.register_blueprint(series_bp, url_prefix="/organise")
+    app.register_blueprint(programmes_bp, url_prefix="/organise")
+    app.register_blueprint(mentoring_bp, url_prefix="/organise")
+    app.register_blueprint(mentoring_join_bp)
     app.register_blueprint(voting_bp)
     app.register_blueprint(commitments_bp, url_prefix="/organise")
 

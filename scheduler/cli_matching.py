@@ -82,38 +82,51 @@ def run_peer_teams(args: argparse.Namespace) -> dict:
 
 def read_mentors_csv(path: str | Path) -> tuple[Mentor, ...]:
     """Read MENTORS.csv (module docstring)."""
-    mentors = []
-    for line, values in read_csv_rows(path, MENTOR_COLUMNS, ("prefs",)):
-        capacity = whole_number(path, line, "capacity", values["capacity"])
-        if capacity < 1:
-            raise InputError(f"{path}: row {line} capacity must be at least 1, not {capacity}")
-        ranked, ruled_out = _preferences(path, line, values.get("prefs", ""))
-        mentors.append(
-            Mentor(
-                **_profile(values),
-                capacity=capacity,
-                offers=_items(values["offers"]),
-                preferences=ranked,
-                unacceptable=ruled_out,
-            )
-        )
-    return tuple(mentors)
+    return tuple(mentor for _, _, mentor in read_mentor_rows(path))
 
 
 def read_mentees_csv(path: str | Path) -> tuple[Mentee, ...]:
     """Read MENTEES.csv (module docstring)."""
-    mentees = []
-    for line, values in read_csv_rows(path, MENTEE_COLUMNS, ("prefs",)):
+    return tuple(mentee for _, _, mentee in read_mentee_rows(path))
+
+
+def read_mentor_rows(
+    path: str | Path, extra: tuple[str, ...] = ()
+) -> list[tuple[int, dict[str, str], Mentor]]:
+    """MENTORS.csv's rows as (line, values, mentor), allowing the optional columns `extra`
+    too (the app's import adds email and bio) for the caller to read from `values`."""
+    rows = []
+    for line, values in read_csv_rows(path, MENTOR_COLUMNS, ("prefs", *extra)):
+        capacity = whole_number(path, line, "capacity", values["capacity"])
+        if capacity < 1:
+            raise InputError(f"{path}: row {line} capacity must be at least 1, not {capacity}")
         ranked, ruled_out = _preferences(path, line, values.get("prefs", ""))
-        mentees.append(
-            Mentee(
-                **_profile(values),
-                wants=_items(values["wants"]),
-                preferences=ranked,
-                unacceptable=ruled_out,
-            )
+        mentor = Mentor(
+            **_profile(values),
+            capacity=capacity,
+            offers=_items(values["offers"]),
+            preferences=ranked,
+            unacceptable=ruled_out,
         )
-    return tuple(mentees)
+        rows.append((line, values, mentor))
+    return rows
+
+
+def read_mentee_rows(
+    path: str | Path, extra: tuple[str, ...] = ()
+) -> list[tuple[int, dict[str, str], Mentee]]:
+    """MENTEES.csv's rows as (line, values, mentee), as `read_mentor_rows`."""
+    rows = []
+    for line, values in read_csv_rows(path, MENTEE_COLUMNS, ("prefs", *extra)):
+        ranked, ruled_out = _preferences(path, line, values.get("prefs", ""))
+        mentee = Mentee(
+            **_profile(values),
+            wants=_items(values["wants"]),
+            preferences=ranked,
+            unacceptable=ruled_out,
+        )
+        rows.append((line, values, mentee))
+    return rows
 
 
 def read_peers_csv(path: str | Path) -> tuple[Peer, ...]:

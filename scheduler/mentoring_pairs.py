@@ -179,6 +179,23 @@ def _rank_points(position: int) -> int:
     return RANK_POINTS[position] if position < len(RANK_POINTS) else LATER_RANK_POINTS
 
 
+def unacceptable_reason(
+    mentor: Mentor, mentee: Mentee, allow_same_sector: bool = False
+) -> str | None:
+    """Which hard rule keeps this one pair apart ("same organisation", "same sector",
+    "ruled out by the mentor", "ruled out by the mentee"), or None when it may form: the rules
+    of `_acceptable`, for one pair (an organiser's hand-made pair is checked with it)."""
+    if mentor.organisation.casefold() == mentee.organisation.casefold():
+        return "same organisation"
+    if not allow_same_sector and mentor.sector.casefold() == mentee.sector.casefold():
+        return "same sector"
+    if mentee.id in mentor.unacceptable:
+        return "ruled out by the mentor"
+    if mentor.id in mentee.unacceptable:
+        return "ruled out by the mentee"
+    return None
+
+
 def _acceptable(problem: MentoringProblem) -> np.ndarray:
     """[mentor, mentee] -> whether the pair may form (module docstring)."""
     mentors, mentees = problem.mentors, problem.mentees

@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "organisations",
     "planning",
     "printing",
+    "programmes",
     "public",
     "registration",
     "series",

@@ -26,8 +26,15 @@ from app.models.harvest import (
     event_harvest_editors,
 )
 from app.models.mail import MailKind, MailStatus, OutgoingMail
+from app.models.mentoring import (
+    MentoringCheckIn,
+    MentoringMatching,
+    MentoringPair,
+    MentoringPreference,
+)
 from app.models.planning import (
     Assignment,
+    JobKind,
     JobState,
     Plan,
     PlanKind,
@@ -35,6 +42,15 @@ from app.models.planning import (
     SeatingRule,
     SeatingRuleKind,
     SolveJob,
+)
+from app.models.programmes import (
+    Invitation,
+    JoinLink,
+    Member,
+    Programme,
+    ProgrammeKind,
+    ProgrammeStatus,
+    programme_organisers,
 )
 from app.models.registration import BreakoutPreference, Registration, RegistrationStatus
 from app.models.series import Series, ThemeLink, series_events, series_organisers
@@ -59,9 +75,17 @@ __all__ = [
     "Event",
     "EventStatus",
     "FollowUp",
+    "Invitation",
+    "JobKind",
     "JobState",
+    "JoinLink",
     "MailKind",
     "MailStatus",
+    "Member",
+    "MentoringCheckIn",
+    "MentoringMatching",
+    "MentoringPair",
+    "MentoringPreference",
     "Organisation",
     "OrganisationAlias",
     "OrganisationChange",
@@ -71,6 +95,9 @@ __all__ = [
     "PlanKind",
     "PlanStatus",
     "PlenaryVote",
+    "Programme",
+    "ProgrammeKind",
+    "ProgrammeStatus",
     "Reflection",
     "ReflectionTemplate",
     "Registration",
@@ -92,6 +119,7 @@ __all__ = [
     "UserRole",
     "WaitlistPolicy",
     "event_harvest_editors",
+    "programme_organisers",
     "series_events",
     "series_organisers",
 ]

@@ -1,6 +1,7 @@
 """The mail outbox: each message is a row, written in the transaction that caused it and delivered
 after that transaction commits (app/services/messaging/outbox.py). A message goes to a registrant
-or, for an account's own business (a password reset), to an organiser: exactly one of the two."""
+or, for an account's own business (a password reset), to an organiser, or to a member of a
+programme (a mentor, a mentee...): exactly one of the three."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.event import _enum
+from app.models.programmes import Member
 from app.models.registration import Registration
 from app.models.types import UTCDateTime, utcnow
 from app.models.user import User
@@ -42,12 +44,23 @@ class MailKind(enum.StrEnum):
     ORGANISER_MESSAGE = "organiser_message"  # written by an organiser to a segment
     COMMITMENTS_FOLLOW_UP = "commitments_follow_up"  # to an organiser
     VOTE_LINK = "vote_link"
+    # To a member of a programme (app/services/programmes/mentoring_messages.py).
+    PROGRAMME_JOINED = "programme_joined"
+    MENTORING_MATCH = "mentoring_match"
+    MENTORING_CHECK_IN = "mentoring_check_in"
+    # To a past event's registrant who asked to hear of programmes.
+    PROGRAMME_INVITATION = "programme_invitation"
 
 
 class OutgoingMail(db.Model):
     __table_args__ = (
         Index("ix_outgoing_mail_due", "status", "next_attempt_at"),
-        CheckConstraint("(registration_id IS NULL) <> (user_id IS NULL)", name="one_recipient"),
+        CheckConstraint(
+            "(CASE WHEN registration_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN user_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN member_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_recipient",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +72,9 @@ class OutgoingMail(db.Model):
     )
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programme_member.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[MailStatus] = mapped_column(
         _enum(MailStatus, "mail_status"), default=MailStatus.PENDING
@@ -75,11 +91,14 @@ class OutgoingMail(db.Model):
 
     registration: Mapped[Registration | None] = relationship()
     user: Mapped[User | None] = relationship()
+    member: Mapped[Member | None] = relationship()
 
     @property
-    def recipient(self) -> Registration | User:
+    def recipient(self) -> Registration | User | Member:
         """Whom the message is for: what its builder is given."""
-        return self.registration if self.registration_id is not None else self.user
+        if self.registration_id is not None:
+            return self.registration
+        return self.user if self.user_id is not None else self.member
 
     def __repr__(self) -> str:
         return f"<OutgoingMail {self.id} {self.kind} {self.status}>"

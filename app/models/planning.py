@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.event import Breakout, Event, Session, Table, _enum
+from app.models.programmes import Programme
 from app.models.registration import Registration
 from app.models.types import UTCDateTime, utcnow
 
@@ -18,6 +19,15 @@ from app.models.types import UTCDateTime, utcnow
 class PlanKind(enum.StrEnum):
     TABLES = "tables"
     BREAKOUTS = "breakouts"
+
+
+class JobKind(enum.StrEnum):
+    """What a solve job makes: a plan of an event (a PlanKind's value), or a programme's
+    matching (its pairs)."""
+
+    TABLES = "tables"
+    BREAKOUTS = "breakouts"
+    MENTORING = "mentoring"
 
 
 class PlanStatus(enum.StrEnum):
@@ -83,15 +93,25 @@ class Assignment(db.Model):
 
 
 class SolveJob(db.Model):
-    """A planning run in the background; its row is the one truth every page and worker reads.
+    """A planning or matching run in the background; its row is the one truth every page and
+    worker reads. It belongs to an event (a plan) or to a programme (its matching).
 
     `lease_expires_at` is set while a process holds the job (it renews it as it works: see
     app/services/planning/jobs.py); NULL while the job waits in a durable queue or has ended.
     """
 
+    __table_args__ = (
+        CheckConstraint("(event_id IS NULL) <> (programme_id IS NULL)", name="one_owner"),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[PlanKind] = mapped_column(_enum(PlanKind, "plan_kind"))
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), index=True
+    )
+    programme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[JobKind] = mapped_column(_enum(JobKind, "job_kind"))
     state: Mapped[JobState] = mapped_column(_enum(JobState, "job_state"), default=JobState.QUEUED)
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -103,8 +123,14 @@ class SolveJob(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    event: Mapped[Event] = relationship()
+    event: Mapped[Event | None] = relationship()
+    programme: Mapped[Programme | None] = relationship()
     plan: Mapped[Plan | None] = relationship()
+
+    @property
+    def owner(self) -> Event | Programme:
+        """The event or programme the job works for."""
+        return self.event if self.event_id is not None else self.programme
 
 
 class SeatingRule(db.Model):

@@ -63,6 +63,8 @@ class Registration(db.Model):
     # Their consent, given when registering (and changeable on their page), to be listed to the
     # people they sat with, and to see those of them who consented too (names, organisations).
     share_tablemates: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Their consent to be invited to programmes (mentoring schemes, secondments) by mail.
+    hear_of_programmes: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[RegistrationStatus] = mapped_column(
         _enum(RegistrationStatus, "registration_status"), index=True
     )

@@ -1,9 +1,9 @@
 """The mail outbox: messages are stored with the change that causes them and sent after it commits.
 
 Contract — while making a change, call `queue(kind, recipient, **options)` with a MailKind
-(anything else raises ValueError there and then, in the request) and a Registration or, for an
-account's own mail (a password reset), a User (or change the options of a message `unsent`
-returns, so one message says it all). It adds an OutgoingMail row to the same
+(anything else raises ValueError there and then, in the request) and a Registration, for an
+account's own mail (a password reset) a User, or a programme's Member (or change the options of
+a message `unsent` returns, so one message says it all). It adds an OutgoingMail row to the same
 transaction: if the transaction commits the message will be sent, if it rolls back it never
 existed. Nothing is built yet; building a message (text, links and the calendar invite) happens
 when it is sent, from the recipient as it is then. Options are stored as they are: never put a
@@ -52,7 +52,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import WRITE_LOCK, db
-from app.models import MailKind, MailStatus, OutgoingMail, Registration, User
+from app.models import MailKind, MailStatus, Member, OutgoingMail, Registration, User
 from app.models.types import utcnow
 from app.services.messaging import transport
 
@@ -77,10 +77,15 @@ OUTCOMES = (SENT, SUPERSEDED, RETRY, FAILED)
 Builder = Callable[..., EmailMessage | None]
 
 
-def queue(kind: MailKind, recipient: Registration | User, **options) -> OutgoingMail:
+def queue(kind: MailKind, recipient: Registration | User | Member, **options) -> OutgoingMail:
     """Send message `kind` to `recipient` once the current transaction commits."""
     kind = MailKind(kind)  # a typo fails here, in the change that asked for it
-    to = {"user": recipient} if isinstance(recipient, User) else {"registration": recipient}
+    if isinstance(recipient, User):
+        to = {"user": recipient}
+    elif isinstance(recipient, Member):
+        to = {"member": recipient}
+    else:
+        to = {"registration": recipient}
     row = OutgoingMail(kind=kind.value, options=options, **to)
     db.session.add(row)
     db.session.info.setdefault(QUEUED_KEY, []).append(row)
@@ -244,6 +249,7 @@ def _claim(ids: list[int] | None, limit: int) -> list[OutgoingMail]:
             .options(
                 selectinload(OutgoingMail.registration).selectinload(Registration.event),
                 selectinload(OutgoingMail.user),
+                selectinload(OutgoingMail.member).selectinload(Member.programme),
             )
             .order_by(OutgoingMail.id)
         )

@@ -37,6 +37,7 @@ from app.extensions import db
 from app.models import (
     Event,
     EventStatus,
+    Member,
     Organisation,
     OrganisationAlias,
     OrganisationChange,
@@ -195,6 +196,9 @@ def merge(source: Organisation, into: Organisation, by: User | None = None) -> N
         update(Registration)
         .where(Registration.organisation_id == source_id)
         .values(organisation_id=into_id)
+    )
+    db.session.execute(
+        update(Member).where(Member.organisation_id == source_id).values(organisation_id=into_id)
     )
     _move_convenorships(source_id, into_id)
     for alias in list(source.aliases):

@@ -1,13 +1,16 @@
 """Background solve jobs: one contract, two runners.
 
+A job belongs to its owner: an event (making a plan of tables or breakouts) or a programme
+(matching its mentors and mentees); "the owner" below is either.
+
 Contract:
-- `start(event, kind, params)` stores a SolveJob (state `queued`) and commits it *before*
+- `start(owner, kind, params)` stores a SolveJob (state `queued`) and commits it *before*
   handing its id to a runner, so every page, organiser and worker sees the same job.
 - A runner calls `run(job_id)`: `queued -> running -> succeeded | failed | cancelled`. The solve
   reports progress through `Reporter.update`, which writes the job row in its own short
   transaction (throttled) and tells the solver whether cancellation was requested.
-- Only a successful run writes a plan, in the same transaction that marks the job succeeded; a
-  failed or cancelled run writes nothing else, so the previous plan stays as it was.
+- Only a successful run writes a plan (or a matching), in the same transaction that marks the job
+  succeeded; a failed or cancelled run writes nothing else, so the previous one stays as it was.
 - Runners: an in-process worker thread by default; RQ workers on Redis when REDIS_URL is set
   (`flask --app wsgi worker`). Both call the same `run`.
 - Leases: a process that holds a job (the one that created it, until a runner takes it; the
@@ -16,17 +19,18 @@ Contract:
   renews it too. A job waiting in RQ's queue (in Redis, which outlives any process) has none.
   An active job whose lease has run out lost its process (killed, crashed, cut off from the
   database): `expire_lapsed` marks it failed (cancelled, if the organiser had asked) and the
-  previous plan is untouched. It is called by every page and request that looks at an event's
+  previous plan is untouched. It is called by every page and request that looks at an owner's
   jobs, by `create` before it checks for an active job, by the RQ worker as it starts and
   before each job, and as `flask --app wsgi` starts (wsgi.py). A runner that finds its job no
   longer running when it finishes stores nothing.
 - Decisions are taken under a lock held until they are committed: "no active job, so add one"
-  under the event's row lock, "still running, so store the plan" and "cancel" under the job's
+  under the owner's row lock, "still running, so store the plan" and "cancel" under the job's
   (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every write here runs in a transaction
   holding the write lock from its first statement, app/extensions.py). Progress and lease
   writes take the write lock first too, so they queue fairly with the organisers' writes.
 - What a job of each kind does is a `Planner`, given to the runner at start-up
-  (`init_app(app, planners)`, from planning/translation.py): the runner knows jobs, not solvers.
+  (`init_app(app, planners)`, from planning/translation.py and programmes/mentoring_matching.py):
+  the runner knows jobs, not solvers.
 
 May import: models only.
 """
@@ -49,7 +53,7 @@ from sqlalchemy import Engine, exists, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import WRITE_LOCK, db
-from app.models import Event, JobState, Plan, PlanKind, SolveJob
+from app.models import Event, JobKind, JobState, Plan, Programme, SolveJob
 from app.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -105,15 +109,19 @@ class Reporter:
         return self.cancelled
 
 
+Owner = Event | Programme
+
+
 @dataclass(frozen=True)
 class Planner:
     """The steps of a solve job: read the database (`prepare`), solve without it (`solve`),
-    write a plan (`store`); `explain` words a JobError's message for the organiser."""
+    write the result (`store`: a plan, which the job links to, or None when the result is kept
+    elsewhere, e.g. a programme's pairs); `explain` words a JobError's message for the organiser."""
 
     prepare: Callable[[SolveJob], Any]
     solve: Callable[[Any, Reporter], Any]
-    store: Callable[[SolveJob, Any, Any], Plan]
-    explain: Callable[[str, Event], str]
+    store: Callable[[SolveJob, Any, Any], Plan | None]
+    explain: Callable[[str, Owner], str]
 
 
 @contextmanager
@@ -182,10 +190,10 @@ class LeaseKeeper:
                 log.exception("could not renew the leases of solve jobs %s", held)
 
 
-def init_app(app: Flask, planners: Mapping[PlanKind, Planner]) -> None:
-    """Take the planner of every kind of plan, and check SOLVE_LEASE_SECONDS."""
-    if missing := [kind.value for kind in PlanKind if kind not in planners]:
-        raise RuntimeError(f"no planner for plan kinds {missing}")
+def init_app(app: Flask, planners: Mapping[JobKind, Planner]) -> None:
+    """Take the planner of every kind of job, and check SOLVE_LEASE_SECONDS."""
+    if missing := [kind.value for kind in JobKind if kind not in planners]:
+        raise RuntimeError(f"no planner for job kinds {missing}")
     app.extensions[PLANNERS_KEY] = dict(planners)
     setting = app.config.get("SOLVE_LEASE_SECONDS", 60)
     try:
@@ -230,31 +238,38 @@ def _lock(job: SolveJob) -> None:
     )
 
 
-def _lapsed(event: Event | None):
-    """The condition of active jobs (of `event`, or of every event) whose lease has run out."""
+def _owned_by(owner: Owner):
+    """The condition of the jobs of `owner`."""
+    if isinstance(owner, Programme):
+        return SolveJob.programme_id == owner.id
+    return SolveJob.event_id == owner.id
+
+
+def _lapsed(owner: Owner | None):
+    """The condition of active jobs (of `owner`, or of every owner) whose lease has run out."""
     conditions = [
         SolveJob.state.in_(ACTIVE),
         SolveJob.lease_expires_at.is_not(None),
         SolveJob.lease_expires_at < utcnow(),
     ]
-    if event is not None:
-        conditions.append(SolveJob.event_id == event.id)
+    if owner is not None:
+        conditions.append(_owned_by(owner))
     return conditions
 
 
-def expire_lapsed(event: Event | None = None) -> int:
-    """Mark failed every active job (of `event`, or of every event) whose lease has run out;
+def expire_lapsed(owner: Owner | None = None) -> int:
+    """Mark failed every active job (of `owner`, or of every owner) whose lease has run out;
     cancelled instead if the organiser had asked. Returns how many; cheap when there are none
     (one read, no write lock)."""
-    if not db.session.scalar(select(exists().where(*_lapsed(event)))):
+    if not db.session.scalar(select(exists().where(*_lapsed(owner)))):
         return 0
     _begin_writing()
-    count = _expire_in_transaction(event)
+    count = _expire_in_transaction(owner)
     db.session.commit()
     return count
 
 
-def _expire_in_transaction(event: Event | None) -> int:
+def _expire_in_transaction(owner: Owner | None) -> int:
     count = 0
     for cancel_requested, message, state in (
         (True, CANCELLED, JobState.CANCELLED),
@@ -262,7 +277,7 @@ def _expire_in_transaction(event: Event | None) -> int:
     ):
         count += db.session.execute(
             update(SolveJob)
-            .where(*_lapsed(event), SolveJob.cancel_requested.is_(cancel_requested))
+            .where(*_lapsed(owner), SolveJob.cancel_requested.is_(cancel_requested))
             .values(state=state, error=message, finished_at=utcnow(), lease_expires_at=None)
         ).rowcount
     if count:
@@ -285,18 +300,16 @@ def expire_lapsed_at_start_up(app: Flask) -> None:
             db.engine.dispose()
 
 
-def active_job(event: Event, kind: PlanKind) -> SolveJob | None:
+def active_job(owner: Owner, kind: JobKind) -> SolveJob | None:
     return db.session.scalar(
-        select(SolveJob).where(
-            SolveJob.event_id == event.id, SolveJob.kind == kind, SolveJob.state.in_(ACTIVE)
-        )
+        select(SolveJob).where(_owned_by(owner), SolveJob.kind == kind, SolveJob.state.in_(ACTIVE))
     )
 
 
-def latest_job(event: Event, kind: PlanKind) -> SolveJob | None:
+def latest_job(owner: Owner, kind: JobKind) -> SolveJob | None:
     return db.session.scalar(
         select(SolveJob)
-        .where(SolveJob.event_id == event.id, SolveJob.kind == kind)
+        .where(_owned_by(owner), SolveJob.kind == kind)
         .order_by(SolveJob.id.desc())
         .limit(1)
     )
@@ -307,19 +320,23 @@ def latest_job_for_plan(plan: Plan) -> SolveJob | None:
     return db.session.scalar(select(SolveJob).where(SolveJob.plan_id == plan.id))
 
 
-def create(event: Event, kind: PlanKind, params: dict[str, Any]) -> SolveJob:
-    """Store a queued job (one active job per event and kind), held by this process's lease
+def create(owner: Owner, kind: JobKind, params: dict[str, Any]) -> SolveJob:
+    """Store a queued job (one active job per owner and kind), held by this process's lease
     until a runner takes it; `start` also dispatches it."""
     _begin_writing()
-    # The event row locked (PostgreSQL; SQLite's write lock is already held): two organisers
+    # The owner's row locked (PostgreSQL; SQLite's write lock is already held): two organisers
     # starting at once cannot both find no active job.
-    db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
-    _expire_in_transaction(event)
-    if active_job(event, kind) is not None:
+    table = type(owner)
+    db.session.execute(select(table.id).where(table.id == owner.id).with_for_update())
+    _expire_in_transaction(owner)
+    if active_job(owner, kind) is not None:
         db.session.rollback()
+        if isinstance(owner, Programme):
+            raise JobError("A matching is already being made for this programme.")
         raise JobError(f"A {kind.value} plan is already being made for this event.")
+    owned = {"programme": owner} if isinstance(owner, Programme) else {"event": owner}
     job = SolveJob(
-        event=event,
+        **owned,
         kind=kind,
         params=params,
         state=JobState.QUEUED,
@@ -330,9 +347,9 @@ def create(event: Event, kind: PlanKind, params: dict[str, Any]) -> SolveJob:
     return job
 
 
-def start(event: Event, kind: PlanKind, params: dict[str, Any]) -> SolveJob:
+def start(owner: Owner, kind: JobKind, params: dict[str, Any]) -> SolveJob:
     """Queue a solve and hand it to a runner."""
-    job = create(event, kind, params)
+    job = create(owner, kind, params)
     _dispatch(current_app._get_current_object(), job.id, params.get("time_limit", 60))
     return job
 
@@ -341,7 +358,7 @@ def cancel(job: SolveJob) -> None:
     """Ask a running job to stop; a job still queued is cancelled at once, and one whose
     process has gone is ended at once if its lease has run out, else when it does."""
     _begin_writing()
-    _expire_in_transaction(job.event)
+    _expire_in_transaction(job.owner)
     _lock(job)
     if job.state == JobState.QUEUED:
         job.state, job.finished_at = JobState.CANCELLED, utcnow()
@@ -388,7 +405,7 @@ def _run_claimed(job: SolveJob, lease: timedelta) -> None:
     except Cancelled:
         _finish(job_id, JobState.CANCELLED, CANCELLED)
     except JobError as exc:
-        _finish(job_id, JobState.FAILED, planner.explain(str(exc), job.event))
+        _finish(job_id, JobState.FAILED, planner.explain(str(exc), job.owner))
     except Exception as exc:
         log.exception("solve job %s failed", job_id)
         _finish(job_id, JobState.FAILED, f"The planner stopped with an internal error ({exc}).")

@@ -240,21 +240,21 @@ def job_summary(job: SolveJob) -> JobSummary:
         heading = "The plan it made"
         if plan.metrics.get("edited"):
             heading += " (edited by hand since)"
-        elapsed = plan.metrics.get("elapsed", _seconds(job))
+        elapsed = plan.metrics.get("elapsed", seconds_run(job))
         return JobSummary(state, elapsed, heading, plan_figures(plan.kind, plan.metrics))
     progress = job.progress or {}
     if job.state != JobState.RUNNING:
-        return JobSummary(state, _seconds(job), "")
+        return JobSummary(state, seconds_run(job), "")
     if metrics := progress.get("metrics"):
-        return JobSummary(state, _seconds(job), "Best plan so far", table_figures(metrics))
+        return JobSummary(state, seconds_run(job), "Best plan so far", table_figures(metrics))
     if step := progress.get("stage"):
         doing = BREAKOUT_STEPS.get(step, step.replace("_", " "))
         heading = f"Step {progress['stage_number']} of {progress['stage_count']}: {doing}"
-        return JobSummary(state, _seconds(job), heading)
-    return JobSummary(state, _seconds(job), "Getting started")
+        return JobSummary(state, seconds_run(job), heading)
+    return JobSummary(state, seconds_run(job), "Getting started")
 
 
-def _seconds(job: SolveJob) -> float:
+def seconds_run(job: SolveJob) -> float:
     """Seconds the job has run: until now while it runs, until it ended once it has."""
     if job.started_at is None:
         return 0.0

@@ -1,0 +1,152 @@
+"""Messages to members of mentoring schemes and secondment rounds, and invitations to join: what
+each kind (a MailKind) says. Each builder reads the member as they are when the message is sent
+and returns None when its occasion has passed (the member withdrew, the check-in was answered).
+BUILDERS is given to the outbox at start-up beside messaging.messages' (app/__init__.py).
+
+May import: models, programmes.{programmes, mentoring_members}, messaging.transport, urls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from email.message import EmailMessage
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.formatting import one_line
+from app.models import (
+    MailKind,
+    Member,
+    MentoringCheckIn,
+    MentoringPair,
+    Programme,
+    ProgrammeStatus,
+    Registration,
+)
+from app.models.mentoring import MENTOR
+from app.services.messaging import transport
+from app.services.programmes.mentoring_members import WORDS, words
+from app.services.programmes.programmes import join_token
+from app.services.urls import external_url
+
+
+def entry_url(member: Member) -> str:
+    return external_url("mentoring_join.entry", token=member.token)
+
+
+def join_url(programme: Programme, side: str) -> str:
+    return external_url("mentoring_join.join", token=join_token(programme, side))
+
+
+def _message(to: str, name: str, subject: str, *paragraphs: str) -> EmailMessage:
+    body = "\n\n".join([f"Dear {name},", *paragraphs, "Convene"])
+    return transport.new_message(to, one_line(subject), body + "\n")
+
+
+def joined_message(member: Member) -> EmailMessage | None:
+    """Their private link, on joining (or being imported, or asking again)."""
+    programme = member.programme
+    side = words(programme, member.side)
+    return _message(
+        member.email,
+        member.name,
+        f"Your entry in {programme.name}",
+        f"You are one of the {side.many} of {one_line(programme.name)}. Your profile, your "
+        "preferences among the other side and, later, your match are on your own page (the "
+        f"link is yours alone: do not pass it on):\n{entry_url(member)}",
+        "There you can also change what you told us, or withdraw.",
+    )
+
+
+def _person(member: Member) -> str:
+    return f"{member.name}, {member.organisation.name} ({member.email})"
+
+
+def match_message(member: Member) -> EmailMessage | None:
+    """Their match once the organisers publish: who, and how to reach them; or, kindly, that
+    there was no match this time."""
+    programme = member.programme
+    if programme.status != ProgrammeStatus.PUBLISHED:
+        return None
+    mine, theirs = words(programme, member.side), words(programme, _other(member.side))
+    column = MentoringPair.mentor_id if member.side == MENTOR else MentoringPair.mentee_id
+    pairs = list(db.session.scalars(select(MentoringPair).where(column == member.id)))
+    partners = [p.mentee if member.side == MENTOR else p.mentor for p in pairs]
+    name = one_line(programme.name)
+    if partners:
+        lines = "\n".join(f"- {_person(p)}" for p in partners)
+        noun = theirs.one if len(partners) == 1 else theirs.many
+        body = [
+            f"The matches of {name} are out. Your {noun}:\n{lines}",
+            "Each of them has your name, organisation and email too. Please get in touch soon to "
+            "arrange a first conversation. We will ask you both, 1, 3 and 6 months from now, "
+            "whether it is working.",
+        ]
+    else:
+        body = [
+            f"The matches of {name} are out. We are sorry: this time we could not match you with "
+            f"a {theirs.one}. The rules that keep matches across organisations and sectors, and "
+            f"the number of places, left some {mine.many} without one.",
+            "Thank you for taking part: your entry stays, and the organisers may be in touch if "
+            "a place comes free.",
+        ]
+    page = f"Your page:\n{entry_url(member)}"
+    return _message(member.email, member.name, f"Your match in {name}", *body, page)
+
+
+def _other(side: str) -> str:
+    return "mentee" if side == MENTOR else "mentor"
+
+
+def check_in_message(member: Member, check_in_id: int) -> EmailMessage | None:
+    """The "is this working?" question, months after publishing; None once answered or gone."""
+    check_in = db.session.get(MentoringCheckIn, check_in_id)
+    if check_in is None or check_in.member_id != member.id or check_in.answered_at is not None:
+        return None
+    pair = check_in.pair
+    partner = pair.mentee if member.side == MENTOR else pair.mentor
+    name = one_line(member.programme.name)
+    return _message(
+        member.email,
+        member.name,
+        f"{name}: is it working?",
+        f"It is {check_in.months} month{'s' if check_in.months != 1 else ''} since you were "
+        f"matched with {partner.name} ({partner.organisation.name}) in {name}.",
+        "Is it working? Two clicks tell the organisers (only they see your answer):\n"
+        + external_url("mentoring_join.check_in", token=check_in.token),
+    )
+
+
+def invitation_message(registration: Registration, programme_id: int) -> EmailMessage | None:
+    """An invitation to join a programme, to a past registrant who asked to hear of them."""
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or not registration.email or not registration.hear_of_programmes:
+        return None
+    if programme.kind not in WORDS or programme.status == ProgrammeStatus.PUBLISHED:
+        return None
+    name = one_line(programme.name)
+    sides = [
+        f"As a {words(programme, side).one}:\n{join_url(programme, side)}"
+        for side in (MENTOR, _other(MENTOR))
+    ]
+    about = [programme.description] if programme.description else []
+    return _message(
+        registration.email,
+        registration.name,
+        f"An invitation: {name}",
+        f"When you registered for {one_line(registration.event.title)} you asked to hear about "
+        f"mentoring schemes and secondments. {name} is open to join.",
+        *about,
+        *sides,
+        "If you would rather not hear of these any more, say so on your registration page:\n"
+        + external_url("registration.manage", token=registration.token),
+    )
+
+
+BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
+    MailKind.PROGRAMME_JOINED: joined_message,
+    MailKind.MENTORING_MATCH: match_message,
+    MailKind.MENTORING_CHECK_IN: check_in_message,
+    MailKind.PROGRAMME_INVITATION: invitation_message,
+}

@@ -1,0 +1,85 @@
+"""Creating and finding programmes. A programme belongs to its organisers: to anyone else it does
+not exist (the pages answer 404, with no hint that it does). Each side of a programme has its
+own join link (JoinLink), made with the programme: JOIN_SIDES says which sides a kind has.
+
+May import: models, tokens.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import JoinLink, Programme, ProgrammeKind, User
+from app.services.tokens import new_token
+
+NAME_LENGTH = 200
+DESCRIPTION_LENGTH = 2000
+
+# The sides people join, by kind: a mentoring scheme's mentors and mentees; a secondment
+# round's hosts (side "mentor": they offer places) and secondees (side "mentee").
+JOIN_SIDES: dict[ProgrammeKind, tuple[str, ...]] = {
+    ProgrammeKind.MENTORING: ("mentor", "mentee"),
+    ProgrammeKind.SECONDMENT: ("mentor", "mentee"),
+}
+
+
+class ProgrammeError(ValueError):
+    """A change the rules do not allow; the message says why, in plain words."""
+
+
+def programme_for_organiser(
+    programme_id: int, user: User, kinds: tuple[ProgrammeKind, ...] = tuple(ProgrammeKind)
+) -> Programme | None:
+    """The programme, if this user is one of its organisers and it is of one of `kinds`; None
+    otherwise (no hint it exists)."""
+    return db.session.scalar(
+        select(Programme).where(
+            Programme.id == programme_id,
+            Programme.organisers.contains(user),
+            Programme.kind.in_(kinds),
+        )
+    )
+
+
+def programmes_of_organiser(user: User) -> list[Programme]:
+    """The user's programmes, newest first."""
+    return list(
+        db.session.scalars(
+            select(Programme)
+            .where(Programme.organisers.contains(user))
+            .order_by(Programme.created_at.desc(), Programme.id.desc())
+        )
+    )
+
+
+def create_programme(kind: ProgrammeKind, name: str, description: str, user: User) -> Programme:
+    name = " ".join((name or "").split())
+    description = (description or "").strip()
+    if not name:
+        raise ProgrammeError("Give the programme a name.")
+    if len(name) > NAME_LENGTH:
+        raise ProgrammeError(f"The name must be at most {NAME_LENGTH} characters.")
+    if len(description) > DESCRIPTION_LENGTH:
+        raise ProgrammeError(f"The description must be at most {DESCRIPTION_LENGTH} characters.")
+    kind = ProgrammeKind(kind)
+    programme = Programme(
+        kind=kind,
+        name=name,
+        description=description,
+        organisers=[user],
+        join_links=[JoinLink(side=side, token=new_token()) for side in JOIN_SIDES.get(kind, ())],
+    )
+    db.session.add(programme)
+    db.session.commit()
+    return programme
+
+
+def join_link(token: str) -> JoinLink | None:
+    """The join link this token opens, if any."""
+    return db.session.scalar(select(JoinLink).where(JoinLink.token == token))
+
+
+def join_token(programme: Programme, side: str) -> str:
+    """The token of the programme's join link for `side`."""
+    return next(link.token for link in programme.join_links if link.side == side)
