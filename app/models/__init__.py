@@ -32,6 +32,13 @@ from app.models.mentoring import (
     MentoringPair,
     MentoringPreference,
 )
+from app.models.peer_challenge import (
+    HostDetails,
+    PeerDetails,
+    PeerMilestone,
+    PeerPlace,
+    PeerTeamsRun,
+)
 from app.models.planning import (
     Assignment,
     JobKind,
@@ -74,6 +81,7 @@ __all__ = [
     "Event",
     "EventStatus",
     "FollowUp",
+    "HostDetails",
     "JobKind",
     "JobState",
     "JoinLink",
@@ -89,6 +97,10 @@ __all__ = [
     "OrganisationChange",
     "OutgoingMail",
     "PasswordReset",
+    "PeerDetails",
+    "PeerMilestone",
+    "PeerPlace",
+    "PeerTeamsRun",
     "Plan",
     "PlanKind",
     "PlanStatus",

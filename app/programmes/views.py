@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.models import Programme, ProgrammeKind
-from app.programmes import mentoring
+from app.programmes import mentoring, peer_challenge
 from app.programmes.common import organisers_programme
 from app.programmes.forms import ProgrammeForm
 from app.services.programmes import programmes
@@ -22,6 +22,7 @@ bp = Blueprint("programmes", __name__)
 SECTIONS: dict[ProgrammeKind, Callable[[Programme], str]] = {
     ProgrammeKind.MENTORING: mentoring.section,
     ProgrammeKind.SECONDMENT: mentoring.section,
+    ProgrammeKind.PEER_CHALLENGE: peer_challenge.section,
 }
 
 
