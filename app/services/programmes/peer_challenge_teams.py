@@ -299,7 +299,11 @@ def _open_slots(
         missing = wanted - got[role]
         if missing <= 0:
             continue
-        can_go = [m for m in peers if eligible(engine_peers[m.id], engine)]
+        can_go = [
+            m
+            for m in peers
+            if engine_peers[m.id].role == role and eligible(engine_peers[m.id], engine)
+        ]
         free = [m for m in can_go if m.id not in on_team and load[m.id] < m.capacity]
         if len(can_go) < wanted:
             reason = f"only {counted(role, len(can_go))} can go there"
@@ -435,7 +439,8 @@ def put(programme: Programme, host: Member, peer: Member) -> PeerPlace:
     wanted = engine_h.slots[engine.role]
     if sum(1 for p in team if p.role == engine.role) >= wanted:
         raise AdjustRefused(
-            f"{name}'s {counted(engine.role, wanted)} are all there: take one out or swap instead."
+            f"{name} wants {counted(engine.role, wanted)} and has them already: take one out "
+            "or swap instead."
         )
     teams = db.session.scalar(
         select(func.count()).select_from(PeerPlace).where(PeerPlace.peer_id == peer.id)
