@@ -19,6 +19,7 @@ from app.services.events.demo import seed_demo
 from app.services.harvest import editors
 from app.services.messaging import outbox
 from app.services.planning import jobs, publishing
+from app.services.programmes import mentoring_check_ins
 
 DEFAULT_ORGANISER = "organiser@convene.example"
 
@@ -38,6 +39,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(organisations_command)
     app.cli.add_command(sectors_command)
     app.cli.add_command(follow_up_commitments_command)
+    app.cli.add_command(check_in_programmes_command)
 
 
 @click.command("follow-up-commitments")
@@ -46,6 +48,14 @@ def follow_up_commitments_command() -> None:
     follow-up once; run it daily)."""
     queued = follow_ups.queue_due()
     click.echo(f"Queued {plural(queued, 'follow-up message')}.")
+
+
+@click.command("check-in-programmes")
+def check_in_programmes_command() -> None:
+    """Email each side of every published mentoring or secondment pair its "is this working?"
+    check-in 1, 3 and 6 months after publishing (each once; run it daily)."""
+    queued = mentoring_check_ins.queue_due()
+    click.echo(f"Queued {plural(queued, 'check-in message')}.")
 
 
 @click.command("create-organiser")

@@ -51,6 +51,7 @@ from app.models.planning import (
     SolveJob,
 )
 from app.models.programmes import (
+    Invitation,
     JoinLink,
     Member,
     Programme,
@@ -82,6 +83,7 @@ __all__ = [
     "EventStatus",
     "FollowUp",
     "HostDetails",
+    "Invitation",
     "JobKind",
     "JobState",
     "JoinLink",

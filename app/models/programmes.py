@@ -143,3 +143,17 @@ class Member(db.Model):
 
     def __repr__(self) -> str:
         return f"<Member {self.id} {self.side} of programme {self.programme_id}>"
+
+
+class Invitation(db.Model):
+    """An invitation to join a programme, mailed to a past event's registrant who consented
+    (Registration.hear_of_programmes): one per programme and email address, so nobody is
+    invited twice."""
+
+    __tablename__ = "programme_invitation"
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True
+    )
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,9 +15,19 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user
 
 from app.extensions import db
-from app.models import JobKind, JobState, Member, Programme, ProgrammeKind, SolveJob
+from app.models import (
+    JobKind,
+    JobState,
+    Member,
+    MentoringMatching,
+    MentoringPair,
+    Programme,
+    ProgrammeKind,
+    SolveJob,
+)
 from app.programmes.common import organisers_programme
 from app.programmes.mentoring_forms import (
     ImportForm,
@@ -27,11 +37,18 @@ from app.programmes.mentoring_forms import (
     organisation_suggestions,
 )
 from app.services.planning import jobs
-from app.services.programmes import mentoring_matching, mentoring_members
+from app.services.programmes import (
+    invitations,
+    mentoring_check_ins,
+    mentoring_matching,
+    mentoring_members,
+    mentoring_review,
+)
 from app.services.programmes.mentoring_members import MemberInvalid, words
-from app.services.programmes.programmes import join_token
+from app.services.programmes.mentoring_review import AdjustRefused
+from app.services.programmes.programmes import ProgrammeError, join_token
 from app.services.urls import external_url
-from app.shared import ActionForm, organisers_only
+from app.shared import ActionForm, database_id, organisers_only
 
 bp = Blueprint("mentoring", __name__)
 KINDS = (ProgrammeKind.MENTORING, ProgrammeKind.SECONDMENT)
@@ -59,10 +76,16 @@ def section(programme: Programme) -> str:
         for side in SIDES
     ]
     jobs.expire_lapsed(programme)  # a job whose process died is shown as ended, never "running"
+    matched_before = db.session.get(MentoringMatching, programme.id) is not None
     return render_template(
         "programmes/mentoring_section.html",
         programme=programme,
         sides=sides,
+        review=mentoring_review.review(programme) if matched_before else None,
+        at_risk=mentoring_check_ins.at_risk(programme),
+        mentor_words=words(programme, "mentor"),
+        mentee_words=words(programme, "mentee"),
+        action=ActionForm(),
         match_form=MatchForm(),
         job=jobs.latest_job(programme, JobKind.MENTORING),
         JobState=JobState,
@@ -225,3 +248,116 @@ def cancel(programme_id: int, job_id: int):
     else:  # cancelled at once, or it had ended already
         flash(job.error or f"This matching had already {job.state.value}.", "info")
     return redirect(url_for(".job", programme_id=programme.id, job_id=job.id))
+
+
+def _chosen_member(programme: Programme, name: str, side: str) -> Member:
+    """The member of `side` a form's select named (404 if none of this programme)."""
+    member_id = database_id(request.form.get(name))
+    member = mentoring_members.member_of(programme, member_id) if member_id else None
+    if member is None or member.side != side:
+        abort(404)
+    return member
+
+
+def _adjusted(programme: Programme, change) -> Response:
+    """Make an adjustment from a one-button form; a refusal is said plainly at the matches."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        message = change()
+    except AdjustRefused as error:
+        flash(str(error), "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for("programmes.show", programme_id=programme.id) + "#matches")
+
+
+@bp.post("/programmes/<int:programme_id>/pairs")
+def pair(programme_id: int):
+    programme = _programme(programme_id)
+    mentor = _chosen_member(programme, "mentor", "mentor")
+    mentee = _chosen_member(programme, "mentee", "mentee")
+
+    def change() -> str:
+        mentoring_review.pair(programme, mentor, mentee)
+        return f"{mentee.name} is now with {mentor.name}."
+
+    return _adjusted(programme, change)
+
+
+def _pair(programme: Programme, pair_id: int) -> MentoringPair:
+    pair = db.session.get(MentoringPair, pair_id)
+    if pair is None or pair.programme_id != programme.id:
+        abort(404)
+    return pair
+
+
+@bp.post("/programmes/<int:programme_id>/pairs/<int:pair_id>/unpair")
+def unpair(programme_id: int, pair_id: int):
+    programme = _programme(programme_id)
+    pair = _pair(programme, pair_id)
+    mentor, mentee = pair.mentor.name, pair.mentee.name
+
+    def change() -> str:
+        mentoring_review.unpair(programme, pair)
+        return f"{mentee} is no longer with {mentor}."
+
+    return _adjusted(programme, change)
+
+
+@bp.post("/programmes/<int:programme_id>/pairs/<int:pair_id>/move")
+def move(programme_id: int, pair_id: int):
+    programme = _programme(programme_id)
+    pair = _pair(programme, pair_id)
+    mentor = _chosen_member(programme, "mentor", "mentor")
+    mentee = pair.mentee
+
+    def change() -> str:
+        mentoring_review.move(programme, mentee, mentor)
+        return f"{mentee.name} is now with {mentor.name}."
+
+    return _adjusted(programme, change)
+
+
+@bp.route("/programmes/<int:programme_id>/publish", methods=["GET", "POST"])
+def publish(programme_id: int):
+    """GET asks first (everyone is emailed); POST publishes."""
+    programme = _programme(programme_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            told = mentoring_review.publish(programme)
+        except AdjustRefused as error:
+            flash(str(error), "error")
+        else:
+            flash(f"The matches are published: {told} people are being told theirs.", "success")
+        return redirect(url_for("programmes.show", programme_id=programme.id))
+    review = mentoring_review.review(programme)
+    return render_template(
+        "programmes/mentoring_publish.html",
+        programme=programme,
+        review=review,
+        members=len(programme.members),
+        form=form,
+    )
+
+
+@bp.route("/programmes/<int:programme_id>/invite", methods=["GET", "POST"])
+def invite(programme_id: int):
+    """GET shows who would be invited and asks first; POST mails them the join links."""
+    programme = _programme(programme_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            count = invitations.invite(programme, current_user)
+        except ProgrammeError as error:
+            flash(str(error), "error")
+        else:
+            flash(f"Invited {count} people by email.", "success")
+        return redirect(url_for("programmes.show", programme_id=programme.id))
+    return render_template(
+        "programmes/mentoring_invite.html",
+        programme=programme,
+        people=invitations.invitable(programme, current_user),
+        form=form,
+    )

@@ -1,6 +1,6 @@
 """The public pages of mentoring schemes and secondment rounds, each opened by a private link:
 joining a side (its join link), a member's own page (see, change, withdraw; their match once
-published)."""
+published) and the "is this working?" check-in."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from app.models import JoinLink, Member, Programme, ProgrammeStatus
 from app.programmes.mentoring_forms import (
+    CheckInForm,
     MemberForm,
     WithdrawForm,
     choice_options,
     organisation_suggestions,
     submitted_choices,
 )
-from app.services.programmes import mentoring_members
+from app.services.programmes import mentoring_check_ins, mentoring_members
 from app.services.programmes.mentoring_members import (
     OTHER_SIDE,
     WORDS,
@@ -149,3 +150,23 @@ def withdraw(token: str):
         words=words(member.programme, member.side),
         form=form,
     )
+
+
+@bp.route("/mentoring/check-in/<token>", methods=["GET", "POST"])
+def check_in(token: str):
+    check_in = mentoring_check_ins.check_in_by_token(token)
+    if check_in is None:
+        abort(404)
+    form = CheckInForm()
+    if form.validate_on_submit():
+        mentoring_check_ins.answer(check_in, form.working.data == "yes", form.note.data or "")
+        flash("Thank you: the organisers have your answer.", "success")
+        return redirect(url_for(".check_in", token=token))
+    pair, member = check_in.pair, check_in.member
+    return render_template(
+        "programmes/mentoring_check_in.html",
+        check_in=check_in,
+        programme=member.programme,
+        partner=pair.mentee if member.side == "mentor" else pair.mentor,
+        form=form,
+    ), (400 if form.errors else 200)

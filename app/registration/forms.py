@@ -72,7 +72,7 @@ class DetailsForm(FlaskForm):
             name: self[name].data for name in TEXT_LIMITS if name in self._fields
         }
         data["needs_accessible_table"] = bool(self.needs_accessible_table.data)
-        for flag in ("consent", "share_tablemates"):
+        for flag in ("consent", "share_tablemates", "hear_of_programmes"):
             if flag in self._fields:
                 data[flag] = bool(self[flag].data)
         data["preferences"] = [
@@ -106,20 +106,29 @@ SHARE_TABLEMATES_LABEL = (
 )
 
 
+HEAR_OF_PROGRAMMES_LABEL = (
+    "Tell me about mentoring schemes and secondments: the organisers may email me an "
+    "invitation to join one."
+)
+
+
 class RegisterForm(DetailsForm):
     consent = BooleanField(
         "I agree that the organisers may use my details to run this event, as the privacy "
         "notice describes."
     )
     share_tablemates = BooleanField(SHARE_TABLEMATES_LABEL)
+    hear_of_programmes = BooleanField(HEAR_OF_PROGRAMMES_LABEL)
 
 
 class OwnDetailsForm(DetailsForm):
     """What a registrant may change themselves: everything but the email, which identifies them;
-    and their consent to share tablemates, which only they give or withdraw."""
+    and their consents to share tablemates and to hear of programmes, which only they give or
+    withdraw."""
 
     email = None
     share_tablemates = BooleanField(SHARE_TABLEMATES_LABEL)
+    hear_of_programmes = BooleanField(HEAR_OF_PROGRAMMES_LABEL)
 
 
 def with_preferences(form_class: type[DetailsForm], event: Event) -> type[DetailsForm]:

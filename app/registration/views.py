@@ -192,6 +192,27 @@ def rejoin(token: str):
     return redirect(url_for(".manage", token=token))
 
 
+@bp.post("/r/<token>/programmes")
+def hear_of_programmes(token: str):
+    """Give or withdraw consent to be invited to mentoring schemes and secondments."""
+    registration = _registration(token)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    hear = not registration.hear_of_programmes
+    try:
+        lifecycle.set_hear_of_programmes(registration, hear)
+    except RegistrationClosed as error:
+        flash(str(error), "error")
+    else:
+        flash(
+            "The organisers may invite you to mentoring schemes and secondments."
+            if hear
+            else "You will not be invited to mentoring schemes and secondments.",
+            "success",
+        )
+    return redirect(url_for(".manage", token=token))
+
+
 @bp.post("/r/<token>/tablemates")
 def share_tablemates(token: str):
     """Give or withdraw consent to be shown to (and to see) the people one sat with."""

@@ -2,7 +2,7 @@
 jobs that build teams
 
 Revision ID: 46b344173591
-Revises: 922e8002b27d
+Revises: 12dc89f40c7c
 Create Date: 2026-12-07 06:41:49.603920
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "46b344173591"
-down_revision = "922e8002b27d"
+down_revision = "12dc89f40c7c"
 branch_labels = None
 depends_on = None
 

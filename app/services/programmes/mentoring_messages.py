@@ -139,7 +139,7 @@ def invitation_message(registration: Registration, programme_id: int) -> EmailMe
         f"mentoring schemes and secondments. {name} is open to join.",
         *about,
         *sides,
-        "If you would rather not hear of these any more, untick it on your registration page:\n"
+        "If you would rather not hear of these any more, say so on your registration page:\n"
         + external_url("registration.manage", token=registration.token),
     )
 

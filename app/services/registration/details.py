@@ -69,6 +69,7 @@ LABELS = {
     "preferences": "Breakout preferences",
     "consent": "Consent",
     "share_tablemates": "Show me the people I sat with",
+    "hear_of_programmes": "Tell me about mentoring schemes and secondments",
 }
 
 
@@ -96,6 +97,7 @@ class Details:
     preferences: list[int] = field(default_factory=list)
     consent: bool = False
     share_tablemates: bool = False
+    hear_of_programmes: bool = False
     by_organiser: bool = False  # a new organisation in them is then confirmed
 
 
@@ -192,6 +194,7 @@ def check_details(
     needs_accessible_table = _flag(raw, "needs_accessible_table", errors)
     consent = _flag(raw, "consent", errors)
     share_tablemates = _flag(raw, "share_tablemates", errors)
+    hear_of_programmes = _flag(raw, "hear_of_programmes", errors)
     if require_consent and not consent and "consent" not in errors:
         errors["consent"] = ["We can only register you if you agree to how we use your details."]
     preferences = _preferences(event, raw, errors)
@@ -210,6 +213,7 @@ def check_details(
         preferences=preferences,
         consent=consent,
         share_tablemates=share_tablemates,
+        hear_of_programmes=hear_of_programmes,
         by_organiser=by_organiser,
     )
 
@@ -229,6 +233,7 @@ def details_of(registration: Registration) -> dict[str, Any]:
         "preferences": [p.breakout_id for p in registration.preferences],
         "consent": registration.consent,
         "share_tablemates": registration.share_tablemates,
+        "hear_of_programmes": registration.hear_of_programmes,
     }
 
 
@@ -249,6 +254,7 @@ def apply_details(registration: Registration, details: Details) -> None:
     registration.needs_accessible_table = details.needs_accessible_table
     registration.consent = details.consent
     registration.share_tablemates = details.share_tablemates
+    registration.hear_of_programmes = details.hear_of_programmes
     wanted = {b: rank for rank, b in enumerate(details.preferences, start=1)}
     current = [(p.breakout_id, p.rank) for p in registration.preferences]
     if current != list(wanted.items()):

@@ -139,6 +139,15 @@ def update_own(registration: Registration, raw: Mapping[str, Any]) -> Registrati
     return _retrying(attempt)
 
 
+def set_hear_of_programmes(registration: Registration, hear: bool) -> None:
+    """The registrant gives or withdraws consent to be invited to programmes (mentoring
+    schemes, secondments); at any time, even after the event, but not once erased."""
+    if registration.erased_at is not None:
+        raise RegistrationClosed("This registration can no longer be changed.")
+    registration.hear_of_programmes = hear
+    db.session.commit()
+
+
 def set_share_tablemates(registration: Registration, share: bool) -> None:
     """The registrant gives or withdraws consent to be listed to the people they sat with (and
     to see those who agreed); at any time, even after the event, but not once erased."""
@@ -198,6 +207,7 @@ def update_by_organiser(registration: Registration, raw: Mapping[str, Any]) -> R
         **raw,
         "consent": registration.consent,
         "share_tablemates": registration.share_tablemates,
+        "hear_of_programmes": registration.hear_of_programmes,
     }
     details = check_details(registration.event, raw, require_consent=False, by_organiser=True)
     registration_id = registration.id
@@ -270,6 +280,7 @@ def _erase_fields(registration: Registration, now: datetime) -> None:
     registration.needs_accessible_table = False
     registration.consent = False
     registration.share_tablemates = False
+    registration.hear_of_programmes = False
     registration.preferences.clear()
     registration.token = new_token()
     registration.erased_at = now
