@@ -173,7 +173,12 @@ def test_the_review_shows_teams_and_why_slots_are_open(signed_in, people):
     db.session.commit()
     teams.put(programme, north, people["eve"])
     teams.put(programme, north, people["bob"])
-    teams.put(programme, west, people["ann"])
+    put = f"/organise/programmes/{programme.id}/peer-challenge/put"
+    response = signed_in.submit(put, {"host": west.id, "peer": people["ann"].id})
+    assert response.status_code == 302
+    assert "Ann Chief is on Westshire Council&#39;s team." in signed_in.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
     review = teams.review(programme)
     west_team = next(t for t in review.teams if t.host.id == west.id)
     assert west_team.open_slots == [
@@ -277,3 +282,35 @@ def test_publishing_asks_first_then_tells_everyone_once(signed_in, people):
     page = signed_in.get(f"/peer-challenge/entry/{people['ann'].token}").get_data(as_text=True)
     assert "At <strong>Westshire Council</strong>, as chief executive peer" in page
     assert people["eve"].email not in page
+
+
+def test_places_broken_by_a_later_change_are_shown_and_stop_publishing(signed_in, people):
+    programme = people["programme"]
+    teams.put(programme, people["north"], people["eve"])
+    teams.put(programme, people["north"], people["cat"])
+    cat = people["cat"]
+    cat.peer_details.exclude = ["Northshire NHS Trust"]  # Cat now excludes Northshire
+    db.session.commit()
+    (broken,) = teams.review(programme).broken
+    assert broken[1] == "Cat Member has asked not to review Northshire NHS Trust."
+    page = signed_in.get(f"/organise/programmes/{programme.id}").get_data(as_text=True)
+    assert "Cat Member has asked not to review Northshire NHS Trust." in page
+    url = f"/organise/programmes/{programme.id}/peer-challenge/publish"
+    response = signed_in.submit(url, {"confirm": "y"}, follow_redirects=True)
+    assert "A team breaks a rule: Cat Member has asked not to review" in response.get_data(
+        as_text=True
+    )
+    assert db.session.scalar(db.select(OutgoingMail)) is None
+
+
+def test_adjusting_needs_the_csrf_token(signed_in, people):
+    programme = people["programme"]
+    place = teams.put(programme, people["north"], people["eve"])
+    base = f"/organise/programmes/{programme.id}/peer-challenge"
+    put = {"host": people["west"].id, "peer": people["ann"].id}
+    assert signed_in.post(f"{base}/put", data=put).status_code == 400
+    assert signed_in.post(f"{base}/places/{place.id}/take-out").status_code == 400
+    assert signed_in.post(f"{base}/build", data={"time_limit": "5"}).status_code == 400
+    assert signed_in.post(f"{base}/publish", data={"confirm": "y"}).status_code == 400
+    assert db.session.scalar(db.select(db.func.count()).select_from(PeerPlace)) == 1
+    assert programme.status != "published"

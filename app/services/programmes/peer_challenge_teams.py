@@ -89,12 +89,17 @@ def counted(role: str, count: int) -> str:
 # --- the engine's problem ------------------------------------------------------------------------
 
 
-def engine_peer(member: Member) -> Peer:
+def engine_peer(member: Member, known: dict[str, str] | None = None) -> Peer:
+    """The peer as the engine's; `known` remembers the excluded names already looked up in the
+    directory (one look-up per name for a whole round)."""
     details = member.peer_details
+    known = {} if known is None else known
     excluded = set()
     for name in details.exclude:
-        known = existing_organisation(name)
-        excluded.add(str(known.id) if known else name)
+        if name not in known:
+            found = existing_organisation(name)
+            known[name] = str(found.id) if found else name
+        excluded.add(known[name])
     return Peer(
         id=str(member.id),
         name=member.name,
@@ -120,8 +125,9 @@ def engine_host(member: Member) -> Host:
 
 def problem_of(programme: Programme) -> PeerProblem:
     """The round's peers and hosts as the engine's problem (module docstring)."""
+    known: dict[str, str] = {}
     return PeerProblem(
-        peers=tuple(engine_peer(m) for m in members(programme, PEER)),
+        peers=tuple(engine_peer(m, known) for m in members(programme, PEER)),
         hosts=tuple(engine_host(m) for m in hosts(programme)),
     )
 
@@ -252,7 +258,8 @@ def places_of(programme: Programme) -> list[PeerPlace]:
 
 def review(programme: Programme) -> Review:
     peers, host_members = members(programme, PEER), hosts(programme)
-    engine_peers = {m.id: engine_peer(m) for m in peers}
+    known: dict[str, str] = {}
+    engine_peers = {m.id: engine_peer(m, known) for m in peers}
     engine_hosts = {m.id: engine_host(m) for m in host_members}
     places = places_of(programme)
     load = Counter(p.peer_id for p in places)
@@ -267,15 +274,18 @@ def review(programme: Programme) -> Review:
         team.open_slots = _open_slots(engine_hosts[host.id], host, mine, engine_peers, peers, load)
         teams.append(team)
     problem = PeerProblem(tuple(engine_peers.values()), tuple(engine_hosts.values()))
-    short = [s for s in shortages(problem)[0] if not s.host_id] if problem.hosts else []
+    short, filled_bound, _ = shortages(problem)
     return Review(
         teams=teams,
         shortages=[
             f"{ROLE_WORDS[s.role][1].capitalize()}: {s.short} short ({s.wanted} wanted; the "
             f"{ROLE_WORDS[s.role][1]} who may go can fill at most {s.available})"
             for s in short
+            if not s.host_id
         ],
-        figures=_figures(problem, engine_peers, engine_hosts, places) if problem.hosts else [],
+        figures=_figures(problem, filled_bound, engine_peers, engine_hosts, places)
+        if problem.hosts
+        else [],
         broken=_broken(places, engine_peers, engine_hosts, load),
         peers=peers,
         load=load,
@@ -319,12 +329,12 @@ def _open_slots(
 
 def _figures(
     problem: PeerProblem,
+    filled_bound: int,
     engine_peers: dict[int, Peer],
     engine_hosts: dict[int, Host],
     places: list[PeerPlace],
 ) -> list[Figure]:
     slots = sum(sum(h.slots.values()) for h in problem.hosts)
-    _, filled_bound, _ = shortages(problem)
     themes_covered = themes_bound = 0
     for host_id, host in engine_hosts.items():
         wanted = {t.casefold() for t in host.themes}
@@ -386,7 +396,7 @@ def _broken(
     for place in places:
         teams.setdefault(place.host_id, []).append(place)
     for team in teams.values():
-        if reason := _one_sector(team[0].host, [p.peer for p in team]):
+        if reason := _one_sector(team[0].host, [p.peer for p in team], now=True):
             broken.append((team[0], reason))
     return broken
 
@@ -406,13 +416,14 @@ def _ineligible(peer: Member, host: Member, engine: Peer, engine_host_: Host) ->
     return ""
 
 
-def _one_sector(host: Member, team: list[Member]) -> str:
-    """The two-sector rule on a team, in words ("" when kept)."""
+def _one_sector(host: Member, team: list[Member], *, now: bool = False) -> str:
+    """The two-sector rule on a team as it would be after a change (`now`: as it is), in
+    words ("" when kept)."""
     sectors = {m.sector.casefold() for m in team}
     if len(team) >= 2 and len(sectors) < 2:
         return (
-            f"{host.organisation.name}'s team would have peers from one sector only "
-            f"({team[0].sector}): a team of two or more needs two sectors."
+            f"{host.organisation.name}'s team {'has' if now else 'would have'} peers from one "
+            f"sector only ({team[0].sector}): a team of two or more needs two sectors."
         )
     return ""
 
