@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.models import Programme, ProgrammeKind
 from app.programmes import mentoring, peer_challenge
@@ -18,7 +19,8 @@ from app.shared import organisers_only
 
 bp = Blueprint("programmes", __name__)
 
-# Each kind's part of the programme page: a function of the programme giving its HTML.
+# Each kind's part of the programme page: a function of the programme giving its HTML (rendered
+# from a template of its own, so it is trusted as markup).
 SECTIONS: dict[ProgrammeKind, Callable[[Programme], str]] = {
     ProgrammeKind.MENTORING: mentoring.section,
     ProgrammeKind.SECONDMENT: mentoring.section,
@@ -60,5 +62,5 @@ def show(programme_id: int):
     return render_template(
         "programmes/show.html",
         programme=programme,
-        section=section(programme) if section else "",
+        section=Markup(section(programme)) if section else "",
     )

@@ -19,6 +19,7 @@ from app.models import (
 from app.services.programmes import invitations
 from app.services.programmes.mentoring_messages import invitation_message
 from app.services.programmes.programmes import join_token
+from app.services.registration import lifecycle
 from app.services.tokens import new_token
 from tests.app.programme_helpers import make_programme
 from tests.conftest import PASSWORD, future
@@ -121,3 +122,12 @@ def test_future_events_and_other_organisers_events_are_not_used(app, organiser, 
     db.session.add(other)
     db.session.commit()
     assert invitations.invitable(make_programme(other, name="Theirs"), other) == []
+
+
+def test_erasing_a_registration_forgets_that_it_was_invited(app, organiser, event):
+    make_past(event)
+    yes = register(event, "Yan Yes", "yan@example.org", hear=True)
+    programme = make_programme(organiser)
+    invitations.invite(programme, organiser)
+    lifecycle.erase(yes)
+    assert db.session.scalar(db.select(Invitation)) is None

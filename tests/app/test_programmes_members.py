@@ -209,7 +209,7 @@ def test_the_import_reads_the_command_lines_files(signed_in, organiser):
     assert db.session.get(MentoringPreference, (bob.id, dan.id)).rank is None
     assert all(len(mail_to(m, MailKind.PROGRAMME_JOINED)) == 1 for m in members.values())
     page = signed_in.get(f"/organise/programmes/{programme.id}").get_data(as_text=True)
-    assert "2 mentors" in page and "ann@example.org" in page
+    assert "<h3>2 mentors</h3>" in page and "<td>ann@example.org</td>" in page
 
 
 def test_a_bad_row_is_named_and_nothing_is_imported(signed_in, organiser):
@@ -266,3 +266,17 @@ def test_members_pages_are_only_for_the_programmes_organisers(client, signed_in,
     assert signed_in.get(base).status_code == 404
     assert signed_in.get(f"{base}/members/{member.id}").status_code == 404
     assert signed_in.get(f"{base}/import").status_code == 404
+    assert signed_in.get(f"{base}/publish").status_code == 404
+    assert signed_in.get(f"{base}/invite").status_code == 404
+    token = signed_in.csrf_token("/organise/programmes")
+    for action in ("match", "pairs"):
+        assert signed_in.post(f"{base}/{action}", data={"csrf_token": token}).status_code == 404
+
+
+def test_members_pages_need_sign_in(client, organiser):
+    programme = make_programme(organiser)
+    member = add_member(programme, "mentor", "Ann Mentor", "Kent Police", "Police and justice")
+    base = f"/organise/programmes/{programme.id}"
+    for path in ("/import", f"/members/{member.id}", "/publish", "/invite", "/jobs/1"):
+        response = client.get(base + path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]

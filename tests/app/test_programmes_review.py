@@ -173,3 +173,28 @@ def test_after_publishing_a_member_sees_their_match_and_nobody_elses_email(clien
     page = client.get(f"/mentoring/entry/{p['dan'].token}").get_data(as_text=True)
     assert "ann@example.org" in page
     assert "bob@example.org" not in page and "cat@example.org" not in page
+
+
+def test_pairs_broken_since_they_were_made_stop_publishing(signed_in, scheme):
+    programme, p = scheme
+    mentoring_review.pair(programme, p["ann"], p["dan"])
+    p["dan"].organisation = p["ann"].organisation  # Dan has moved to Kent Police since
+    db.session.commit()
+    page = signed_in.get(f"/organise/programmes/{programme.id}").get_data(as_text=True)
+    refusal = "Ann and Dan both work for Kent Police: matches are across organisations."
+    assert refusal in page
+    with pytest.raises(AdjustRefused, match=re.escape(refusal)):
+        mentoring_review.publish(programme)
+    assert matches_queued() == []
+
+
+def test_a_mentor_over_capacity_since_is_flagged(scheme):
+    programme, p = scheme
+    mentoring_review.pair(programme, p["ann"], p["dan"])
+    p["ann"].capacity = 2
+    db.session.commit()
+    mentoring_review.pair(programme, p["ann"], p["eve"])
+    p["ann"].capacity = 1
+    db.session.commit()
+    (broken,) = mentoring_review.review(programme).broken
+    assert broken[1] == "Ann has 2 mentees but can take 1."

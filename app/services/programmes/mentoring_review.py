@@ -57,7 +57,8 @@ class AdjustRefused(ValueError):
 @dataclass
 class Review:
     """What the review shows: the pairs, the unmatched, mentors with free places, the figures,
-    some blocking pairs (mentor, mentee), and pairs that break a rule since they were made."""
+    some blocking pairs (mentor, mentee), and pairs that break a rule since they were made
+    (someone changed their details or preferences), each with the rule in words."""
 
     pairs: list[MentoringPair]
     unmatched: list[Member]
@@ -99,6 +100,10 @@ def review(programme: Programme) -> Review:
     chosen_array = np.array(chosen, dtype=np.int64)
     paired = {p.mentee_id for p in pairs}
     load = Counter(p.mentor_id for p in pairs)
+    for mentor in mentors:
+        if load[mentor.id] > mentor.capacity:
+            over = next(p for p in pairs if p.mentor_id == mentor.id)
+            broken.append((over, _over_capacity(programme, mentor, load[mentor.id])))
     blocking = blocking_pairs(table, chosen_array) if len(table) else np.zeros(0, np.int64)
     matching = db.session.get(MentoringMatching, programme.id)
     return Review(
@@ -179,6 +184,13 @@ def _refusal(programme: Programme, mentor: Member, mentee: Member) -> str:
         "ruled out by the mentor": f"{mentor.name} has said {mentee.name} is not acceptable.",
         "ruled out by the mentee": f"{mentee.name} has said {mentor.name} is not acceptable.",
     }[reason]
+
+
+def _over_capacity(programme: Programme, mentor: Member, load: int) -> str:
+    mentee = words(programme, MENTEE)
+    return (
+        f"{mentor.name} has {plural(load, mentee.one, mentee.many)} but can take {mentor.capacity}."
+    )
 
 
 def _check_open(programme: Programme) -> None:

@@ -14,12 +14,19 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.formatting import format_datetime
-from app.models import Event, EventStatus, MailKind, Registration, RegistrationStatus
+from app.models import (
+    Event,
+    EventStatus,
+    Invitation,
+    MailKind,
+    Registration,
+    RegistrationStatus,
+)
 from app.models.types import utcnow
 from app.services.events.setup import upcoming_events
 from app.services.messaging import outbox
@@ -271,6 +278,9 @@ def erase(registration: Registration) -> None:
 
 
 def _erase_fields(registration: Registration, now: datetime) -> None:
+    if registration.email:
+        # The record that they were invited to programmes holds their address: it goes too.
+        db.session.execute(delete(Invitation).where(Invitation.email == registration.email))
     registration.name = ERASED_NAME
     registration.email = None
     registration.profession = ""
