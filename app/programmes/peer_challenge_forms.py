@@ -7,9 +7,9 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, EmailField, SelectField, StringField
+from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from app.services.organisations import sectors
 from app.services.programmes.peer_challenge_members import ROLE_WORDS, TEXT_LIMITS
@@ -113,8 +113,13 @@ class HostForm(_EntryForm):
     )
     FIELDS = ("name", "email", "organisation", "sector", "topics")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, data: dict[str, Any] | None = None, **kwargs):
+        if data is not None:  # the service's "slots-<role>" are this form's slot fields
+            data = {
+                slot_field(k.removeprefix("slots-")) if k.startswith("slots-") else k: v
+                for k, v in data.items()
+            }
+        super().__init__(*args, data=data, **kwargs)
         self.name.label.text = "Contact's full name"
         self.organisation.label.text = "Organisation to be reviewed"
 
@@ -158,8 +163,10 @@ class ConfirmForm(FlaskForm):
 
 
 class StartForm(FlaskForm):
-    time_limit = StringField(
-        "Seconds to search at most", default="30", render_kw={"inputmode": "numeric", "size": 4}
+    time_limit = IntegerField(
+        "Time to spend building the teams (seconds)",
+        default=30,
+        validators=[InputRequired(), NumberRange(min=1, max=600)],
     )
 
 

@@ -11,8 +11,7 @@ from app.models.peer_challenge import PEER
 from app.programmes.mentoring_forms import organisation_suggestions
 from app.programmes.peer_challenge_forms import ConfirmForm, HostForm, PeerForm
 from app.services.programmes import peer_challenge_members as members
-from app.services.programmes.peer_challenge_members import EntryInvalid
-from app.services.programmes.peer_challenge_messages import places_of
+from app.services.programmes.peer_challenge_members import EntryInvalid, places_of
 from app.services.programmes.peer_challenge_milestones import STAGES, milestones_of
 from app.services.programmes.programmes import join_link
 

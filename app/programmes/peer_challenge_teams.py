@@ -16,7 +16,6 @@ from app.services.programmes.peer_challenge_teams import AdjustRefused
 from app.shared import ActionForm, organisers_only
 
 bp = Blueprint("peer_teams", __name__)
-TIME_LIMIT_MAX = 600
 
 
 @bp.before_request
@@ -34,16 +33,11 @@ def build(programme_id: int):
     programme = programme_of(programme_id)
     form = StartForm()
     if not form.validate_on_submit():
-        abort(400)
-    try:
-        seconds = int((form.time_limit.data or "").strip())
-    except ValueError:
-        seconds = 0
-    if not 1 <= seconds <= TIME_LIMIT_MAX:
-        flash(f"Give the seconds to search as a whole number from 1 to {TIME_LIMIT_MAX}.", "error")
+        for name, errors in form.errors.items():
+            flash(f"{getattr(form, name).label.text}: {' '.join(errors)}", "error")
         return _back(programme)
     try:
-        job = teams.start(programme, seconds)
+        job = teams.start(programme, form.time_limit.data)
     except jobs.JobError as error:
         flash(str(error), "error")
         return _back(programme)

@@ -3,6 +3,7 @@ organisers' CSV import, edits and removals, and who may see what."""
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 
 from app.extensions import db
@@ -239,6 +240,8 @@ def test_organisers_edit_and_remove_peers_and_hosts(signed_in, organiser):
     assert response.status_code == 302
     db.session.refresh(peer)
     assert peer.name == "Ann Chief-Smith" and peer.peer_details.role == "chief-executive"
+    page = signed_in.get(f"{base}/{host.id}").get_data(as_text=True)
+    assert re.search(r'name="slots_officer"[^>]* value="2"', page)  # the form shows its slots
     response = signed_in.submit(f"{base}/{host.id}", {**HOST, "slots_officer": "3"})
     assert response.status_code == 302
     db.session.refresh(host)

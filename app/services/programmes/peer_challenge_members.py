@@ -37,6 +37,7 @@ from app.models import (
     Member,
     Organisation,
     PeerDetails,
+    PeerPlace,
     Programme,
 )
 from app.models.peer_challenge import HOST, PEER
@@ -141,6 +142,12 @@ def member_of(programme: Programme, member_id: int) -> Member | None:
     return db.session.scalar(
         select(Member).where(Member.id == member_id, Member.programme_id == programme.id)
     )
+
+
+def places_of(member: Member) -> list[PeerPlace]:
+    """A peer's places on teams, or a host's team."""
+    column = PeerPlace.peer_id if member.side == PEER else PeerPlace.host_id
+    return list(db.session.scalars(select(PeerPlace).where(column == member.id)))
 
 
 def details_of(member: Member) -> dict[str, Any]:

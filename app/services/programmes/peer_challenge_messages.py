@@ -20,7 +20,7 @@ from app.formatting import format_date, one_line
 from app.models import MailKind, Member, PeerMilestone, PeerPlace, ProgrammeStatus
 from app.models.peer_challenge import PEER
 from app.services.messaging import transport
-from app.services.programmes.peer_challenge_members import role_words
+from app.services.programmes.peer_challenge_members import places_of, role_words
 from app.services.programmes.peer_challenge_milestones import STAGES
 from app.services.urls import external_url
 
@@ -46,12 +46,6 @@ def joined_message(member: Member) -> EmailMessage | None:
         f"{entry_url(member)}",
         "There you can also change what you told us, or withdraw.",
     )
-
-
-def places_of(member: Member) -> list[PeerPlace]:
-    """A peer's places on teams, or a host's team, by host then role."""
-    column = PeerPlace.peer_id if member.side == PEER else PeerPlace.host_id
-    return list(db.session.scalars(select(PeerPlace).where(column == member.id)))
 
 
 def team_lines(host: Member) -> str:
