@@ -171,6 +171,11 @@ def test_the_review_shows_teams_and_why_slots_are_open(signed_in, people):
     db.session.commit()
     teams.put(programme, north, people["eve"])
     teams.put(programme, north, people["bob"])
+    before = next(t for t in teams.review(programme).teams if t.host.id == west.id)
+    assert before.open_slots[0] == (
+        "Westshire Council: 1 chief executive peer short: 1 chief executive peer who can go "
+        "there still has room: put one in"
+    )
     put = f"/organise/programmes/{programme.id}/peer-challenge/put"
     response = signed_in.submit(put, {"host": west.id, "peer": people["ann"].id})
     assert response.status_code == 302

@@ -322,7 +322,8 @@ def _open_slots(
         elif not free:
             reason = f"{counted(role, len(can_go))} can go there and all are taken"
         else:
-            reason = f"{len(free)} who can go there still have room: put one in below"
+            verb = "has" if len(free) == 1 else "have"
+            reason = f"{counted(role, len(free))} who can go there still {verb} room: put one in"
         found.append(f"{name}: {counted(role, missing)} short: {reason}")
     return found
 
