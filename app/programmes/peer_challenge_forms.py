@@ -185,7 +185,7 @@ class PublishForm(FlaskForm):
 
 
 class OnSiteForm(FlaskForm):
-    on_site = DateField("First day on site", validators=[Optional()])
+    on_site = DateField("First day on site, to date every step from", validators=[Optional()])
 
 
 class MilestonesForm(FlaskForm):

@@ -89,6 +89,12 @@ def role_words(role: str, count: int = 1) -> str:
     return one if count == 1 else f"{count} {many}"
 
 
+def a_role(role: str) -> str:
+    """A role with its article: "a member peer", "an officer peer"."""
+    words = role_words(role)
+    return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
+
+
 class EntryInvalid(ValueError):
     """Field errors, by field name, each a list of messages."""
 

@@ -20,7 +20,7 @@ from app.formatting import format_date, one_line
 from app.models import MailKind, Member, PeerMilestone, PeerPlace, ProgrammeStatus
 from app.models.peer_challenge import PEER
 from app.services.messaging import transport
-from app.services.programmes.peer_challenge_members import places_of, role_words
+from app.services.programmes.peer_challenge_members import a_role, places_of, role_words
 from app.services.programmes.peer_challenge_milestones import STAGES
 from app.services.urls import external_url
 
@@ -77,8 +77,8 @@ def team_message(member: Member) -> EmailMessage | None:
             ]
         else:
             body = [
-                f"The teams of {name} are out. We are sorry: this time no team needed a "
-                f"{role_words(member.peer_details.role)} you could join. Thank you for offering."
+                f"The teams of {name} are out. We are sorry: this time no team needed "
+                f"{a_role(member.peer_details.role)} you could join. Thank you for offering."
             ]
     else:
         body = [

@@ -53,7 +53,7 @@ from app.services.organisations.directory import existing_organisation
 from app.services.planning import jobs
 from app.services.planning.jobs import JobError, Planner, Reporter
 from app.services.planning.summaries import STATES, Figure, JobSummary, seconds_run
-from app.services.programmes.peer_challenge_members import ROLE_WORDS, hosts, members
+from app.services.programmes.peer_challenge_members import ROLE_WORDS, a_role, hosts, members
 from scheduler.peer_teams import (
     ROLES,
     Host,
@@ -386,7 +386,7 @@ def _broken(
     for place in places:
         peer, host = engine_peers[place.peer_id], engine_hosts[place.host_id]
         if peer.role != place.role:
-            reason = f"{place.peer.name} is no longer a {ROLE_WORDS[place.role][0]}."
+            reason = f"{place.peer.name} is no longer {a_role(place.role)}."
         else:
             reason = _ineligible(place.peer, place.host, peer, host)
         if not reason and load[place.peer_id] > peer.capacity:
@@ -490,8 +490,8 @@ def swap(programme: Programme, first: PeerPlace, second: PeerPlace) -> None:
         raise AdjustRefused("Both are on the same team: choose peers on two different teams.")
     if first.role != second.role:
         raise AdjustRefused(
-            f"{first.peer.name} is a {ROLE_WORDS[first.role][0]} and {second.peer.name} a "
-            f"{ROLE_WORDS[second.role][0]}: swap peers of the same role."
+            f"{first.peer.name} is {a_role(first.role)} and {second.peer.name} "
+            f"{a_role(second.role)}: swap peers of the same role."
         )
     for place, other in ((first, second), (second, first)):
         moving, host = place.peer, other.host
