@@ -198,3 +198,12 @@ def test_a_mentor_over_capacity_since_is_flagged(scheme):
     db.session.commit()
     (broken,) = mentoring_review.review(programme).broken
     assert broken[1] == "Ann has 2 mentees but can take 1."
+
+
+def test_the_page_still_reads_when_everyone_has_left_after_a_matching(signed_in, scheme):
+    programme, p = scheme
+    for member in p.values():
+        db.session.delete(member)
+    db.session.commit()
+    page = signed_in.get(f"/organise/programmes/{programme.id}").get_data(as_text=True)
+    assert "0 of 0 mentees have a mentor; 0 is the most possible." in page

@@ -20,7 +20,7 @@ from scheduler.mentoring import (
     MentoringResult,
     match_mentoring,
 )
-from scheduler.mentoring_pairs import blocking_pairs, deferred_acceptance
+from scheduler.mentoring_pairs import blocking_pairs, deferred_acceptance, unacceptable_reason
 from scheduler.people import InputError
 
 TOPICS = ("housing", "health", "finance", "safety")
@@ -228,6 +228,23 @@ def test_stable_mode_has_no_blocking_pair_and_is_the_largest_stable(
     assert result.metrics.matched == largest_stable
     assert result.metrics.other_mode.matched == result.metrics.matched_bound
     assert result.status == "optimal"
+
+
+@FAST
+@given(programmes())
+def test_one_pairs_reason_agrees_with_the_acceptable_pairs(problem: MentoringProblem) -> None:
+    """The reason given for one pair (an organiser's hand-made pair) is None exactly for the
+    pairs the matcher may form, and names the rule the brute-force check finds broken."""
+    pairs = problem.pairs
+    formed = {(int(m), int(e)) for m, e in zip(pairs.mentor, pairs.mentee, strict=True)}
+    for i, mentor in enumerate(problem.mentors):
+        for j, mentee in enumerate(problem.mentees):
+            reason = unacceptable_reason(mentor, mentee, problem.allow_same_sector)
+            assert (reason is None) == ((i, j) in formed) == acceptable(problem, mentor, mentee)
+            if reason == "same organisation":
+                assert mentor.organisation.casefold() == mentee.organisation.casefold()
+            elif reason == "ruled out by the mentor":
+                assert mentee.id in mentor.unacceptable
 
 
 @FAST
