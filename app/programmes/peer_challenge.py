@@ -25,6 +25,7 @@ from app.services.programmes import peer_challenge_members as members
 from app.services.programmes import peer_challenge_milestones as milestones
 from app.services.programmes import peer_challenge_teams as teams
 from app.services.programmes.peer_challenge_members import EntryInvalid, role_words
+from app.services.programmes.peer_challenge_milestones import MilestoneError
 from app.services.programmes.programmes import join_token
 from app.services.urls import external_url
 from app.shared import ActionForm, organisers_only
@@ -176,9 +177,13 @@ def dates(programme_id: int, member_id: int):
             return redirect(url_for(".dates", programme_id=programme.id, member_id=host.id))
     elif request.form.get("which") == "steps" and form.validate_on_submit():
         given = {stage: form[stage].data for stage in milestones.STAGES if form[stage].data}
-        milestones.set_dates(host, given)
-        flash(f"The dates at {host.organisation.name} are saved.", "success")
-        return redirect(url_for("programmes.show", programme_id=programme.id))
+        try:
+            milestones.set_dates(host, given)
+        except MilestoneError as error:
+            form[error.stage].errors = [str(error)]
+        else:
+            flash(f"The dates at {host.organisation.name} are saved.", "success")
+            return redirect(url_for("programmes.show", programme_id=programme.id))
     return render_template(
         "programmes/peer_dates.html",
         programme=programme,

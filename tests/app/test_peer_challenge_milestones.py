@@ -68,6 +68,13 @@ def test_each_step_can_be_moved_and_bad_dates_are_shown(signed_in, organiser):
     page = bad.get_data(as_text=True)
     assert "Not a valid date value." in page and 'value="next autumn"' in page
     assert dates_of(host)["report"] == date(2027, 8, 14)
+    early = signed_in.submit(url, {"which": "steps", **steps, "report": "2027-06-01"})
+    assert early.status_code == 400
+    assert (
+        "Report (Tuesday 1 June 2027) cannot come before the feedback presentation "
+        "(Thursday 17 June 2027)." in early.get_data(as_text=True)
+    )
+    assert dates_of(host)["report"] == date(2027, 8, 14)
     moved = signed_in.submit(url, {"which": "steps", **steps, "report": "2027-08-30"})
     assert moved.status_code == 302
     db.session.refresh(report)

@@ -11,7 +11,7 @@ published, the host's team are sent a reminder through the outbox. `reminded_at`
 same transaction as the queued mail, makes each go once, however often `flask --app wsgi
 remind-peer-challenges` runs (daily, say); moving a milestone makes it due again.
 
-May import: models, commitments.follow_ups (months_after), messaging.outbox.
+May import: models, commitments.follow_ups (months_after), messaging.outbox, formatting.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 
 from sqlalchemy import select, update
 
 from app.extensions import db
+from app.formatting import format_date
 from app.models import (
     HostDetails,
     MailKind,
@@ -87,7 +89,12 @@ STAGES: dict[str, Stage] = {
 
 
 class MilestoneError(ValueError):
-    """Dates the timeline cannot take; the message says why, in plain words."""
+    """Dates the timeline cannot take; `stage` is the step at fault, the message says why in
+    plain words."""
+
+    def __init__(self, stage: str, message: str):
+        super().__init__(message)
+        self.stage = stage
 
 
 def milestones_of(host: Member) -> list[PeerMilestone]:
@@ -104,10 +111,13 @@ def date_from_on_site(host: Member, on_site: date) -> None:
 
 def set_dates(host: Member, dates: Mapping[str, date]) -> None:
     """Date the host's steps ({stage: date}; a step left out keeps its date, or has none);
-    a step moved will be reminded of again. Commits."""
+    a step moved will be reminded of again. Commits. MilestoneError when the steps would be out
+    of order (nothing is changed then)."""
     if unknown := set(dates) - set(STAGES):
-        raise MilestoneError(f"There is no step called {sorted(unknown)[0]!r}.")
+        stage = sorted(unknown)[0]
+        raise MilestoneError(stage, f"There is no step called {stage!r}.")
     have = {m.stage: m for m in host.milestones}
+    _check_order({**{stage: m.due for stage, m in have.items()}, **dates})
     for stage, due in dates.items():
         milestone = have.get(stage)
         if milestone is None:
@@ -117,6 +127,18 @@ def set_dates(host: Member, dates: Mapping[str, date]) -> None:
     if "on_site" in dates:
         host.host_details.on_site = dates["on_site"]
     db.session.commit()
+
+
+def _check_order(dates: Mapping[str, date]) -> None:
+    """The steps that have dates come in their order (two may share a day)."""
+    dated = [(stage, dates[stage]) for stage in STAGES if stage in dates]
+    for (before, earlier), (after, later) in pairwise(dated):
+        if later < earlier:
+            raise MilestoneError(
+                after,
+                f"{STAGES[after].name} ({format_date(later)}) cannot come before "
+                f"{STAGES[before].label} ({format_date(earlier)}).",
+            )
 
 
 def recipients(milestone: PeerMilestone) -> list[Member]:
