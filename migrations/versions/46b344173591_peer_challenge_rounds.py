@@ -7,6 +7,8 @@ Create Date: 2026-12-07 06:41:49.603920
 
 """
 
+import secrets
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -123,6 +125,31 @@ def upgrade():
             "kind IN ('tables', 'breakouts', 'mentoring', 'peer_teams')",
         )
     # ### end Alembic commands ###
+    _join_links_for_existing_rounds()
+
+
+def _join_links_for_existing_rounds() -> None:
+    """Peer-challenge rounds made before they had sides get their peers' and hosts' join links
+    (each a new private token, as app/services/tokens.py makes them)."""
+    connection = op.get_bind()
+    rounds = connection.execute(
+        sa.text("SELECT id FROM programme WHERE kind = 'peer_challenge'")
+    ).scalars()
+    have = set(connection.execute(sa.text("SELECT programme_id, side FROM programme_join_link")))
+    missing = [
+        {"programme": programme_id, "side": side, "token": secrets.token_urlsafe(32)}
+        for programme_id in rounds
+        for side in ("peer", "host")
+        if (programme_id, side) not in have
+    ]
+    if missing:
+        connection.execute(
+            sa.text(
+                "INSERT INTO programme_join_link (programme_id, side, token) "
+                "VALUES (:programme, :side, :token)"
+            ),
+            missing,
+        )
 
 
 def downgrade():
