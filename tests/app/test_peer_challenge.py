@@ -222,6 +222,10 @@ def test_a_bad_row_is_named_and_nothing_is_imported(signed_in, organiser):
     assert response.status_code == 400
     assert "PEERS.csv row 3: email: Enter the email address." in response.get_data(as_text=True)
     assert db.session.scalar(db.select(Member)) is None
+    twice = PEERS_CSV.replace("bob@example.org", "ann@example.org")
+    page = upload(signed_in, programme, twice, HOSTS_CSV).get_data(as_text=True)
+    assert "PEERS.csv row 3: ann@example.org is already a peer of this round." in page
+    assert db.session.scalar(db.select(Member)) is None
     one_slot = HOSTS_CSV.replace("chief-executive:1;member:1", "member:1")
     page = upload(signed_in, programme, PEERS_CSV, one_slot).get_data(as_text=True)
     assert "HOSTS.csv row 2: slots: Ask for two peers at least" in page

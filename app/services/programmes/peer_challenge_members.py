@@ -20,9 +20,10 @@ accounts.organisers (email addresses), messaging.outbox, tokens, scheduler (role
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from app.models import (
     PeerDetails,
     PeerPlace,
     Programme,
+    Sector,
 )
 from app.models.peer_challenge import HOST, PEER
 from app.services.accounts.organisers import AccountError, normalise_email
@@ -226,9 +228,16 @@ def _number(value: Any, name: str, low: int, high: int, errors: dict[str, list[s
     return number
 
 
-def check_entry(side: str, raw: Mapping[str, Any], *, by_organiser: bool = False) -> Entry:
+def check_entry(
+    side: str,
+    raw: Mapping[str, Any],
+    *,
+    by_organiser: bool = False,
+    resolve_sector: Callable[[str], Sector | None] = sectors.resolve,
+) -> Entry:
     """Clean and check a peer's or host's details; EntryInvalid naming every field at fault.
-    `by_organiser`: an organiser's edit or import, whose new organisation's sector is confirmed."""
+    `by_organiser`: an organiser's edit or import, whose new organisation's sector is confirmed;
+    `resolve_sector`: the sector a name means (an import remembers each name's)."""
     errors: dict[str, list[str]] = {}
     text = {name: _text(raw, name, errors) for name in TEXT_LIMITS}
     email = text["email"]
@@ -239,7 +248,7 @@ def check_entry(side: str, raw: Mapping[str, Any], *, by_organiser: bool = False
             errors["email"] = ["Enter a valid email address, like name@example.org."]
     sector = text["sector"]
     if sector and "sector" not in errors:
-        meant = sectors.resolve(sector)
+        meant = resolve_sector(sector)
         if meant is None:
             offered = ", ".join(s.name for s in sectors.offered())
             errors["sector"] = [f"“{sector}” is not one of the sectors; choose one of: {offered}."]
@@ -386,39 +395,66 @@ def _read(files: Mapping[str, tuple[str, bytes]]) -> dict[str, list[tuple[int, d
 
 
 def _add_rows(programme: Programme, side: str, rows: list[tuple[int, dict, Any]]) -> int:
-    emails: set[str] = set()
-    for line, values, found in rows:
-        where = f"{FILE_NAMES[side]} row {line}"
-        raw: dict[str, Any] = {
-            "email": values.get("email", ""),
-            "organisation": found.organisation,
-            "sector": found.sector,
-        }
-        if side == PEER:
-            raw |= {
-                "name": found.name,
-                "role": found.role,
-                "topics": "; ".join(found.skills),
-                "capacity": found.capacity,
-                "exclude": "; ".join(sorted(found.exclude)),
-                "group": found.group,
-            }
-        else:
-            raw |= {
-                "name": values.get("contact") or found.organisation,
-                "topics": "; ".join(found.themes),
-                **{f"slots-{role}": count for role, count in found.slots.items()},
-            }
-        try:
-            entry = check_entry(side, raw, by_organiser=True)
-        except EntryInvalid as error:
-            field_name, messages = next(iter(error.errors.items()))
-            raise EntryInvalid({"file": [f"{where}: {field_name}: {messages[0]}"]}) from None
-        if entry.email in emails or _email_taken(programme, side, entry.email, None):
-            raise EntryInvalid(
-                {"file": [f"{where}: {entry.email} is already a {side} of this round."]}
+    emails = set(
+        db.session.scalars(
+            select(Member.email).where(Member.programme_id == programme.id, Member.side == side)
+        )
+    )
+    resolve_sector = functools.cache(sectors.resolve)  # a file names a few sectors many times
+    # The members are written together at the end; a new organisation is written as it is made
+    # (find_or_create_organisation flushes it), so the next row naming it finds it.
+    with db.session.no_autoflush:
+        for line, values, found in rows:
+            _add_row(
+                programme,
+                side,
+                f"{FILE_NAMES[side]} row {line}",
+                values,
+                found,
+                emails,
+                resolve_sector,
             )
-        emails.add(entry.email)
-        member = _new_member(programme, entry)
-        outbox.queue(MailKind.PEER_CHALLENGE_JOINED, member)
     return len(rows)
+
+
+def _add_row(
+    programme: Programme,
+    side: str,
+    where: str,
+    values: dict[str, str],
+    found: Any,
+    emails: set[str],
+    resolve_sector: Callable[[str], Sector | None],
+) -> None:
+    """One row of a file as a member (EntryInvalid naming the row); `emails`: those on the
+    side so far."""
+    raw: dict[str, Any] = {
+        "email": values.get("email", ""),
+        "organisation": found.organisation,
+        "sector": found.sector,
+    }
+    if side == PEER:
+        raw |= {
+            "name": found.name,
+            "role": found.role,
+            "topics": "; ".join(found.skills),
+            "capacity": found.capacity,
+            "exclude": "; ".join(sorted(found.exclude)),
+            "group": found.group,
+        }
+    else:
+        raw |= {
+            "name": values.get("contact") or found.organisation,
+            "topics": "; ".join(found.themes),
+            **{f"slots-{role}": count for role, count in found.slots.items()},
+        }
+    try:
+        entry = check_entry(side, raw, by_organiser=True, resolve_sector=resolve_sector)
+    except EntryInvalid as error:
+        field_name, messages = next(iter(error.errors.items()))
+        raise EntryInvalid({"file": [f"{where}: {field_name}: {messages[0]}"]}) from None
+    if entry.email in emails:
+        raise EntryInvalid({"file": [f"{where}: {entry.email} is already a {side} of this round."]})
+    emails.add(entry.email)
+    member = _new_member(programme, entry)
+    outbox.queue(MailKind.PEER_CHALLENGE_JOINED, member)
