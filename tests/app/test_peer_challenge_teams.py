@@ -190,10 +190,16 @@ def test_the_review_shows_teams_and_why_slots_are_open(signed_in, people):
     ]
     north_team = next(t for t in review.teams if t.host.id == north.id)
     assert north_team.open_slots == []
+    north.host_details.slots = {"member": 1, "officer": 1, "lived-experience": 1}
+    db.session.commit()
+    north_team = next(t for t in teams.review(programme).teams if t.host.id == north.id)
+    assert north_team.open_slots == [
+        "Northshire NHS Trust: 1 lived-experience peer short: no lived-experience peer can go there"
+    ]
     page = signed_in.get(f"/organise/programmes/{programme.id}").get_data(as_text=True)
     assert "Eve Officer" in page and "Medway NHS" in page and "officer peer" in page
     assert "only 1 member peer can go there" in page
-    assert "3 of 5 slots filled" not in page and "3 of 6 slots filled" in page
+    assert "3 of 7 slots filled" in page
 
 
 @pytest.mark.parametrize(

@@ -315,7 +315,9 @@ def _open_slots(
             if engine_peers[m.id].role == role and eligible(engine_peers[m.id], engine)
         ]
         free = [m for m in can_go if m.id not in on_team and load[m.id] < m.capacity]
-        if len(can_go) < wanted:
+        if not can_go:
+            reason = f"no {ROLE_WORDS[role][0]} can go there"
+        elif len(can_go) < wanted:
             reason = f"only {counted(role, len(can_go))} can go there"
             if can_go and not free:
                 reason += " and all are taken"
