@@ -323,3 +323,26 @@ def test_adjusting_needs_the_csrf_token(signed_in, people):
     assert signed_in.post(f"{base}/publish", data={"confirm": "y"}).status_code == 400
     assert db.session.scalar(db.select(db.func.count()).select_from(PeerPlace)) == 1
     assert programme.status != "published"
+
+
+def test_a_swap_keeps_two_sectors_on_both_teams(people):
+    programme, west, north = people["programme"], people["west"], people["north"]
+    gil = add_peer(
+        programme, "Gil Officer", "Northshire Borough Council", "Local government", "officer"
+    )
+    fay = add_peer(programme, "Fay Officer", "Kent Fire", "Fire and rescue", "officer")
+    teams.put(programme, west, people["ann"])
+    eve_west = teams.put(programme, west, people["eve"])
+    teams.put(programme, north, people["cat"])
+    gil_north = teams.put(programme, north, gil)
+    # Gil (local government) would join Ann (local government) alone at Westshire.
+    with pytest.raises(AdjustRefused, match="Westshire Council's team would have peers from one"):
+        teams.swap(programme, eve_west, gil_north)
+    assert (eve_west.peer_id, gil_north.peer_id) == (people["eve"].id, gil.id)
+    teams.take_out(programme, gil_north)
+    fay_north = teams.put(programme, north, fay)
+    teams.swap(programme, eve_west, fay_north)  # Fay (fire) to Westshire, Eve (NHS) north
+    db.session.refresh(eve_west)
+    db.session.refresh(fay_north)
+    assert (eve_west.host_id, eve_west.peer_id) == (west.id, fay.id)
+    assert (fay_north.host_id, fay_north.peer_id) == (north.id, people["eve"].id)
