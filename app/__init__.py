@@ -15,7 +15,12 @@ from app.extensions import csrf, db, login_manager, migrate
 from app.services.calendars import revisions
 from app.services.messaging import messages, outbox
 from app.services.planning import jobs, translation
-from app.services.programmes import mentoring_matching, mentoring_messages
+from app.services.programmes import (
+    mentoring_matching,
+    mentoring_messages,
+    peer_challenge_messages,
+    peer_challenge_teams,
+)
 from config import Config, config_from_env
 
 
@@ -32,8 +37,22 @@ def create_app(config: Config | None = None) -> Flask:
     security.init_app(app)
     shared.init_app(app)
     # Lower layers are given what they run, so they never import the layers above them.
-    outbox.init_app(app, builders={**messages.BUILDERS, **mentoring_messages.BUILDERS})
-    jobs.init_app(app, planners={**translation.PLANNERS, **mentoring_matching.PLANNERS})
+    outbox.init_app(
+        app,
+        builders={
+            **messages.BUILDERS,
+            **mentoring_messages.BUILDERS,
+            **peer_challenge_messages.BUILDERS,
+        },
+    )
+    jobs.init_app(
+        app,
+        planners={
+            **translation.PLANNERS,
+            **mentoring_matching.PLANNERS,
+            **peer_challenge_teams.PLANNERS,
+        },
+    )
     revisions.init_app(app)
 
     _register_blueprints(app)
@@ -63,6 +82,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.printing.views import itinerary_bp
     from app.programmes.mentoring import bp as mentoring_bp
     from app.programmes.mentoring_join import bp as mentoring_join_bp
+    from app.programmes.peer_challenge import bp as peer_challenge_bp
+    from app.programmes.peer_challenge_join import bp as peer_challenge_join_bp
+    from app.programmes.peer_challenge_teams import bp as peer_teams_bp
     from app.programmes.views import bp as programmes_bp
     from app.public.views import bp as public_bp
     from app.registration.desk import bp as desk_bp
@@ -93,6 +115,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(programmes_bp, url_prefix="/organise")
     app.register_blueprint(mentoring_bp, url_prefix="/organise")
     app.register_blueprint(mentoring_join_bp)
+    app.register_blueprint(peer_challenge_bp, url_prefix="/organise")
+    app.register_blueprint(peer_challenge_join_bp)
+    app.register_blueprint(peer_teams_bp, url_prefix="/organise")
     app.register_blueprint(voting_bp)
     app.register_blueprint(commitments_bp, url_prefix="/organise")
 

@@ -19,7 +19,7 @@ from app.services.events.demo import seed_demo
 from app.services.harvest import editors
 from app.services.messaging import outbox
 from app.services.planning import jobs, publishing
-from app.services.programmes import mentoring_check_ins
+from app.services.programmes import mentoring_check_ins, peer_challenge_milestones
 
 DEFAULT_ORGANISER = "organiser@convene.example"
 
@@ -40,6 +40,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(sectors_command)
     app.cli.add_command(follow_up_commitments_command)
     app.cli.add_command(check_in_programmes_command)
+    app.cli.add_command(remind_peer_challenges_command)
 
 
 @click.command("follow-up-commitments")
@@ -56,6 +57,14 @@ def check_in_programmes_command() -> None:
     check-in 1, 3 and 6 months after publishing (each once; run it daily)."""
     queued = mentoring_check_ins.queue_due()
     click.echo(f"Queued {plural(queued, 'check-in message')}.")
+
+
+@click.command("remind-peer-challenges")
+def remind_peer_challenges_command() -> None:
+    """Email each peer-challenge host, and its team once the teams are published, a reminder
+    a week before each dated step of its challenge (each once; run it daily)."""
+    queued = peer_challenge_milestones.queue_due()
+    click.echo(f"Queued {plural(queued, 'reminder')}.")
 
 
 @click.command("create-organiser")

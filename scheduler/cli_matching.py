@@ -131,8 +131,21 @@ def read_mentee_rows(
 
 def read_peers_csv(path: str | Path) -> tuple[Peer, ...]:
     """Read PEERS.csv (module docstring)."""
-    peers = []
-    for line, values in read_csv_rows(path, PEER_COLUMNS, ("group",)):
+    return tuple(peer for _, _, peer in read_peer_rows(path))
+
+
+def read_hosts_csv(path: str | Path) -> tuple[Host, ...]:
+    """Read HOSTS.csv (module docstring)."""
+    return tuple(host for _, _, host in read_host_rows(path))
+
+
+def read_peer_rows(
+    path: str | Path, extra: tuple[str, ...] = ()
+) -> list[tuple[int, dict[str, str], Peer]]:
+    """PEERS.csv's rows as (line, values, peer), allowing the optional columns `extra` too
+    (the app's import adds email) for the caller to read from `values`."""
+    rows = []
+    for line, values in read_csv_rows(path, PEER_COLUMNS, ("group", *extra)):
         if values["role"] not in ROLES:
             raise InputError(
                 f"{path}: row {line} role must be one of {', '.join(ROLES)}, not {values['role']!r}"
@@ -140,26 +153,27 @@ def read_peers_csv(path: str | Path) -> tuple[Peer, ...]:
         capacity = whole_number(path, line, "capacity", values["capacity"])
         if capacity < 1:
             raise InputError(f"{path}: row {line} capacity must be at least 1, not {capacity}")
-        peers.append(
-            Peer(
-                id=values["id"],
-                name=values["name"],
-                organisation=values["organisation"],
-                sector=values["sector"],
-                role=values["role"],
-                skills=_items(values["skills"]),
-                capacity=capacity,
-                exclude=frozenset(_items(values["exclude"])),
-                group=values.get("group", ""),
-            )
+        peer = Peer(
+            id=values["id"],
+            name=values["name"],
+            organisation=values["organisation"],
+            sector=values["sector"],
+            role=values["role"],
+            skills=_items(values["skills"]),
+            capacity=capacity,
+            exclude=frozenset(_items(values["exclude"])),
+            group=values.get("group", ""),
         )
-    return tuple(peers)
+        rows.append((line, values, peer))
+    return rows
 
 
-def read_hosts_csv(path: str | Path) -> tuple[Host, ...]:
-    """Read HOSTS.csv (module docstring)."""
-    hosts = []
-    for line, values in read_csv_rows(path, HOST_COLUMNS, ()):
+def read_host_rows(
+    path: str | Path, extra: tuple[str, ...] = ()
+) -> list[tuple[int, dict[str, str], Host]]:
+    """HOSTS.csv's rows as (line, values, host), as `read_peer_rows`."""
+    rows = []
+    for line, values in read_csv_rows(path, HOST_COLUMNS, extra):
         slots: dict[str, int] = {}
         for item in _items(values["slots"]):
             role, _, count = item.partition(":")
@@ -173,16 +187,15 @@ def read_hosts_csv(path: str | Path) -> tuple[Host, ...]:
             slots[role] = whole_number(path, line, f"slots for {role}", count.strip())
             if slots[role] < 1:
                 raise InputError(f"{path}: row {line} slots for {role} must be at least 1")
-        hosts.append(
-            Host(
-                id=values["id"],
-                organisation=values["organisation"],
-                sector=values["sector"],
-                slots=slots,
-                themes=_items(values["themes"]),
-            )
+        host = Host(
+            id=values["id"],
+            organisation=values["organisation"],
+            sector=values["sector"],
+            slots=slots,
+            themes=_items(values["themes"]),
         )
-    return tuple(hosts)
+        rows.append((line, values, host))
+    return rows
 
 
 def _profile(values: dict[str, str]) -> dict[str, str]:

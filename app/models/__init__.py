@@ -32,6 +32,13 @@ from app.models.mentoring import (
     MentoringPair,
     MentoringPreference,
 )
+from app.models.peer_challenge import (
+    HostDetails,
+    PeerDetails,
+    PeerMilestone,
+    PeerPlace,
+    PeerTeamsRun,
+)
 from app.models.planning import (
     Assignment,
     JobKind,
@@ -75,6 +82,7 @@ __all__ = [
     "Event",
     "EventStatus",
     "FollowUp",
+    "HostDetails",
     "Invitation",
     "JobKind",
     "JobState",
@@ -91,6 +99,10 @@ __all__ = [
     "OrganisationChange",
     "OutgoingMail",
     "PasswordReset",
+    "PeerDetails",
+    "PeerMilestone",
+    "PeerPlace",
+    "PeerTeamsRun",
     "Plan",
     "PlanKind",
     "PlanStatus",

@@ -48,6 +48,10 @@ class MailKind(enum.StrEnum):
     PROGRAMME_JOINED = "programme_joined"
     MENTORING_MATCH = "mentoring_match"
     MENTORING_CHECK_IN = "mentoring_check_in"
+    # To a peer or host of a peer-challenge round (programmes/peer_challenge_messages.py).
+    PEER_CHALLENGE_JOINED = "peer_challenge_joined"
+    PEER_CHALLENGE_TEAM = "peer_challenge_team"
+    PEER_CHALLENGE_MILESTONE = "peer_challenge_milestone"
     # To a past event's registrant who asked to hear of programmes.
     PROGRAMME_INVITATION = "programme_invitation"
 

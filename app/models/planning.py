@@ -23,11 +23,12 @@ class PlanKind(enum.StrEnum):
 
 class JobKind(enum.StrEnum):
     """What a solve job makes: a plan of an event (a PlanKind's value), or a programme's
-    matching (its pairs)."""
+    matching (its pairs; a peer-challenge round's teams)."""
 
     TABLES = "tables"
     BREAKOUTS = "breakouts"
     MENTORING = "mentoring"
+    PEER_TEAMS = "peer_teams"
 
 
 class PlanStatus(enum.StrEnum):

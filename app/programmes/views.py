@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.models import Programme, ProgrammeKind
-from app.programmes import mentoring
+from app.programmes import mentoring, peer_challenge
 from app.programmes.common import organisers_programme
 from app.programmes.forms import ProgrammeForm
 from app.services.programmes import programmes
@@ -24,6 +24,7 @@ bp = Blueprint("programmes", __name__)
 SECTIONS: dict[ProgrammeKind, Callable[[Programme], str]] = {
     ProgrammeKind.MENTORING: mentoring.section,
     ProgrammeKind.SECONDMENT: mentoring.section,
+    ProgrammeKind.PEER_CHALLENGE: peer_challenge.section,
 }
 
 

@@ -16,6 +16,13 @@ imports run one way, from the top of this list down (tests/test_architecture.py 
     programmes.mentoring_members  programmes.programmes, organisations.{directory, sectors},
                              accounts.organisers, messaging.outbox, tokens, scheduler
     programmes.programmes    tokens
+    programmes.peer_challenge_messages  programmes.peer_challenge_{members, milestones},
+                             messaging.transport, urls
+    programmes.peer_challenge_teams  programmes.peer_challenge_members, planning.{jobs,
+                             summaries}, organisations.directory, messaging.outbox, scheduler
+    programmes.peer_challenge_milestones  commitments.follow_ups (months_after), messaging.outbox
+    programmes.peer_challenge_members  organisations.{directory, sectors}, accounts.organisers,
+                             messaging.outbox, tokens, scheduler
     series.grouping          series.history
     voting.results           voting.ballots, registration.csv_files (neutralise)
     voting.ballots           accounts.organisers, messaging.outbox, registration.lookup, urls

@@ -17,10 +17,12 @@ NAME_LENGTH = 200
 DESCRIPTION_LENGTH = 2000
 
 # The sides people join, by kind: a mentoring scheme's mentors and mentees; a secondment
-# round's hosts (side "mentor": they offer places) and secondees (side "mentee").
+# round's hosts (side "mentor": they offer places) and secondees (side "mentee"); a peer-
+# challenge round's peers and hosts (the organisations reviewed).
 JOIN_SIDES: dict[ProgrammeKind, tuple[str, ...]] = {
     ProgrammeKind.MENTORING: ("mentor", "mentee"),
     ProgrammeKind.SECONDMENT: ("mentor", "mentee"),
+    ProgrammeKind.PEER_CHALLENGE: ("peer", "host"),
 }
 
 
