@@ -62,12 +62,15 @@ class Design:
         return len(self.rounds[0])
 
     def groups_for(self, rounds: int) -> list[tuple[int, ...]] | None:
-        """A partition whose members never meet in the first `rounds` rounds, or None."""
+        """A partition whose members never meet in the first `rounds` rounds, or None; of the
+        two kinds (group_rows, or the tables of the last round when it is not used), the one
+        with the larger groups, which hold larger organisations and more empty seats."""
+        options = []
         if self.group_rows is not None and rounds <= len(self.group_rows):
-            return self.group_rows[0]
+            options.append(self.group_rows[0])
         if rounds < len(self.rounds):
-            return self.rounds[-1]
-        return None
+            options.append(self.rounds[-1])
+        return max(options, key=lambda groups: len(groups[0]), default=None)
 
 
 @cache

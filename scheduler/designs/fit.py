@@ -108,9 +108,39 @@ def fit_design(
     hosts = design_hosts(instance)
     if hosts is None:
         return None
+    spare_groups = design.groups_for(len(used))
+    # extra people: split design tables, or (with groups) gather people of one group at the
+    # new tables; each can fail on some table sizes, so with groups both are tried
+    best = None
+    for gather in (False, True) if spare_groups else (False,):
+        preferred = extra_seats(instance, used, point_of, hosts, spare_groups, gather)
+        if preferred is None:
+            return None
+        seating = Seating(instance, weights)
+        if not greedy_plan(seating, hosts, rng, preferred=preferred):
+            return None
+        if best is None or seating.penalty < best.penalty:
+            best = seating
+        if best.penalty == 0 or len(point_of) == instance.people:
+            break
+    if best is not None and not constrained:
+        relabel(best, len(used), rng, deadline)
+    return best
+
+
+def extra_seats(
+    instance: Instance,
+    used: list[list[tuple[int, ...]]],
+    point_of: dict[int, int],
+    hosts: dict[int, int],
+    groups: list[tuple[int, ...]] | None,
+    gather: bool,
+) -> list[dict[int, int]] | None:
+    """Each round's preferred table for everyone: people on points at their block's table,
+    extra people (not on a point) placed by gather_tables (gather, with groups) or
+    split_tables; None when the blocks cannot be given tables."""
     extras = [p for p in range(instance.people) if p not in point_of]
     met: dict[int, set[int]] = {p: set() for p in extras}
-    spare_groups = design.groups_for(len(used))
     gathered: set[frozenset[int]] = set()
     preferred = []
     for r, blocks in enumerate(used):
@@ -119,17 +149,12 @@ def fit_design(
             return None
         block_of = {x: b for b, block in enumerate(blocks) for x in block}
         seats = {p: tables[block_of[x]] for p, x in point_of.items()}
-        if spare_groups and len(extras) > 2 * (instance.tables - design.tables):
-            gather_tables(instance, seats, extras, spare_groups, point_of, hosts, gathered, met, r)
+        if gather and groups:
+            gather_tables(instance, seats, extras, groups, point_of, hosts, gathered, met, r)
         else:
             split_tables(instance, seats, extras, met, hosts, r)
         preferred.append(seats)
-    seating = Seating(instance, weights)
-    if not greedy_plan(seating, hosts, rng, preferred=preferred):
-        return None
-    if not constrained:
-        relabel(seating, len(used), rng, deadline)
-    return seating
+    return preferred
 
 
 def split_tables(
