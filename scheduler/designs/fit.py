@@ -33,7 +33,7 @@ import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from itertools import combinations
+from itertools import combinations, permutations, product
 
 from ortools.sat.python import cp_model
 
@@ -44,6 +44,7 @@ from scheduler.table_problem import Instance, Weights
 
 CP_SAT_POINTS = 200  # the mapping model stays small up to this many points
 RELABEL_SECONDS = 2.0
+ROLE_ORDERS = 4  # gather_tables tries every order of at most this many extra people
 
 
 def design_start(
@@ -248,17 +249,22 @@ def gather_tables(
         if not candidates:
             return
 
-        def seen(leavers: list[int], joining: int = joining) -> int:
-            """Repeat meetings the extras would have with these leavers' table-mates."""
-            coming = iter(waiting[joining:])
-            total = sum(p in met[waiting[0]] for p in leavers) if joining else 0
-            for p in leavers:
-                extra = next(coming, None)
-                if extra is not None:
-                    total += sum(q in met[extra] for q in members_at[seats[p]] if q != p)
+        # who joins the gathered group and who takes which vacated seat: every order of the
+        # extras involved when there are few of them (the first joins)
+        involved = waiting[: joining + count]
+        orders = permutations(involved) if len(involved) <= ROLE_ORDERS else [tuple(involved)]
+        orders = [list(order) for order in orders]
+
+        def seen(choice: tuple[list[int], list[int]], joining: int = joining) -> int:
+            """Repeat meetings the extras would have with the leavers and their table-mates."""
+            leavers, order = choice
+            total = sum(p in met[order[0]] for p in leavers) if joining else 0
+            for p, extra in zip(leavers, order[joining:], strict=False):
+                total += sum(q in met[extra] for q in members_at[seats[p]] if q != p)
             return total
 
-        leavers = min(candidates, key=seen)
+        leavers, order = min(product(candidates, orders), key=seen)
+        waiting = order + [e for e in waiting if e not in order]
         vacated = [seats[p] for p in leavers]
         for p in leavers:
             seats[p] = target
