@@ -198,6 +198,25 @@ def test_thirty_two_people_in_pairs_of_colleagues_meet_no_colleague_for_ten_roun
     assert plan.status == "optimal"
 
 
+@pytest.mark.parametrize(
+    ("people", "rounds"),
+    [(29, 9), (33, 10), (35, 10), (43, 12)],
+)
+def test_a_few_people_off_a_design_meet_nobody_twice_the_same_way_every_time(
+    people: int, rounds: int
+) -> None:
+    """29 in fours for 9 rounds: three empty seats at one table of the unused tenth round of
+    the doubled planes; 33 and 35 for 10 rounds: the new table seats an extra person with two
+    design partners (who never meet otherwise); 43 for 12 rounds: with two people of one line of
+    PG(3, 3)'s unused spread. Runs that reach the bound are reproducible for a seed."""
+    problem = TableProblem.with_table_size(golfers(people), rounds, 4)
+    first, second = plan_tables(problem, FAST), plan_tables(problem, FAST)
+    assert_hard_constraints(problem, first)
+    assert first.metrics["repeat_pairs"] == {"value": 0, "bound": 0}
+    assert first.stop_reason == "bound reached"
+    assert second.rounds == first.rounds
+
+
 def organisations_of_four(count: int) -> list[Person]:
     return [Person(f"p{i}", f"P{i}", f"Org {i % 10}", "-", "-") for i in range(count)]
 
