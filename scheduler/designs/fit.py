@@ -4,10 +4,13 @@
    of everyone they could): tables of the problem's one table size, about as many points as
    people. A design with more points leaves the spare seats empty: the empty points are put in
    one group of the design (they never meet, so a table loses at most one person per round,
-   within the balance rule). A design with fewer points (and so fewer tables) leaves extra
-   people: each other table is made by splitting one design table in two, each part taking one
-   extra (split_tables), or, with more extras than that, by gathering people of one group who
-   never meet, the extras taking their seats (gather_tables); extras never sit together.
+   within the balance rule); the groups are the larger of the design's two kinds (its
+   never-meeting groups, or the tables of a round it does not use). A design with fewer points
+   (and so fewer tables) leaves extra people: each other table is made by splitting one design
+   table in two, each part taking one extra (split_tables), or by gathering people of one group
+   who never meet, one extra joining them and the others taking the seats they leave, in the
+   order of extras that meets fewest people twice (gather_tables); when the design has groups
+   both are tried and the better start kept. Extras never sit together.
 2. People onto points. Organisations go into the design's groups (a partition whose members
    never meet over the rounds used: a spare round, or the grid's rows), largest first, so
    colleagues never sit together: the resolvable group divisible design. With hard rules
