@@ -240,13 +240,16 @@ def gather_tables(
         count = max(instance.lo[target], min(instance.hi[target], len(waiting))) - joining
         if count <= 0 or instance.lo[target] > count + joining:
             return
+        # with fewer extras than seats left, which leavers' seats they take matters too
+        refill_some = 0 < len(waiting) - joining < count <= ROLE_ORDERS
+        choose = permutations if refill_some else combinations
         candidates = []
         for k in range(len(groups)):
             group = groups[(r + k) % len(groups)]
             members = [person_at[x] for x in group if x in person_at and person_at[x] not in held]
             candidates += [
                 list(chosen)
-                for chosen in combinations(members, count)
+                for chosen in choose(members, count)
                 if not any(frozenset(pair) in gathered for pair in combinations(chosen, 2))
             ]
         if not candidates:
