@@ -107,12 +107,6 @@ def test_gf2_elimination_solves_consistent_systems_and_rejects_contradictions(se
     assert solve_gf2([*equations, (mask, rhs ^ 1)]) is None
 
 
-def _planes_of_the_doubling():
-    from scheduler.designs.doubling import _two_planes
-
-    return _two_planes()
-
-
 @pytest.mark.parametrize(("size", "groups"), [(3, 3), (4, 5), (4, 8), (5, 9), (6, 7), (8, 16)])
 def test_the_grid_never_seats_row_mates_together(size: int, groups: int) -> None:
     design = grid_design(size, groups)
