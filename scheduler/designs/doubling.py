@@ -71,12 +71,12 @@ def two_planes() -> tuple[Resolution, Resolution]:
 
 
 def lifts(planes: tuple[Resolution, Resolution]) -> dict[Line, dict[int, int]]:
-    """e_L(x) for every line L of both planes: a solution of the pair equations above."""
+    """e_L(x) for every line L of both planes: a solution of the pair equations above (one
+    variable per line and point on it). ValueError if they have none (e.g. one plane twice)."""
     first, second = ([line for cls in plane for line in cls] for plane in planes)
-    variable = {
-        (line, x): i for i, (line, x) in enumerate((L, x) for L in first + second for x in L)
-    }
-    line_through = [{}, {}]
+    slots = [(line, x) for line in first + second for x in line]
+    variable = {slot: i for i, slot in enumerate(slots)}
+    line_through: list[dict[tuple[int, int], Line]] = [{}, {}]
     for side, lines in enumerate((first, second)):
         for line in lines:
             for pair in combinations(line, 2):
@@ -88,7 +88,7 @@ def lifts(planes: tuple[Resolution, Resolution]) -> dict[Line, dict[int, int]]:
         equations.append((sum(1 << b for b in bits), 1))
     solution = solve_gf2(equations)
     if solution is None:
-        raise AssertionError("the pair equations have no solution for these planes")
+        raise ValueError("the pair equations have no solution for these planes")
     lift: dict[Line, dict[int, int]] = {}
     for (line, x), i in variable.items():
         lift.setdefault(line, {})[x] = (solution >> i) & 1
