@@ -24,6 +24,11 @@ exactly once each when
 120 linear equations over GF(2) in the 160 lift bits: `lifts` solves them by Gaussian
 elimination (the system is consistent for these planes; a test checks the result). (x, 0) and
 (x, 1) never share a table: 480 of the 496 pairs meet once, 16 never.
+
+The same doubling of two affine planes of order q would seat 2q^2 people in tables of q for
+2q + 2 rounds. Tried here: for q = 3 the equations are solvable (18 people in triples for 8
+rounds, which the catalogue already has from cyclic.py); for q = 5 they had no solution for any
+of 50 random second planes, so it is kept to q = 4.
 """
 
 from __future__ import annotations
