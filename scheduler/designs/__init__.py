@@ -13,16 +13,20 @@ is in its module's docstring):
   7 rounds and 40 people in fours for 13 rounds;
 - cyclic.FOUND: the Kirkman triple system on 21 points (10 rounds), the resolvable
   2-(28, 4, 1) design (28 in fours for 9 rounds) and 18 people in triples for 8 rounds,
-  developed from base blocks found by search here (cyclic.py).
-
-Not here: 32 people in fours for 10 rounds (Aguado's construction). The cyclic searches tried
-for it here (Z_5 x 6 rows + 2 fixed points, Z_8 x 4 rows with two short rounds, Z_10 x 3 rows
-+ 2 fixed points, Z_2 x 16 rows) found nothing in their time, so the planner starts that one from
-the grid's 9 rounds and searches.
+  developed from base blocks found by search here (cyclic.py);
+- doubling.doubled_affine_planes(): 32 people in fours for 10 rounds (the social golfer
+  instance 8-4-10), two affine planes of order 4 doubled; its 16 pairs that never meet are its
+  groups (a resolvable 4-GDD of type 2^16).
 
 `Design.groups_for(rounds)` gives a partition of the points whose members never meet in the
 first `rounds` rounds, when there is one (a spare round of the resolution, or the grid's rows):
 people of one organisation placed in one group never sit together (fit.py).
+
+The cyclic searches tried here for 32 people in fours for 10 rounds (Z_5 x 6 rows + 2 fixed
+points, Z_8 x 4 rows with two short rounds, Z_10 x 3 rows + 2 fixed points, Z_2 x 16 rows, Z_16
+x 2 rows with an 8-round and a 2-round orbit, Z_10 on 3 rows of 10 + 2 swapped points) found
+nothing; the Z_16 one is infeasible (CP-SAT proof) and so is any design invariant under all
+translations of GF(2)^5 (it would need 10 disjoint lines of PG(4, 2)). doubling.py is what works.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from scheduler.designs.cyclic import FOUND, develop
+from scheduler.designs.doubling import doubled_affine_planes, unmet_pairs
 from scheduler.designs.geometry import Resolution, affine_lines, affine_plane, grid
 from scheduler.designs.packings import projective_packing
 
@@ -57,12 +62,15 @@ class Design:
         return len(self.rounds[0])
 
     def groups_for(self, rounds: int) -> list[tuple[int, ...]] | None:
-        """A partition whose members never meet in the first `rounds` rounds, or None."""
+        """A partition whose members never meet in the first `rounds` rounds, or None; of the
+        two kinds (group_rows, or the tables of the last round when it is not used), the one
+        with the larger groups, which hold larger organisations and more empty seats."""
+        options = []
         if self.group_rows is not None and rounds <= len(self.group_rows):
-            return self.group_rows[0]
+            options.append(self.group_rows[0])
         if rounds < len(self.rounds):
-            return self.rounds[-1]
-        return None
+            options.append(self.rounds[-1])
+        return max(options, key=lambda groups: len(groups[0]), default=None)
 
 
 @cache
@@ -80,6 +88,8 @@ def catalogue() -> tuple[Design, ...]:
         designs.append(Design(f"PG(3, {q})", projective_packing(q)))
     for name, spec in FOUND.items():
         designs.append(Design(name, develop(spec)))
+    doubled = doubled_affine_planes()
+    designs.append(Design("doubled AG(2, 4)", doubled, [unmet_pairs()] * len(doubled)))
     return tuple(designs)
 
 

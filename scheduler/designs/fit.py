@@ -4,10 +4,13 @@
    of everyone they could): tables of the problem's one table size, about as many points as
    people. A design with more points leaves the spare seats empty: the empty points are put in
    one group of the design (they never meet, so a table loses at most one person per round,
-   within the balance rule). A design with fewer points (and so fewer tables) leaves extra
-   people: each other table is made by splitting one design table in two, each part taking one
-   extra (split_tables), or, with more extras than that, by gathering people of one group who
-   never meet, the extras taking their seats (gather_tables); extras never sit together.
+   within the balance rule); the groups are the larger of the design's two kinds (its
+   never-meeting groups, or the tables of a round it does not use). A design with fewer points
+   (and so fewer tables) leaves extra people: each other table is made by splitting one design
+   table in two, each part taking one extra (split_tables), or by gathering people of one group
+   who never meet, one extra joining them and the others taking the seats they leave, in the
+   order of extras that meets fewest people twice (gather_tables); when the design has groups
+   both are tried and the better start kept. Extras never sit together.
 2. People onto points. Organisations go into the design's groups (a partition whose members
    never meet over the rounds used: a spare round, or the grid's rows), largest first, so
    colleagues never sit together: the resolvable group divisible design. With hard rules
@@ -33,7 +36,7 @@ import random
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from itertools import combinations
+from itertools import combinations, permutations, product
 
 from ortools.sat.python import cp_model
 
@@ -44,6 +47,7 @@ from scheduler.table_problem import Instance, Weights
 
 CP_SAT_POINTS = 200  # the mapping model stays small up to this many points
 RELABEL_SECONDS = 2.0
+ROLE_ORDERS = 4  # gather_tables tries every order of at most this many extra people
 
 
 def design_start(
@@ -108,9 +112,39 @@ def fit_design(
     hosts = design_hosts(instance)
     if hosts is None:
         return None
+    spare_groups = design.groups_for(len(used))
+    # extra people: split design tables, or (with groups) gather people of one group at the
+    # new tables; each can fail on some table sizes, so with groups both are tried
+    best = None
+    for gather in (False, True) if spare_groups else (False,):
+        preferred = extra_seats(instance, used, point_of, hosts, spare_groups, gather)
+        if preferred is None:
+            return None
+        seating = Seating(instance, weights)
+        if not greedy_plan(seating, hosts, rng, preferred=preferred):
+            return None
+        if best is None or seating.penalty < best.penalty:
+            best = seating
+        if best.penalty == 0 or len(point_of) == instance.people:
+            break
+    if best is not None and not constrained:
+        relabel(best, len(used), rng, deadline)
+    return best
+
+
+def extra_seats(
+    instance: Instance,
+    used: list[list[tuple[int, ...]]],
+    point_of: dict[int, int],
+    hosts: dict[int, int],
+    groups: list[tuple[int, ...]] | None,
+    gather: bool,
+) -> list[dict[int, int]] | None:
+    """Each round's preferred table for everyone: people on points at their block's table,
+    extra people (not on a point) placed by gather_tables (gather, with groups) or
+    split_tables; None when the blocks cannot be given tables."""
     extras = [p for p in range(instance.people) if p not in point_of]
     met: dict[int, set[int]] = {p: set() for p in extras}
-    spare_groups = design.groups_for(len(used))
     gathered: set[frozenset[int]] = set()
     preferred = []
     for r, blocks in enumerate(used):
@@ -119,17 +153,12 @@ def fit_design(
             return None
         block_of = {x: b for b, block in enumerate(blocks) for x in block}
         seats = {p: tables[block_of[x]] for p, x in point_of.items()}
-        if spare_groups and len(extras) > 2 * (instance.tables - design.tables):
-            gather_tables(instance, seats, extras, spare_groups, point_of, hosts, gathered, met, r)
+        if gather and groups:
+            gather_tables(instance, seats, extras, groups, point_of, hosts, gathered, met, r)
         else:
             split_tables(instance, seats, extras, met, hosts, r)
         preferred.append(seats)
-    seating = Seating(instance, weights)
-    if not greedy_plan(seating, hosts, rng, preferred=preferred):
-        return None
-    if not constrained:
-        relabel(seating, len(used), rng, deadline)
-    return seating
+    return preferred
 
 
 def split_tables(
@@ -211,29 +240,37 @@ def gather_tables(
         count = max(instance.lo[target], min(instance.hi[target], len(waiting))) - joining
         if count <= 0 or instance.lo[target] > count + joining:
             return
+        # with fewer extras than seats left, which leavers' seats they take matters too
+        refill_some = 0 < len(waiting) - joining < count <= ROLE_ORDERS
+        choose = permutations if refill_some else combinations
         candidates = []
         for k in range(len(groups)):
             group = groups[(r + k) % len(groups)]
             members = [person_at[x] for x in group if x in person_at and person_at[x] not in held]
             candidates += [
                 list(chosen)
-                for chosen in combinations(members, count)
+                for chosen in choose(members, count)
                 if not any(frozenset(pair) in gathered for pair in combinations(chosen, 2))
             ]
         if not candidates:
             return
 
-        def seen(leavers: list[int], joining: int = joining) -> int:
-            """Repeat meetings the extras would have with these leavers' table-mates."""
-            coming = iter(waiting[joining:])
-            total = sum(p in met[waiting[0]] for p in leavers) if joining else 0
-            for p in leavers:
-                extra = next(coming, None)
-                if extra is not None:
-                    total += sum(q in met[extra] for q in members_at[seats[p]] if q != p)
+        # who joins the gathered group and who takes which vacated seat: every order of the
+        # extras involved when there are few of them (the first joins)
+        involved = waiting[: joining + count]
+        orders = permutations(involved) if len(involved) <= ROLE_ORDERS else [tuple(involved)]
+        orders = [list(order) for order in orders]
+
+        def seen(choice: tuple[list[int], list[int]], joining: int = joining) -> int:
+            """Repeat meetings the extras would have with the leavers and their table-mates."""
+            leavers, order = choice
+            total = sum(p in met[order[0]] for p in leavers) if joining else 0
+            for p, extra in zip(leavers, order[joining:], strict=False):
+                total += sum(q in met[extra] for q in members_at[seats[p]] if q != p)
             return total
 
-        leavers = min(candidates, key=seen)
+        leavers, order = min(product(candidates, orders), key=seen)
+        waiting = order + [e for e in waiting if e not in order]
         vacated = [seats[p] for p in leavers]
         for p in leavers:
             seats[p] = target

@@ -3,6 +3,7 @@ planner seating design-sized events from them, with organisations and hard rules
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from itertools import combinations
 
@@ -11,6 +12,13 @@ import pytest
 from benchmarks.instances import golfers
 from scheduler.designs import Design, catalogue, grid_design, nearby_designs, search
 from scheduler.designs.cyclic import FOUND, CyclicSpec, develop
+from scheduler.designs.doubling import (
+    doubled_affine_planes,
+    lifts,
+    solve_gf2,
+    two_planes,
+    unmet_pairs,
+)
 from scheduler.designs.field import GaloisField
 from scheduler.designs.geometry import affine_plane, projective_lines
 from scheduler.people import Person
@@ -47,9 +55,56 @@ def test_every_catalogued_design_is_a_resolvable_design(design: Design) -> None:
     pairs_seated = len(design.rounds) * design.tables * design.block_size * (design.block_size - 1)
     complete = pairs_seated == design.points * (design.points - 1)
     assert_resolvable(design, every_pair=complete)
-    assert complete or design.name == "18/3/8"
+    groups = design.groups_for(len(design.rounds))
+    if not complete and groups is not None:  # the pairs that never meet are the groups
+        unmet = set(combinations(range(design.points), 2)) - set(meetings(design.rounds))
+        assert unmet == {pair for group in groups for pair in combinations(group, 2)}
+    assert complete or design.name in ("18/3/8", "doubled AG(2, 4)")
     expected_rounds = (design.points - 1) // (design.block_size - 1)
     assert len(design.rounds) == expected_rounds
+
+
+def test_thirty_two_people_meet_in_fours_for_ten_rounds_everyone_but_their_partner() -> None:
+    """The doubled affine planes (8-4-10): every round 8 tables of 4 seating all 32, no pair
+    twice, and the 16 pairs that never meet are (x, 0), (x, 1): a resolvable 4-GDD of type 2^16."""
+    design = Design("doubled", doubled_affine_planes())
+    assert (design.points, design.block_size, len(design.rounds)) == (32, 4, 10)
+    assert_resolvable(design, every_pair=False)
+    met = meetings(design.rounds)
+    assert len(met) == 480
+    assert set(combinations(range(32), 2)) - set(met) == set(unmet_pairs())
+    assert sorted(p for pair in unmet_pairs() for p in pair) == list(range(32))
+
+
+def test_the_lifts_solve_the_pair_equations_and_one_plane_twice_cannot() -> None:
+    """e_L(x) + e_L(y) + e_M(x) + e_M(y) = 1 for the lines L, M of the two planes through each
+    pair; with the same plane twice no lift exists (L = M: the sum is always 0)."""
+    first, second = two_planes()
+    design_lifts = lifts((first, second))
+    through = [
+        {pair: line for cls in p for line in cls for pair in combinations(line, 2)}
+        for p in (first, second)
+    ]
+    assert not set(through[0].values()) & set(through[1].values())  # no common line
+    for pair, line in through[0].items():
+        other = through[1][pair]
+        total = sum(design_lifts[line][x] + design_lifts[other][x] for x in pair)
+        assert total % 2 == 1
+    with pytest.raises(ValueError):
+        lifts((first, first))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gf2_elimination_solves_consistent_systems_and_rejects_contradictions(seed: int):
+    rng = random.Random(seed)
+    hidden = rng.getrandbits(12)
+    masks = [rng.getrandbits(12) | 1 for _ in range(9)]
+    equations = [(m, bin(m & hidden).count("1") % 2) for m in masks]
+    solution = solve_gf2(equations)
+    assert solution is not None
+    assert all(bin(m & solution).count("1") % 2 == rhs for m, rhs in equations)
+    mask, rhs = equations[0]
+    assert solve_gf2([*equations, (mask, rhs ^ 1)]) is None
 
 
 @pytest.mark.parametrize(("size", "groups"), [(3, 3), (4, 5), (4, 8), (5, 9), (6, 7), (8, 16)])
@@ -104,7 +159,8 @@ def test_nearby_designs_are_nearest_first_and_never_need_more_tables() -> None:
 
 
 @pytest.mark.parametrize(
-    ("people", "size", "rounds"), [(40, 4, 13), (28, 4, 9), (21, 3, 10), (18, 3, 8)]
+    ("people", "size", "rounds"),
+    [(40, 4, 13), (32, 4, 10), (28, 4, 9), (21, 3, 10), (18, 3, 8)],
 )
 def test_design_sized_golfers_meet_nobody_twice_at_once(people: int, size: int, rounds: int):
     problem = TableProblem.with_table_size(golfers(people), rounds, size)
@@ -123,6 +179,48 @@ def test_fewer_or_more_people_than_a_design_still_meet_nobody_twice(people: int)
     assert_hard_constraints(problem, plan)
     assert plan.metrics["repeat_pairs"] == {"value": 0, "bound": 0}
     assert plan.status == "optimal"
+
+
+def test_thirty_two_people_in_pairs_of_colleagues_meet_no_colleague_for_ten_rounds() -> None:
+    """16 organisations of 2 go onto the design's groups: colleagues never share a table."""
+    people = [Person(f"p{i}", f"P{i}", f"Org {i // 2}", "-", "-") for i in range(32)]
+    problem = TableProblem.with_table_size(people, 10, 4)
+    plan = plan_tables(problem, FAST)
+    assert_hard_constraints(problem, plan)
+    assert plan.metrics["same_org_pairs"]["value"] == 0
+    assert plan.metrics["repeat_pairs"]["value"] == 0
+    assert plan.status == "optimal"
+
+
+@pytest.mark.parametrize(
+    ("people", "rounds"),
+    [(29, 9), (33, 10), (35, 10), (43, 12)],
+)
+def test_a_few_people_off_a_design_meet_nobody_twice_the_same_way_every_time(
+    people: int, rounds: int
+) -> None:
+    """29 in fours for 9 rounds: three empty seats at one table of the unused tenth round of
+    the doubled planes; 33 and 35 for 10 rounds: the new table seats an extra person with two
+    design partners (who never meet otherwise); 43 for 12 rounds: with two people of one line of
+    PG(3, 3)'s unused spread. Runs that reach the bound are reproducible for a seed."""
+    problem = TableProblem.with_table_size(golfers(people), rounds, 4)
+    first, second = plan_tables(problem, FAST), plan_tables(problem, FAST)
+    assert_hard_constraints(problem, first)
+    assert first.metrics["repeat_pairs"] == {"value": 0, "bound": 0}
+    assert first.stop_reason == "bound reached"
+    assert second.rounds == first.rounds
+
+
+def test_a_design_start_above_its_bound_still_searches_to_the_time_limit() -> None:
+    """23 people in fives for 6 rounds: AG(2, 5) with two empty seats that meet in one round,
+    so its start has repeats; the counting bound is 0 (no plan known reaches it), and the search
+    after the design start keeps going until the time limit and says so."""
+    problem = TableProblem.with_table_size(golfers(23), 6, 5)
+    plan = plan_tables(problem, SolveOptions(time_limit=2, seed=0, workers=1))
+    assert_hard_constraints(problem, plan)
+    assert plan.stop_reason == "time limit" and plan.status == "feasible"
+    assert 1.5 <= plan.elapsed <= 2.0
+    assert plan.metrics["repeat_pairs"]["value"] >= 1
 
 
 def organisations_of_four(count: int) -> list[Person]:
