@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from scheduler.construct import greedy_plan
 from scheduler.metrics import met_before_lower_bound, met_before_pairs
 from scheduler.people import InputError, Person
 from scheduler.seating import Seating
@@ -114,3 +115,38 @@ def test_bad_history_pairs_raise_input_error(pairs, message: str) -> None:
     problem = TableProblem(people(8), rounds=1, tables=[Table(4)] * 2, met_before=pairs)
     with pytest.raises(InputError, match=message):
         plan_tables(problem, QUICK)
+
+
+def earlier_event_pairs(count: int, table_size: int) -> list[tuple[str, str]]:
+    """Who sat together at an earlier one-round event seated in order: tables of consecutive ids."""
+    return [
+        (str(i), str(j))
+        for i in range(count)
+        for j in range(i + 1, count)
+        if i // table_size == j // table_size
+    ]
+
+
+def test_greedy_start_avoids_met_before_pairs() -> None:
+    """The first plan, before any search, already keeps apart who met before: 24 people who sat
+    in 6 tables of 4 can take one round in 6 tables of 4 with no two of a table together
+    again (a Latin transversal), so the greedy has room to find zero."""
+    history = earlier_event_pairs(24, 4)
+    problem = TableProblem(people(24), rounds=1, tables=[Table(4)] * 6, met_before=history)
+    seating = Seating(compile_problem(problem), Weights())
+    assert greedy_plan(seating, {}, random.Random(5))
+    assert met_before_pairs(seating.table_ids(), history) == 0
+    assert seating.met_again == 0
+
+
+def test_met_before_and_within_event_measures_at_their_bounds() -> None:
+    """40 people who sat in tables of 5 at an earlier event, now in tables of 5 for 2 rounds:
+    zero met-before pairs is reachable (each met 4 of 39), and so are no repeats and no
+    colleagues together; the plan reaches all three bounds at once."""
+    history = earlier_event_pairs(40, 5)
+    problem = TableProblem(people(40), rounds=2, tables=[Table(5)] * 8, met_before=history)
+    plan = plan_tables(problem, QUICK)
+    for name in ("met_before_pairs", "repeat_pairs", "same_org_pairs"):
+        assert plan.metrics[name]["value"] == plan.metrics[name]["bound"], name
+    assert plan.metrics["met_before_pairs"]["bound"] == 0
+    assert met_before_pairs(plan.rounds, history) == 0
