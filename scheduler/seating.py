@@ -43,6 +43,9 @@ class Seating:
         org_size = Counter(instance.org)
         # the most colleagues one table needs to hold when an organisation spreads evenly
         self.org_ceiling = [-(-org_size[o] // tables) for o in range(max(instance.org) + 1)]
+        # the most tables of a round a sector (profession) of m people can reach: min(T, m)
+        self.sector_reach = _reach(instance.sector, tables)
+        self.profession_reach = _reach(instance.profession, tables)
         self.same_org = 0
         self.repeats = 0
         self.met_again = 0  # pairs who met at an earlier event and share a table here
@@ -243,3 +246,8 @@ def seating_from(instance: Instance, weights: Weights, unit_table: list[list[int
     seating = Seating(instance, weights)
     seating.restore(unit_table)
     return seating
+
+
+def _reach(labels: list[int], tables: int) -> list[int]:
+    size = Counter(labels)
+    return [min(tables, size[label]) for label in range(max(labels) + 1)]

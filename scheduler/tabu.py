@@ -113,24 +113,33 @@ def movable(seating: Seating, r: int, u: int) -> bool:
 
 def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1) -> list[int]:
     """Up to `count` movable people of round r in a penalty, drawn with probability
-    proportional to their share of it (colleagues count only where more of them sit at one
-    table than the pigeonhole forces: at most ceil(m / T) of an organisation of m)."""
+    proportional to their share of it. Colleagues count only where more of them sit at one
+    table than the pigeonhole forces (at most ceil(m / T) of an organisation of m); a sector or
+    profession shared at a table only where the mix can still grow: the label reaches fewer
+    tables than it could (min(T, m) for m people), or the table holds fewer labels than it
+    could (min(size, V) of V). Three of a large sector at every table is no conflict."""
     inst, w = seating.instance, seating.weights
+    short_sectors = _short_labels(seating.sec_n[r], seating.sector_reach)
+    short_professions = _short_labels(seating.prof_n[r], seating.profession_reach)
+    sector_kinds, profession_kinds = len(seating.sector_reach), len(seating.profession_reach)
     people, shares = [], []
     for t, table in enumerate(seating.members[r]):
         org_n, sec_n, prof_n = seating.org_n[r][t], seating.sec_n[r][t], seating.prof_n[r][t]
+        full_sec = min(len(table), sector_kinds) == sum(1 for n in sec_n if n)
+        full_prof = min(len(table), profession_kinds) == sum(1 for n in prof_n if n)
         for p in table:
             if not movable(seating, r, inst.unit_of[p]):
                 continue
             row = seating.meet[p]
             colleagues = org_n[inst.org[p]]
+            s, v = inst.sector[p], inst.profession[p]
             share = (
                 # colleagues up to the pigeonhole ceiling are forced: not a conflict to resolve
                 w.same_org * (colleagues - 1) * (colleagues > seating.org_ceiling[inst.org[p]])
                 + w.repeats * sum(1 for x in table if row[x] >= 2)
                 + w.history * sum(1 for x in table if x in inst.met_before[p])
-                + w.sector * (sec_n[inst.sector[p]] > 1)
-                + w.profession * (prof_n[inst.profession[p]] > 1)
+                + w.sector * (sec_n[s] > 1 and (s in short_sectors or not full_sec))
+                + w.profession * (prof_n[v] > 1 and (v in short_professions or not full_prof))
             )
             if inst.previous is not None and inst.previous[r][p] not in (-1, t):
                 share += w.moves
@@ -140,6 +149,16 @@ def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1
     if not people:
         return []
     return sorted(set(rng.choices(people, weights=shares, k=count)))
+
+
+def _short_labels(counts: list[list[int]], reach: list[int]) -> set[int]:
+    """The labels that reach fewer tables of the round than they could (counts[t][label])."""
+    tables = [0] * len(reach)
+    for at_table in counts:
+        for label, n in enumerate(at_table):
+            if n:
+                tables[label] += 1
+    return {label for label, most in enumerate(reach) if tables[label] < most}
 
 
 def _candidate_moves(
