@@ -214,6 +214,10 @@ def test_organisers_choose_when_follow_ups_go(app, signed_in, organiser):
     assert [(f.event_id, f.months) for f in db.session.scalars(select(FollowUp))] == [
         (spring.id, 1)
     ]
+    outbox.send_due()
+    [message] = outbox_messages(app.config["MAIL_OUTBOX_DIR"])
+    body = message.get_body(("plain",)).get_content()
+    assert body.count("1 month ago, ") == 1 and "1 months" not in body
     result = app.test_cli_runner().invoke(args=["follow-up-commitments"])
     assert "Queued 0 follow-up messages." in result.output  # the 12-month one is not due yet
     assert "Sent so far: 1 month after the event" in signed_in.get(url).get_data(as_text=True)
