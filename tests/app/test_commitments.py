@@ -179,6 +179,7 @@ def test_organisers_choose_when_follow_ups_go(app, signed_in, organiser):
     url = f"/organise/events/{spring.slug}/actions"
     page = signed_in.get(url).get_data(as_text=True)
     assert "3 and 6 months after the event" in page and 'value="3, 6"' in page
+    assert page.count('id="follow-ups"') == 1 and "<form" not in page[: page.index("</title>")]
     token = signed_in.csrf_token(url)
 
     for typed, message in (

@@ -360,6 +360,8 @@ def test_a_series_is_renamed_and_deleted_without_its_events(signed_in, organiser
     )
     db.session.commit()
     url = f"/organise/series/{series.id}"
+    page = signed_in.get(url).get_data(as_text=True)
+    assert page.count('id="name"') == 1 and "<form" not in page[: page.index("</title>")]
     token = signed_in.csrf_token(url)
 
     for typed, message in (("  ", "Give the series a name."), ("x" * 201, "at most 200")):
