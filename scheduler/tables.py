@@ -68,10 +68,11 @@ from scheduler.metrics import (
 )
 from scheduler.seating import Seating, seating_from
 from scheduler.table_problem import Instance, Table, TableProblem, Weights, compile_problem
-from scheduler.tabu import movable, shake, tabu_search
+from scheduler.tabu import cycle_descent, movable, shake, tabu_search
 
 TABU_BUDGET = 400_000  # move evaluations of a cycle's first tabu search, at effort 1
 LNS_STEPS = 60  # CP-SAT neighbourhoods of a cycle, at effort 1
+ROTATION_BUDGET = 2_000_000  # rotations of three people a cycle looks at, at effort 1
 
 __all__ = [
     "Progress",
@@ -183,6 +184,9 @@ def _search(
 
     while not finished():
         tabu_search(seating, rng, budget, deadline, target, reporter.report, reporter.tick)
+        if not finished():
+            rotations = int(options.effort * ROTATION_BUDGET)
+            cycle_descent(seating, rng, rotations, deadline, target, reporter.report)
         if not finished():
             lns_search(
                 seating,

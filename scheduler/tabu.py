@@ -28,6 +28,7 @@ SAMPLE = 8  # conflicted people whose moves one step evaluates, per round looked
 WHOLE = 600
 STALL = 50  # steps per table without a new best before the search shakes its best plan
 TABLE_SAMPLE = 40  # tables a step looks at for each of them, on plans with more tables
+STALL_ROTATIONS = 5  # steps per round without a better rotation before rotating stops
 
 
 def tabu_search(
@@ -214,3 +215,112 @@ def _sizes_allow(seating: Seating, r: int, a: int, b: int, shift: int) -> bool:
 def _apart_at(seating: Seating, r: int, u: int, t: int, ignore: int) -> bool:
     """Is a unit that must stay apart from u (other than `ignore`) seated at table t?"""
     return any(v != ignore and seating.unit_table[r][v] == t for v in seating.instance.apart[u])
+
+
+def cycle_descent(
+    seating: Seating,
+    rng: random.Random,
+    budget: int,
+    deadline: float,
+    target: int,
+    on_best: Callable[[], bool] | None = None,
+) -> None:
+    """Improve `seating` in place by rotating three people of one round between their tables
+    (p from a to b, q from b to c, s from c to a), where each of them sits down with nobody
+    they have met, in this event or an earlier one.
+
+    Swaps alone stall when most people have a good share of the room they must not meet again
+    (their tablemates of the other rounds and of earlier events): a swap needs both people to
+    suit the other's table, a rotation only needs each to suit the next one, so it still finds
+    the moves that raise the mix. Table sizes stay as they are. Only single, movable people
+    without keep-apart rules rotate. Each step takes the best improving rotation of a few
+    people in a penalty, found by counting labels (`rotation_gain`), confirmed on the plan."""
+    inst = seating.instance
+    spent = stale = 0
+    while spent < budget and seating.penalty > target and time.monotonic() < deadline:
+        if stale > STALL_ROTATIONS * inst.rounds:  # a few looks at every round found nothing
+            return
+        r = rng.randrange(inst.rounds)
+        best, best_gain = None, 0
+        for p in pick_conflicted(seating, r, rng, SAMPLE):
+            if not _rotates(seating, r, p):
+                continue
+            a = seating.table_of[r][p]
+            arrives_at_a: dict[int, bool] = {}  # s -> is everyone at a but p new to s?
+            for b, qs in _next_seats(seating, r, p, skip=(a,)):
+                for q in qs:
+                    for c, ss in _next_seats(seating, r, q, skip=(a, b)):
+                        for s in ss:
+                            spent += 1
+                            if s not in arrives_at_a:
+                                arrives_at_a[s] = inst.allowed(inst.unit_of[s], a) and not met_at(
+                                    seating, r, s, a, but=p
+                                )
+                            if arrives_at_a[s]:
+                                gain = rotation_gain(seating, r, (p, a), (q, b), (s, c))
+                                if gain > best_gain:
+                                    best, best_gain = (p, q, s, a, b, c), gain
+        spent += 1
+        stale += 1
+        if best is None:
+            continue
+        p, q, s, a, b, c = best
+        before = seating.penalty
+        for person, table in ((p, b), (q, c), (s, a)):
+            seating.move(r, inst.unit_of[person], table)
+        if seating.penalty >= before:  # the count missed something: put them back
+            for person, table in ((p, a), (q, b), (s, c)):
+                seating.move(r, inst.unit_of[person], table)
+            continue
+        stale = 0
+        if on_best is not None and on_best():
+            return
+
+
+def _rotates(seating: Seating, r: int, p: int) -> bool:
+    inst = seating.instance
+    u = inst.unit_of[p]
+    return len(inst.units[u]) == 1 and not inst.apart[u] and movable(seating, r, u)
+
+
+def met_at(seating: Seating, r: int, p: int, t: int, but: int = -1) -> list[int]:
+    """Who at table t in round r (other than `but`) p has met, in any round or before."""
+    row, before = seating.meet[p], seating.instance.met_before[p]
+    return [x for x in seating.members[r][t] if x != but and (row[x] or x in before)]
+
+
+def _next_seats(seating: Seating, r: int, p: int, skip: tuple[int, ...]):
+    """(table, people p could take the seat of there): tables (but `skip`) where p has met
+    nobody, or only one person, whose seat p could then take."""
+    inst = seating.instance
+    for t in range(inst.tables):
+        if t in skip or not inst.allowed(inst.unit_of[p], t):
+            continue
+        met = met_at(seating, r, p, t)
+        if len(met) > 1:
+            continue
+        leaving = met or seating.members[r][t]
+        yield t, [x for x in leaving if _rotates(seating, r, x)]
+
+
+def rotation_gain(seating: Seating, r: int, *moves: tuple[int, int]) -> int:
+    """Penalty decrease, in colleagues, sectors and professions, of each person moving from
+    their table to the next one's (the last to the first's); meetings only fall, since everyone
+    sits with people new to them, so the gain is at least this."""
+    inst, w = seating.instance, seating.weights
+    gain = 0
+    for i, (leaving, t) in enumerate(moves):
+        arriving = moves[i - 1][0]  # the previous person comes to t
+        for labels, counts, weight, kind in (
+            (inst.org, seating.org_n[r][t], w.same_org, "org"),
+            (inst.sector, seating.sec_n[r][t], w.sector, "mix"),
+            (inst.profession, seating.prof_n[r][t], w.profession, "mix"),
+        ):
+            old, new = labels[leaving], labels[arriving]
+            if old == new:
+                continue
+            if kind == "org":  # pairs: the leaver's colleagues go, the arrival's come
+                gain += weight * ((counts[old] - 1) - counts[new])
+            else:  # distinct labels: one may go, one may come
+                gain += weight * ((counts[new] == 0) - (counts[old] == 1))
+    return gain
