@@ -9,6 +9,10 @@ applies the best one that is not tabu, even if it makes things worse; moving a u
 the table it just left is tabu for `tenure` steps, unless that reaches a new best (aspiration).
 The best plan seen is kept and returned.
 
+`cycle_descent` then rotates three people of a round (each to the next one's seat, among people
+new to them), taking only improving rotations: where people must avoid many earlier tablemates,
+swaps that keep everyone among strangers are rare and rotations are not.
+
 The search is deterministic for a seed: it counts evaluations (`budget`) and only consults the
 wall clock (`deadline`) to stop early, and it stops as soon as the penalty reaches `target`.
 """
