@@ -10,8 +10,8 @@ the table it just left is tabu for `tenure` steps, unless that reaches a new bes
 The best plan seen is kept and returned.
 
 `cycle_descent` then rotates three people of a round (each to the next one's seat, among people
-new to them), taking only improving rotations: where people must avoid many earlier tablemates,
-swaps that keep everyone among strangers are rare and rotations are not.
+new to them), taking only rotations that make nothing worse: where people must avoid many
+earlier tablemates, swaps that keep everyone among strangers are rare and rotations are not.
 
 The search is deterministic for a seed: it counts evaluations (`budget`) and only consults the
 wall clock (`deadline`) to stop early, and it stops as soon as the penalty reaches `target`.
@@ -32,7 +32,7 @@ SAMPLE = 8  # conflicted people whose moves one step evaluates, per round looked
 WHOLE = 600
 STALL = 50  # steps per table without a new best before the search shakes its best plan
 TABLE_SAMPLE = 40  # tables a step looks at for each of them, on plans with more tables
-STALL_ROTATIONS = 5  # steps per round without a better rotation before rotating stops
+STALL_ROTATIONS = 25  # steps per round without a better plan before rotating stops
 
 
 def tabu_search(
@@ -237,15 +237,18 @@ def cycle_descent(
     (their tablemates of the other rounds and of earlier events): a swap needs both people to
     suit the other's table, a rotation only needs each to suit the next one, so it still finds
     the moves that raise the mix. Table sizes stay as they are. Only single, movable people
-    without keep-apart rules rotate. Each step takes the best improving rotation of a few
-    people in a penalty, found by counting labels (`rotation_gain`), confirmed on the plan."""
+    without keep-apart rules rotate. Each step takes, for a few people in a penalty, the best
+    rotation that makes nothing worse, found by counting labels (`rotation_gain`) and confirmed
+    on the plan; rotations that change nothing are taken too (the best drawn at random), so the
+    search crosses plateaus of equal mix, and it stops after STALL_ROTATIONS steps per round
+    without a better plan."""
     inst = seating.instance
     spent = stale = 0
     while spent < budget and seating.penalty > target and time.monotonic() < deadline:
         if stale > STALL_ROTATIONS * inst.rounds:  # a few looks at every round found nothing
             return
         r = rng.randrange(inst.rounds)
-        best, best_gain = None, 0
+        best, best_key = None, (0, 0.0)
         for p in pick_conflicted(seating, r, rng, SAMPLE):
             if not _rotates(seating, r, p):
                 continue
@@ -261,9 +264,12 @@ def cycle_descent(
                                     seating, r, s, a, but=p
                                 )
                             if arrives_at_a[s]:
-                                gain = rotation_gain(seating, r, (p, a), (q, b), (s, c))
-                                if gain > best_gain:
-                                    best, best_gain = (p, q, s, a, b, c), gain
+                                key = (
+                                    rotation_gain(seating, r, (p, a), (q, b), (s, c)),
+                                    rng.random(),
+                                )
+                                if key > best_key:
+                                    best, best_key = (p, q, s, a, b, c), key
         spent += 1
         stale += 1
         if best is None:
@@ -272,13 +278,14 @@ def cycle_descent(
         before = seating.penalty
         for person, table in ((p, b), (q, c), (s, a)):
             seating.move(r, inst.unit_of[person], table)
-        if seating.penalty >= before:  # the count missed something: put them back
+        if seating.penalty > before:  # the count missed something: put them back
             for person, table in ((p, a), (q, b), (s, c)):
                 seating.move(r, inst.unit_of[person], table)
             continue
-        stale = 0
-        if on_best is not None and on_best():
-            return
+        if seating.penalty < before:
+            stale = 0
+            if on_best is not None and on_best():
+                return
 
 
 def _rotates(seating: Seating, r: int, p: int) -> bool:
