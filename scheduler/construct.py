@@ -124,8 +124,10 @@ def _greedy_round(
         if len(unit) == 1 and inst.previous is None:  # Seating.place_delta, inlined for speed
             p, table = unit[0], seating.members[r][t]
             row = seating.meet[p]
+            history = inst.met_before[p]
             delta = (
                 w.repeats * sum(1 for x in table if row[x])
+                + w.history * sum(1 for x in table if not row[x] and x in history)
                 + w.same_org * seating.org_n[r][t][inst.org[p]]
                 - w.sector * (seating.sec_n[r][t][inst.sector[p]] == 0)
                 - w.profession * (seating.prof_n[r][t][inst.profession[p]] == 0)

@@ -43,6 +43,9 @@ class Seating:
         org_size = Counter(instance.org)
         # the most colleagues one table needs to hold when an organisation spreads evenly
         self.org_ceiling = [-(-org_size[o] // tables) for o in range(max(instance.org) + 1)]
+        # the most tables of a round a sector (profession) of m people can reach: min(T, m)
+        self.sector_reach = _reach(instance.sector, tables)
+        self.profession_reach = _reach(instance.profession, tables)
         self.same_org = 0
         self.repeats = 0
         self.met_again = 0  # pairs who met at an earlier event and share a table here
@@ -172,17 +175,21 @@ class Seating:
         inst, w = self.instance, self.weights
         a, b = self.table_of[r][p], self.table_of[r][q]
         rp, rq = self.meet[p], self.meet[q]
-        rep = 0
+        hp, hq = inst.met_before[p], inst.met_before[q]
+        rep = history = 0
+        # one pass over each table: a tablemate counts as a repeat (met in another round too)
+        # or, met in no other round, as a met-before pair while they share a table
         for x in self.members[r][a]:
             if x != p:
                 rep += (rq[x] >= 1) - (rp[x] >= 2)
+                if hp or hq:
+                    history += (rq[x] == 0 and x in hq) - (rp[x] == 1 and x in hp)
         for y in self.members[r][b]:
             if y != q:
                 rep += (rp[y] >= 1) - (rq[y] >= 2)
-        delta = w.repeats * rep
-        hp, hq = inst.met_before[p], inst.met_before[q]
-        if hp or hq:
-            delta += w.history * self._history_swap(r, p, q, a, b, hp, hq)
+                if hp or hq:
+                    history += (rp[y] == 0 and y in hp) - (rq[y] == 1 and y in hq)
+        delta = w.repeats * rep + w.history * history
         na, nb = self.org_n[r][a], self.org_n[r][b]
         op, oq = inst.org[p], inst.org[q]
         if op != oq:
@@ -204,21 +211,6 @@ class Seating:
                 moved += (a != bq) - (b != bq)
             delta += w.moves * moved
         return delta
-
-    def _history_swap(
-        self, r: int, p: int, q: int, a: int, b: int, hp: set[int], hq: set[int]
-    ) -> int:
-        """Change in met-before pairs sharing a table when p (at a) and q (at b) swap: a pair
-        counts while they share a table in at least one round."""
-        rp, rq = self.meet[p], self.meet[q]
-        change = 0
-        for x in self.members[r][a]:
-            if x != p:
-                change += (rq[x] == 0 and x in hq) - (rp[x] == 1 and x in hp)
-        for y in self.members[r][b]:
-            if y != q:
-                change += (rp[y] == 0 and y in hp) - (rq[y] == 1 and y in hq)
-        return change
 
     def unit_change_delta(self, r: int, changes: list[tuple[int, int]]) -> int:
         """Penalty change of moving several units (unit, new table) at once, by trying it."""
@@ -254,3 +246,8 @@ def seating_from(instance: Instance, weights: Weights, unit_table: list[list[int
     seating = Seating(instance, weights)
     seating.restore(unit_table)
     return seating
+
+
+def _reach(labels: list[int], tables: int) -> list[int]:
+    size = Counter(labels)
+    return [min(tables, size[label]) for label in range(max(labels) + 1)]

@@ -37,7 +37,8 @@ Method: a greedy start (construct.py; when it repeats, a known design too if the
 near one: an affine plane, a projective packing, a Kirkman system, the finite-field grid ...,
 scheduler/designs; for a large plain event the stride construction first, shown at once; a
 CP-SAT model of the hard constraints alone when the greedy gets stuck, which also names
-conflicting constraints, feasibility.py), then cycles of tabu search on swaps (tabu.py), CP-SAT
+conflicting constraints, feasibility.py), then cycles of tabu search on swaps (tabu.py), rotations
+of three people to seats among people new to them (tabu.cycle_descent), CP-SAT
 large-neighbourhood search over a few tables of one round at a time, hinted with the current
 plan (lns.py), and tabu again; each cycle after the first starts from the best plan so far,
 shaken. While the plan is above its bound the search uses the whole time limit, then returns
@@ -68,10 +69,11 @@ from scheduler.metrics import (
 )
 from scheduler.seating import Seating, seating_from
 from scheduler.table_problem import Instance, Table, TableProblem, Weights, compile_problem
-from scheduler.tabu import movable, shake, tabu_search
+from scheduler.tabu import cycle_descent, movable, shake, tabu_search
 
 TABU_BUDGET = 400_000  # move evaluations of a cycle's first tabu search, at effort 1
 LNS_STEPS = 60  # CP-SAT neighbourhoods of a cycle, at effort 1
+ROTATION_BUDGET = 2_000_000  # rotations of three people a cycle looks at, at effort 1
 
 __all__ = [
     "Progress",
@@ -166,9 +168,9 @@ def _search(
     """Search until the penalty reaches `target`, the deadline passes or the caller cancels;
     leave the best plan found in `seating` and return why it stopped.
 
-    One cycle is tabu search, CP-SAT neighbourhoods, tabu again. Each later cycle starts from
-    the best plan so far, shaken by a few random moves (more the longer nothing improves), so
-    the time left is spent leaving the basin the last cycle ended in."""
+    One cycle is tabu search, rotations of three, CP-SAT neighbourhoods, tabu again. Each
+    later cycle starts from the best plan so far, shaken by a few random moves (more the longer
+    nothing improves), so the time left is spent leaving the basin the last cycle ended in."""
     inst = seating.instance
     if inst.tables < 2 or not any(
         movable(seating, r, u) for r in range(inst.rounds) for u in range(len(inst.units))
@@ -183,6 +185,9 @@ def _search(
 
     while not finished():
         tabu_search(seating, rng, budget, deadline, target, reporter.report, reporter.tick)
+        if not finished():
+            rotations = int(options.effort * ROTATION_BUDGET)
+            cycle_descent(seating, rng, rotations, deadline, target, reporter.report)
         if not finished():
             lns_search(
                 seating,

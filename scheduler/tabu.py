@@ -9,6 +9,10 @@ applies the best one that is not tabu, even if it makes things worse; moving a u
 the table it just left is tabu for `tenure` steps, unless that reaches a new best (aspiration).
 The best plan seen is kept and returned.
 
+`cycle_descent` then rotates three people of a round (each to the next one's seat, among people
+new to them), taking only rotations that make nothing worse: where people must avoid many
+earlier tablemates, swaps that keep everyone among strangers are rare and rotations are not.
+
 The search is deterministic for a seed: it counts evaluations (`budget`) and only consults the
 wall clock (`deadline`) to stop early, and it stops as soon as the penalty reaches `target`.
 """
@@ -22,9 +26,13 @@ from collections.abc import Callable
 from scheduler.seating import Seating
 
 SAMPLE = 8  # conflicted people whose moves one step evaluates, per round looked at
-WHOLE = 1000  # plans of at most this many seats look at every round in each step
+# plans of at most this many seats look at every round in each step; above it, one round a
+# step makes four times the steps on 240 people in tables of 10 for 4 rounds (960 seats), which
+# mixed better in the series benchmark, while tight rotations (up to 520 seats) keep whole steps
+WHOLE = 600
 STALL = 50  # steps per table without a new best before the search shakes its best plan
 TABLE_SAMPLE = 40  # tables a step looks at for each of them, on plans with more tables
+STALL_ROTATIONS = 25  # steps per round without a better plan before rotating stops
 
 
 def tabu_search(
@@ -110,24 +118,33 @@ def movable(seating: Seating, r: int, u: int) -> bool:
 
 def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1) -> list[int]:
     """Up to `count` movable people of round r in a penalty, drawn with probability
-    proportional to their share of it (colleagues count only where more of them sit at one
-    table than the pigeonhole forces: at most ceil(m / T) of an organisation of m)."""
+    proportional to their share of it. Colleagues count only where more of them sit at one
+    table than the pigeonhole forces (at most ceil(m / T) of an organisation of m); a sector or
+    profession shared at a table only where the mix can still grow: the label reaches fewer
+    tables than it could (min(T, m) for m people), or the table holds fewer labels than it
+    could (min(size, V) of V). Three of a large sector at every table is no conflict."""
     inst, w = seating.instance, seating.weights
+    short_sectors = _short_labels(seating.sec_n[r], seating.sector_reach)
+    short_professions = _short_labels(seating.prof_n[r], seating.profession_reach)
+    sector_kinds, profession_kinds = len(seating.sector_reach), len(seating.profession_reach)
     people, shares = [], []
     for t, table in enumerate(seating.members[r]):
         org_n, sec_n, prof_n = seating.org_n[r][t], seating.sec_n[r][t], seating.prof_n[r][t]
+        full_sec = min(len(table), sector_kinds) == sum(1 for n in sec_n if n)
+        full_prof = min(len(table), profession_kinds) == sum(1 for n in prof_n if n)
         for p in table:
             if not movable(seating, r, inst.unit_of[p]):
                 continue
             row = seating.meet[p]
             colleagues = org_n[inst.org[p]]
+            s, v = inst.sector[p], inst.profession[p]
             share = (
                 # colleagues up to the pigeonhole ceiling are forced: not a conflict to resolve
                 w.same_org * (colleagues - 1) * (colleagues > seating.org_ceiling[inst.org[p]])
                 + w.repeats * sum(1 for x in table if row[x] >= 2)
                 + w.history * sum(1 for x in table if x in inst.met_before[p])
-                + w.sector * (sec_n[inst.sector[p]] > 1)
-                + w.profession * (prof_n[inst.profession[p]] > 1)
+                + w.sector * (sec_n[s] > 1 and (s in short_sectors or not full_sec))
+                + w.profession * (prof_n[v] > 1 and (v in short_professions or not full_prof))
             )
             if inst.previous is not None and inst.previous[r][p] not in (-1, t):
                 share += w.moves
@@ -137,6 +154,16 @@ def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1
     if not people:
         return []
     return sorted(set(rng.choices(people, weights=shares, k=count)))
+
+
+def _short_labels(counts: list[list[int]], reach: list[int]) -> set[int]:
+    """The labels that reach fewer tables of the round than they could (counts[t][label])."""
+    tables = [0] * len(reach)
+    for at_table in counts:
+        for label, n in enumerate(at_table):
+            if n:
+                tables[label] += 1
+    return {label for label, most in enumerate(reach) if tables[label] < most}
 
 
 def _candidate_moves(
@@ -192,3 +219,119 @@ def _sizes_allow(seating: Seating, r: int, a: int, b: int, shift: int) -> bool:
 def _apart_at(seating: Seating, r: int, u: int, t: int, ignore: int) -> bool:
     """Is a unit that must stay apart from u (other than `ignore`) seated at table t?"""
     return any(v != ignore and seating.unit_table[r][v] == t for v in seating.instance.apart[u])
+
+
+def cycle_descent(
+    seating: Seating,
+    rng: random.Random,
+    budget: int,
+    deadline: float,
+    target: int,
+    on_best: Callable[[], bool] | None = None,
+) -> None:
+    """Improve `seating` in place by rotating three people of one round between their tables
+    (p from a to b, q from b to c, s from c to a), where each of them sits down with nobody
+    they have met, in this event or an earlier one.
+
+    Swaps alone stall when most people have a good share of the room they must not meet again
+    (their tablemates of the other rounds and of earlier events): a swap needs both people to
+    suit the other's table, a rotation only needs each to suit the next one, so it still finds
+    the moves that raise the mix. Table sizes stay as they are. Only single, movable people
+    without keep-apart rules rotate. Each step takes, for a few people in a penalty, the best
+    rotation that makes nothing worse, found by counting labels (`rotation_gain`) and confirmed
+    on the plan; rotations that change nothing are taken too (the best drawn at random), so the
+    search crosses plateaus of equal mix, and it stops after STALL_ROTATIONS steps per round
+    without a better plan."""
+    inst = seating.instance
+    spent = stale = 0
+    while spent < budget and seating.penalty > target and time.monotonic() < deadline:
+        if stale > STALL_ROTATIONS * inst.rounds:  # a few looks at every round found nothing
+            return
+        r = rng.randrange(inst.rounds)
+        best, best_key = None, (0, 0.0)
+        for p in pick_conflicted(seating, r, rng, SAMPLE):
+            if not _rotates(seating, r, p):
+                continue
+            a = seating.table_of[r][p]
+            arrives_at_a: dict[int, bool] = {}  # s -> is everyone at a but p new to s?
+            for b, qs in _next_seats(seating, r, p, skip=(a,)):
+                for q in qs:
+                    for c, ss in _next_seats(seating, r, q, skip=(a, b)):
+                        for s in ss:
+                            spent += 1
+                            if s not in arrives_at_a:
+                                arrives_at_a[s] = inst.allowed(inst.unit_of[s], a) and not met_at(
+                                    seating, r, s, a, but=p
+                                )
+                            if arrives_at_a[s]:
+                                key = (
+                                    rotation_gain(seating, r, (p, a), (q, b), (s, c)),
+                                    rng.random(),
+                                )
+                                if key > best_key:
+                                    best, best_key = (p, q, s, a, b, c), key
+        spent += 1
+        stale += 1
+        if best is None:
+            continue
+        p, q, s, a, b, c = best
+        before = seating.penalty
+        for person, table in ((p, b), (q, c), (s, a)):
+            seating.move(r, inst.unit_of[person], table)
+        if seating.penalty > before:  # the count missed something: put them back
+            for person, table in ((p, a), (q, b), (s, c)):
+                seating.move(r, inst.unit_of[person], table)
+            continue
+        if seating.penalty < before:
+            stale = 0
+            if on_best is not None and on_best():
+                return
+
+
+def _rotates(seating: Seating, r: int, p: int) -> bool:
+    inst = seating.instance
+    u = inst.unit_of[p]
+    return len(inst.units[u]) == 1 and not inst.apart[u] and movable(seating, r, u)
+
+
+def met_at(seating: Seating, r: int, p: int, t: int, but: int = -1) -> list[int]:
+    """Who at table t in round r (other than `but`) p has met, in any round or before."""
+    row, before = seating.meet[p], seating.instance.met_before[p]
+    return [x for x in seating.members[r][t] if x != but and (row[x] or x in before)]
+
+
+def _next_seats(seating: Seating, r: int, p: int, skip: tuple[int, ...]):
+    """(table, people p could take the seat of there): tables (but `skip`) where p has met
+    nobody, or only one person, whose seat p could then take."""
+    inst = seating.instance
+    for t in range(inst.tables):
+        if t in skip or not inst.allowed(inst.unit_of[p], t):
+            continue
+        met = met_at(seating, r, p, t)
+        if len(met) > 1:
+            continue
+        leaving = met or seating.members[r][t]
+        yield t, [x for x in leaving if _rotates(seating, r, x)]
+
+
+def rotation_gain(seating: Seating, r: int, *moves: tuple[int, int]) -> int:
+    """Penalty decrease, in colleagues, sectors and professions, of each person moving from
+    their table to the next one's (the last to the first's); meetings only fall, since everyone
+    sits with people new to them, so the gain is at least this."""
+    inst, w = seating.instance, seating.weights
+    gain = 0
+    for i, (leaving, t) in enumerate(moves):
+        arriving = moves[i - 1][0]  # the previous person comes to t
+        for labels, counts, weight, kind in (
+            (inst.org, seating.org_n[r][t], w.same_org, "org"),
+            (inst.sector, seating.sec_n[r][t], w.sector, "mix"),
+            (inst.profession, seating.prof_n[r][t], w.profession, "mix"),
+        ):
+            old, new = labels[leaving], labels[arriving]
+            if old == new:
+                continue
+            if kind == "org":  # pairs: the leaver's colleagues go, the arrival's come
+                gain += weight * ((counts[old] - 1) - counts[new])
+            else:  # distinct labels: one may go, one may come
+                gain += weight * ((counts[new] == 0) - (counts[old] == 1))
+    return gain

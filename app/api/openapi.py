@@ -26,6 +26,13 @@ def _ref(name: str) -> dict[str, str]:
 STRING = {"type": "string"}
 INSTANT = {"type": "string", "format": "date-time"}
 REGISTRATION_STATUS = {"type": "string", "enum": ["confirmed", "waitlisted", "cancelled"]}
+TALLY_PROPERTIES = {
+    "voters": {"type": "integer", "minimum": 0},
+    "agree": {"type": "integer", "minimum": 0},
+    "disagree": {"type": "integer", "minimum": 0},
+    "pass": {"type": "integer", "minimum": 0},
+    "agreement": {"type": "number", "minimum": 0, "maximum": 1},
+}
 SLUG_PARAMETER = {
     "name": "slug",
     "in": "path",
@@ -332,6 +339,44 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "VoteResults": {
+        "type": "object",
+        "required": ["event", "state", "statements", "bridging", "dividing"],
+        "description": "The closing vote in counts only: a statement's figures from 5 voters, a "
+        "sector's only with 5 voters of its own; nothing says who voted or how.",
+        "properties": {
+            "event": STRING,
+            "state": {"type": "string", "enum": ["not opened", "open", "closed"]},
+            "statements": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "text", "overall", "sectors", "bridging"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "text": STRING,
+                        "overall": {
+                            "type": "object",
+                            "nullable": True,
+                            "required": list(TALLY_PROPERTIES),
+                            "properties": TALLY_PROPERTIES,
+                        },
+                        "sectors": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["sector", *TALLY_PROPERTIES],
+                                "properties": {"sector": STRING, **TALLY_PROPERTIES},
+                            },
+                        },
+                        "bridging": {"type": "boolean"},
+                    },
+                },
+            },
+            "bridging": {"type": "array", "items": {"type": "integer"}},
+            "dividing": {"type": "array", "items": {"type": "integer"}},
+        },
+    },
     "Harvest": {
         "type": "object",
         "required": ["event", "cards", "themes"],
@@ -583,6 +628,15 @@ PATHS: dict[str, Any] = {
             "summary": "What the tables learned: approved cards and themes (organisers)",
             "security": ORGANISER,
             "responses": {**_ok("Harvest", "The harvest"), **_errors(401, 403, 404)},
+        },
+    },
+    "/events/{slug}/vote": {
+        "parameters": [SLUG_PARAMETER],
+        "get": {
+            "operationId": "getVoteResults",
+            "summary": "The closing vote's results in counts, overall and by sector (organisers)",
+            "security": ORGANISER,
+            "responses": {**_ok("VoteResults", "The vote's results"), **_errors(401, 403, 404)},
         },
     },
     "/registrations/{token}": {

@@ -46,6 +46,9 @@ from app.services.planning.plans import published_plan
 from app.services.registration import capacity, details, lifecycle, lookup
 from app.services.registration.details import RegistrationInvalid
 from app.services.registration.lifecycle import AlreadyRegistered, RegistrationClosed
+from app.services.voting.ballots import vote_of
+from app.services.voting.results import Tally
+from app.services.voting.results import results as vote_results
 from app.shared import SLUG_PATTERN
 
 bp = Blueprint("api", __name__)
@@ -407,3 +410,41 @@ def harvest(slug: str):
             }
         )
     return jsonify(event=event.slug, cards=[_card_json(c) for c in approved], themes=found_themes)
+
+
+def _tally_json(tally: Tally) -> dict[str, Any]:
+    return {
+        "voters": tally.voters,
+        "agree": tally.agree,
+        "disagree": tally.disagree,
+        "pass": tally.passed,
+        "agreement": round(tally.agreement, 4),
+    }
+
+
+@bp.get("/events/<slug>/vote")
+def vote(slug: str):
+    """The closing vote in counts, as on the results page: overall from 5 voters, a sector only
+    with 5 voters of its own; never who voted, nor how (app/services/voting/results.py)."""
+    event = _organised(slug)
+    held = vote_of(event)
+    state = "not opened"
+    if held is not None and held.opened_at is not None:
+        state = "closed" if held.closed_at is not None else "open"
+    outcome = vote_results(event)
+    return jsonify(
+        event=event.slug,
+        state=state,
+        statements=[
+            {
+                "id": r.statement.id,
+                "text": r.statement.text,
+                "overall": _tally_json(r.overall) if r.overall is not None else None,
+                "sectors": [{"sector": s, **_tally_json(t)} for s, t in r.sectors],
+                "bridging": r.bridging,
+            }
+            for r in outcome.statements
+        ],
+        bridging=[r.statement.id for r in outcome.bridging],
+        dividing=[r.statement.id for r in outcome.dividing],
+    )

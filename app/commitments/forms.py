@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.models import ActionStatus
 from app.services.commitments.actions import OWNER_LENGTH, STATUS_WORDS, TEXT_LENGTH
+from app.services.commitments.follow_ups import LONGEST, MOST
 
 OWNER_HINT = "A role or a sector (for example: Housing leads), never a person's name."
 
@@ -29,3 +30,14 @@ class ActionUpdateForm(FlaskForm):
     owner = StringField("Owner", description=OWNER_HINT, validators=[Length(max=OWNER_LENGTH)])
     due_on = DateField("Due by", validators=[Optional()])
     note = TextAreaField("What has happened", validators=[Length(max=TEXT_LENGTH)])
+
+
+class FollowUpIntervalsForm(FlaskForm):
+    months = StringField(
+        "Months after the event",
+        description=(
+            f"Whole months, separated by commas (for example: 3, 6), up to {MOST} of them, "
+            f"each from 1 to {LONGEST}."
+        ),
+        validators=[DataRequired("Give at least one number of months, for example: 3, 6.")],
+    )

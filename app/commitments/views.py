@@ -6,10 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from app.commitments.forms import ActionUpdateForm, PlenaryActionForm
+from app.commitments.forms import ActionUpdateForm, FollowUpIntervalsForm, PlenaryActionForm
 from app.models import ActionStatus, Event
-from app.services.commitments import actions
+from app.services.commitments import actions, follow_ups
 from app.services.commitments.actions import STATUS_WORDS, ActionError
+from app.services.commitments.follow_ups import IntervalError
 from app.services.events.setup import event_for_organiser
 from app.shared import ActionForm, organisers_only
 
@@ -29,7 +30,17 @@ def _event(slug: str) -> Event:
     return event
 
 
-def _list(event: Event, form: PlenaryActionForm, status: int = 200):
+def _intervals_form(event: Event) -> FollowUpIntervalsForm:
+    chosen = ", ".join(str(m) for m in follow_ups.intervals(event))
+    return FollowUpIntervalsForm(prefix="follow-up", months=chosen)
+
+
+def _list(
+    event: Event,
+    form: PlenaryActionForm,
+    intervals_form: FollowUpIntervalsForm | None = None,
+    status: int = 200,
+):
     listed = actions.actions_of(event)
     today = event.local_now().date()
     return render_template(
@@ -40,6 +51,9 @@ def _list(event: Event, form: PlenaryActionForm, status: int = 200):
         progress=actions.progress(listed),
         status_words=STATUS_WORDS,
         form=form,
+        intervals=follow_ups.interval_words(follow_ups.intervals(event)),
+        intervals_form=intervals_form or _intervals_form(event),
+        follow_ups_sent=follow_ups.sent(event),
         action=ActionForm(),
     ), status
 
@@ -56,7 +70,26 @@ def index(slug: str):
         else:
             flash("The commitment is added.", "success")
             return redirect(url_for(".index", slug=slug))
-    return _list(event, form, 400 if form.errors else 200)
+    return _list(event, form, status=400 if form.errors else 200)
+
+
+@bp.post("/events/<slug>/actions/follow-ups")
+def choose_intervals(slug: str):
+    """The months after the event at which its organisers are sent the commitments still open."""
+    event = _event(slug)
+    form = _intervals_form(event)
+    if form.validate_on_submit():
+        try:
+            months = follow_ups.choose_intervals(event, form.months.data)
+        except IntervalError as error:
+            form.months.errors = [*form.months.errors, str(error)]
+        else:
+            flash(
+                f"Follow-ups will go {follow_ups.interval_words(months)} after the event.",
+                "success",
+            )
+            return redirect(url_for(".index", slug=slug))
+    return _list(event, PlenaryActionForm(formdata=None), form, 400)
 
 
 @bp.post("/events/<slug>/actions/take-in")

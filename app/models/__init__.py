@@ -2,7 +2,7 @@
 
 from app.models.account import PasswordReset, SignIn
 from app.models.api_token import ApiToken
-from app.models.commitments import Action, ActionStatus, ActionUpdate, FollowUp
+from app.models.commitments import Action, ActionStatus, ActionUpdate, FollowUp, FollowUpInterval
 from app.models.directory import OrganisationAlias, OrganisationChange, Sector, SectorAlias
 from app.models.event import (
     Breakout,
@@ -82,6 +82,7 @@ __all__ = [
     "Event",
     "EventStatus",
     "FollowUp",
+    "FollowUpInterval",
     "HostDetails",
     "Invitation",
     "JobKind",

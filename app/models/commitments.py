@@ -3,7 +3,8 @@ with dated updates, and the follow-up messages each event's organisers get month
 
 An action names an owner by role or sector, never a person (it comes from the harvest, which
 holds nobody's name). A follow-up row per event and interval records that its message was queued,
-so it is queued once however often the command runs.
+so it is queued once however often the command runs. An event's follow-up intervals are the
+months its organisers chose (FollowUpInterval rows), or 3 and 6 when they chose none.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -68,3 +69,16 @@ class FollowUp(db.Model):
     )
     months: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FollowUpInterval(db.Model):
+    """One interval, in whole months after the event ends, at which the organisers chose to be
+    sent the commitments still open; an event without any has the default intervals."""
+
+    __tablename__ = "follow_up_interval"
+    __table_args__ = (CheckConstraint("months BETWEEN 1 AND 24", name="months_in_range"),)
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
+    )
+    months: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)

@@ -13,7 +13,10 @@ class SeriesForm(FlaskForm):
     name = StringField(
         "Name of the series",
         description="For example: Quarterly learning days 2027.",
-        validators=[DataRequired("Give the series a name."), Length(max=NAME_LENGTH)],
+        validators=[
+            DataRequired("Give the series a name."),
+            Length(max=NAME_LENGTH, message=f"The name must be at most {NAME_LENGTH} characters."),
+        ],
     )
 
 

@@ -68,7 +68,16 @@ def _link_form(series: Series, theme: Theme) -> ThemeLinkForm:
     return form
 
 
-def _page(series: Series, add_form: AddEventForm | None = None, status: int = 200):
+def _rename_form(series: Series) -> SeriesForm:
+    return SeriesForm(prefix="rename", name=series.name)
+
+
+def _page(
+    series: Series,
+    add_form: AddEventForm | None = None,
+    status: int = 200,
+    rename_form: SeriesForm | None = None,
+):
     figures = overview(series)
     links = {
         cell.theme.id: _link_form(series, cell.theme)
@@ -81,6 +90,7 @@ def _page(series: Series, add_form: AddEventForm | None = None, status: int = 20
         series=series,
         overview=figures,
         add_form=add_form or _add_form(series),
+        rename_form=rename_form or _rename_form(series),
         link_forms=links,
         smallest_group=SMALLEST_GROUP,
     ), status
@@ -89,6 +99,39 @@ def _page(series: Series, add_form: AddEventForm | None = None, status: int = 20
 @bp.get("/series/<int:series_id>")
 def show(series_id: int):
     return _page(_series(series_id))
+
+
+@bp.post("/series/<int:series_id>/name")
+def rename(series_id: int):
+    series = _series(series_id)
+    form = _rename_form(series)
+    if form.validate_on_submit():
+        try:
+            grouping.rename_series(series, form.name.data)
+        except SeriesError as error:
+            form.name.errors = [*form.name.errors, str(error)]
+        else:
+            flash(f"The series is now called “{series.name}”.", "success")
+            return redirect(url_for(".show", series_id=series.id))
+    return _page(series, status=400, rename_form=form)
+
+
+@bp.route("/series/<int:series_id>/delete", methods=["GET", "POST"])
+def delete(series_id: int):
+    """GET asks first (its events stay; the links between their themes go); POST deletes."""
+    series = _series(series_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        name = series.name
+        grouping.delete_series(series)
+        flash(f"The series “{name}” is deleted; its events are still there.", "success")
+        return redirect(url_for(".index"))
+    return render_template(
+        "series/delete.html",
+        series=series,
+        links=len(grouping.links_within(series)),
+        form=form,
+    )
 
 
 @bp.post("/series/<int:series_id>/events")

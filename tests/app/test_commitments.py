@@ -4,6 +4,7 @@ and their progress on the series page and the next event's briefing."""
 
 from __future__ import annotations
 
+import html
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
@@ -20,13 +21,14 @@ from app.models import (
     MailStatus,
     OutgoingMail,
     SessionKind,
+    User,
 )
 from app.models.types import utcnow
 from app.services.commitments import actions, follow_ups
 from app.services.messaging import outbox
 from app.services.messaging.transport import outbox_messages
 from tests.app.test_series import in_series, make_event
-from tests.conftest import free_port
+from tests.conftest import PASSWORD, free_port
 
 
 def card(event: Event, status: CardStatus, *commitments: tuple[str, str]) -> Card:
@@ -166,3 +168,76 @@ def test_progress_on_the_series_page_and_the_next_briefing(signed_in, organiser)
     briefing = signed_in.get("/organise/events/june/harvest/briefing").get_data(as_text=True)
     assert "Commitments made at earlier events" in briefing
     assert "1 of 2 done since March" in briefing
+
+
+def test_organisers_choose_when_follow_ups_go(app, signed_in, organiser):
+    """The intervals are chosen in a form that names what is wrong and keeps what was typed;
+    the follow-up command then uses them instead of the default 3 and 6 months."""
+    spring = make_event(organiser, "spring-day", -40)  # ended over a month ago
+    card(spring, CardStatus.APPROVED, ("Share one referral form", "Housing leads"))
+    actions.take_in_commitments(spring)
+    url = f"/organise/events/{spring.slug}/actions"
+    page = signed_in.get(url).get_data(as_text=True)
+    assert "3 and 6 months after the event" in page and 'value="3, 6"' in page
+    assert page.count('id="follow-ups"') == 1 and "<form" not in page[: page.index("</title>")]
+    token = signed_in.csrf_token(url)
+
+    for typed, message in (
+        ("", "Give at least one number of months"),
+        ("3, six", "“six” is not a whole number of months."),
+        ("0, 6", "0 months: give intervals from 1 to 24 months."),
+        ("30", "30 months: give intervals from 1 to 24 months."),
+        ("6, 6", "6 months is given twice."),
+        ("1, 2, 3, 4, 5", "Give at most 4 intervals (5 given)."),
+    ):
+        response = signed_in.post(
+            f"{url}/follow-ups", data={"follow-up-csrf_token": token, "follow-up-months": typed}
+        )
+        assert response.status_code == 400, typed
+        text = response.get_data(as_text=True)
+        assert html.escape(message, quote=False) in text or message in text, typed
+        assert f'value="{html.escape(typed)}"' in text or not typed  # what was typed stays
+    assert follow_ups.intervals(spring) == follow_ups.DEFAULT_INTERVALS
+    response = signed_in.post(url + "/follow-ups", data={"follow-up-months": "1"})
+    assert response.status_code == 400  # no CSRF token: nothing stored
+    assert follow_ups.intervals(spring) == follow_ups.DEFAULT_INTERVALS
+
+    response = signed_in.post(
+        f"{url}/follow-ups", data={"follow-up-csrf_token": token, "follow-up-months": "12; 1"}
+    )
+    assert response.status_code == 302
+    assert follow_ups.intervals(spring) == (1, 12)
+    page = signed_in.get(url).get_data(as_text=True)
+    assert "1 and 12 months after the event" in page
+
+    result = app.test_cli_runner().invoke(args=["follow-up-commitments"])
+    assert "Queued 1 follow-up message." in result.output
+    assert [(f.event_id, f.months) for f in db.session.scalars(select(FollowUp))] == [
+        (spring.id, 1)
+    ]
+    outbox.send_due()
+    [message] = outbox_messages(app.config["MAIL_OUTBOX_DIR"])
+    body = message.get_body(("plain",)).get_content()
+    assert body.count("1 month ago, ") == 1 and "1 months" not in body
+    result = app.test_cli_runner().invoke(args=["follow-up-commitments"])
+    assert "Queued 0 follow-up messages." in result.output  # the 12-month one is not due yet
+    assert "Sent so far: 1 month after the event" in signed_in.get(url).get_data(as_text=True)
+
+    earlier(spring, days=340)
+    result = app.test_cli_runner().invoke(args=["follow-up-commitments"])
+    assert "Queued 1 follow-up message." in result.output
+    assert {f.months for f in db.session.scalars(select(FollowUp))} == {1, 12}
+
+
+def test_only_the_events_organisers_choose_its_intervals(client, organiser):
+    spring = make_event(organiser, "spring-day", -40)
+    other = User(email="other@example.org", name="Other Organiser")
+    other.set_password(PASSWORD)
+    db.session.add(other)
+    db.session.commit()
+    url = f"/organise/events/{spring.slug}/actions/follow-ups"
+    client.submit("/login", {"email": other.email, "password": PASSWORD})
+    token = client.csrf_token("/organise/series")
+    response = client.post(url, data={"follow-up-csrf_token": token, "follow-up-months": "1"})
+    assert response.status_code == 404
+    assert follow_ups.intervals(spring) == follow_ups.DEFAULT_INTERVALS

@@ -268,6 +268,7 @@ def test_a_series_is_seen_by_its_organisers_only(client, organiser):
     client.submit("/login", {"email": other.email, "password": PASSWORD})
     assert client.get(f"/organise/series/{series.id}").status_code == 404
     assert client.get(f"/organise/series/{series.id}/events/1/remove").status_code == 404
+    assert client.get(f"/organise/series/{series.id}/delete").status_code == 404
     assert "Learning days" not in client.get("/organise/series").get_data(as_text=True)
     # nor can they add their own event to it
     token = client.csrf_token("/organise/series")
@@ -275,6 +276,16 @@ def test_a_series_is_seen_by_its_organisers_only(client, organiser):
         f"/organise/series/{series.id}/events", data={"add-csrf_token": token, "add-event": "1"}
     )
     assert response.status_code == 404
+    # nor rename or delete it
+    response = client.post(
+        f"/organise/series/{series.id}/name",
+        data={"rename-csrf_token": token, "rename-name": "Mine now"},
+    )
+    assert response.status_code == 404
+    response = client.post(f"/organise/series/{series.id}/delete", data={"csrf_token": token})
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Series, series.id).name == "Learning days"
 
 
 def test_people_you_sat_with_only_with_consent(client, organiser):
@@ -331,3 +342,66 @@ def test_the_registration_form_asks_for_consent_to_share_tablemates(client, even
 def test_series_pages_need_sign_in(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_series_is_renamed_and_deleted_without_its_events(signed_in, organiser):
+    march, june = make_event(organiser, "march", 10), make_event(organiser, "june", 40)
+    series = in_series("Learning days", organiser, march, june)
+    autumn, winter = make_event(organiser, "autumn", 60), make_event(organiser, "winter", 90)
+    other = in_series("Another series", organiser, autumn, winter)
+    themes = [Theme(event=e, title=f"Data at {e.slug}") for e in (march, june, autumn, winter)]
+    db.session.add_all(themes)
+    db.session.commit()
+    db.session.add_all(
+        [
+            ThemeLink(theme_id=themes[1].id, same_as_id=themes[0].id),
+            ThemeLink(theme_id=themes[3].id, same_as_id=themes[2].id),
+        ]
+    )
+    db.session.commit()
+    url = f"/organise/series/{series.id}"
+    page = signed_in.get(url).get_data(as_text=True)
+    assert page.count('id="name"') == 1 and "<form" not in page[: page.index("</title>")]
+    token = signed_in.csrf_token(url)
+
+    for typed, message in (("  ", "Give the series a name."), ("x" * 201, "at most 200")):
+        response = signed_in.post(
+            f"{url}/name", data={"rename-csrf_token": token, "rename-name": typed}
+        )
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+        assert f'value="{typed}"' in response.get_data(as_text=True)  # kept as typed
+    assert db.session.get(Series, series.id).name == "Learning days"
+    response = signed_in.post(
+        f"{url}/name", data={"rename-csrf_token": token, "rename-name": " Learning  days 2027 "}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Series, series.id).name == "Learning days 2027"
+
+    ask = signed_in.get(f"{url}/delete")
+    text = ask.get_data(as_text=True)
+    assert ask.status_code == 200 and "Delete the series “Learning days 2027”?" in text
+    assert "Its 2 events stay as they are" in text and "1 link between" in text
+    assert db.session.get(Series, series.id) is not None  # asking deletes nothing
+    assert signed_in.post(f"{url}/delete", data={}).status_code == 400  # no CSRF token
+    response = signed_in.post(f"{url}/delete", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/organise/series"
+    db.session.expire_all()
+    assert db.session.get(Series, series.id) is None
+    assert {e.slug for e in db.session.scalars(db.select(Event))} == {
+        "march",
+        "june",
+        "autumn",
+        "winter",
+    }
+    assert db.session.get(ThemeLink, themes[1].id) is None  # its events' links went
+    assert db.session.get(ThemeLink, themes[3].id) is not None  # another series' stayed
+    assert [e.slug for e in db.session.get(Series, other.id).events] == ["autumn", "winter"]
+    # its events are free to join another series
+    response = signed_in.post(
+        f"/organise/series/{other.id}/events",
+        data={"add-csrf_token": token, "add-event": str(march.id)},
+    )
+    assert response.status_code == 302
+    assert signed_in.get(url).status_code == 404

@@ -23,6 +23,7 @@ from app.models import (
     Statement,
     Theme,
 )
+from app.services.accounts import api_tokens
 from app.services.messaging.transport import outbox_messages
 from app.services.tokens import new_token
 from app.services.voting import ballots
@@ -214,8 +215,25 @@ def test_nobody_sees_how_anyone_voted(signed_in, organiser):
     csv_text = signed_in.get(f"/organise/events/{day.slug}/vote.csv").get_data(as_text=True)
     assert "10 voters: 5 agree, 5 disagree, 0 pass" in page
     assert "Everyone,10,5,5,0,0.50" in csv_text
+    api_token = api_tokens.create(organiser, "Dashboard")[1]
+    answer = signed_in.get(
+        f"/api/v1/events/{day.slug}/vote", headers={"Authorization": f"Bearer {api_token}"}
+    )
+    assert answer.status_code == 200
+    data = answer.get_json()
+    assert data["state"] == "open"
+    [counted] = data["statements"]
+    assert counted["overall"] == {
+        "voters": 10,
+        "agree": 5,
+        "disagree": 5,
+        "pass": 0,
+        "agreement": 0.5,
+    }
+    assert [s["sector"] for s in counted["sectors"]] == ["Council", "Health"]
+    json_text = answer.get_data(as_text=True)
     for registration in everyone:
-        for document in (page, csv_text):
+        for document in (page, csv_text, json_text):
             assert registration.name not in document and registration.email not in document
             assert registration.token not in document
     # once closed, the briefing (page and PDF) names bridging and dividing statements only

@@ -22,7 +22,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from app.extensions import db
-from app.formatting import format_datetime, format_time, format_timespan, one_line
+from app.formatting import format_datetime, format_time, format_timespan, one_line, plural
 from app.models import Event, MailKind, Registration, RegistrationStatus, Session, SessionKind, User
 from app.services.accounts import password_resets
 from app.services.commitments.actions import NOT_FINISHED, STATUS_WORDS, actions_of
@@ -346,7 +346,7 @@ def commitments_follow_up_message(user: User, event_id: int, months: int) -> Ema
     body = "\n\n".join(
         [
             f"Dear {user.name or user.email},",
-            f"{months} months ago, {event.title} ended with commitments. "
+            f"{plural(months, 'month')} ago, {event.title} ended with commitments. "
             f"{count} {'is' if count == 1 else 'are'} still open:",
             "\n".join(lines),
             "Say how each stands (in progress, done, or dropped) here:\n"

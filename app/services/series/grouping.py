@@ -2,7 +2,8 @@
 
 A series belongs to its organisers; an organiser adds only events they organise, and an event is
 in at most one series. Taking an event out of a series also removes the links between its
-themes and those of the series' other events.
+themes and those of the series' other events; deleting a series removes every link between its
+events' themes, and never an event.
 
 May import: models, series.history.
 """
@@ -51,6 +52,34 @@ def create_series(name: str, user: User) -> Series:
     db.session.add(series)
     db.session.commit()
     return series
+
+
+def rename_series(series: Series, name: str) -> Series:
+    series.name = check_name(name)
+    db.session.commit()
+    return series
+
+
+def links_within(series: Series) -> list[ThemeLink]:
+    """Every link between themes of the series' events (links never cross series)."""
+    themes = select(Theme.id).where(Theme.event_id.in_([e.id for e in series.events]))
+    return list(
+        db.session.scalars(
+            select(ThemeLink).where(
+                or_(ThemeLink.theme_id.in_(themes), ThemeLink.same_as_id.in_(themes))
+            )
+        )
+    )
+
+
+def delete_series(series: Series) -> None:
+    """The series and its theme links go; its events stay, in no series."""
+    for link in links_within(series):
+        db.session.delete(link)
+    series.events.clear()
+    series.organisers.clear()
+    db.session.delete(series)
+    db.session.commit()
 
 
 def events_to_add(user: User) -> list[Event]:
