@@ -244,7 +244,7 @@ def cancel(programme_id: int, job_id: int):
         abort(400)
     jobs.cancel(job)
     if job.state == JobState.RUNNING:
-        flash("Cancelling: the previous matches are kept.", "info")
+        flash(f"Cancelling: {jobs.kept(programme)}.", "info")
     else:  # cancelled at once, or it had ended already
         flash(job.error or f"This matching had already {job.state.value}.", "info")
     return redirect(url_for(".job", programme_id=programme.id, job_id=job.id))

@@ -19,10 +19,10 @@ Contract:
   renews it too. A job waiting in RQ's queue (in Redis, which outlives any process) has none.
   An active job whose lease has run out lost its process (killed, crashed, cut off from the
   database): `expire_lapsed` marks it failed (cancelled, if the organiser had asked) and the
-  previous plan is untouched. It is called by every page and request that looks at an owner's
-  jobs, by `create` before it checks for an active job, by the RQ worker as it starts and
-  before each job, and as `flask --app wsgi` starts (wsgi.py). A runner that finds its job no
-  longer running when it finishes stores nothing.
+  previous plan is untouched (`kept` says so in the owner's words). It is called by every page
+  and request that looks at an owner's jobs, by `create` before it checks for an active job,
+  by the RQ worker as it starts and before each job, and as `flask --app wsgi` starts
+  (wsgi.py). A runner that finds its job no longer running when it finishes stores nothing.
 - Decisions are taken under a lock held until they are committed: "no active job, so add one"
   under the owner's row lock, "still running, so store the plan" and "cancel" under the job's
   (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every write here runs in a transaction
@@ -62,10 +62,6 @@ PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 PLANNERS_KEY = "convene_planners"
 LEASES_KEY = "convene_solve_leases"
-LAPSED = (
-    "The planner stopped responding (its process ended); the previous plan is kept. Start again."
-)
-CANCELLED = "Cancelled by the organiser; the previous plan is kept."
 
 
 class JobError(ValueError):
@@ -110,6 +106,24 @@ class Reporter:
 
 
 Owner = Event | Programme
+
+
+def kept(owner: Owner | bool) -> str:
+    """What a job that ends without a result leaves as it was, in words: a programme's matches
+    or an event's plan (`owner`, or whether it is a programme). Every message that says so
+    takes it from here."""
+    is_programme = owner if isinstance(owner, bool) else isinstance(owner, Programme)
+    return "the previous matches are kept" if is_programme else "the previous plan is kept"
+
+
+def lapsed_message(owner: Owner | bool) -> str:
+    is_programme = owner if isinstance(owner, bool) else isinstance(owner, Programme)
+    solver = "matching" if is_programme else "planner"
+    return f"The {solver} stopped responding (its process ended); {kept(owner)}. Start again."
+
+
+def cancelled_message(owner: Owner | bool) -> str:
+    return f"Cancelled by the organiser; {kept(owner)}."
 
 
 @dataclass(frozen=True)
@@ -271,15 +285,22 @@ def expire_lapsed(owner: Owner | None = None) -> int:
 
 def _expire_in_transaction(owner: Owner | None) -> int:
     count = 0
-    for cancel_requested, message, state in (
-        (True, CANCELLED, JobState.CANCELLED),
-        (False, LAPSED, JobState.FAILED),
-    ):
-        count += db.session.execute(
-            update(SolveJob)
-            .where(*_lapsed(owner), SolveJob.cancel_requested.is_(cancel_requested))
-            .values(state=state, error=message, finished_at=utcnow(), lease_expires_at=None)
-        ).rowcount
+    for is_programme in (True, False):
+        for cancel_requested, message, state in (
+            (True, cancelled_message(is_programme), JobState.CANCELLED),
+            (False, lapsed_message(is_programme), JobState.FAILED),
+        ):
+            count += db.session.execute(
+                update(SolveJob)
+                .where(
+                    *_lapsed(owner),
+                    SolveJob.cancel_requested.is_(cancel_requested),
+                    SolveJob.programme_id.is_not(None)
+                    if is_programme
+                    else SolveJob.event_id.is_not(None),
+                )
+                .values(state=state, error=message, finished_at=utcnow(), lease_expires_at=None)
+            ).rowcount
     if count:
         log.warning("%s solve jobs lost their process and were ended", count)
     return count
@@ -403,7 +424,7 @@ def _run_claimed(job: SolveJob, lease: timedelta) -> None:
             raise Cancelled
         plan = planner.store(job, prepared, result)
     except Cancelled:
-        _finish(job_id, JobState.CANCELLED, CANCELLED)
+        _finish(job_id, JobState.CANCELLED, cancelled_message(job.owner))
     except JobError as exc:
         _finish(job_id, JobState.FAILED, planner.explain(str(exc), job.owner))
     except Exception as exc:
