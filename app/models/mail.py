@@ -48,6 +48,8 @@ class MailKind(enum.StrEnum):
     PROGRAMME_JOINED = "programme_joined"
     MENTORING_MATCH = "mentoring_match"
     MENTORING_CHECK_IN = "mentoring_check_in"
+    MENTORING_PARTNER_LEFT = "mentoring_partner_left"
+    MENTORING_REMATCH = "mentoring_rematch"
     # To a past event's registrant who asked to hear of programmes.
     PROGRAMME_INVITATION = "programme_invitation"
 

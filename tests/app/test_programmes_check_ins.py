@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import MailKind, MentoringCheckIn, OutgoingMail
+from app.models import MailKind, MentoringCheckIn, MentoringPair, OutgoingMail
 from app.models.types import utcnow
 from app.services.programmes import mentoring_check_ins, mentoring_review
 from app.services.programmes.mentoring_messages import check_in_message
@@ -28,6 +28,8 @@ def published(organiser):
 
 def published_days_ago(programme, days: int) -> None:
     programme.published_at = utcnow() - timedelta(days=days)
+    for pair in db.session.scalars(db.select(MentoringPair)):
+        pair.published_at = programme.published_at
     db.session.commit()
 
 

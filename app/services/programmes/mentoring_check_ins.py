@@ -1,7 +1,7 @@
-"""Check-ins: 1, 3 and 6 months after a programme's matches are published, each side of every
-pair is asked "is this working?" by mail, through a private link (a MentoringCheckIn row, written
-in the same transaction as the queued mail, so each goes once however often
-`flask --app wsgi check-in-programmes` runs; daily, say). When a run finds several due for a
+"""Check-ins: 1, 3 and 6 months after a pair is published (with the programme's matches, or
+later as a change after someone left), each side is asked "is this working?" by mail, through
+a private link (a MentoringCheckIn row, written in the same transaction as the queued mail, so
+each goes once however often `flask --app wsgi check-in-programmes` runs; daily, say). When a run finds several due for a
 pair (the command had not run for months), only the latest is sent.
 
 A pair is at risk when either side's latest answer says it is not working, or when nobody
@@ -37,10 +37,10 @@ UNANSWERED_AFTER = timedelta(days=14)
 KINDS = (ProgrammeKind.MENTORING, ProgrammeKind.SECONDMENT)
 
 
-def due_months(programme: Programme, sent: set[int], now: datetime) -> int | None:
-    """The latest check-in (in months) due for a pair that was sent `sent`, if any: one later
-    than any sent, and reached by now."""
-    reached = [m for m in CHECK_IN_MONTHS if months_after(programme.published_at, m) <= now]
+def due_months(published_at: datetime, sent: set[int], now: datetime) -> int | None:
+    """The latest check-in (in months) due for a pair published at `published_at` that was
+    sent `sent`, if any: one later than any sent, and reached by now."""
+    reached = [m for m in CHECK_IN_MONTHS if months_after(published_at, m) <= now]
     later = [m for m in reached if m > max(sent, default=0)]
     return max(later, default=None)
 
@@ -56,10 +56,13 @@ def queue_due(now: datetime | None = None) -> int:
     ).all()
     for programme in programmes:
         pairs = db.session.scalars(
-            select(MentoringPair).where(MentoringPair.programme_id == programme.id)
+            select(MentoringPair).where(
+                MentoringPair.programme_id == programme.id,
+                MentoringPair.published_at.is_not(None),
+            )
         ).all()
         for pair in pairs:
-            months = due_months(programme, {c.months for c in pair.check_ins}, now)
+            months = due_months(pair.published_at, {c.months for c in pair.check_ins}, now)
             if months is None:
                 continue
             for member in (pair.mentor, pair.mentee):

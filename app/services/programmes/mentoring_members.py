@@ -37,8 +37,10 @@ from app.models import (
     Organisation,
     Programme,
     ProgrammeKind,
+    ProgrammeStatus,
 )
 from app.models.mentoring import MENTEE, MENTOR
+from app.models.types import utcnow
 from app.services.accounts.organisers import AccountError, normalise_email
 from app.services.messaging import outbox
 from app.services.organisations import sectors
@@ -415,7 +417,13 @@ def update(member: Member, profile: Profile) -> None:
 
 
 def withdraw(member: Member) -> None:
-    """Take a member out of the programme, with their preferences and any pair; commits."""
+    """Take a member out of the programme, with their preferences and any pair; commits. Once
+    the matches are published, whoever they were matched with is told kindly, and marked for
+    the organisers to match again (in the same transaction)."""
+    if member.programme.status == ProgrammeStatus.PUBLISHED:
+        for partner in partners(member):
+            partner.partner_left_at = utcnow()
+            outbox.queue(MailKind.MENTORING_PARTNER_LEFT, partner, left=member.name)
     db.session.delete(member)
     db.session.commit()
 
