@@ -26,6 +26,7 @@ from app.models import (
     MentoringPair,
     Programme,
     ProgrammeKind,
+    ProgrammeStatus,
     SolveJob,
 )
 from app.programmes.common import organisers_programme
@@ -76,12 +77,13 @@ def section(programme: Programme) -> str:
         for side in SIDES
     ]
     jobs.expire_lapsed(programme)  # a job whose process died is shown as ended, never "running"
+    # Shown as soon as anyone has joined: the organiser may pair by hand before any matching.
     matched_before = db.session.get(MentoringMatching, programme.id) is not None
     return render_template(
         "programmes/mentoring_section.html",
         programme=programme,
         sides=sides,
-        review=mentoring_review.review(programme) if matched_before else None,
+        review=mentoring_review.review(programme) if programme.members or matched_before else None,
         at_risk=mentoring_check_ins.at_risk(programme),
         mentor_words=words(programme, "mentor"),
         mentee_words=words(programme, "mentee"),
@@ -326,11 +328,18 @@ def publish(programme_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         try:
+            changes = programme.status == ProgrammeStatus.PUBLISHED
             told = mentoring_review.publish(programme)
         except AdjustRefused as error:
             flash(str(error), "error")
         else:
-            flash(f"The matches are published: {told} people are being told theirs.", "success")
+            if changes:
+                flash(
+                    f"The changes are published: {told} people are being told their new match.",
+                    "success",
+                )
+            else:
+                flash(f"The matches are published: {told} people are being told theirs.", "success")
         return redirect(url_for("programmes.show", programme_id=programme.id))
     review = mentoring_review.review(programme)
     return render_template(

@@ -1,8 +1,8 @@
 """Check-ins: 1, 3 and 6 months after a pair is published (with the programme's matches, or
 later as a change after someone left), each side is asked "is this working?" by mail, through
 a private link (a MentoringCheckIn row, written in the same transaction as the queued mail, so
-each goes once however often `flask --app wsgi check-in-programmes` runs; daily, say). When a run finds several due for a
-pair (the command had not run for months), only the latest is sent.
+each goes once however often `flask --app wsgi check-in-programmes` runs; daily, say). When a
+run finds several due for a pair (the command had not run for months), only the latest is sent.
 
 A pair is at risk when either side's latest answer says it is not working, or when nobody
 answered its latest check-in within UNANSWERED_AFTER of it being sent.
