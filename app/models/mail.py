@@ -50,6 +50,7 @@ class MailKind(enum.StrEnum):
     MENTORING_CHECK_IN = "mentoring_check_in"
     MENTORING_PARTNER_LEFT = "mentoring_partner_left"
     MENTORING_REMATCH = "mentoring_rematch"
+    MENTORING_AT_RISK = "mentoring_at_risk"  # to a programme's organiser
     # To a past event's registrant who asked to hear of programmes.
     PROGRAMME_INVITATION = "programme_invitation"
 

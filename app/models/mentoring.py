@@ -103,6 +103,8 @@ class MentoringCheckIn(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     working: Mapped[bool | None]
     note: Mapped[str] = mapped_column(Text, default="")
+    # When the organisers were emailed that this check-in's round puts the pair at risk (once).
+    organisers_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     pair: Mapped[MentoringPair] = relationship(back_populates="check_ins")
     member: Mapped[Member] = relationship()

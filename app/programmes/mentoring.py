@@ -45,7 +45,7 @@ from app.services.programmes import (
     mentoring_members,
     mentoring_review,
 )
-from app.services.programmes.mentoring_members import MemberInvalid, words
+from app.services.programmes.mentoring_members import MemberInvalid, Words, words
 from app.services.programmes.mentoring_review import AdjustRefused
 from app.services.programmes.programmes import ProgrammeError, join_token
 from app.services.urls import external_url
@@ -88,10 +88,15 @@ def section(programme: Programme) -> str:
         mentor_words=words(programme, "mentor"),
         mentee_words=words(programme, "mentee"),
         action=ActionForm(),
-        match_form=MatchForm(),
+        match_form=MatchForm(**_sides(programme)),
         job=jobs.latest_job(programme, JobKind.MENTORING),
         JobState=JobState,
     )
+
+
+def _sides(programme: Programme) -> dict[str, Words]:
+    """The words of both sides, as the forms that name them take them."""
+    return {"mentor": words(programme, "mentor"), "mentee": words(programme, "mentee")}
 
 
 def _member(programme: Programme, member_id: int) -> Member:
@@ -155,7 +160,7 @@ def remove_member(programme_id: int, member_id: int):
 def import_members(programme_id: int):
     """MENTORS.csv and/or MENTEES.csv, in the command line's formats plus email and bio."""
     programme = _programme(programme_id)
-    form = ImportForm()
+    form = ImportForm(**_sides(programme))
     errors: list[str] = []
     if form.validate_on_submit():
         files = {
@@ -190,7 +195,7 @@ def import_members(programme_id: int):
 def match(programme_id: int):
     """Start matching in the background; its page shows progress and can cancel it."""
     programme = _programme(programme_id)
-    form = MatchForm()
+    form = MatchForm(**_sides(programme))
     if not form.validate_on_submit():
         for name, errors in form.errors.items():
             flash(f"{getattr(form, name).label.text}: {' '.join(errors)}", "error")

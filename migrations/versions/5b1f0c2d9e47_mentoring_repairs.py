@@ -1,4 +1,5 @@
-"""mentoring repairs: when each pair was published, and members whose partner left after
+"""mentoring repairs: when each pair was published, members whose partner left after, and
+check-ins whose pair at risk the organisers were emailed about
 
 Revision ID: 5b1f0c2d9e47
 Revises: 12dc89f40c7c
@@ -23,6 +24,10 @@ def upgrade():
         batch_op.add_column(
             sa.Column("partner_left_at", sa.DateTime(timezone=True), nullable=True)
         )
+    with op.batch_alter_table("mentoring_check_in", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("organisers_told_at", sa.DateTime(timezone=True), nullable=True)
+        )
     # The pairs of programmes published already were published with them.
     op.execute(
         "UPDATE mentoring_pair SET published_at = (SELECT programme.published_at FROM programme"
@@ -31,6 +36,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("mentoring_check_in", schema=None) as batch_op:
+        batch_op.drop_column("organisers_told_at")
     with op.batch_alter_table("programme_member", schema=None) as batch_op:
         batch_op.drop_column("partner_left_at")
     with op.batch_alter_table("mentoring_pair", schema=None) as batch_op:

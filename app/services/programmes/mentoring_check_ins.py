@@ -5,7 +5,9 @@ each goes once however often `flask --app wsgi check-in-programmes` runs; daily,
 run finds several due for a pair (the command had not run for months), only the latest is sent.
 
 A pair is at risk when either side's latest answer says it is not working, or when nobody
-answered its latest check-in within UNANSWERED_AFTER of it being sent.
+answered its latest check-in within UNANSWERED_AFTER of it being sent. It is flagged on the
+programme's page, and the same daily command emails the programme's organisers the pairs newly
+at risk (`tell_organisers`: once per check-in round, marked on its check-ins).
 
 May import: models, commitments.follow_ups (months_after), messaging.outbox, tokens.
 """
@@ -128,3 +130,35 @@ def at_risk(programme: Programme, now: datetime | None = None) -> list[AtRisk]:
         if reasons:
             found.append(AtRisk(pair, reasons))
     return found
+
+
+def tell_organisers(now: datetime | None = None) -> int:
+    """Email each published programme's organisers the pairs at risk they have not been told
+    of for the pair's latest check-in round (one message per organiser and programme); returns
+    how many pairs. The reasons are written into the message's options as they are now."""
+    now = now or utcnow()
+    told = 0
+    programmes = db.session.scalars(
+        select(Programme).where(
+            Programme.status == ProgrammeStatus.PUBLISHED, Programme.kind.in_(KINDS)
+        )
+    ).all()
+    for programme in programmes:
+        news = []
+        for risk in at_risk(programme, now):
+            last = max(c.months for c in risk.pair.check_ins)
+            latest_round = [c for c in risk.pair.check_ins if c.months == last]
+            if any(c.organisers_told_at is not None for c in latest_round):
+                continue
+            for check_in in latest_round:
+                check_in.organisers_told_at = now
+            pair = risk.pair
+            news.append([pair.id, f"{pair.mentor.name} and {pair.mentee.name}", risk.reasons])
+        if news:
+            for organiser in programme.organisers:
+                outbox.queue(
+                    MailKind.MENTORING_AT_RISK, organiser, programme_id=programme.id, pairs=news
+                )
+            db.session.commit()
+            told += len(news)
+    return told

@@ -487,7 +487,12 @@ def _add_rows(programme: Programme, rows: dict[str, list[tuple[int, dict, Any]]]
                 raise MemberInvalid({"file": [f"{where}: {field_name}: {messages[0]}"]}) from None
             if profile.email in emails or _email_taken(programme, side, profile.email, None):
                 raise MemberInvalid(
-                    {"file": [f"{where}: {profile.email} is already a {side} of this programme."]}
+                    {
+                        "file": [
+                            f"{where}: {profile.email} is already a "
+                            f"{words(programme, side).one} of this programme."
+                        ]
+                    }
                 )
             emails.add(profile.email)
             named = [*person.preferences, *person.unacceptable]

@@ -23,6 +23,7 @@ from app.models import (
     Programme,
     ProgrammeStatus,
     Registration,
+    User,
 )
 from app.models.mentoring import MENTOR
 from app.services.messaging import transport
@@ -162,6 +163,36 @@ def rematch_message(member: Member, pair_ids: list[int]) -> EmailMessage | None:
     )
 
 
+def at_risk_message(
+    user: User, programme_id: int, pairs: list[tuple[int, str, list[str]]]
+) -> EmailMessage | None:
+    """To an organiser: the pairs newly at risk in their programme (`pairs`: pair id, who, the
+    reasons as they were found), those that are still pairs; None when none is, or the
+    programme is no longer theirs."""
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or user not in programme.organisers or not user.is_active:
+        return None
+    still = set(
+        db.session.scalars(
+            select(MentoringPair.id).where(MentoringPair.id.in_([p[0] for p in pairs]))
+        )
+    )
+    lines = [
+        f"- {who}: {'; '.join(reasons)}." for pair_id, who, reasons in pairs if pair_id in still
+    ]
+    if not lines:
+        return None
+    name = one_line(programme.name)
+    return _message(
+        user.email,
+        user.name or user.email,
+        f"{name}: pairs at risk",
+        "From the check-ins, these pairs may need a word from you:\n" + "\n".join(lines),
+        "Their email addresses and every check-in are on the programme's page:\n"
+        + external_url("programmes.show", programme_id=programme.id),
+    )
+
+
 def _other(side: str) -> str:
     return "mentee" if side == MENTOR else "mentor"
 
@@ -217,5 +248,6 @@ BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
     MailKind.MENTORING_CHECK_IN: check_in_message,
     MailKind.MENTORING_PARTNER_LEFT: partner_left_message,
     MailKind.MENTORING_REMATCH: rematch_message,
+    MailKind.MENTORING_AT_RISK: at_risk_message,
     MailKind.PROGRAMME_INVITATION: invitation_message,
 }
