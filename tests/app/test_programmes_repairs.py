@@ -107,6 +107,9 @@ def test_pairing_by_hand_after_publishing_tells_only_the_new_pair(app, signed_in
     pair_of(p["eve"]).published_at = programme.published_at
     db.session.commit()
     assert mentoring_check_ins.queue_due() == 2  # Bob and Eve only
+    entry = f"/mentoring/entry/{p['dan'].token}"
+    page = signed_in.get(entry).get_data(as_text=True)
+    assert "cy@example.org" not in page and "Your mentor has left the programme." in page
     page = signed_in.get(base).get_data(as_text=True)
     assert "New: not yet published" in page and "Publish the changes (1 new pair)" in page
     ask = signed_in.get(f"{base}/publish").get_data(as_text=True)
@@ -116,6 +119,7 @@ def test_pairing_by_hand_after_publishing_tells_only_the_new_pair(app, signed_in
     rematch = queued(MailKind.MENTORING_REMATCH)
     assert sorted(m.member_id for m in rematch) == sorted([cy.id, p["dan"].id])
     assert {m.id for m in queued(MailKind.MENTORING_MATCH)} == before
+    assert "cy@example.org" in signed_in.get(entry).get_data(as_text=True)
     db.session.refresh(p["dan"])
     assert p["dan"].partner_left_at is None and pair_of(p["dan"]).published_at is not None
     to_dan = next(m for m in rematch if m.member_id == p["dan"].id)

@@ -519,13 +519,17 @@ def _add_rows(programme: Programme, rows: dict[str, list[tuple[int, dict, Any]]]
 
 
 def partners(member: Member) -> list[Member]:
-    """Whom the member is paired with (a mentee's mentor; a mentor's mentees)."""
+    """Whom the member has been told they are paired with (a mentee's mentor; a mentor's
+    mentees): published pairs only, as a change not yet published is the organisers' alone."""
     if member.side == MENTOR:
         column, partner = MentoringPair.mentor_id, MentoringPair.mentee
     else:
         column, partner = MentoringPair.mentee_id, MentoringPair.mentor
     return list(
         db.session.scalars(
-            select(Member).join(partner).where(column == member.id).order_by(Member.name)
+            select(Member)
+            .join(partner)
+            .where(column == member.id, MentoringPair.published_at.is_not(None))
+            .order_by(Member.name)
         )
     )

@@ -27,6 +27,7 @@ from app.models import (
 )
 from app.models.mentoring import MENTOR
 from app.services.messaging import transport
+from app.services.programmes import mentoring_members
 from app.services.programmes.mentoring_members import WORDS, words
 from app.services.programmes.programmes import join_token
 from app.services.urls import external_url
@@ -71,9 +72,7 @@ def match_message(member: Member) -> EmailMessage | None:
     if programme.status != ProgrammeStatus.PUBLISHED:
         return None
     mine, theirs = words(programme, member.side), words(programme, _other(member.side))
-    column = MentoringPair.mentor_id if member.side == MENTOR else MentoringPair.mentee_id
-    pairs = list(db.session.scalars(select(MentoringPair).where(column == member.id)))
-    partners = [p.mentee if member.side == MENTOR else p.mentor for p in pairs]
+    partners = mentoring_members.partners(member)
     name = one_line(programme.name)
     if partners:
         lines = "\n".join(f"- {_person(p)}" for p in partners)
