@@ -138,7 +138,8 @@ def edit_member(programme_id: int, member_id: int):
 
 @bp.route("/programmes/<int:programme_id>/members/<int:member_id>/remove", methods=["GET", "POST"])
 def remove_member(programme_id: int, member_id: int):
-    """GET asks first; POST removes the member, their preferences and any pair."""
+    """GET asks first; POST removes the member, their preferences and any pair (whoever they
+    were matched with, once published, is told and listed to match again)."""
     programme = _programme(programme_id)
     member = _member(programme, member_id)
     form = WithdrawForm()
@@ -152,6 +153,7 @@ def remove_member(programme_id: int, member_id: int):
         programme=programme,
         member=member,
         words=words(programme, member.side),
+        partners=mentoring_members.partners(member),
         form=form,
     )
 

@@ -53,6 +53,8 @@ def published(organiser):
 def test_a_member_who_withdraws_has_their_partner_told_kindly(client, signed_in, published):
     programme, p = published
     ann, dan = p["ann"], p["dan"]
+    ask = client.get(f"/mentoring/entry/{ann.token}/withdraw").get_data(as_text=True)
+    assert "We will let Dan know you have left" in ask
     client.submit(f"/mentoring/entry/{ann.token}/withdraw")
     (told,) = queued(MailKind.MENTORING_PARTNER_LEFT)
     assert told.member_id == dan.id
@@ -69,6 +71,8 @@ def test_a_member_who_withdraws_has_their_partner_told_kindly(client, signed_in,
 def test_a_mentee_removed_by_the_organiser_frees_the_mentors_place(signed_in, published):
     programme, p = published
     url = f"/organise/programmes/{programme.id}/members/{p['eve'].id}"
+    ask = signed_in.get(f"{url}/remove").get_data(as_text=True)
+    assert "Bob will be told by email, kindly, that Eve has left" in ask
     signed_in.submit(f"{url}/remove")
     (told,) = queued(MailKind.MENTORING_PARTNER_LEFT)
     assert told.member_id == p["bob"].id
