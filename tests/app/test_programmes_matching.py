@@ -164,3 +164,17 @@ def test_a_matching_that_lost_its_process_says_the_matches_are_kept(signed_in, o
     jobs.expire_lapsed(programme)
     assert running.state == JobState.CANCELLED
     assert running.error == "Cancelled by the organiser; the previous matches are kept."
+
+
+def test_a_matching_that_breaks_says_the_matches_are_kept(app, organiser, monkeypatch):
+    programme = small_scheme(organiser)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(mentoring_matching, "match_mentoring", broken)
+    job = wait_for(mentoring_matching.start(programme, "most-matched", 5).id)
+    assert job.state == JobState.FAILED
+    assert job.error == (
+        "The matching stopped with an internal error (boom); the previous matches are kept."
+    )

@@ -108,18 +108,27 @@ class Reporter:
 Owner = Event | Programme
 
 
+def _for_programme(owner: Owner | bool) -> bool:
+    return owner if isinstance(owner, bool) else isinstance(owner, Programme)
+
+
 def kept(owner: Owner | bool) -> str:
     """What a job that ends without a result leaves as it was, in words: a programme's matches
     or an event's plan (`owner`, or whether it is a programme). Every message that says so
     takes it from here."""
-    is_programme = owner if isinstance(owner, bool) else isinstance(owner, Programme)
-    return "the previous matches are kept" if is_programme else "the previous plan is kept"
+    return "the previous matches are kept" if _for_programme(owner) else "the previous plan is kept"
+
+
+def solver_name(owner: Owner | bool) -> str:
+    """What the organiser calls the job's solver: a programme's matching, an event's planner."""
+    return "matching" if _for_programme(owner) else "planner"
 
 
 def lapsed_message(owner: Owner | bool) -> str:
-    is_programme = owner if isinstance(owner, bool) else isinstance(owner, Programme)
-    solver = "matching" if is_programme else "planner"
-    return f"The {solver} stopped responding (its process ended); {kept(owner)}. Start again."
+    return (
+        f"The {solver_name(owner)} stopped responding (its process ended); {kept(owner)}. "
+        "Start again."
+    )
 
 
 def cancelled_message(owner: Owner | bool) -> str:
@@ -408,6 +417,8 @@ def run(job_id: int) -> None:
 
 def _run_claimed(job: SolveJob, lease: timedelta) -> None:
     job_id = job.id
+    # Read now: after a failed write the session cannot load the owner to word the message.
+    for_programme = job.programme_id is not None
     planner = current_app.extensions[PLANNERS_KEY][job.kind]
     reporter = Reporter(db.engine, job_id, lease)
     try:
@@ -424,12 +435,17 @@ def _run_claimed(job: SolveJob, lease: timedelta) -> None:
             raise Cancelled
         plan = planner.store(job, prepared, result)
     except Cancelled:
-        _finish(job_id, JobState.CANCELLED, cancelled_message(job.owner))
+        _finish(job_id, JobState.CANCELLED, cancelled_message(for_programme))
     except JobError as exc:
         _finish(job_id, JobState.FAILED, planner.explain(str(exc), job.owner))
     except Exception as exc:
         log.exception("solve job %s failed", job_id)
-        _finish(job_id, JobState.FAILED, f"The planner stopped with an internal error ({exc}).")
+        _finish(
+            job_id,
+            JobState.FAILED,
+            f"The {solver_name(for_programme)} stopped with an internal error ({exc}); "
+            f"{kept(for_programme)}.",
+        )
     else:
         job.plan = plan
         job.state, job.finished_at, job.lease_expires_at = JobState.SUCCEEDED, utcnow(), None
