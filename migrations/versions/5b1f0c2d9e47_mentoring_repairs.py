@@ -21,9 +21,7 @@ def upgrade():
     with op.batch_alter_table("mentoring_pair", schema=None) as batch_op:
         batch_op.add_column(sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("programme_member", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("partner_left_at", sa.DateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("partner_left_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("mentoring_check_in", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("organisers_told_at", sa.DateTime(timezone=True), nullable=True)
