@@ -91,6 +91,8 @@ class MentoringProblem:
     def fixed_pairs(self) -> np.ndarray:
         """The indices of the `fixed` pairs in `pairs` (InputError for any the rules forbid)."""
         table = self.pairs
+        if not self.fixed:  # the usual case: no index of a million pairs to build
+            return np.zeros(0, dtype=np.int64)
         mentor_pos = {m.id: i for i, m in enumerate(self.mentors)}
         mentee_pos = {e.id: j for j, e in enumerate(self.mentees)}
         index = {
