@@ -328,6 +328,19 @@ def move(programme_id: int, pair_id: int):
     return _adjusted(programme, change)
 
 
+@bp.post("/programmes/<int:programme_id>/members/<int:member_id>/no-rematch")
+def no_rematch(programme_id: int, member_id: int):
+    """Take a member off the list to match again, without a new match."""
+    programme = _programme(programme_id)
+    member = _member(programme, member_id)
+
+    def change() -> str:
+        mentoring_review.no_rematch(member)
+        return f"{member.name} is no longer listed to match again."
+
+    return _adjusted(programme, change)
+
+
 @bp.route("/programmes/<int:programme_id>/publish", methods=["GET", "POST"])
 def publish(programme_id: int):
     """GET asks first (everyone is emailed); POST publishes."""

@@ -79,6 +79,13 @@ def test_a_mentee_removed_by_the_organiser_frees_the_mentors_place(signed_in, pu
     text = partner_left_message(p["bob"], **told.options).get_content()
     assert "Eve, one of your mentees, has left Mentoring 2027" in text
     assert "The place is free again" in text
+    # Bob is content with none: the organiser takes him off the list.
+    base = f"/organise/programmes/{programme.id}"
+    assert "To match again (1)" in signed_in.get(base).get_data(as_text=True)
+    signed_in.submit(f"{base}/members/{p['bob'].id}/no-rematch", form_url=base)
+    db.session.refresh(p["bob"])
+    assert p["bob"].partner_left_at is None
+    assert "To match again" not in signed_in.get(base).get_data(as_text=True)
 
 
 def test_leaving_before_publishing_tells_nobody(client, organiser):

@@ -283,6 +283,13 @@ def move(programme: Programme, mentee: Member, mentor: Member) -> MentoringPair:
     return current
 
 
+def no_rematch(member: Member) -> None:
+    """The organiser will not match this member again (e.g. a mentor content with the
+    mentees left): they leave the list to match again; commits."""
+    member.partner_left_at = None
+    db.session.commit()
+
+
 # --- publishing ----------------------------------------------------------------------------------
 
 
