@@ -54,9 +54,12 @@ def follow_up_commitments_command() -> None:
 @click.command("check-in-programmes")
 def check_in_programmes_command() -> None:
     """Email each side of every published mentoring or secondment pair its "is this working?"
-    check-in 1, 3 and 6 months after publishing (each once; run it daily)."""
+    check-in 1, 3 and 6 months after publishing (each once; run it daily), and tell the
+    organisers of pairs newly at risk."""
     queued = mentoring_check_ins.queue_due()
     click.echo(f"Queued {plural(queued, 'check-in message')}.")
+    if at_risk := mentoring_check_ins.tell_organisers():
+        click.echo(f"Emailed the organisers about {plural(at_risk, 'pair')} newly at risk.")
 
 
 @click.command("remind-peer-challenges")

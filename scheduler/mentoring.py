@@ -56,6 +56,13 @@ already meets the max-flow bound. The fit and worst-off bounds hold for matching
 
 Either mode reports the other mode's matched count and blocking pairs (`metrics.other_mode`),
 so organisers see the trade-off.
+
+Fixed pairs (`MentoringProblem.fixed`: matches already published, when a withdrawal broke
+some) stay as they are: the fixed mentees are taken and their mentors' capacities lowered, the
+rest matched as above (`PairTable.around`), and everything measured on all pairs with the
+fixed ones in. The bounds are then those of the fixed pairs plus the rest's (the most matched
+beside them, not over a free choice); blocking pairs through a fixed pair are counted but not
+undone, and stable mode is stable among the open pairs.
 """
 
 from __future__ import annotations
@@ -172,7 +179,13 @@ def match_mentoring(
     if options.time_limit <= 0:
         raise InputError(f"time limit must be positive, not {options.time_limit}")
     clock = _Clock(options.time_limit, on_progress)
-    pairs = problem.pairs
+    every_pair, fixed = problem.pairs, problem.fixed_pairs
+    # With fixed pairs only the rest is matched, then measured with them (module docstring).
+    pairs, open_rows = every_pair.around(fixed) if len(fixed) else (every_pair, None)
+
+    def with_fixed(chosen: np.ndarray) -> np.ndarray:
+        return chosen if open_rows is None else np.sort(np.r_[fixed, open_rows[chosen]])
+
     clock.stage("matched", 1)
     bound = matched_bound(pairs)
     best_fit = best_fit_matching(pairs)
@@ -180,12 +193,20 @@ def match_mentoring(
     stable_start = deferred_acceptance(pairs)
     if options.mode == "most-matched":
         chosen, runs = _most_matched(pairs, bounds, clock)
-        other = OtherMode("stable", len(stable_start), len(blocking_pairs(pairs, stable_start)))
+        other_mode, other = "stable", with_fixed(stable_start)
         complete = True
     else:
         chosen, runs, complete = _stable(pairs, stable_start, bounds.matched, options, clock)
-        other = OtherMode("most-matched", len(best_fit), len(blocking_pairs(pairs, best_fit)))
-    metrics = _measure(problem, pairs, chosen, bounds, other, runs)
+        other_mode, other = "most-matched", with_fixed(best_fit)
+    other_figures = OtherMode(other_mode, len(other), len(blocking_pairs(every_pair, other)))
+    fixed_ranks = every_pair.rank[fixed]
+    bounds = _Bounds(
+        bounds.matched + len(fixed),
+        bounds.fit + int(every_pair.fit[fixed].sum()),
+        max(bounds.worst_off_rank, int(fixed_ranks.max(initial=0))),
+    )
+    pairs, chosen = every_pair, with_fixed(chosen)
+    metrics = _measure(problem, pairs, chosen, bounds, other_figures, runs)
     if clock.cancelled:
         status, message = "feasible", "cancelled: the best matching found so far"
     elif not complete:

@@ -23,6 +23,7 @@ worth two shared topics.
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -71,15 +72,52 @@ class Mentee:
 
 @dataclass(frozen=True)
 class MentoringProblem:
+    """`fixed`: (mentor id, mentee id) pairs that must stay as they are, e.g. matches already
+    published when the organiser repairs the ones a withdrawal broke; each must be acceptable,
+    a mentee in at most one, a mentor in at most `capacity`."""
+
     mentors: tuple[Mentor, ...]
     mentees: tuple[Mentee, ...]
     allow_same_sector: bool = False
+    fixed: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def pairs(self) -> PairTable:
         """The acceptable pairs and their keys, ranks and fits (checks the input first)."""
         validate(self)
         return PairTable.build(self)
+
+    @cached_property
+    def fixed_pairs(self) -> np.ndarray:
+        """The indices of the `fixed` pairs in `pairs` (InputError for any the rules forbid)."""
+        table = self.pairs
+        if not self.fixed:  # the usual case: no index of a million pairs to build
+            return np.zeros(0, dtype=np.int64)
+        mentor_pos = {m.id: i for i, m in enumerate(self.mentors)}
+        mentee_pos = {e.id: j for j, e in enumerate(self.mentees)}
+        index = {
+            (int(i), int(j)): k
+            for k, (i, j) in enumerate(zip(table.mentor, table.mentee, strict=True))
+        }
+        found, load, seen = [], Counter[str](), set()
+        for mentor_id, mentee_id in self.fixed:
+            if mentor_id not in mentor_pos or mentee_id not in mentee_pos:
+                raise InputError(f"fixed pair ({mentor_id!r}, {mentee_id!r}) names unknown people")
+            if mentee_id in seen:
+                raise InputError(f"mentee {mentee_id!r} is in two fixed pairs")
+            seen.add(mentee_id)
+            load[mentor_id] += 1
+            mentor = self.mentors[mentor_pos[mentor_id]]
+            if load[mentor_id] > mentor.capacity:
+                raise InputError(f"mentor {mentor_id!r} has more fixed pairs than capacity")
+            k = index.get((mentor_pos[mentor_id], mentee_pos[mentee_id]))
+            if k is None:
+                reason = unacceptable_reason(
+                    mentor, self.mentees[mentee_pos[mentee_id]], self.allow_same_sector
+                )
+                raise InputError(f"fixed pair ({mentor_id!r}, {mentee_id!r}): {reason}")
+            found.append(k)
+        return np.array(sorted(found), dtype=np.int64)
 
 
 def validate(problem: MentoringProblem) -> None:
@@ -173,6 +211,28 @@ class PairTable:
 
     def __len__(self) -> int:
         return len(self.mentor)
+
+    def around(self, fixed: np.ndarray) -> tuple[PairTable, np.ndarray]:
+        """The pairs still open beside the `fixed` ones (their mentees taken, their mentors'
+        capacities lowered; rows of mentors left with no place dropped), and each open row's
+        index in this table. Ranks, keys and fits stay this table's: preferences are over
+        everyone, whoever is taken."""
+        capacity = self.capacity - np.bincount(self.mentor[fixed], minlength=len(self.capacity))
+        taken = np.zeros(self.mentee_count, bool)
+        taken[self.mentee[fixed]] = True
+        kept = np.nonzero(~taken[self.mentee] & (capacity[self.mentor] > 0))[0]
+        table = PairTable(
+            mentor=self.mentor[kept],
+            mentee=self.mentee[kept],
+            mentee_key=self.mentee_key[kept],
+            mentor_key=self.mentor_key[kept],
+            rank=self.rank[kept],
+            overlap=self.overlap[kept],
+            fit=self.fit[kept],
+            capacity=capacity,
+            mentee_count=self.mentee_count,
+        )
+        return table, kept
 
 
 def _rank_points(position: int) -> int:

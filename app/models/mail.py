@@ -48,6 +48,9 @@ class MailKind(enum.StrEnum):
     PROGRAMME_JOINED = "programme_joined"
     MENTORING_MATCH = "mentoring_match"
     MENTORING_CHECK_IN = "mentoring_check_in"
+    MENTORING_PARTNER_LEFT = "mentoring_partner_left"
+    MENTORING_REMATCH = "mentoring_rematch"
+    MENTORING_AT_RISK = "mentoring_at_risk"  # to a programme's organiser
     # To a peer or host of a peer-challenge round (programmes/peer_challenge_messages.py).
     PEER_CHALLENGE_JOINED = "peer_challenge_joined"
     PEER_CHALLENGE_TEAM = "peer_challenge_team"

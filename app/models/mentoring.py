@@ -45,7 +45,9 @@ class MentoringPreference(db.Model):
 
 
 class MentoringPair(db.Model):
-    """A mentor (or host) and a mentee (or secondee) matched in a programme."""
+    """A mentor (or host) and a mentee (or secondee) matched in a programme. `published_at`:
+    when its two members were told; None while it is a change not yet published (every pair
+    before the programme's matches are, and after, a pair made to repair one someone left)."""
 
     __table_args__ = (UniqueConstraint("programme_id", "mentee_id"),)
 
@@ -58,6 +60,7 @@ class MentoringPair(db.Model):
     )
     mentee_id: Mapped[int] = mapped_column(ForeignKey("programme_member.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     programme: Mapped[Programme] = relationship()
     mentor: Mapped[Member] = relationship(foreign_keys=[mentor_id])
@@ -100,6 +103,8 @@ class MentoringCheckIn(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     working: Mapped[bool | None]
     note: Mapped[str] = mapped_column(Text, default="")
+    # When the organisers were emailed that this check-in's round puts the pair at risk (once).
+    organisers_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     pair: Mapped[MentoringPair] = relationship(back_populates="check_ins")
     member: Mapped[Member] = relationship()

@@ -127,6 +127,9 @@ class Member(db.Model):
     bio: Mapped[str] = mapped_column(Text, default="")
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     capacity: Mapped[int] = mapped_column(default=1)
+    # When someone matched with them left after the matches were published (withdrew or was
+    # removed): they are to be matched again; None once they are (and told), or never.
+    partner_left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -186,7 +186,7 @@ def cancel(slug: str, job_id: int):
         abort(400)
     jobs.cancel(job)
     if job.state == JobState.RUNNING:
-        flash("Cancelling: the previous plan is kept.", "info")
+        flash(f"Cancelling: {jobs.kept(event)}.", "info")
     else:  # cancelled at once, or it had ended already
         flash(job.error or f"This plan had already {job.state.value}.", "info")
     return redirect(url_for(".job", slug=slug, job_id=job.id))

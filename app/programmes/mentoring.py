@@ -26,6 +26,7 @@ from app.models import (
     MentoringPair,
     Programme,
     ProgrammeKind,
+    ProgrammeStatus,
     SolveJob,
 )
 from app.programmes.common import organisers_programme
@@ -44,7 +45,7 @@ from app.services.programmes import (
     mentoring_members,
     mentoring_review,
 )
-from app.services.programmes.mentoring_members import MemberInvalid, words
+from app.services.programmes.mentoring_members import MemberInvalid, Words, words
 from app.services.programmes.mentoring_review import AdjustRefused
 from app.services.programmes.programmes import ProgrammeError, join_token
 from app.services.urls import external_url
@@ -76,20 +77,26 @@ def section(programme: Programme) -> str:
         for side in SIDES
     ]
     jobs.expire_lapsed(programme)  # a job whose process died is shown as ended, never "running"
+    # Shown as soon as anyone has joined: the organiser may pair by hand before any matching.
     matched_before = db.session.get(MentoringMatching, programme.id) is not None
     return render_template(
         "programmes/mentoring_section.html",
         programme=programme,
         sides=sides,
-        review=mentoring_review.review(programme) if matched_before else None,
+        review=mentoring_review.review(programme) if programme.members or matched_before else None,
         at_risk=mentoring_check_ins.at_risk(programme),
         mentor_words=words(programme, "mentor"),
         mentee_words=words(programme, "mentee"),
         action=ActionForm(),
-        match_form=MatchForm(),
+        match_form=MatchForm(**_sides(programme)),
         job=jobs.latest_job(programme, JobKind.MENTORING),
         JobState=JobState,
     )
+
+
+def _sides(programme: Programme) -> dict[str, Words]:
+    """The words of both sides, as the forms that name them take them."""
+    return {"mentor": words(programme, "mentor"), "mentee": words(programme, "mentee")}
 
 
 def _member(programme: Programme, member_id: int) -> Member:
@@ -131,7 +138,8 @@ def edit_member(programme_id: int, member_id: int):
 
 @bp.route("/programmes/<int:programme_id>/members/<int:member_id>/remove", methods=["GET", "POST"])
 def remove_member(programme_id: int, member_id: int):
-    """GET asks first; POST removes the member, their preferences and any pair."""
+    """GET asks first; POST removes the member, their preferences and any pair (whoever they
+    were matched with, once published, is told and listed to match again)."""
     programme = _programme(programme_id)
     member = _member(programme, member_id)
     form = WithdrawForm()
@@ -145,6 +153,7 @@ def remove_member(programme_id: int, member_id: int):
         programme=programme,
         member=member,
         words=words(programme, member.side),
+        partners=mentoring_members.partners(member),
         form=form,
     )
 
@@ -153,7 +162,7 @@ def remove_member(programme_id: int, member_id: int):
 def import_members(programme_id: int):
     """MENTORS.csv and/or MENTEES.csv, in the command line's formats plus email and bio."""
     programme = _programme(programme_id)
-    form = ImportForm()
+    form = ImportForm(**_sides(programme))
     errors: list[str] = []
     if form.validate_on_submit():
         files = {
@@ -188,7 +197,7 @@ def import_members(programme_id: int):
 def match(programme_id: int):
     """Start matching in the background; its page shows progress and can cancel it."""
     programme = _programme(programme_id)
-    form = MatchForm()
+    form = MatchForm(**_sides(programme))
     if not form.validate_on_submit():
         for name, errors in form.errors.items():
             flash(f"{getattr(form, name).label.text}: {' '.join(errors)}", "error")
@@ -244,7 +253,7 @@ def cancel(programme_id: int, job_id: int):
         abort(400)
     jobs.cancel(job)
     if job.state == JobState.RUNNING:
-        flash("Cancelling: the previous matches are kept.", "info")
+        flash(f"Cancelling: {jobs.kept(programme)}.", "info")
     else:  # cancelled at once, or it had ended already
         flash(job.error or f"This matching had already {job.state.value}.", "info")
     return redirect(url_for(".job", programme_id=programme.id, job_id=job.id))
@@ -319,6 +328,19 @@ def move(programme_id: int, pair_id: int):
     return _adjusted(programme, change)
 
 
+@bp.post("/programmes/<int:programme_id>/members/<int:member_id>/no-rematch")
+def no_rematch(programme_id: int, member_id: int):
+    """Take a member off the list to match again, without a new match."""
+    programme = _programme(programme_id)
+    member = _member(programme, member_id)
+
+    def change() -> str:
+        mentoring_review.no_rematch(member)
+        return f"{member.name} is no longer listed to match again."
+
+    return _adjusted(programme, change)
+
+
 @bp.route("/programmes/<int:programme_id>/publish", methods=["GET", "POST"])
 def publish(programme_id: int):
     """GET asks first (everyone is emailed); POST publishes."""
@@ -326,11 +348,18 @@ def publish(programme_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         try:
+            changes = programme.status == ProgrammeStatus.PUBLISHED
             told = mentoring_review.publish(programme)
         except AdjustRefused as error:
             flash(str(error), "error")
         else:
-            flash(f"The matches are published: {told} people are being told theirs.", "success")
+            if changes:
+                flash(
+                    f"The changes are published: {told} people are being told their new match.",
+                    "success",
+                )
+            else:
+                flash(f"The matches are published: {told} people are being told theirs.", "success")
         return redirect(url_for("programmes.show", programme_id=programme.id))
     review = mentoring_review.review(programme)
     return render_template(

@@ -9,7 +9,6 @@ from flask import Request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField,
     EmailField,
     IntegerField,
     RadioField,
@@ -125,8 +124,15 @@ class WithdrawForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
+    """The two files, labelled in the programme's words (a secondment's hosts and secondees)."""
+
     mentors = FileField("Mentors file (MENTORS.csv)")
     mentees = FileField("Mentees file (MENTEES.csv)")
+
+    def __init__(self, *args, mentor: Words, mentee: Words, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mentors.label.text = f"{mentor.many.capitalize()} file (MENTORS.csv)"
+        self.mentees.label.text = f"{mentee.many.capitalize()} file (MENTEES.csv)"
 
 
 class CheckInForm(FlaskForm):
@@ -141,10 +147,6 @@ class CheckInForm(FlaskForm):
     note = TextAreaField(
         "Anything the organisers should know (optional)", render_kw={"maxlength": 1000, "rows": 3}
     )
-
-
-class PublishForm(FlaskForm):
-    confirm = BooleanField("Yes: tell everyone their match now")
 
 
 class MatchForm(FlaskForm):
@@ -169,3 +171,14 @@ class MatchForm(FlaskForm):
         default=30,
         validators=[InputRequired(), NumberRange(min=1, max=600)],
     )
+
+    def __init__(self, *args, mentor: Words, mentee: Words, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.mode.choices = [
+            self.mode.choices[0],
+            SelectChoice(
+                "stable",
+                f"Stable: no {mentor.one} and {mentee.one} who would both rather be together, "
+                "then as many matched as possible",
+            ),
+        ]

@@ -148,6 +148,7 @@ def withdraw(token: str):
         "programmes/mentoring_withdraw.html",
         member=member,
         words=words(member.programme, member.side),
+        partners=mentoring_members.partners(member),
         form=form,
     )
 

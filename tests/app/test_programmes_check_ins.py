@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
-from app.models import MailKind, MentoringCheckIn, OutgoingMail
+from app.models import MailKind, MentoringCheckIn, MentoringPair, OutgoingMail
 from app.models.types import utcnow
 from app.services.programmes import mentoring_check_ins, mentoring_review
-from app.services.programmes.mentoring_messages import check_in_message
+from app.services.programmes.mentoring_messages import at_risk_message, check_in_message
 from tests.app.programme_helpers import add_member, make_programme
 
 
@@ -28,6 +28,8 @@ def published(organiser):
 
 def published_days_ago(programme, days: int) -> None:
     programme.published_at = utcnow() - timedelta(days=days)
+    for pair in db.session.scalars(db.select(MentoringPair)):
+        pair.published_at = programme.published_at
     db.session.commit()
 
 
@@ -79,7 +81,9 @@ def test_the_message_links_to_the_check_in_until_it_is_answered(app, published):
     assert check_in_message(dan, check_in.id) is None
 
 
-def test_a_pair_said_not_to_work_is_flagged_to_the_organiser(client, signed_in, published):
+def test_a_pair_said_not_to_work_is_flagged_to_the_organiser(
+    client, signed_in, organiser, published
+):
     programme, _, dan = published
     published_days_ago(programme, 32)
     mentoring_check_ins.queue_due()
@@ -97,6 +101,24 @@ def test_a_pair_said_not_to_work_is_flagged_to_the_organiser(client, signed_in, 
     page = signed_in.get(f"/organise/programmes/{programme.id}").get_data(as_text=True)
     assert "Pairs at risk (1)" in page
     assert "Dan said at 1 month it is not working: “We never met.”" in page
+    # The daily command also emails the organisers, once for this round.
+    runner = signed_in.application.test_cli_runner()
+    output = runner.invoke(args=["check-in-programmes"]).output
+    assert output.endswith("Emailed the organisers about 1 pair newly at risk.\n")
+    assert runner.invoke(args=["check-in-programmes"]).output == "Queued 0 check-in messages.\n"
+    (told,) = at_risk_queued()
+    assert told.user_id == organiser.id
+    text = at_risk_message(organiser, **told.options).get_content()
+    assert "- Ann and Dan: Dan said at 1 month it is not working: “We never met.”." in text
+    assert f"/organise/programmes/{programme.id}" in text
+
+
+def at_risk_queued() -> list[OutgoingMail]:
+    return list(
+        db.session.scalars(
+            db.select(OutgoingMail).where(OutgoingMail.kind == MailKind.MENTORING_AT_RISK.value)
+        )
+    )
 
 
 def test_a_check_in_nobody_answered_flags_the_pair_after_two_weeks(app, published):
@@ -107,6 +129,10 @@ def test_a_check_in_nobody_answered_flags_the_pair_after_two_weeks(app, publishe
     later = utcnow() + mentoring_check_ins.UNANSWERED_AFTER
     (risk,) = mentoring_check_ins.at_risk(programme, now=later)
     assert risk.reasons == ["nobody answered the 1-month check-in"]
+    assert mentoring_check_ins.tell_organisers(now=utcnow()) == 0
+    assert mentoring_check_ins.tell_organisers(now=later) == 1
+    assert mentoring_check_ins.tell_organisers(now=later) == 0
+    assert len(at_risk_queued()) == 1
 
 
 def test_check_in_links_open_nothing_when_unknown(client, organiser):

@@ -4,10 +4,12 @@ and the job page, its progress and cancelling."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from itertools import product
 
 from app.extensions import db
 from app.models import JobState, MentoringMatching, MentoringPair, Programme
+from app.models.types import utcnow
 from app.services.planning import jobs
 from app.services.programmes import mentoring_matching
 from tests.app.planning_helpers import wait_for
@@ -137,3 +139,42 @@ def test_only_one_matching_at_a_time(app, organiser):
         assert str(error) == "A matching is already being made for this programme."
     else:
         raise AssertionError("a second matching started")
+
+
+def test_a_matching_that_lost_its_process_says_the_matches_are_kept(signed_in, organiser):
+    """A lapsed or cancelled matching speaks of the programme's matches, not of a plan; the
+    organiser who cancels a running one is told the same."""
+    programme = small_scheme(organiser)
+    lapsed = jobs.create(programme, "mentoring", {"mode": "most-matched", "time_limit": 5})
+    lapsed.state, lapsed.lease_expires_at = JobState.RUNNING, utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert jobs.expire_lapsed() == 1
+    assert lapsed.error == (
+        "The matching stopped responding (its process ended); the previous matches are kept. "
+        "Start again."
+    )
+    running = jobs.create(programme, "mentoring", {"mode": "most-matched", "time_limit": 5})
+    running.state = JobState.RUNNING
+    db.session.commit()
+    url = f"/organise/programmes/{programme.id}/jobs/{running.id}"
+    page = signed_in.submit(f"{url}/cancel", form_url=url, follow_redirects=True)
+    assert "Cancelling: the previous matches are kept." in page.get_data(as_text=True)
+    running.lease_expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    jobs.expire_lapsed(programme)
+    assert running.state == JobState.CANCELLED
+    assert running.error == "Cancelled by the organiser; the previous matches are kept."
+
+
+def test_a_matching_that_breaks_says_the_matches_are_kept(app, organiser, monkeypatch):
+    programme = small_scheme(organiser)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(mentoring_matching, "match_mentoring", broken)
+    job = wait_for(mentoring_matching.start(programme, "most-matched", 5).id)
+    assert job.state == JobState.FAILED
+    assert job.error == (
+        "The matching stopped with an internal error (boom); the previous matches are kept."
+    )

@@ -269,7 +269,7 @@ def test_members_pages_are_only_for_the_programmes_organisers(client, signed_in,
     assert signed_in.get(f"{base}/publish").status_code == 404
     assert signed_in.get(f"{base}/invite").status_code == 404
     token = signed_in.csrf_token("/organise/programmes")
-    for action in ("match", "pairs"):
+    for action in ("match", "pairs", f"members/{member.id}/no-rematch"):
         assert signed_in.post(f"{base}/{action}", data={"csrf_token": token}).status_code == 404
 
 

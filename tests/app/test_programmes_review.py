@@ -147,7 +147,7 @@ def test_publishing_asks_first_then_tells_each_member_once(signed_in, scheme):
     again = signed_in.submit(
         url, form_url=f"/organise/programmes/{programme.id}/publish", follow_redirects=True
     )
-    assert "The matches are published already." in again.get_data(as_text=True)
+    assert "There are no changes to publish." in again.get_data(as_text=True)
     assert len(matches_queued()) == 5
     with pytest.raises(AdjustRefused, match=re.escape("published")):
         mentoring_review.unpair(programme, db.session.scalar(db.select(MentoringPair)))

@@ -5,6 +5,7 @@ bad input."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
@@ -350,3 +351,57 @@ def test_an_unknown_mode_is_refused() -> None:
     problem = MentoringProblem(mentors=(), mentees=())
     with pytest.raises(InputError, match="mode must be one of most-matched, stable"):
         match_mentoring(problem, MentoringOptions(mode="random"))
+
+
+@FAST
+@given(programmes(), st.data())
+def test_fixed_pairs_stay_and_the_rest_is_matched_as_well_as_possible(
+    problem: MentoringProblem, data
+) -> None:
+    """A repair: some pairs of a valid matching are kept (matches already published), the rest
+    matched; checked by brute force over every matching that keeps them."""
+    matchings = all_matchings(problem)
+    kept_matching = data.draw(st.sampled_from(matchings))
+    kept = (
+        data.draw(st.lists(st.sampled_from(sorted(kept_matching)), unique=True))
+        if kept_matching
+        else []
+    )
+    fixed = tuple((kept_matching[e].id, e) for e in kept)
+    problem = dataclasses.replace(problem, fixed=fixed)
+    for mode in mentoring.MODES:
+        result = match_mentoring(problem, MentoringOptions(mode=mode, time_limit=10))
+        assert_hard_rules(problem, result)
+        assert set(fixed) <= set(result.pairs)
+        around = [
+            m
+            for m in matchings
+            if all(m.get(e, None) is not None and m[e].id == mid for mid, e in fixed)
+        ]
+        most = max(len(m) for m in around)
+        assert result.metrics.matched_bound == most
+        if mode == "most-matched":
+            assert result.metrics.matched == most
+        assert result.metrics.blocking_pairs == len(blocking(problem, as_matching(problem, result)))
+
+
+@pytest.mark.parametrize(
+    ("fixed", "expected"),
+    [
+        ((("m1", "e9"),), "names unknown people"),
+        ((("m1", "e1"), ("m1", "e2")), "more fixed pairs than capacity"),
+        ((("m1", "e3"),), "same organisation"),
+    ],
+)
+def test_fixed_pairs_that_break_a_rule_are_refused(fixed: tuple, expected: str) -> None:
+    problem = MentoringProblem(
+        mentors=(Mentor("m1", "Ann", "A", "Council", "Director", 1),),
+        mentees=(
+            Mentee("e1", "Eve", "B", "NHS", "Officer"),
+            Mentee("e2", "Fay", "C", "NHS", "Officer"),
+            Mentee("e3", "Gus", "A", "Police", "Officer"),
+        ),
+        fixed=fixed,
+    )
+    with pytest.raises(InputError, match=expected):
+        match_mentoring(problem)

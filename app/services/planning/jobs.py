@@ -19,10 +19,10 @@ Contract:
   renews it too. A job waiting in RQ's queue (in Redis, which outlives any process) has none.
   An active job whose lease has run out lost its process (killed, crashed, cut off from the
   database): `expire_lapsed` marks it failed (cancelled, if the organiser had asked) and the
-  previous plan is untouched. It is called by every page and request that looks at an owner's
-  jobs, by `create` before it checks for an active job, by the RQ worker as it starts and
-  before each job, and as `flask --app wsgi` starts (wsgi.py). A runner that finds its job no
-  longer running when it finishes stores nothing.
+  previous plan is untouched (`kept` says so in the owner's words). It is called by every page
+  and request that looks at an owner's jobs, by `create` before it checks for an active job,
+  by the RQ worker as it starts and before each job, and as `flask --app wsgi` starts
+  (wsgi.py). A runner that finds its job no longer running when it finishes stores nothing.
 - Decisions are taken under a lock held until they are committed: "no active job, so add one"
   under the owner's row lock, "still running, so store the plan" and "cancel" under the job's
   (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every write here runs in a transaction
@@ -62,10 +62,6 @@ PROGRESS_INTERVAL = 0.5  # seconds between progress writes
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 PLANNERS_KEY = "convene_planners"
 LEASES_KEY = "convene_solve_leases"
-LAPSED = (
-    "The planner stopped responding (its process ended); the previous plan is kept. Start again."
-)
-CANCELLED = "Cancelled by the organiser; the previous plan is kept."
 
 
 class JobError(ValueError):
@@ -110,6 +106,33 @@ class Reporter:
 
 
 Owner = Event | Programme
+
+
+def _for_programme(owner: Owner | bool) -> bool:
+    return owner if isinstance(owner, bool) else isinstance(owner, Programme)
+
+
+def kept(owner: Owner | bool) -> str:
+    """What a job that ends without a result leaves as it was, in words: a programme's matches
+    or an event's plan (`owner`, or whether it is a programme). Every message that says so
+    takes it from here."""
+    return "the previous matches are kept" if _for_programme(owner) else "the previous plan is kept"
+
+
+def solver_name(owner: Owner | bool) -> str:
+    """What the organiser calls the job's solver: a programme's matching, an event's planner."""
+    return "matching" if _for_programme(owner) else "planner"
+
+
+def lapsed_message(owner: Owner | bool) -> str:
+    return (
+        f"The {solver_name(owner)} stopped responding (its process ended); {kept(owner)}. "
+        "Start again."
+    )
+
+
+def cancelled_message(owner: Owner | bool) -> str:
+    return f"Cancelled by the organiser; {kept(owner)}."
 
 
 @dataclass(frozen=True)
@@ -271,15 +294,22 @@ def expire_lapsed(owner: Owner | None = None) -> int:
 
 def _expire_in_transaction(owner: Owner | None) -> int:
     count = 0
-    for cancel_requested, message, state in (
-        (True, CANCELLED, JobState.CANCELLED),
-        (False, LAPSED, JobState.FAILED),
-    ):
-        count += db.session.execute(
-            update(SolveJob)
-            .where(*_lapsed(owner), SolveJob.cancel_requested.is_(cancel_requested))
-            .values(state=state, error=message, finished_at=utcnow(), lease_expires_at=None)
-        ).rowcount
+    for is_programme in (True, False):
+        for cancel_requested, message, state in (
+            (True, cancelled_message(is_programme), JobState.CANCELLED),
+            (False, lapsed_message(is_programme), JobState.FAILED),
+        ):
+            count += db.session.execute(
+                update(SolveJob)
+                .where(
+                    *_lapsed(owner),
+                    SolveJob.cancel_requested.is_(cancel_requested),
+                    SolveJob.programme_id.is_not(None)
+                    if is_programme
+                    else SolveJob.event_id.is_not(None),
+                )
+                .values(state=state, error=message, finished_at=utcnow(), lease_expires_at=None)
+            ).rowcount
     if count:
         log.warning("%s solve jobs lost their process and were ended", count)
     return count
@@ -387,6 +417,8 @@ def run(job_id: int) -> None:
 
 def _run_claimed(job: SolveJob, lease: timedelta) -> None:
     job_id = job.id
+    # Read now: after a failed write the session cannot load the owner to word the message.
+    for_programme = job.programme_id is not None
     planner = current_app.extensions[PLANNERS_KEY][job.kind]
     reporter = Reporter(db.engine, job_id, lease)
     try:
@@ -403,12 +435,17 @@ def _run_claimed(job: SolveJob, lease: timedelta) -> None:
             raise Cancelled
         plan = planner.store(job, prepared, result)
     except Cancelled:
-        _finish(job_id, JobState.CANCELLED, CANCELLED)
+        _finish(job_id, JobState.CANCELLED, cancelled_message(for_programme))
     except JobError as exc:
         _finish(job_id, JobState.FAILED, planner.explain(str(exc), job.owner))
     except Exception as exc:
         log.exception("solve job %s failed", job_id)
-        _finish(job_id, JobState.FAILED, f"The planner stopped with an internal error ({exc}).")
+        _finish(
+            job_id,
+            JobState.FAILED,
+            f"The {solver_name(for_programme)} stopped with an internal error ({exc}); "
+            f"{kept(for_programme)}.",
+        )
     else:
         job.plan = plan
         job.state, job.finished_at, job.lease_expires_at = JobState.SUCCEEDED, utcnow(), None

@@ -1,11 +1,13 @@
-"""Check-ins: 1, 3 and 6 months after a programme's matches are published, each side of every
-pair is asked "is this working?" by mail, through a private link (a MentoringCheckIn row, written
-in the same transaction as the queued mail, so each goes once however often
-`flask --app wsgi check-in-programmes` runs; daily, say). When a run finds several due for a
-pair (the command had not run for months), only the latest is sent.
+"""Check-ins: 1, 3 and 6 months after a pair is published (with the programme's matches, or
+later as a change after someone left), each side is asked "is this working?" by mail, through
+a private link (a MentoringCheckIn row, written in the same transaction as the queued mail, so
+each goes once however often `flask --app wsgi check-in-programmes` runs; daily, say). When a
+run finds several due for a pair (the command had not run for months), only the latest is sent.
 
 A pair is at risk when either side's latest answer says it is not working, or when nobody
-answered its latest check-in within UNANSWERED_AFTER of it being sent.
+answered its latest check-in within UNANSWERED_AFTER of it being sent. It is flagged on the
+programme's page, and the same daily command emails the programme's organisers the pairs newly
+at risk (`tell_organisers`: once per check-in round, marked on its check-ins).
 
 May import: models, commitments.follow_ups (months_after), messaging.outbox, tokens.
 """
@@ -37,10 +39,10 @@ UNANSWERED_AFTER = timedelta(days=14)
 KINDS = (ProgrammeKind.MENTORING, ProgrammeKind.SECONDMENT)
 
 
-def due_months(programme: Programme, sent: set[int], now: datetime) -> int | None:
-    """The latest check-in (in months) due for a pair that was sent `sent`, if any: one later
-    than any sent, and reached by now."""
-    reached = [m for m in CHECK_IN_MONTHS if months_after(programme.published_at, m) <= now]
+def due_months(published_at: datetime, sent: set[int], now: datetime) -> int | None:
+    """The latest check-in (in months) due for a pair published at `published_at` that was
+    sent `sent`, if any: one later than any sent, and reached by now."""
+    reached = [m for m in CHECK_IN_MONTHS if months_after(published_at, m) <= now]
     later = [m for m in reached if m > max(sent, default=0)]
     return max(later, default=None)
 
@@ -56,10 +58,13 @@ def queue_due(now: datetime | None = None) -> int:
     ).all()
     for programme in programmes:
         pairs = db.session.scalars(
-            select(MentoringPair).where(MentoringPair.programme_id == programme.id)
+            select(MentoringPair).where(
+                MentoringPair.programme_id == programme.id,
+                MentoringPair.published_at.is_not(None),
+            )
         ).all()
         for pair in pairs:
-            months = due_months(programme, {c.months for c in pair.check_ins}, now)
+            months = due_months(pair.published_at, {c.months for c in pair.check_ins}, now)
             if months is None:
                 continue
             for member in (pair.mentor, pair.mentee):
@@ -125,3 +130,35 @@ def at_risk(programme: Programme, now: datetime | None = None) -> list[AtRisk]:
         if reasons:
             found.append(AtRisk(pair, reasons))
     return found
+
+
+def tell_organisers(now: datetime | None = None) -> int:
+    """Email each published programme's organisers the pairs at risk they have not been told
+    of for the pair's latest check-in round (one message per organiser and programme); returns
+    how many pairs. The reasons are written into the message's options as they are now."""
+    now = now or utcnow()
+    told = 0
+    programmes = db.session.scalars(
+        select(Programme).where(
+            Programme.status == ProgrammeStatus.PUBLISHED, Programme.kind.in_(KINDS)
+        )
+    ).all()
+    for programme in programmes:
+        news = []
+        for risk in at_risk(programme, now):
+            last = max(c.months for c in risk.pair.check_ins)
+            latest_round = [c for c in risk.pair.check_ins if c.months == last]
+            if any(c.organisers_told_at is not None for c in latest_round):
+                continue
+            for check_in in latest_round:
+                check_in.organisers_told_at = now
+            pair = risk.pair
+            news.append([pair.id, f"{pair.mentor.name} and {pair.mentee.name}", risk.reasons])
+        if news:
+            for organiser in programme.organisers:
+                outbox.queue(
+                    MailKind.MENTORING_AT_RISK, organiser, programme_id=programme.id, pairs=news
+                )
+            db.session.commit()
+            told += len(news)
+    return told

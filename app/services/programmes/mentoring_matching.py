@@ -6,7 +6,12 @@ Members become the engine's mentors and mentees under their ids (as text); the o
 the directory's (its id), so two spellings of one organisation count as one; the sector is the
 member's (Member.sector). A successful run replaces the programme's pairs and its figures
 (MentoringMatching) in the transaction that marks the job succeeded; a failed or cancelled one
-leaves them as they were. Matches already published are never replaced.
+leaves them as they were.
+
+Once the matches are published, a run is a repair: the published pairs that still keep the
+rules are the engine's fixed pairs (MentoringProblem.fixed) and stay; only the rest (the
+people whose match left, those never matched, and published pairs that now break a rule) is
+matched again, as changes for the organiser to publish (mentoring_review).
 
 May import: models, planning.jobs (the protocol its planners follow), planning.summaries (a
 job's words), programmes.mentoring_members, scheduler.
@@ -14,10 +19,11 @@ job's words), programmes.mentoring_members, scheduler.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
@@ -57,9 +63,12 @@ STAGE_WORDS = {
 
 @dataclass(frozen=True)
 class Prepared:
+    """`replaced`: the ids of published pairs a repair may replace (they break a rule)."""
+
     programme_id: int
     problem: MentoringProblem
     options: MentoringOptions
+    replaced: frozenset[int] = frozenset()
 
 
 def problem_of(programme: Programme) -> MentoringProblem:
@@ -97,9 +106,7 @@ def problem_of(programme: Programme) -> MentoringProblem:
 
 
 def start(programme: Programme, mode: str, time_limit: float) -> SolveJob:
-    """Queue a matching run (JobError if one is running, or the matches are published)."""
-    if programme.status == ProgrammeStatus.PUBLISHED:
-        raise JobError("The matches are published: they can no longer be made again.")
+    """Queue a matching run, a repair once published (JobError if one is running)."""
     if mode not in MODES:
         raise JobError(f"Choose how to match: {', '.join(MODES)}.")
     return jobs.start(programme, JobKind.MENTORING, {"mode": mode, "time_limit": time_limit})
@@ -107,8 +114,6 @@ def start(programme: Programme, mode: str, time_limit: float) -> SolveJob:
 
 def prepare(job: SolveJob) -> Prepared:
     programme = job.programme
-    if programme.status == ProgrammeStatus.PUBLISHED:
-        raise JobError("The matches are published already.")
     problem = problem_of(programme)
     mentor_words, mentee_words = words(programme, MENTOR), words(programme, MENTEE)
     if not problem.mentors or not problem.mentees:
@@ -122,7 +127,36 @@ def prepare(job: SolveJob) -> Prepared:
         time_limit=float(job.params.get("time_limit", DEFAULT_TIME_LIMIT)),
         seed=int(job.params.get("seed", 0)),
     )
-    return Prepared(programme.id, problem, options)
+    if programme.status != ProgrammeStatus.PUBLISHED:
+        return Prepared(programme.id, problem, options)
+    kept, replaced = _published_pairs_kept(programme, problem)
+    fixed = tuple((str(p.mentor_id), str(p.mentee_id)) for p in kept)
+    return Prepared(programme.id, replace(problem, fixed=fixed), options, replaced)
+
+
+def _published_pairs_kept(
+    programme: Programme, problem: MentoringProblem
+) -> tuple[list[MentoringPair], frozenset[int]]:
+    """The published pairs that still keep the rules (acceptable, within the mentor's
+    capacity), and the ids of those that do not."""
+    table = problem.pairs
+    mentor_pos = {m.id: i for i, m in enumerate(problem.mentors)}
+    mentee_pos = {e.id: j for j, e in enumerate(problem.mentees)}
+    acceptable = set(zip(table.mentor.tolist(), table.mentee.tolist(), strict=True))
+    published = db.session.scalars(
+        select(MentoringPair)
+        .where(MentoringPair.programme_id == programme.id, MentoringPair.published_at.is_not(None))
+        .order_by(MentoringPair.published_at, MentoringPair.id)
+    )
+    kept, replaced, load = [], set(), Counter[int]()
+    for pair in published:
+        i, j = mentor_pos[str(pair.mentor_id)], mentee_pos[str(pair.mentee_id)]
+        if (i, j) in acceptable and load[pair.mentor_id] < pair.mentor.capacity:
+            kept.append(pair)
+            load[pair.mentor_id] += 1
+        else:
+            replaced.add(pair.id)
+    return kept, frozenset(replaced)
 
 
 def solve(prepared: Prepared, reporter: Reporter) -> MentoringResult:
@@ -138,20 +172,35 @@ def solve(prepared: Prepared, reporter: Reporter) -> MentoringResult:
 
 
 def store(job: SolveJob, prepared: Prepared, result: MentoringResult) -> None:
-    """Replace the programme's pairs and figures (only pairs whose two members are still in the
-    programme: someone may have withdrawn while it ran)."""
+    """Replace the programme's pairs and figures: every pair not published (and, in a repair,
+    the published ones that broke a rule) by the result's, keeping the rules against the pairs
+    there are now (someone may have withdrawn, or a change been published, while it ran)."""
     programme = job.programme
-    if programme.status == ProgrammeStatus.PUBLISHED:
-        raise JobError("The matches were published while this ran: they are kept as published.")
     still_here = set(
         db.session.scalars(select(Member.id).where(Member.programme_id == programme.id))
     )
-    db.session.execute(delete(MentoringPair).where(MentoringPair.programme_id == programme.id))
-    db.session.add_all(
-        MentoringPair(programme_id=programme.id, mentor_id=int(mentor), mentee_id=int(mentee))
-        for mentor, mentee in result.pairs
-        if int(mentor) in still_here and int(mentee) in still_here
-    )
+    wanted = {(int(mentor), int(mentee)) for mentor, mentee in result.pairs}
+    current = db.session.scalars(
+        select(MentoringPair).where(MentoringPair.programme_id == programme.id)
+    ).all()
+    staying = []
+    for pair in current:
+        replaceable = pair.published_at is None or pair.id in prepared.replaced
+        if replaceable and (pair.mentor_id, pair.mentee_id) not in wanted:
+            db.session.delete(pair)
+        else:
+            staying.append(pair)
+    paired = {p.mentee_id for p in staying}
+    load = Counter(p.mentor_id for p in staying)
+    capacity = {int(m.id): m.capacity for m in prepared.problem.mentors}
+    for mentor, mentee in sorted(wanted):
+        if mentee in paired or mentor not in still_here or mentee not in still_here:
+            continue
+        if load[mentor] >= capacity[mentor]:
+            continue
+        db.session.add(MentoringPair(programme_id=programme.id, mentor_id=mentor, mentee_id=mentee))
+        paired.add(mentee)
+        load[mentor] += 1
     matching = db.session.get(MentoringMatching, programme.id) or MentoringMatching(
         programme_id=programme.id
     )

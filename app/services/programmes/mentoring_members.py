@@ -37,8 +37,10 @@ from app.models import (
     Organisation,
     Programme,
     ProgrammeKind,
+    ProgrammeStatus,
 )
 from app.models.mentoring import MENTEE, MENTOR
+from app.models.types import utcnow
 from app.services.accounts.organisers import AccountError, normalise_email
 from app.services.messaging import outbox
 from app.services.organisations import sectors
@@ -415,7 +417,13 @@ def update(member: Member, profile: Profile) -> None:
 
 
 def withdraw(member: Member) -> None:
-    """Take a member out of the programme, with their preferences and any pair; commits."""
+    """Take a member out of the programme, with their preferences and any pair; commits. Once
+    the matches are published, whoever they were matched with is told kindly, and marked for
+    the organisers to match again (in the same transaction)."""
+    if member.programme.status == ProgrammeStatus.PUBLISHED:
+        for partner in partners(member):
+            partner.partner_left_at = utcnow()
+            outbox.queue(MailKind.MENTORING_PARTNER_LEFT, partner, left=member.name)
     db.session.delete(member)
     db.session.commit()
 
@@ -479,7 +487,12 @@ def _add_rows(programme: Programme, rows: dict[str, list[tuple[int, dict, Any]]]
                 raise MemberInvalid({"file": [f"{where}: {field_name}: {messages[0]}"]}) from None
             if profile.email in emails or _email_taken(programme, side, profile.email, None):
                 raise MemberInvalid(
-                    {"file": [f"{where}: {profile.email} is already a {side} of this programme."]}
+                    {
+                        "file": [
+                            f"{where}: {profile.email} is already a "
+                            f"{words(programme, side).one} of this programme."
+                        ]
+                    }
                 )
             emails.add(profile.email)
             named = [*person.preferences, *person.unacceptable]
@@ -506,13 +519,17 @@ def _add_rows(programme: Programme, rows: dict[str, list[tuple[int, dict, Any]]]
 
 
 def partners(member: Member) -> list[Member]:
-    """Whom the member is paired with (a mentee's mentor; a mentor's mentees)."""
+    """Whom the member has been told they are paired with (a mentee's mentor; a mentor's
+    mentees): published pairs only, as a change not yet published is the organisers' alone."""
     if member.side == MENTOR:
         column, partner = MentoringPair.mentor_id, MentoringPair.mentee
     else:
         column, partner = MentoringPair.mentee_id, MentoringPair.mentor
     return list(
         db.session.scalars(
-            select(Member).join(partner).where(column == member.id).order_by(Member.name)
+            select(Member)
+            .join(partner)
+            .where(column == member.id, MentoringPair.published_at.is_not(None))
+            .order_by(Member.name)
         )
     )

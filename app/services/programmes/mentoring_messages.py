@@ -23,9 +23,11 @@ from app.models import (
     Programme,
     ProgrammeStatus,
     Registration,
+    User,
 )
 from app.models.mentoring import MENTOR
 from app.services.messaging import transport
+from app.services.programmes import mentoring_members
 from app.services.programmes.mentoring_members import WORDS, words
 from app.services.programmes.programmes import join_token
 from app.services.urls import external_url
@@ -70,9 +72,7 @@ def match_message(member: Member) -> EmailMessage | None:
     if programme.status != ProgrammeStatus.PUBLISHED:
         return None
     mine, theirs = words(programme, member.side), words(programme, _other(member.side))
-    column = MentoringPair.mentor_id if member.side == MENTOR else MentoringPair.mentee_id
-    pairs = list(db.session.scalars(select(MentoringPair).where(column == member.id)))
-    partners = [p.mentee if member.side == MENTOR else p.mentor for p in pairs]
+    partners = mentoring_members.partners(member)
     name = one_line(programme.name)
     if partners:
         lines = "\n".join(f"- {_person(p)}" for p in partners)
@@ -93,6 +93,103 @@ def match_message(member: Member) -> EmailMessage | None:
         ]
     page = f"Your page:\n{entry_url(member)}"
     return _message(member.email, member.name, f"Your match in {name}", *body, page)
+
+
+def partner_left_message(member: Member, left: str) -> EmailMessage | None:
+    """To someone whose match left after publishing (`left`: their name): kindly, and what
+    happens next."""
+    programme = member.programme
+    theirs = words(programme, _other(member.side))
+    name = one_line(programme.name)
+    if member.side == MENTOR:
+        news = (
+            f"{one_line(left)}, one of your {theirs.many}, has left {name}. Nothing you did "
+            "caused this: people's circumstances change."
+        )
+        next_step = (
+            f"The place is free again. The organisers have been told and may match you with "
+            f"another {theirs.one}; if they do, we will write to you with their details."
+        )
+    else:
+        news = (
+            f"We are sorry to tell you that {one_line(left)}, your {theirs.one}, has left "
+            f"{name}. Nothing you did caused this: people's circumstances change."
+        )
+        next_step = (
+            f"The organisers have been told and will try to find you another {theirs.one}; "
+            "we will write to you with their details as soon as they do."
+        )
+    return _message(
+        member.email,
+        member.name,
+        f"A change to your match in {name}",
+        news,
+        next_step,
+        f"Your page:\n{entry_url(member)}",
+    )
+
+
+def rematch_message(member: Member, pair_ids: list[int]) -> EmailMessage | None:
+    """Their new match once the organisers publish a change (`pair_ids`: the new pairs); None
+    when none of those pairs is theirs any more."""
+    programme = member.programme
+    column = MentoringPair.mentor_id if member.side == MENTOR else MentoringPair.mentee_id
+    pairs = list(
+        db.session.scalars(
+            select(MentoringPair).where(
+                MentoringPair.id.in_(pair_ids),
+                column == member.id,
+                MentoringPair.published_at.is_not(None),
+            )
+        )
+    )
+    if not pairs:
+        return None
+    theirs = words(programme, _other(member.side))
+    partners = [p.mentee if member.side == MENTOR else p.mentor for p in pairs]
+    noun = theirs.one if len(partners) == 1 else theirs.many
+    lines = "\n".join(f"- {_person(p)}" for p in partners)
+    name = one_line(programme.name)
+    return _message(
+        member.email,
+        member.name,
+        f"Your new match in {name}",
+        f"The organisers of {name} have matched you with a new {noun}:\n{lines}",
+        "Each of them has your name, organisation and email too. Please get in touch soon to "
+        "arrange a first conversation. We will ask you both, 1, 3 and 6 months from now, "
+        "whether it is working.",
+        f"Your page:\n{entry_url(member)}",
+    )
+
+
+def at_risk_message(
+    user: User, programme_id: int, pairs: list[tuple[int, str, list[str]]]
+) -> EmailMessage | None:
+    """To an organiser: the pairs newly at risk in their programme (`pairs`: pair id, who, the
+    reasons as they were found), those that are still pairs; None when none is, or the
+    programme is no longer theirs."""
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or user not in programme.organisers or not user.is_active:
+        return None
+    still = set(
+        db.session.scalars(
+            select(MentoringPair.id).where(MentoringPair.id.in_([p[0] for p in pairs]))
+        )
+    )
+    lines = [
+        f"- {who}: {'; '.join(reasons)}." for pair_id, who, reasons in pairs if pair_id in still
+    ]
+    if not lines:
+        return None
+    name = one_line(programme.name)
+    return _message(
+        user.email,
+        user.name or user.email,
+        f"{name}: pairs at risk",
+        "From the check-ins, these pairs may need a word from you:\n" + "\n".join(lines),
+        "Their email addresses and every check-in are on the programme's page:\n"
+        + external_url("programmes.show", programme_id=programme.id),
+    )
 
 
 def _other(side: str) -> str:
@@ -148,5 +245,8 @@ BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
     MailKind.PROGRAMME_JOINED: joined_message,
     MailKind.MENTORING_MATCH: match_message,
     MailKind.MENTORING_CHECK_IN: check_in_message,
+    MailKind.MENTORING_PARTNER_LEFT: partner_left_message,
+    MailKind.MENTORING_REMATCH: rematch_message,
+    MailKind.MENTORING_AT_RISK: at_risk_message,
     MailKind.PROGRAMME_INVITATION: invitation_message,
 }

@@ -12,6 +12,11 @@ capacity, and only acceptable pairs form (`unacceptable_reason`: different organ
 sectors, nobody ruled out). A refusal says which rule, with the people's names. Publishing (once)
 tells every member their match through the outbox, in the transaction that marks it published.
 
+After publishing, the published pairs stay as they are. When someone leaves, whoever they were
+matched with is marked to be matched again (mentoring_members.withdraw); the organiser pairs
+them by hand, or matches again around the published pairs (mentoring_matching), and then
+publishes the changes: the new pairs are marked published and only their members are told.
+
 May import: models, programmes.{mentoring_members, mentoring_matching}, messaging.outbox,
 planning.summaries (figures' words), formatting, scheduler.
 """
@@ -67,6 +72,8 @@ class Review:
     blocking: list[tuple[Member, Member]] = field(default_factory=list)
     broken: list[tuple[MentoringPair, str]] = field(default_factory=list)
     matching: MentoringMatching | None = None
+    to_rematch: list[Member] = field(default_factory=list)
+    changes: list[MentoringPair] = field(default_factory=list)
 
 
 def pairs_of(programme: Programme) -> list[MentoringPair]:
@@ -117,7 +124,18 @@ def review(programme: Programme) -> Review:
         ],
         broken=broken,
         matching=matching,
+        to_rematch=[m for m in [*mentors, *mentees] if m.partner_left_at is not None],
+        changes=unpublished_changes(programme, pairs),
     )
+
+
+def unpublished_changes(
+    programme: Programme, pairs: list[MentoringPair] | None = None
+) -> list[MentoringPair]:
+    """The pairs made since the matches were published, not yet published themselves."""
+    if programme.status != ProgrammeStatus.PUBLISHED:
+        return []
+    return [p for p in (pairs_of(programme) if pairs is None else pairs) if p.published_at is None]
 
 
 def _figures(programme, table, chosen, mentee_count, blocking, matching) -> list[Figure]:
@@ -193,9 +211,13 @@ def _over_capacity(programme: Programme, mentor: Member, load: int) -> str:
     )
 
 
-def _check_open(programme: Programme) -> None:
-    if programme.status == ProgrammeStatus.PUBLISHED:
-        raise AdjustRefused("The matches are published: they can no longer be changed here.")
+def _check_unpublished(pair: MentoringPair) -> None:
+    """Published pairs stay as they are: their members have been told."""
+    if pair.published_at is not None:
+        raise AdjustRefused(
+            f"{pair.mentor.name} and {pair.mentee.name} have been told of their match: it "
+            "stays as published."
+        )
 
 
 def _check_mentor(programme: Programme, mentor: Member, mentee: Member) -> None:
@@ -223,8 +245,8 @@ def _pair_of(programme: Programme, mentee: Member) -> MentoringPair | None:
 
 
 def pair(programme: Programme, mentor: Member, mentee: Member) -> MentoringPair:
-    """Pair a mentor with an unmatched mentee; commits. AdjustRefused if a rule forbids it."""
-    _check_open(programme)
+    """Pair a mentor with an unmatched mentee (after publishing too: a change to publish);
+    commits. AdjustRefused if a rule forbids it."""
     if mentor.side != MENTOR or mentee.side != MENTEE:
         raise AdjustRefused("Choose one from each side.")
     if (current := _pair_of(programme, mentee)) is not None:
@@ -240,17 +262,17 @@ def pair(programme: Programme, mentor: Member, mentee: Member) -> MentoringPair:
 
 
 def unpair(programme: Programme, pair: MentoringPair) -> None:
-    _check_open(programme)
+    _check_unpublished(pair)
     db.session.delete(pair)
     db.session.commit()
 
 
 def move(programme: Programme, mentee: Member, mentor: Member) -> MentoringPair:
     """Give a matched mentee another mentor; commits. AdjustRefused if a rule forbids it."""
-    _check_open(programme)
     current = _pair_of(programme, mentee)
     if current is None:
         raise AdjustRefused(f"{mentee.name} has no {words(programme, MENTOR).one} to move from.")
+    _check_unpublished(current)
     if mentor.side != MENTOR:
         raise AdjustRefused("Choose one from each side.")
     if current.mentor_id == mentor.id:
@@ -261,13 +283,20 @@ def move(programme: Programme, mentee: Member, mentor: Member) -> MentoringPair:
     return current
 
 
+def no_rematch(member: Member) -> None:
+    """The organiser will not match this member again (e.g. a mentor content with the
+    mentees left): they leave the list to match again; commits."""
+    member.partner_left_at = None
+    db.session.commit()
+
+
 # --- publishing ----------------------------------------------------------------------------------
 
 
 def publish(programme: Programme) -> int:
-    """Mark the matches published and tell every member theirs (one message each, once);
-    commits. Returns how many were told. AdjustRefused when published already or a pair breaks
-    a rule."""
+    """Mark the matches published and tell every member theirs (one message each, once); once
+    published, publish the changes since (publish_changes). Commits; returns how many were
+    told. AdjustRefused when there is nothing to publish or a pair breaks a rule."""
     programme = db.session.scalar(
         select(Programme)
         .where(Programme.id == programme.id)
@@ -275,15 +304,41 @@ def publish(programme: Programme) -> int:
         .execution_options(populate_existing=True)
     )
     if programme.status == ProgrammeStatus.PUBLISHED:
-        db.session.rollback()
-        raise AdjustRefused("The matches are published already.")
+        return _publish_changes(programme)
     broken = review(programme).broken
     if broken:
         db.session.rollback()
         raise AdjustRefused(f"A pair breaks a rule: {broken[0][1]} Unpair or move them first.")
     everyone = list(db.session.scalars(select(Member).where(Member.programme_id == programme.id)))
-    programme.status, programme.published_at = ProgrammeStatus.PUBLISHED, utcnow()
+    now = utcnow()
+    programme.status, programme.published_at = ProgrammeStatus.PUBLISHED, now
+    for made in pairs_of(programme):
+        made.published_at = now
     for member in everyone:
         outbox.queue(MailKind.MENTORING_MATCH, member)
     db.session.commit()
     return len(everyone)
+
+
+def _publish_changes(programme: Programme) -> int:
+    """Publish the pairs made since publishing: only their members are told (each once, of
+    all their new pairs), and they are no longer to be matched again."""
+    changes = unpublished_changes(programme)
+    if not changes:
+        db.session.rollback()
+        raise AdjustRefused("There are no changes to publish.")
+    new_ids = {p.id for p in changes}
+    if broken := [why for p, why in review(programme).broken if p.id in new_ids]:
+        db.session.rollback()
+        raise AdjustRefused(f"A pair breaks a rule: {broken[0]} Unpair or move them first.")
+    now = utcnow()
+    told: dict[int, tuple[Member, list[int]]] = {}
+    for made in changes:
+        made.published_at = now
+        for member in (made.mentor, made.mentee):
+            told.setdefault(member.id, (member, []))[1].append(made.id)
+    for member, pair_ids in told.values():
+        member.partner_left_at = None
+        outbox.queue(MailKind.MENTORING_REMATCH, member, pair_ids=pair_ids)
+    db.session.commit()
+    return len(told)
