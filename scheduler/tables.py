@@ -33,16 +33,16 @@ share a table in at least one round. Its lower bound, `plan.bound`, is w_org*(pi
 + w_rep*(counting bound) + w_hist*(met-before bound); when the objective reaches it the plan is
 proven optimal and the search stops.
 
-Method: a greedy start (construct.py; when it repeats, a known design too if the problem is
-near one: an affine plane, a projective packing, a Kirkman system, the finite-field grid ...,
+Method: a greedy start (construct.py; when it repeats, a known design too if the problem is near
+one: an affine plane, a projective packing, a Kirkman system, the finite-field grid ...,
 scheduler/designs; for a large plain event the stride construction instead, shown at once; a
 CP-SAT model of the hard constraints alone when the greedy gets stuck, which also names
-conflicting constraints, feasibility.py), a descent that moves people sharing a sector or
-profession needlessly to tables missing it (tabu.mend_mixes), then cycles of tabu search on
-swaps (tabu.py), CP-SAT large-neighbourhood search over a few tables of one round at a time,
-hinted with the current plan (lns.py), and tabu again; each cycle after the first starts from
-the best plan so far, shaken. While the plan is above its bound the search uses the whole time
-limit, then returns the best plan found; `plan.stop_reason` says why it stopped. Within a
+conflicting constraints, feasibility.py), on large plans a descent that moves people sharing a
+sector or profession needlessly to tables missing it (tabu.mend_mixes), then cycles of tabu
+search on swaps (tabu.py), CP-SAT large-neighbourhood search over a few tables of one round at a
+time, hinted with the current plan (lns.py), and tabu again; each cycle after the first starts
+from the best plan so far, shaken. While the plan is above its bound the search uses the whole
+time limit, then returns the best plan found; `plan.stop_reason` says why it stopped. Within a
 cycle, work is counted in move evaluations and deterministic solver time, and the clock is only
 consulted to stop, so a run that reaches its bound before `time_limit` is reproducible for a
 fixed seed and worker count.
@@ -167,8 +167,8 @@ def _search(
     """Search until the penalty reaches `target`, the deadline passes or the caller cancels;
     leave the best plan found in `seating` and return why it stopped.
 
-    First a descent on the mixes (tabu.mend_mixes: quick, and on large plans all the search
-    needs); then cycles. One cycle is tabu search, CP-SAT neighbourhoods, tabu again. Each
+    On large plans, first a descent on the mixes (tabu.mend_mixes: quick, and often all the
+    search needs); then cycles. One cycle is tabu search, CP-SAT neighbourhoods, tabu again. Each
     later cycle starts from the best plan so far, shaken by a few random moves (more the
     longer nothing improves), so the time left is spent leaving the basin the last cycle
     ended in."""
@@ -177,8 +177,9 @@ def _search(
         movable(seating, r, u) for r in range(inst.rounds) for u in range(len(inst.units))
     ):
         return "bound reached" if seating.penalty <= target else "nothing to change"
-    mend_mixes(seating, rng, deadline, reporter.tick)
-    reporter.report()
+    if inst.tables > TABLE_SAMPLE:  # smaller plans: each tabu step weighs every table
+        mend_mixes(seating, rng, deadline, reporter.tick)
+        reporter.report()
     budget = int(options.effort * TABU_BUDGET)
     best_penalty, best = seating.penalty, seating.snapshot()
     fruitless = 0
