@@ -149,7 +149,7 @@ def _needless(counts: list[int], present: list[int], most: list[int], label: int
     return counts[label] > 1 and present[label] < most[label]
 
 
-def _tables_lacking(seating: Seating, r: int, p: int, rng: random.Random) -> list[int]:
+def tables_lacking(seating: Seating, r: int, p: int, rng: random.Random) -> list[int]:
     """Tables of round r missing p's sector (profession), when p shares it needlessly
     (pick_conflicted): where moving p gains a mix. Up to TABLE_SAMPLE / 2 of each."""
     t = seating.table_of[r][p]
@@ -184,7 +184,7 @@ def _candidate_moves(
     else:
         tables = rng.sample(range(inst.tables), TABLE_SAMPLE)
         drawn = set(tables)
-        lacking = _tables_lacking(seating, r, inst.units[u][0], rng)
+        lacking = tables_lacking(seating, r, inst.units[u][0], rng)
         tables += [b for b in dict.fromkeys(lacking) if b not in drawn]
     return list(_moves_to(seating, r, u, tables))
 
