@@ -201,7 +201,8 @@ def scale_run(count: int, seed: int, time_limit: float) -> dict:
     return {
         "people": count,
         "first": seen.get("first"),
-        "bound": seen.get("bound") if pairs_at_bound(plan.metrics) else None,
+        # the last plan may come back before a progress report shows it
+        "bound": seen.get("bound", plan.elapsed) if pairs_at_bound(plan.metrics) else None,
         # the plan is proven optimal, every measure at its bound, when the search stops there
         "every_bound": plan.elapsed if plan.stop_reason == "bound reached" else None,
         "time": seconds,
