@@ -257,28 +257,33 @@ def mend_mixes(
             if time.monotonic() > deadline or (on_tick is not None and on_tick()):
                 return
             views = _label_counts(seating, r)
-            lacking = [_lacking_tables(counts) for counts, _, _, _ in views]
+            lacking = [_tables_missing_each_label(counts) for counts, _, _, _ in views]
             for p in range(inst.people):
                 u = inst.unit_of[p]
                 if p != inst.units[u][0] or not movable(seating, r, u):
                     continue
-                t = seating.table_of[r][p]
                 for (counts, present, most, labels), missing in zip(views, lacking, strict=True):
                     label = labels[p]
-                    if not _needless(counts[t], present, most, label):
+                    if not _needless(counts[seating.table_of[r][p]], present, most, label):
                         continue
                     tables = [b for b in missing[label] if counts[b][label] == 0]
                     tables = rng.sample(tables, min(len(tables), TABLE_SAMPLE // 2))
-                    for changes, delta in _moves_to(seating, r, u, tables):
-                        if delta < 0:
-                            for v, b in changes:
-                                seating.move(r, v, b)
-                            improved = True
-                            break
-                    break  # p has moved, or has no better seat: on to the next person
+                    if _take_first_gain(seating, r, u, tables):
+                        improved = True
+                        break  # p has moved: on to the next person
 
 
-def _lacking_tables(counts: list[list[int]]) -> list[list[int]]:
+def _take_first_gain(seating: Seating, r: int, u: int, tables: list[int]) -> bool:
+    """Apply the first move or swap of unit u to `tables` that lowers the penalty, if any."""
+    for changes, delta in _moves_to(seating, r, u, tables):
+        if delta < 0:
+            for v, b in changes:
+                seating.move(r, v, b)
+            return True
+    return False
+
+
+def _tables_missing_each_label(counts: list[list[int]]) -> list[list[int]]:
     """Per label, the tables whose counts miss it (a person may join one later in the pass:
     checked again when used)."""
     return [
