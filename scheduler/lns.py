@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from scheduler.seating import Seating
-from scheduler.tabu import movable, pick_conflicted
+from scheduler.tabu import TABLE_SAMPLE, movable, pick_conflicted, tables_lacking
 
 
 @dataclass
@@ -61,8 +61,7 @@ def lns_search(
         r = rng.randrange(inst.rounds)
         picked = pick_conflicted(seating, r, rng)
         first = seating.table_of[r][picked[0]] if picked else rng.randrange(inst.tables)
-        others = [t for t in range(inst.tables) if t != first]
-        tables = [first, *rng.sample(others, size - 1)]
+        tables = [first, *_partner_tables(seating, r, first, picked, size - 1, rng)]
         before = seating.penalty
         improved = reseat(seating, r, tables, rng.randrange(1 << 30), workers, step_time, deadline)
         if on_tick is not None and on_tick():
@@ -76,6 +75,21 @@ def lns_search(
             if stale >= 5 and size < min(8, inst.tables):
                 size += 1
                 stale = 0
+
+
+def _partner_tables(
+    seating: Seating, r: int, first: int, picked: list[int], count: int, rng: random.Random
+) -> list[int]:
+    """`count` tables to re-seat with `first`, drawn at random; on large plans, where a random
+    table rarely helps, up to half of them missing a sector or profession the picked person
+    shares needlessly at `first`, so that a chain of swaps can hand it over."""
+    inst = seating.instance
+    wanted: list[int] = []
+    if picked and inst.tables > TABLE_SAMPLE:
+        lacking = dict.fromkeys(tables_lacking(seating, r, picked[0], rng))
+        wanted = [t for t in lacking if t != first][: (count + 1) // 2]
+    others = [t for t in range(inst.tables) if t != first and t not in wanted]
+    return wanted + rng.sample(others, count - len(wanted))
 
 
 def reseat(

@@ -43,9 +43,12 @@ class Seating:
         org_size = Counter(instance.org)
         # the most colleagues one table needs to hold when an organisation spreads evenly
         self.org_ceiling = [-(-org_size[o] // tables) for o in range(max(instance.org) + 1)]
-        # the most tables of a round a sector (profession) of m people can reach: min(T, m)
-        self.sector_reach = _reach(instance.sector, tables)
-        self.profession_reach = _reach(instance.profession, tables)
+        # per round and sector (profession): the tables it is present at, and the most it can
+        # reach, min(T, members): below that, someone of it sits with a namesake needlessly
+        self.sec_tables = [[0] * (max(instance.sector) + 1) for _ in range(rounds)]
+        self.prof_tables = [[0] * (max(instance.profession) + 1) for _ in range(rounds)]
+        self.sec_most = _most_tables(instance.sector, tables)
+        self.prof_most = _most_tables(instance.profession, tables)
         self.same_org = 0
         self.repeats = 0
         self.met_again = 0  # pairs who met at an earlier event and share a table here
@@ -101,10 +104,15 @@ class Seating:
         self.table_of[r][p] = t
         self.same_org += self.org_n[r][t][inst.org[p]]
         self.org_n[r][t][inst.org[p]] += 1
-        self.sectors += self.sec_n[r][t][inst.sector[p]] == 0
-        self.sec_n[r][t][inst.sector[p]] += 1
-        self.professions += self.prof_n[r][t][inst.profession[p]] == 0
-        self.prof_n[r][t][inst.profession[p]] += 1
+        s, v = inst.sector[p], inst.profession[p]
+        if self.sec_n[r][t][s] == 0:
+            self.sectors += 1
+            self.sec_tables[r][s] += 1
+        self.sec_n[r][t][s] += 1
+        if self.prof_n[r][t][v] == 0:
+            self.professions += 1
+            self.prof_tables[r][v] += 1
+        self.prof_n[r][t][v] += 1
         if inst.previous is not None and inst.previous[r][p] not in (-1, t):
             self.moved += 1
 
@@ -123,10 +131,15 @@ class Seating:
                 self.met_again -= 1
         self.org_n[r][t][inst.org[p]] -= 1
         self.same_org -= self.org_n[r][t][inst.org[p]]
-        self.sec_n[r][t][inst.sector[p]] -= 1
-        self.sectors -= self.sec_n[r][t][inst.sector[p]] == 0
-        self.prof_n[r][t][inst.profession[p]] -= 1
-        self.professions -= self.prof_n[r][t][inst.profession[p]] == 0
+        s, v = inst.sector[p], inst.profession[p]
+        self.sec_n[r][t][s] -= 1
+        if self.sec_n[r][t][s] == 0:
+            self.sectors -= 1
+            self.sec_tables[r][s] -= 1
+        self.prof_n[r][t][v] -= 1
+        if self.prof_n[r][t][v] == 0:
+            self.professions -= 1
+            self.prof_tables[r][v] -= 1
         if inst.previous is not None and inst.previous[r][p] not in (-1, t):
             self.moved -= 1
 
@@ -242,12 +255,12 @@ class Seating:
         return [[[ids[p] for p in sorted(table)] for table in tables] for tables in self.members]
 
 
+def _most_tables(labels: list[int], tables: int) -> list[int]:
+    count = Counter(labels)
+    return [min(tables, count[label]) for label in range(max(labels) + 1)]
+
+
 def seating_from(instance: Instance, weights: Weights, unit_table: list[list[int]]) -> Seating:
     seating = Seating(instance, weights)
     seating.restore(unit_table)
     return seating
-
-
-def _reach(labels: list[int], tables: int) -> list[int]:
-    size = Counter(labels)
-    return [min(tables, size[label]) for label in range(max(labels) + 1)]

@@ -33,19 +33,20 @@ share a table in at least one round. Its lower bound, `plan.bound`, is w_org*(pi
 + w_rep*(counting bound) + w_hist*(met-before bound); when the objective reaches it the plan is
 proven optimal and the search stops.
 
-Method: a greedy start (construct.py; when it repeats, a known design too if the problem is
-near one: an affine plane, a projective packing, a Kirkman system, the finite-field grid ...,
-scheduler/designs; for a large plain event the stride construction first, shown at once; a
+Method: a greedy start (construct.py; when it repeats, a known design too if the problem is near
+one: an affine plane, a projective packing, a Kirkman system, the finite-field grid ...,
+scheduler/designs; for a large plain event the stride construction instead, shown at once; a
 CP-SAT model of the hard constraints alone when the greedy gets stuck, which also names
-conflicting constraints, feasibility.py), then cycles of tabu search on swaps (tabu.py), rotations
-of three people to seats among people new to them (tabu.cycle_descent), CP-SAT
-large-neighbourhood search over a few tables of one round at a time, hinted with the current
-plan (lns.py), and tabu again; each cycle after the first starts from the best plan so far,
-shaken. While the plan is above its bound the search uses the whole time limit, then returns
-the best plan found; `plan.stop_reason` says why it stopped. Within a cycle, work is counted in
-move evaluations and deterministic solver time, and the clock is only consulted to stop, so a
-run that reaches its bound before `time_limit` is reproducible for a fixed seed and worker
-count.
+conflicting constraints, feasibility.py), on large plans a descent that moves people sharing a
+sector or profession needlessly to tables missing it (tabu.mend_mixes), then cycles of tabu
+search on swaps (tabu.py), rotations of three people to seats among people new to them
+(tabu.cycle_descent), CP-SAT large-neighbourhood search over a few tables of one round at a
+time, hinted with the current plan (lns.py), and tabu again; each cycle after the first starts
+from the best plan so far, shaken. While the plan is above its bound the search uses the whole
+time limit, then returns the best plan found; `plan.stop_reason` says why it stopped. Within a
+cycle, work is counted in move evaluations and deterministic solver time, and the clock is only
+consulted to stop, so a run that reaches its bound before `time_limit` is reproducible for a
+fixed seed and worker count.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ from scheduler.metrics import (
 )
 from scheduler.seating import Seating, seating_from
 from scheduler.table_problem import Instance, Table, TableProblem, Weights, compile_problem
-from scheduler.tabu import cycle_descent, movable, shake, tabu_search
+from scheduler.tabu import cycle_descent, mend_mixes, movable, shake, tabu_search
 
 TABU_BUDGET = 400_000  # move evaluations of a cycle's first tabu search, at effort 1
 LNS_STEPS = 60  # CP-SAT neighbourhoods of a cycle, at effort 1
@@ -149,7 +150,7 @@ def plan_tables(
     bound, offset = objective_bound(instance, options.weights)
     rng = random.Random(options.seed)
     reporter = _Reporter(offset, bound, started, on_progress)
-    seating = _start(instance, options, rng, deadline, reporter.show)
+    seating = _start(instance, options, rng, deadline)
     if isinstance(seating, list):
         return _infeasible(seating, started)
     reporter.show(seating)
@@ -168,14 +169,19 @@ def _search(
     """Search until the penalty reaches `target`, the deadline passes or the caller cancels;
     leave the best plan found in `seating` and return why it stopped.
 
-    One cycle is tabu search, rotations of three, CP-SAT neighbourhoods, tabu again. Each
-    later cycle starts from the best plan so far, shaken by a few random moves (more the longer
-    nothing improves), so the time left is spent leaving the basin the last cycle ended in."""
+    On large plans, first a descent on the mixes (tabu.mend_mixes: quick, and often all the
+    search needs); then cycles. One cycle is tabu search, rotations of three, CP-SAT
+    neighbourhoods, tabu again. Each later cycle starts from the best plan so far, shaken by a
+    few random moves (more the longer nothing improves), so the time left is spent leaving the
+    basin the last cycle ended in."""
     inst = seating.instance
     if inst.tables < 2 or not any(
         movable(seating, r, u) for r in range(inst.rounds) for u in range(len(inst.units))
     ):
         return "bound reached" if seating.penalty <= target else "nothing to change"
+    if inst.tables > TABLE_SAMPLE:  # smaller plans: each tabu step weighs every table
+        mend_mixes(seating, rng, deadline, reporter.tick)
+        reporter.report()
     budget = int(options.effort * TABU_BUDGET)
     best_penalty, best = seating.penalty, seating.snapshot()
     fruitless = 0
@@ -263,22 +269,16 @@ def _start(
     options: SolveOptions,
     rng: random.Random,
     deadline: float,
-    show: Callable[[Seating], bool],
 ) -> Seating | list[str]:
     """The better of the greedy start and, when that has repeats and the problem is near a known
     design, the design's (scheduler/designs); the hard-constraint model when the greedy gets
-    stuck; or the list of conflicting constraints. A large plain event gets the stride plan at
-    once (no repeat, colleagues apart) and shown while the greedy, which mixes sectors and
-    professions better but takes seconds, runs."""
+    stuck; or the list of conflicting constraints. A large plain event gets the stride plan
+    (no repeat, colleagues apart, in a second for 5,000 people) instead of the greedy, which
+    takes seconds there: the search's first step mends its mixes (tabu.mend_mixes)."""
     weights = options.weights
     stride = stride_plan(instance, rng) if instance.tables > TABLE_SAMPLE else None
     if stride:
-        first = seating_from(instance, weights, stride)
-        if show(first):  # cancelled
-            return first
-        greedy = Seating(instance, weights)
-        better = greedy_plan(greedy, {}, rng) and greedy.penalty < first.penalty
-        return greedy if better else first
+        return seating_from(instance, weights, stride)
     hosts = facilitator_tables(instance)
     seating = Seating(instance, weights)
     if hosts is None or not greedy_plan(seating, hosts, rng):
