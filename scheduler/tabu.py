@@ -120,17 +120,13 @@ def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1
     """Up to `count` movable people of round r in a penalty, drawn with probability
     proportional to their share of it. Colleagues count only where more of them sit at one
     table than the pigeonhole forces (at most ceil(m / T) of an organisation of m); a sector or
-    profession shared at a table only where the mix can still grow: the label reaches fewer
-    tables than it could (min(T, m) for m people), or the table holds fewer labels than it
-    could (min(size, V) of V). Three of a large sector at every table is no conflict."""
+    profession shared at a table only while the label reaches fewer tables than it could
+    (min(T, m) for m people): three of a large sector at every table is no conflict."""
     inst, w = seating.instance, seating.weights
     sec_tables, prof_tables = seating.sec_tables[r], seating.prof_tables[r]
-    sector_kinds, profession_kinds = len(seating.sec_most), len(seating.prof_most)
     people, shares = [], []
     for t, table in enumerate(seating.members[r]):
         org_n, sec_n, prof_n = seating.org_n[r][t], seating.sec_n[r][t], seating.prof_n[r][t]
-        full_sec = min(len(table), sector_kinds) == sum(1 for n in sec_n if n)
-        full_prof = min(len(table), profession_kinds) == sum(1 for n in prof_n if n)
         for p in table:
             if not movable(seating, r, inst.unit_of[p]):
                 continue
@@ -142,8 +138,8 @@ def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1
                 w.same_org * (colleagues - 1) * (colleagues > seating.org_ceiling[inst.org[p]])
                 + w.repeats * sum(1 for x in table if row[x] >= 2)
                 + w.history * sum(1 for x in table if x in inst.met_before[p])
-                + w.sector * _needless(sec_n, sec_tables, seating.sec_most, s, full_sec)
-                + w.profession * _needless(prof_n, prof_tables, seating.prof_most, v, full_prof)
+                + w.sector * _needless(sec_n, sec_tables, seating.sec_most, s)
+                + w.profession * _needless(prof_n, prof_tables, seating.prof_most, v)
             )
             if inst.previous is not None and inst.previous[r][p] not in (-1, t):
                 share += w.moves
@@ -155,13 +151,10 @@ def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1
     return sorted(set(rng.choices(people, weights=shares, k=count)))
 
 
-def _needless(
-    counts: list[int], present: list[int], most: list[int], label: int, table_full: bool = True
-) -> bool:
-    """Does a person of `label` share the table with a namesake while the mix can still grow:
-    the label is missing from a table it could reach (present at fewer than min(T, members)
-    tables), or the table (not `table_full`) holds fewer labels than it could?"""
-    return counts[label] > 1 and (present[label] < most[label] or not table_full)
+def _needless(counts: list[int], present: list[int], most: list[int], label: int) -> bool:
+    """Does a person of `label` share the table with a namesake while the label is missing
+    from a table it could reach (present at fewer than min(T, members) tables)?"""
+    return counts[label] > 1 and present[label] < most[label]
 
 
 def tables_lacking(seating: Seating, r: int, p: int, rng: random.Random) -> list[int]:
