@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.extensions import db
@@ -24,6 +24,25 @@ from app.models.programmes import Member, Programme
 from app.models.types import UTCDateTime, utcnow
 
 PEER, HOST = "peer", "host"
+REMINDER_DAYS_DEFAULT = 7
+REMINDER_DAYS_MAX = 60
+
+
+class PeerRoundSettings(db.Model):
+    """What an organiser chooses for a whole round: how many days ahead of each milestone its
+    reminder goes (a round without a row has the default)."""
+
+    __tablename__ = "peer_challenge_round"
+    __table_args__ = (
+        CheckConstraint(
+            f"reminder_days BETWEEN 1 AND {REMINDER_DAYS_MAX}", name="reminder_days_range"
+        ),
+    )
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True
+    )
+    reminder_days: Mapped[int] = mapped_column(default=REMINDER_DAYS_DEFAULT)
 
 
 class PeerDetails(db.Model):

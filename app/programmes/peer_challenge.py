@@ -18,6 +18,7 @@ from app.programmes.peer_challenge_forms import (
     OnSiteForm,
     PeerForm,
     PlaceForm,
+    RemindersForm,
     StartForm,
     SwapForm,
 )
@@ -74,6 +75,7 @@ def section(programme: Programme) -> str:
         swap_form=SwapForm(),
         action=ActionForm(),
         timeline=milestones.timeline(programme),
+        reminder_days=milestones.reminder_days(programme),
         stages=milestones.STAGES,
         role_words=role_words,
     )
@@ -191,5 +193,26 @@ def dates(programme_id: int, member_id: int):
         on_site_form=on_site_form,
         form=form,
         stages=milestones.STAGES,
-        reminder_days=milestones.REMINDER_DAYS,
+        reminder_days=milestones.reminder_days(programme),
     ), (400 if form.errors or on_site_form.errors else 200)
+
+
+@bp.route("/programmes/<int:programme_id>/peer-challenge/reminders", methods=["GET", "POST"])
+def reminders(programme_id: int):
+    """How many days before each step its reminder goes, for the whole round."""
+    programme = programme_of(programme_id)
+    form = RemindersForm(data={"reminder_days": milestones.reminder_days(programme)})
+    if form.validate_on_submit():
+        try:
+            milestones.set_reminder_days(programme, form.reminder_days.data)
+        except MilestoneError as error:
+            form.reminder_days.errors = [str(error)]
+        else:
+            days = form.reminder_days.data
+            flash(f"Reminders go {days} day{'s' if days != 1 else ''} before each step.", "success")
+            return redirect(
+                url_for("programmes.show", programme_id=programme.id, _anchor="timeline-heading")
+            )
+    return render_template("programmes/peer_reminders.html", programme=programme, form=form), (
+        400 if form.errors else 200
+    )
