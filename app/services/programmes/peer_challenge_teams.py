@@ -17,13 +17,16 @@ the member slots). An unfilled slot is said with its reason: too few peers of th
 there, or all who can are taken.
 
 Adjusting keeps the engine's hard rules (`eligible`, capacity, a free slot of the role, and every
-team of two or more from at least two sectors); a refusal names the rule and the people.
+team of two or more from at least two sectors); a refusal names the rule and the people. Each
+adjustment checks and writes under the round's lock (programmes.locked_programme), so two
+organisers changing the same teams at once are served one after the other, the second checked
+against what the first wrote.
 Publishing (once, after asking) tells every peer their team(s), role and host, and every host its
 team, through the outbox, in the transaction that marks the round published.
 
-May import: models, planning.jobs (the protocol its planners follow), planning.summaries (a
-job's words, figures), programmes.peer_challenge_members, organisations.directory (names),
-messaging.outbox, formatting, scheduler.
+May import: models, programmes.programmes (the round's lock), planning.jobs (the protocol its
+planners follow), planning.summaries (a job's words, figures), programmes.peer_challenge_members,
+organisations.directory (names), messaging.outbox, formatting, scheduler.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from app.services.planning import jobs
 from app.services.planning.jobs import JobError, Planner, Reporter
 from app.services.planning.summaries import STATES, Figure, JobSummary, seconds_run
 from app.services.programmes.peer_challenge_members import ROLE_WORDS, a_role, hosts, members
+from app.services.programmes.programmes import locked_programme
 from scheduler.peer_teams import (
     ROLES,
     Host,
@@ -440,9 +444,28 @@ def _check_open(programme: Programme) -> None:
         raise AdjustRefused("The teams are published: they can no longer be changed here.")
 
 
+def _still_here(programme: Programme, model: type, row_id: int):
+    """The row read again under the lock; AdjustRefused when someone removed it meanwhile."""
+    found = db.session.get(model, row_id)
+    if found is None or found.programme_id != programme.id:
+        raise AdjustRefused("Someone changed the teams meanwhile: look again and choose again.")
+    return found
+
+
 def put(programme: Programme, host: Member, peer: Member) -> PeerPlace:
-    """Put a peer on a host's team, in their role; commits. AdjustRefused naming the rule."""
-    _check_open(programme)
+    """Put a peer on a host's team, in their role; commits. AdjustRefused naming the rule.
+    Checked and written under the round's lock: two organisers filling the same last place,
+    or giving a peer more teams than offered, at the same moment cannot both succeed."""
+    host_id, peer_id = host.id, peer.id
+    with locked_programme(programme.id) as programme:
+        _check_open(programme)
+        host = _still_here(programme, Member, host_id)
+        peer = _still_here(programme, Member, peer_id)
+        place = _put(programme, host, peer)
+    return place
+
+
+def _put(programme: Programme, host: Member, peer: Member) -> PeerPlace:
     team = _team(host)
     engine, engine_h = engine_peer(peer), engine_host(host)
     name = host.organisation.name
@@ -467,27 +490,37 @@ def put(programme: Programme, host: Member, peer: Member) -> PeerPlace:
         raise AdjustRefused(f"{reason} Put in someone from another sector first.")
     place = PeerPlace(programme=programme, host_id=host.id, peer_id=peer.id, role=engine.role)
     db.session.add(place)
-    db.session.commit()
     return place
 
 
 def take_out(programme: Programme, place: PeerPlace) -> None:
     """Take a peer off a team; commits. Refused when it would leave two or more peers of one
     sector (swap instead)."""
-    _check_open(programme)
-    rest = [p.peer for p in _team(place.host) if p.id != place.id]
-    if reason := _one_sector(place.host, rest):
-        raise AdjustRefused(
-            f"Taking {place.peer.name} out: {reason} Swap {place.peer.name} for someone from "
-            "another sector instead."
-        )
-    db.session.delete(place)
-    db.session.commit()
+    place_id = place.id
+    with locked_programme(programme.id) as programme:
+        _check_open(programme)
+        place = _still_here(programme, PeerPlace, place_id)
+        rest = [p.peer for p in _team(place.host) if p.id != place.id]
+        if reason := _one_sector(place.host, rest):
+            raise AdjustRefused(
+                f"Taking {place.peer.name} out: {reason} Swap {place.peer.name} for someone "
+                "from another sector instead."
+            )
+        db.session.delete(place)
 
 
 def swap(programme: Programme, first: PeerPlace, second: PeerPlace) -> None:
-    """Exchange the peers of two places of the same role on different teams; commits."""
-    _check_open(programme)
+    """Exchange the peers of two places of the same role on different teams; commits. Checked
+    and written under the round's lock, as `put`."""
+    first_id, second_id = first.id, second.id
+    with locked_programme(programme.id) as programme:
+        _check_open(programme)
+        first = _still_here(programme, PeerPlace, first_id)
+        second = _still_here(programme, PeerPlace, second_id)
+        _swap(first, second)
+
+
+def _swap(first: PeerPlace, second: PeerPlace) -> None:
     if first.host_id == second.host_id:
         raise AdjustRefused("Both are on the same team: choose peers on two different teams.")
     if first.role != second.role:
@@ -506,7 +539,6 @@ def swap(programme: Programme, first: PeerPlace, second: PeerPlace) -> None:
         if reason := _one_sector(host, after):
             raise AdjustRefused(reason)
     first.peer_id, second.peer_id = second.peer_id, first.peer_id
-    db.session.commit()
 
 
 # --- publishing ----------------------------------------------------------------------------------
