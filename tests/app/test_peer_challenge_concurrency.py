@@ -1,8 +1,8 @@
 """Peer-challenge teams under real concurrency: organisers in several browsers filling the same
-last place, or giving one peer more teams than offered, at the same moment, through the app behind a real HTTP server (on
-SQLite and, when TEST_DATABASE_URL is set, PostgreSQL). The check and the write of each change
-run under the round's lock (programmes.locked_programme), so no slot is filled twice and no peer
-goes beyond what they offered."""
+last place, or giving one peer more teams than offered, at the same moment, through the app
+behind a real HTTP server (on SQLite and, when TEST_DATABASE_URL is set, PostgreSQL). The check
+and the write of each change run under the round's lock (programmes.locked_programme), so no
+slot is filled twice and no peer goes beyond what they offered."""
 
 from __future__ import annotations
 
