@@ -52,6 +52,8 @@ class MailKind(enum.StrEnum):
     PEER_CHALLENGE_JOINED = "peer_challenge_joined"
     PEER_CHALLENGE_TEAM = "peer_challenge_team"
     PEER_CHALLENGE_MILESTONE = "peer_challenge_milestone"
+    PEER_CHALLENGE_WITHDRAWAL = "peer_challenge_withdrawal"  # a published team lost someone
+    PEER_CHALLENGE_TEAM_CHANGED = "peer_challenge_team_changed"
     # To a past event's registrant who asked to hear of programmes.
     PROGRAMME_INVITATION = "programme_invitation"
 

@@ -66,7 +66,11 @@ class PeerDetails(db.Model):
 
 class HostDetails(db.Model):
     """What a host adds: `slots` {role: peers wanted} and the first day on site (from which
-    its milestones are first dated)."""
+        its milestones are first dated). `published_team`: the team as its people were last told,
+        [[role, peer's token, peer's name], ...] (None until the round is published; a token as
+    it is never reused, unlike an id): a change
+        after publishing (a withdrawal, a removal, an adjustment) shows against it until the
+        organiser publishes the changes, and only those whose team changed are told."""
 
     __tablename__ = "peer_challenge_host"
 
@@ -75,6 +79,7 @@ class HostDetails(db.Model):
     )
     slots: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     on_site: Mapped[date | None]
+    published_team: Mapped[list[list] | None] = mapped_column(JSON)
 
     member: Mapped[Member] = relationship(
         backref=backref("host_details", uselist=False, cascade="all, delete-orphan")

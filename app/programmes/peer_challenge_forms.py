@@ -185,6 +185,10 @@ class PublishForm(FlaskForm):
     confirm = BooleanField("Yes: tell every peer and host their team now")
 
 
+class PublishChangesForm(FlaskForm):
+    confirm = BooleanField("Yes: tell the people of these teams now")
+
+
 class OnSiteForm(FlaskForm):
     on_site = DateField("First day on site, to date every step from", validators=[Optional()])
 

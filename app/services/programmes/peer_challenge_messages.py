@@ -21,7 +21,7 @@ from app.models import MailKind, Member, PeerMilestone, PeerPlace, ProgrammeStat
 from app.models.peer_challenge import PEER
 from app.services.messaging import transport
 from app.services.programmes.peer_challenge_members import a_role, places_of, role_words
-from app.services.programmes.peer_challenge_milestones import STAGES
+from app.services.programmes.peer_challenge_milestones import STAGES, milestones_of
 from app.services.urls import external_url
 
 
@@ -57,6 +57,16 @@ def team_lines(host: Member) -> str:
     )
 
 
+def date_lines(host: Member) -> str:
+    """The dated steps of a host's challenge, one a line ("" while none is dated)."""
+    return "\n".join(f"- {STAGES[m.stage].name}: {format_date(m.due)}" for m in milestones_of(host))
+
+
+def _with_dates(host: Member) -> str:
+    dates = date_lines(host)
+    return f"\nThe dates:\n{dates}" if dates else "\nThe dates are still to be set."
+
+
 def team_message(member: Member) -> EmailMessage | None:
     """Once the round is published: a peer's team(s), role and host; a host's team."""
     programme = member.programme
@@ -72,6 +82,7 @@ def team_message(member: Member) -> EmailMessage | None:
                 *(
                     f"{p.host.organisation.name}, as {role_words(p.role)}. The team:\n"
                     + team_lines(p.host)
+                    + _with_dates(p.host)
                     for p in places
                 ),
             ]
@@ -84,10 +95,67 @@ def team_message(member: Member) -> EmailMessage | None:
         body = [
             f"The teams of {name} are out. The team reviewing {member.organisation.name}:\n"
             + (team_lines(member) or "- nobody yet: the organisers will be in touch")
+            + _with_dates(member)
         ]
     body.append("The organisers will introduce you. Your page, with the dates of each step:")
     body.append(entry_url(member))
     return _message(member, f"Your peer-challenge team in {name}", *body)
+
+
+def withdrawal_message(
+    member: Member, name: str, role: str = "", host_id: int | None = None, organisation: str = ""
+) -> EmailMessage | None:
+    """After publishing, someone left a team `member` is on: a peer `name` of `role` left the
+    team of host `host_id` (to its host and the rest of the team), or the host `organisation`
+    withdrew (to its team's peers). None if the host has gone since."""
+    round_name = one_line(member.programme.name)
+    if role:
+        host = db.session.get(Member, host_id) if host_id else None
+        if host is None:
+            return None
+        where = host.organisation.name
+        body = [
+            f"We are sorry to tell you that {name}, the {role_words(role)} on the team "
+            f"reviewing {where}, is no longer able to take part in {round_name}.",
+            "The organisers will look for someone to take their place and will write to you "
+            "again when they have. The team as it is now:\n" + (team_lines(host) or "- nobody yet"),
+        ]
+        subject = f"{round_name}: a change to the team reviewing {where}"
+    else:
+        body = [
+            f"We are sorry to tell you that {organisation} has withdrawn from {round_name}, so "
+            "the peer challenge there will not go ahead and its team is stood down.",
+            "Thank you for giving your time to it. The organisers will be in touch if another "
+            "team needs you.",
+        ]
+        subject = f"{round_name}: the challenge at {organisation} will not go ahead"
+    body.append(f"Your page:\n{entry_url(member)}")
+    return _message(member, subject, *body)
+
+
+def team_changed_message(member: Member, host_id: int) -> EmailMessage | None:
+    """After the organisers publish a change to a team: to its host and its peers, the team as
+    it is now; to a peer taken off it, that they are no longer on it. None once gone."""
+    host = db.session.get(Member, host_id)
+    if host is None or member.programme.status != ProgrammeStatus.PUBLISHED:
+        return None
+    round_name = one_line(member.programme.name)
+    where = host.organisation.name
+    mine = [p for p in places_of(member) if p.host_id == host.id] if member.side == PEER else []
+    if member.id == host.id or mine:
+        role = f", on which you are {a_role(mine[0].role)}," if mine else ""
+        body = [
+            f"The team reviewing {where}{role} has changed. The team now:\n"
+            + (team_lines(host) or "- nobody yet: the organisers will be in touch"),
+        ]
+    else:
+        body = [
+            f"You are no longer on the team reviewing {where} in {round_name}. Thank you for "
+            "the time you were ready to give it; the organisers will be in touch if they have "
+            "any questions."
+        ]
+    body.append(f"Your page, with your team(s) and the dates of each step:\n{entry_url(member)}")
+    return _message(member, f"{round_name}: the team reviewing {where} has changed", *body)
 
 
 def milestone_message(member: Member, milestone_id: int) -> EmailMessage | None:
@@ -111,4 +179,6 @@ BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
     MailKind.PEER_CHALLENGE_JOINED: joined_message,
     MailKind.PEER_CHALLENGE_TEAM: team_message,
     MailKind.PEER_CHALLENGE_MILESTONE: milestone_message,
+    MailKind.PEER_CHALLENGE_WITHDRAWAL: withdrawal_message,
+    MailKind.PEER_CHALLENGE_TEAM_CHANGED: team_changed_message,
 }

@@ -165,11 +165,17 @@ def set_reminder_days(programme: Programme, days: int) -> None:
 
 
 def recipients(milestone: PeerMilestone) -> list[Member]:
-    """Who is reminded: the host's contact and, once the teams are published, its team."""
+    """Who is reminded: the host's contact and, once the teams are published, its team as it
+    was last told (a peer put on it since hears of it first when the change is published)."""
     host = milestone.host
     people = [host]
     if host.programme.status == ProgrammeStatus.PUBLISHED:
-        places = db.session.scalars(select(PeerPlace).where(PeerPlace.host_id == host.id))
+        told = [token for _, token, _ in host.host_details.published_team or []]
+        places = db.session.scalars(
+            select(PeerPlace)
+            .join(Member, Member.id == PeerPlace.peer_id)
+            .where(PeerPlace.host_id == host.id, Member.token.in_(told))
+        )
         people += sorted((p.peer for p in places), key=lambda m: m.name)
     return people
 
