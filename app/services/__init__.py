@@ -17,7 +17,8 @@ imports run one way, from the top of this list down (tests/test_architecture.py 
                              accounts.organisers, messaging.outbox, tokens, scheduler
     programmes.programmes    tokens, registration.capacity (its write-locked transaction),
                              messaging.outbox
-    programmes.peer_challenge_messages  programmes.peer_challenge_{members, milestones},
+    programmes.peer_challenge_messages  programmes.{programmes, peer_challenge_members,
+                             peer_challenge_milestones},
                              messaging.transport, urls
     programmes.peer_challenge_teams  programmes.{programmes, peer_challenge_members},
                              planning.{jobs, summaries}, organisations.directory,

@@ -4,7 +4,7 @@ occasion has passed. Teams are described by name, organisation and role: nobody'
 anyone but its owner (the organisers see them on their pages). BUILDERS is given to the outbox at
 start-up (app/__init__.py).
 
-May import: models, programmes.{peer_challenge_members, peer_challenge_milestones},
+May import: models, programmes.{programmes, peer_challenge_members, peer_challenge_milestones},
 messaging.transport, urls.
 """
 
@@ -17,11 +17,21 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.formatting import format_date, one_line
-from app.models import MailKind, Member, PeerMilestone, PeerPlace, ProgrammeStatus
-from app.models.peer_challenge import PEER
+from app.models import (
+    MailKind,
+    Member,
+    PeerMilestone,
+    PeerPlace,
+    Programme,
+    ProgrammeKind,
+    ProgrammeStatus,
+    Registration,
+)
+from app.models.peer_challenge import HOST, PEER
 from app.services.messaging import transport
 from app.services.programmes.peer_challenge_members import a_role, places_of, role_words
 from app.services.programmes.peer_challenge_milestones import STAGES, milestones_of
+from app.services.programmes.programmes import join_token
 from app.services.urls import external_url
 
 
@@ -158,6 +168,40 @@ def team_changed_message(member: Member, host_id: int) -> EmailMessage | None:
     return _message(member, f"{round_name}: the team reviewing {where} has changed", *body)
 
 
+def invitation_message(registration: Registration, programme_id: int) -> EmailMessage | None:
+    """An invitation to take part in a peer-challenge round, to a past registrant who asked to
+    hear of peer challenges; None once they withdrew that, or the round is published."""
+    programme = db.session.get(Programme, programme_id)
+    if programme is None or not registration.email or not registration.hear_of_peer_challenges:
+        return None
+    if programme.kind != ProgrammeKind.PEER_CHALLENGE:
+        return None
+    if programme.status == ProgrammeStatus.PUBLISHED:
+        return None
+    name = one_line(programme.name)
+    about = [programme.description] if programme.description else []
+    body = "\n\n".join(
+        [
+            f"Dear {registration.name},",
+            f"When you registered for {one_line(registration.event.title)} you asked to hear "
+            f"about peer challenges. {name} is forming its teams: peers from other "
+            "organisations and sectors who review an organisation at its leaders' invitation, "
+            "with a scoping meeting, a few days on site, feedback, a report and a progress "
+            "review about ten months on.",
+            *about,
+            "To offer yourself as a peer (a chief executive, member, officer, sector or "
+            "lived-experience peer, or a challenge manager):\n"
+            + external_url("peer_challenge_join.join", token=join_token(programme, PEER)),
+            "For your organisation to be reviewed, as a host:\n"
+            + external_url("peer_challenge_join.join", token=join_token(programme, HOST)),
+            "If you would rather not hear of peer challenges any more, say so on your "
+            "registration page:\n" + external_url("registration.manage", token=registration.token),
+            "Convene",
+        ]
+    )
+    return transport.new_message(registration.email, f"An invitation: {name}", body + "\n")
+
+
 def milestone_message(member: Member, milestone_id: int) -> EmailMessage | None:
     """A reminder, some days ahead, of a step of a host's challenge; None once it is gone."""
     milestone = db.session.get(PeerMilestone, milestone_id)
@@ -181,4 +225,5 @@ BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
     MailKind.PEER_CHALLENGE_MILESTONE: milestone_message,
     MailKind.PEER_CHALLENGE_WITHDRAWAL: withdrawal_message,
     MailKind.PEER_CHALLENGE_TEAM_CHANGED: team_changed_message,
+    MailKind.PEER_CHALLENGE_INVITATION: invitation_message,
 }
