@@ -108,6 +108,10 @@ def test_the_organiser_fills_the_open_slot_and_tells_only_that_team(signed_in, p
     )
     assert response.status_code == 302
     assert queued() == []  # nobody is told until the organiser publishes the change
+    fay_page = f"/peer-challenge/entry/{fay.token}"
+    assert "At <strong>Westshire Council</strong>" not in signed_in.get(fay_page).get_data(
+        as_text=True
+    )
     assert "Fay Officer (officer peer) is new on the team" in signed_in.get(base).get_data(
         as_text=True
     )
@@ -133,6 +137,9 @@ def test_the_organiser_fills_the_open_slot_and_tells_only_that_team(signed_in, p
     assert "Fay Officer, Kent Fire: officer peer" in to_west and fay.email not in to_west
     to_bob = team_changed_message(bob, west.id).get_content()
     assert "on which you are a member peer" in to_bob
+    assert "At <strong>Westshire Council</strong>, as officer peer" in signed_in.get(
+        fay_page
+    ).get_data(as_text=True)
     again = signed_in.submit(url, {"confirm": "y"}, follow_redirects=True)
     assert "No team has changed since the teams were published." in again.get_data(as_text=True)
     assert teams.changed_teams(programme) == []

@@ -159,6 +159,18 @@ def places_of(member: Member) -> list[PeerPlace]:
     return list(db.session.scalars(select(PeerPlace).where(column == member.id)))
 
 
+def told_places(member: Member) -> list[PeerPlace]:
+    """A peer's places, or a host's team, as they were last told once the teams are published
+    (HostDetails.published_team): a change the organisers have not published yet is not shown
+    to the people it concerns before they are told of it."""
+    found = []
+    for place in places_of(member):
+        told = place.host.host_details.published_team or []
+        if [place.role, place.peer.token] in [entry[:2] for entry in told]:
+            found.append(place)
+    return found
+
+
 def details_of(member: Member) -> dict[str, Any]:
     """A peer's or host's details as check_entry reads them (for forms)."""
     details: dict[str, Any] = {
