@@ -203,3 +203,21 @@ def test_reminders_go_to_the_team_as_told(published):
     ]
     teams.publish_changes(programme)
     assert "Fay Officer" in [m.name for m in milestones.recipients(report)]
+
+
+def test_a_change_to_a_place_removed_meanwhile_is_refused_plainly(published):
+    p = published
+    programme = p["programme"]
+    eve_west, dan_north = (
+        next(pl for pl in teams.places_of(programme) if pl.peer_id == p[who].id)
+        for who in ("eve", "dan")
+    )
+    members.withdraw(p["dan"])  # another organiser removes Dan while this page was open
+    with pytest.raises(AdjustRefused, match="Someone changed the teams meanwhile"):
+        teams.swap(programme, eve_west, dan_north)
+    # Eve's withdrawal left Westshire with two local-government peers: shown, and it stops
+    # publishing the changes until a peer from another sector fills the slot.
+    members.withdraw(p["eve"])
+    assert "one sector only" in teams.review(programme).broken[0][1]
+    with pytest.raises(AdjustRefused, match="A team breaks a rule"):
+        teams.publish_changes(programme)
