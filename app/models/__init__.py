@@ -37,6 +37,7 @@ from app.models.peer_challenge import (
     PeerDetails,
     PeerMilestone,
     PeerPlace,
+    PeerRoundSettings,
     PeerTeamsRun,
 )
 from app.models.planning import (
@@ -103,6 +104,7 @@ __all__ = [
     "PeerDetails",
     "PeerMilestone",
     "PeerPlace",
+    "PeerRoundSettings",
     "PeerTeamsRun",
     "Plan",
     "PlanKind",

@@ -55,8 +55,11 @@ class MailKind(enum.StrEnum):
     PEER_CHALLENGE_JOINED = "peer_challenge_joined"
     PEER_CHALLENGE_TEAM = "peer_challenge_team"
     PEER_CHALLENGE_MILESTONE = "peer_challenge_milestone"
-    # To a past event's registrant who asked to hear of programmes.
+    PEER_CHALLENGE_WITHDRAWAL = "peer_challenge_withdrawal"  # a published team lost someone
+    PEER_CHALLENGE_TEAM_CHANGED = "peer_challenge_team_changed"
+    # To a past event's registrant who asked to hear of programmes, or of peer challenges.
     PROGRAMME_INVITATION = "programme_invitation"
+    PEER_CHALLENGE_INVITATION = "peer_challenge_invitation"
 
 
 class OutgoingMail(db.Model):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from app.extensions import db
@@ -24,6 +24,25 @@ from app.models.programmes import Member, Programme
 from app.models.types import UTCDateTime, utcnow
 
 PEER, HOST = "peer", "host"
+REMINDER_DAYS_DEFAULT = 7
+REMINDER_DAYS_MAX = 60
+
+
+class PeerRoundSettings(db.Model):
+    """What an organiser chooses for a whole round: how many days ahead of each milestone its
+    reminder goes (a round without a row has the default)."""
+
+    __tablename__ = "peer_challenge_round"
+    __table_args__ = (
+        CheckConstraint(
+            f"reminder_days BETWEEN 1 AND {REMINDER_DAYS_MAX}", name="reminder_days_range"
+        ),
+    )
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True
+    )
+    reminder_days: Mapped[int] = mapped_column(default=REMINDER_DAYS_DEFAULT)
 
 
 class PeerDetails(db.Model):
@@ -47,7 +66,11 @@ class PeerDetails(db.Model):
 
 class HostDetails(db.Model):
     """What a host adds: `slots` {role: peers wanted} and the first day on site (from which
-    its milestones are first dated)."""
+        its milestones are first dated). `published_team`: the team as its people were last told,
+        [[role, peer's token, peer's name], ...] (None until the round is published; a token as
+    it is never reused, unlike an id): a change
+        after publishing (a withdrawal, a removal, an adjustment) shows against it until the
+        organiser publishes the changes, and only those whose team changed are told."""
 
     __tablename__ = "peer_challenge_host"
 
@@ -56,6 +79,7 @@ class HostDetails(db.Model):
     )
     slots: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     on_site: Mapped[date | None]
+    published_team: Mapped[list[list] | None] = mapped_column(JSON)
 
     member: Mapped[Member] = relationship(
         backref=backref("host_details", uselist=False, cascade="all, delete-orphan")

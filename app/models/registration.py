@@ -65,6 +65,9 @@ class Registration(db.Model):
     share_tablemates: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Their consent to be invited to programmes (mentoring schemes, secondments) by mail.
     hear_of_programmes: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A consent of its own to be invited to peer challenges: those who agreed to hear of
+    # mentoring schemes and secondments were not asked about them.
+    hear_of_peer_challenges: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[RegistrationStatus] = mapped_column(
         _enum(RegistrationStatus, "registration_status"), index=True
     )

@@ -5,6 +5,7 @@ dated milestones. Building, adjusting and publishing the teams are in peer_chall
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from app.models import JobState, Member, Programme, ProgrammeKind
 from app.models.peer_challenge import HOST, PEER
@@ -18,15 +19,17 @@ from app.programmes.peer_challenge_forms import (
     OnSiteForm,
     PeerForm,
     PlaceForm,
+    RemindersForm,
     StartForm,
     SwapForm,
 )
+from app.services.programmes import invitations
 from app.services.programmes import peer_challenge_members as members
 from app.services.programmes import peer_challenge_milestones as milestones
 from app.services.programmes import peer_challenge_teams as teams
 from app.services.programmes.peer_challenge_members import EntryInvalid, role_words
 from app.services.programmes.peer_challenge_milestones import MilestoneError
-from app.services.programmes.programmes import join_token
+from app.services.programmes.programmes import ProgrammeError, join_token
 from app.services.urls import external_url
 from app.shared import ActionForm, organisers_only
 
@@ -74,6 +77,7 @@ def section(programme: Programme) -> str:
         swap_form=SwapForm(),
         action=ActionForm(),
         timeline=milestones.timeline(programme),
+        reminder_days=milestones.reminder_days(programme),
         stages=milestones.STAGES,
         role_words=role_words,
     )
@@ -191,5 +195,48 @@ def dates(programme_id: int, member_id: int):
         on_site_form=on_site_form,
         form=form,
         stages=milestones.STAGES,
-        reminder_days=milestones.REMINDER_DAYS,
+        reminder_days=milestones.reminder_days(programme),
     ), (400 if form.errors or on_site_form.errors else 200)
+
+
+@bp.route("/programmes/<int:programme_id>/peer-challenge/reminders", methods=["GET", "POST"])
+def reminders(programme_id: int):
+    """How many days before each step its reminder goes, for the whole round."""
+    programme = programme_of(programme_id)
+    form = RemindersForm(data={"reminder_days": milestones.reminder_days(programme)})
+    if form.validate_on_submit():
+        try:
+            milestones.set_reminder_days(programme, form.reminder_days.data)
+        except MilestoneError as error:
+            form.reminder_days.errors = [str(error)]
+        else:
+            days = form.reminder_days.data
+            flash(f"Reminders go {days} day{'s' if days != 1 else ''} before each step.", "success")
+            return redirect(
+                url_for("programmes.show", programme_id=programme.id, _anchor="timeline-heading")
+            )
+    return render_template("programmes/peer_reminders.html", programme=programme, form=form), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/programmes/<int:programme_id>/peer-challenge/invite", methods=["GET", "POST"])
+def invite(programme_id: int):
+    """GET shows who would be invited (registrants of the organiser's past events who asked to
+    hear of peer challenges) and asks first; POST mails them the join links."""
+    programme = programme_of(programme_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            count = invitations.invite(programme, current_user)
+        except ProgrammeError as error:
+            flash(str(error), "error")
+        else:
+            flash(f"Invited {count} people by email.", "success")
+        return redirect(url_for("programmes.show", programme_id=programme.id))
+    return render_template(
+        "programmes/peer_invite.html",
+        programme=programme,
+        people=invitations.invitable(programme, current_user),
+        form=form,
+    )

@@ -11,6 +11,7 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from app.models.peer_challenge import REMINDER_DAYS_MAX
 from app.services.organisations import sectors
 from app.services.programmes.peer_challenge_members import ROLE_WORDS, TEXT_LIMITS
 from app.services.programmes.peer_challenge_milestones import STAGES
@@ -184,8 +185,28 @@ class PublishForm(FlaskForm):
     confirm = BooleanField("Yes: tell every peer and host their team now")
 
 
+class PublishChangesForm(FlaskForm):
+    confirm = BooleanField("Yes: tell the people of these teams now")
+
+
 class OnSiteForm(FlaskForm):
     on_site = DateField("First day on site, to date every step from", validators=[Optional()])
+
+
+class RemindersForm(FlaskForm):
+    reminder_days = IntegerField(
+        "Days before each step that its reminder goes",
+        description=f"A whole number from 1 to {REMINDER_DAYS_MAX}.",
+        validators=[
+            InputRequired("Give a number of days."),
+            NumberRange(
+                min=1,
+                max=REMINDER_DAYS_MAX,
+                message=f"Give a number of days from 1 to {REMINDER_DAYS_MAX}.",
+            ),
+        ],
+        render_kw={"inputmode": "numeric", "size": 3},
+    )
 
 
 class MilestonesForm(FlaskForm):

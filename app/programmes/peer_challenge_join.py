@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from app.models import JoinLink, Member, ProgrammeKind, ProgrammeStatus
+from app.models import JoinLink, Member, Programme, ProgrammeKind, ProgrammeStatus
 from app.models.peer_challenge import PEER
 from app.programmes.mentoring_forms import organisation_suggestions
 from app.programmes.peer_challenge_forms import ConfirmForm, HostForm, PeerForm
 from app.services.programmes import peer_challenge_members as members
-from app.services.programmes.peer_challenge_members import EntryInvalid, places_of
+from app.services.programmes.peer_challenge_members import EntryInvalid, told_places
 from app.services.programmes.peer_challenge_milestones import STAGES, milestones_of
 from app.services.programmes.programmes import join_link
 
@@ -60,7 +60,14 @@ def join(token: str):
         side=side,
         form=form,
         organisations=organisation_suggestions(),
+        hosts=_hosts_for(programme, side),
     ), (400 if form.errors else 200)
+
+
+def _hosts_for(programme: Programme, side: str) -> list[Member]:
+    """The hosts a peer is shown (their published profile: organisation, sector, themes), to
+    name any they must not review; a host is shown none."""
+    return members.hosts(programme) if side == PEER else []
 
 
 @bp.route("/peer-challenge/entry/<token>", methods=["GET", "POST"])
@@ -85,12 +92,13 @@ def entry(token: str):
         side=side,
         form=form,
         organisations=organisation_suggestions(),
-        places=places_of(member) if published else [],
+        places=told_places(member) if published else [],
         published=published,
         stages=STAGES,
         milestones=milestones,
         has_dates=any(found for _, found in milestones),
         role_words=members.role_words,
+        hosts=_hosts_for(programme, side),
     ), (400 if form.errors else 200)
 
 
@@ -100,7 +108,7 @@ def _milestones(member: Member, published: bool) -> list[tuple[Member, list]]:
         return [(member, milestones_of(member))]
     if not published:
         return []
-    return [(place.host, milestones_of(place.host)) for place in places_of(member)]
+    return [(place.host, milestones_of(place.host)) for place in told_places(member)]
 
 
 @bp.route("/peer-challenge/entry/<token>/withdraw", methods=["GET", "POST"])

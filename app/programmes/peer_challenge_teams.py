@@ -1,5 +1,7 @@
 """Organiser pages for a peer-challenge round's teams: building them in the background (progress,
-cancel), adjusting them by hand under the engine's rules, and publishing them (after asking)."""
+cancel), adjusting them by hand under the engine's rules, publishing them (after asking), and
+publishing the changes made since (after asking), which tells only the people of the teams that
+changed."""
 
 from __future__ import annotations
 
@@ -9,7 +11,13 @@ from app.extensions import db
 from app.models import JobState, PeerPlace, Programme, SolveJob
 from app.models.peer_challenge import HOST, PEER
 from app.programmes.peer_challenge import member_of, programme_of
-from app.programmes.peer_challenge_forms import PlaceForm, PublishForm, StartForm, SwapForm
+from app.programmes.peer_challenge_forms import (
+    PlaceForm,
+    PublishChangesForm,
+    PublishForm,
+    StartForm,
+    SwapForm,
+)
 from app.services.planning import jobs
 from app.services.programmes import peer_challenge_teams as teams
 from app.services.programmes.peer_challenge_teams import AdjustRefused
@@ -173,4 +181,27 @@ def publish(programme_id: int):
             return _back(programme)
     return render_template(
         "programmes/peer_publish.html", programme=programme, form=form, review=review
+    ), (400 if form.errors else 200)
+
+
+@bp.route("/programmes/<int:programme_id>/peer-challenge/publish-changes", methods=["GET", "POST"])
+def publish_changes(programme_id: int):
+    """GET shows the teams that changed since publishing and asks first; POST tells their
+    people (nobody else)."""
+    programme = programme_of(programme_id)
+    form = PublishChangesForm()
+    changed = teams.changed_teams(programme)
+    if form.validate_on_submit():
+        if not form.confirm.data:
+            form.confirm.errors = ["Tick the box to confirm."]
+        else:
+            try:
+                told = teams.publish_changes(programme)
+            except AdjustRefused as error:
+                flash(str(error), "error")
+                return _back(programme)
+            flash(f"The changes are published: {told} messages are on their way.", "success")
+            return _back(programme)
+    return render_template(
+        "programmes/peer_publish_changes.html", programme=programme, form=form, changed=changed
     ), (400 if form.errors else 200)

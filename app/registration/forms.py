@@ -72,7 +72,12 @@ class DetailsForm(FlaskForm):
             name: self[name].data for name in TEXT_LIMITS if name in self._fields
         }
         data["needs_accessible_table"] = bool(self.needs_accessible_table.data)
-        for flag in ("consent", "share_tablemates", "hear_of_programmes"):
+        for flag in (
+            "consent",
+            "share_tablemates",
+            "hear_of_programmes",
+            "hear_of_peer_challenges",
+        ):
             if flag in self._fields:
                 data[flag] = bool(self[flag].data)
         data["preferences"] = [
@@ -112,6 +117,13 @@ HEAR_OF_PROGRAMMES_LABEL = (
 )
 
 
+HEAR_OF_PEER_CHALLENGES_LABEL = (
+    "Tell me about peer challenges (peers from other organisations and sectors reviewing an "
+    "organisation, by invitation of its leaders): the organisers may email me an invitation "
+    "to take part in one."
+)
+
+
 class RegisterForm(DetailsForm):
     consent = BooleanField(
         "I agree that the organisers may use my details to run this event, as the privacy "
@@ -119,6 +131,7 @@ class RegisterForm(DetailsForm):
     )
     share_tablemates = BooleanField(SHARE_TABLEMATES_LABEL)
     hear_of_programmes = BooleanField(HEAR_OF_PROGRAMMES_LABEL)
+    hear_of_peer_challenges = BooleanField(HEAR_OF_PEER_CHALLENGES_LABEL)
 
 
 class OwnDetailsForm(DetailsForm):
@@ -129,6 +142,7 @@ class OwnDetailsForm(DetailsForm):
     email = None
     share_tablemates = BooleanField(SHARE_TABLEMATES_LABEL)
     hear_of_programmes = BooleanField(HEAR_OF_PROGRAMMES_LABEL)
+    hear_of_peer_challenges = BooleanField(HEAR_OF_PEER_CHALLENGES_LABEL)
 
 
 def with_preferences(form_class: type[DetailsForm], event: Event) -> type[DetailsForm]:

@@ -213,6 +213,27 @@ def hear_of_programmes(token: str):
     return redirect(url_for(".manage", token=token))
 
 
+@bp.post("/r/<token>/peer-challenges")
+def hear_of_peer_challenges(token: str):
+    """Give or withdraw consent to be invited to peer challenges."""
+    registration = _registration(token)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    hear = not registration.hear_of_peer_challenges
+    try:
+        lifecycle.set_hear_of_peer_challenges(registration, hear)
+    except RegistrationClosed as error:
+        flash(str(error), "error")
+    else:
+        flash(
+            "The organisers may invite you to peer challenges."
+            if hear
+            else "You will not be invited to peer challenges.",
+            "success",
+        )
+    return redirect(url_for(".manage", token=token))
+
+
 @bp.post("/r/<token>/tablemates")
 def share_tablemates(token: str):
     """Give or withdraw consent to be shown to (and to see) the people one sat with."""

@@ -15,11 +15,14 @@ imports run one way, from the top of this list down (tests/test_architecture.py 
     programmes.invitations   programmes.programmes, messaging.outbox
     programmes.mentoring_members  programmes.programmes, organisations.{directory, sectors},
                              accounts.organisers, messaging.outbox, tokens, scheduler
-    programmes.programmes    tokens
-    programmes.peer_challenge_messages  programmes.peer_challenge_{members, milestones},
+    programmes.programmes    tokens, registration.capacity (its write-locked transaction),
+                             messaging.outbox
+    programmes.peer_challenge_messages  programmes.{programmes, peer_challenge_members,
+                             peer_challenge_milestones},
                              messaging.transport, urls
-    programmes.peer_challenge_teams  programmes.peer_challenge_members, planning.{jobs,
-                             summaries}, organisations.directory, messaging.outbox, scheduler
+    programmes.peer_challenge_teams  programmes.{programmes, peer_challenge_members},
+                             planning.{jobs, summaries}, organisations.directory,
+                             messaging.outbox, scheduler
     programmes.peer_challenge_milestones  commitments.follow_ups (months_after), messaging.outbox
     programmes.peer_challenge_members  organisations.{directory, sectors}, accounts.organisers,
                              messaging.outbox, tokens, scheduler

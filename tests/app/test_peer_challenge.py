@@ -293,3 +293,20 @@ def test_nobody_but_the_organisers_sees_an_email(client, organiser):
     assert host.email not in client.get(f"/peer-challenge/entry/{peer.token}").get_data(
         as_text=True
     )
+
+
+def test_a_peer_sees_the_hosts_published_profile_to_choose_whom_not_to_review(client, organiser):
+    programme = make_round(organiser)
+    west = add_host(
+        programme, "Westshire Council", "Local government", {"officer": 2}, ("housing",)
+    )
+    page = client.get(join_path(programme, "peer")).get_data(as_text=True)
+    assert "The organisations to be reviewed so far (1)" in page
+    assert "Westshire Council" in page and "housing" in page
+    assert west.name not in page and west.email not in page  # the contact stays private
+    assert "to be reviewed so far" not in client.get(join_path(programme, "host")).get_data(
+        as_text=True
+    )
+    eve = add_peer(programme, "Eve Officer", "Medway NHS", "NHS and health", "officer")
+    own = client.get(f"/peer-challenge/entry/{eve.token}").get_data(as_text=True)
+    assert "Westshire Council" in own and west.email not in own

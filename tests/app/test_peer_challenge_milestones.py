@@ -1,6 +1,6 @@
 """A peer-challenge host's timeline: dated from the first day on site, each step editable, shown
-on the round's page and the host's own; reminders a week ahead, each sent once, by the daily
-command."""
+on the round's page and the host's own; reminders some days ahead (a week unless the organiser
+chooses), each sent once, by the daily command."""
 
 from __future__ import annotations
 
@@ -110,3 +110,51 @@ def test_reminders_go_a_week_ahead_each_once(app, organiser):
     assert milestones.queue_due(today) == 0
     page = app.test_client().get(f"/peer-challenge/entry/{eve.token}").get_data(as_text=True)
     assert "The challenge at Westshire Council" in page and "Progress review" in page
+
+
+def test_the_organiser_chooses_how_many_days_ahead_reminders_go(signed_in, organiser):
+    programme = make_round(organiser)
+    other = make_round(organiser, name="Another round")
+    west = add_host(programme, "Westshire Council", "Local government", {"officer": 2})
+    east = add_host(other, "Eastshire Council", "Local government", {"officer": 2})
+    today = utcnow().date()
+    milestones.set_dates(west, {"report": today + timedelta(days=12)})
+    milestones.set_dates(east, {"report": today + timedelta(days=12)})
+    url = f"/organise/programmes/{programme.id}/peer-challenge/reminders"
+    page = signed_in.get(url).get_data(as_text=True)
+    assert 'value="7"' in page  # the default
+    assert "team 7 days before each" in signed_in.get(
+        f"/organise/programmes/{programme.id}"
+    ).get_data(as_text=True)
+    for typed, error in (
+        ("0", "Give a number of days from 1 to 60."),
+        ("61", "Give a number of days from 1 to 60."),
+        ("a fortnight", "Not a valid integer value."),
+        ("", "Give a number of days."),
+    ):
+        bad = signed_in.submit(url, {"reminder_days": typed})
+        assert bad.status_code == 400
+        text = bad.get_data(as_text=True)
+        assert error in text and f'value="{typed}"' in text
+        assert milestones.reminder_days(programme) == 7
+    assert milestones.queue_due(today) == 0  # 12 days ahead: neither round's reminder is due
+    assert signed_in.submit(url, {"reminder_days": "14"}).status_code == 302
+    assert milestones.reminder_days(programme) == 14 and milestones.reminder_days(other) == 7
+    assert "team 14 days before each" in signed_in.get(
+        f"/organise/programmes/{programme.id}"
+    ).get_data(as_text=True)
+    # Only the round that chose 14 days is reminded now; the other keeps its week.
+    assert milestones.queue_due(today) == 1
+    assert [m.member_id for m in reminders()] == [west.id]
+    assert milestones.queue_due(today + timedelta(days=5)) == 1
+    assert sorted(m.member_id for m in reminders()) == sorted([east.id, west.id])
+    assert "reminded 14 days before each step" in signed_in.get(
+        f"/organise/programmes/{programme.id}/peer-challenge/{west.id}/dates"
+    ).get_data(as_text=True)
+
+
+def test_choosing_reminders_needs_the_csrf_token(signed_in, organiser):
+    programme = make_round(organiser)
+    url = f"/organise/programmes/{programme.id}/peer-challenge/reminders"
+    assert signed_in.post(url, data={"reminder_days": "3"}).status_code == 400
+    assert milestones.reminder_days(programme) == 7

@@ -40,6 +40,7 @@ from app.models import (
     PeerDetails,
     PeerPlace,
     Programme,
+    ProgrammeStatus,
     Sector,
 )
 from app.models.peer_challenge import HOST, PEER
@@ -156,6 +157,18 @@ def places_of(member: Member) -> list[PeerPlace]:
     """A peer's places on teams, or a host's team."""
     column = PeerPlace.peer_id if member.side == PEER else PeerPlace.host_id
     return list(db.session.scalars(select(PeerPlace).where(column == member.id)))
+
+
+def told_places(member: Member) -> list[PeerPlace]:
+    """A peer's places, or a host's team, as they were last told once the teams are published
+    (HostDetails.published_team): a change the organisers have not published yet is not shown
+    to the people it concerns before they are told of it."""
+    found = []
+    for place in places_of(member):
+        told = place.host.host_details.published_team or []
+        if [place.role, place.peer.token] in [entry[:2] for entry in told]:
+            found.append(place)
+    return found
 
 
 def details_of(member: Member) -> dict[str, Any]:
@@ -359,7 +372,31 @@ def update(member: Member, entry: Entry) -> None:
 
 
 def withdraw(member: Member) -> None:
-    """Take a peer or host out of the round, with their places on teams; commits."""
+    """Take a peer or host out of the round, with their places on teams; commits. Once the
+    teams are published, the rest of each team they were on is told kindly, in the same
+    transaction: a peer's host and fellow peers (the organisers then see the open slot to fill
+    again, peer_challenge_teams), or a host's peers (the challenge there will not go ahead)."""
+    if member.programme.status == ProgrammeStatus.PUBLISHED:
+        for place in places_of(member):
+            if member.side == PEER:
+                rest = [place.host] + [
+                    p.peer for p in places_of(place.host) if p.peer_id != member.id
+                ]
+                for person in rest:
+                    outbox.queue(
+                        MailKind.PEER_CHALLENGE_WITHDRAWAL,
+                        person,
+                        name=member.name,
+                        role=place.role,
+                        host_id=place.host_id,
+                    )
+            else:
+                outbox.queue(
+                    MailKind.PEER_CHALLENGE_WITHDRAWAL,
+                    place.peer,
+                    name=member.name,
+                    organisation=member.organisation.name,
+                )
     db.session.delete(member)
     db.session.commit()
 

@@ -6,8 +6,9 @@ four days on site ending with the feedback presentation (3 days on), the report 
 plan within about 3 months (2 and 3), a progress review at about 10 months. Giving a host's
 first day on site dates every step at those offsets; the organisers may then move any of them.
 
-Reminders: REMINDER_DAYS before a milestone, its host's contact and, once the teams are
-published, the host's team are sent a reminder through the outbox. `reminded_at`, written in the
+Reminders: some days before a milestone (the round's choice, PeerRoundSettings: from 1 to
+REMINDER_DAYS_MAX, 7 unless chosen), its host's contact and, once the teams are published, the
+host's team are sent a reminder through the outbox. `reminded_at`, written in the
 same transaction as the queued mail, makes each go once, however often `flask --app wsgi
 remind-peer-challenges` runs (daily, say); moving a milestone makes it due again.
 
@@ -31,14 +32,14 @@ from app.models import (
     Member,
     PeerMilestone,
     PeerPlace,
+    PeerRoundSettings,
     Programme,
     ProgrammeStatus,
 )
+from app.models.peer_challenge import REMINDER_DAYS_DEFAULT, REMINDER_DAYS_MAX
 from app.models.types import utcnow
 from app.services.commitments.follow_ups import months_after
 from app.services.messaging import outbox
-
-REMINDER_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -141,29 +142,63 @@ def _check_order(dates: Mapping[str, date]) -> None:
             )
 
 
+def reminder_days(programme: Programme) -> int:
+    """How many days ahead of each milestone the round's reminders go."""
+    settings = db.session.get(PeerRoundSettings, programme.id)
+    return settings.reminder_days if settings else REMINDER_DAYS_DEFAULT
+
+
+def set_reminder_days(programme: Programme, days: int) -> None:
+    """Choose how many days ahead reminders go; commits. A milestone not yet reminded of is
+    reminded the new number of days ahead (one reminded already is not reminded again).
+    MilestoneError (stage "reminder_days") outside 1 to REMINDER_DAYS_MAX."""
+    if not 1 <= days <= REMINDER_DAYS_MAX:
+        raise MilestoneError(
+            "reminder_days", f"Give a number of days from 1 to {REMINDER_DAYS_MAX}."
+        )
+    settings = db.session.get(PeerRoundSettings, programme.id) or PeerRoundSettings(
+        programme_id=programme.id
+    )
+    settings.reminder_days = days
+    db.session.add(settings)
+    db.session.commit()
+
+
 def recipients(milestone: PeerMilestone) -> list[Member]:
-    """Who is reminded: the host's contact and, once the teams are published, its team."""
+    """Who is reminded: the host's contact and, once the teams are published, its team as it
+    was last told (a peer put on it since hears of it first when the change is published)."""
     host = milestone.host
     people = [host]
     if host.programme.status == ProgrammeStatus.PUBLISHED:
-        places = db.session.scalars(select(PeerPlace).where(PeerPlace.host_id == host.id))
+        told = [token for _, token, _ in host.host_details.published_team or []]
+        places = db.session.scalars(
+            select(PeerPlace)
+            .join(Member, Member.id == PeerPlace.peer_id)
+            .where(PeerPlace.host_id == host.id, Member.token.in_(told))
+        )
         people += sorted((p.peer for p in places), key=lambda m: m.name)
     return people
 
 
 def due_reminders(today: date) -> list[PeerMilestone]:
-    """Milestones within REMINDER_DAYS of `today` (and not past) not yet reminded of."""
-    return list(
-        db.session.scalars(
-            select(PeerMilestone)
-            .where(
-                PeerMilestone.reminded_at.is_(None),
-                PeerMilestone.due >= today,
-                PeerMilestone.due <= today + timedelta(days=REMINDER_DAYS),
-            )
-            .order_by(PeerMilestone.due, PeerMilestone.id)
+    """Milestones not yet reminded of, not past, and within their round's reminder days of
+    `today`."""
+    rows = db.session.execute(
+        select(PeerMilestone, PeerRoundSettings.reminder_days)
+        .join(Member, Member.id == PeerMilestone.host_id)
+        .outerjoin(PeerRoundSettings, PeerRoundSettings.programme_id == Member.programme_id)
+        .where(
+            PeerMilestone.reminded_at.is_(None),
+            PeerMilestone.due >= today,
+            PeerMilestone.due <= today + timedelta(days=REMINDER_DAYS_MAX),
         )
+        .order_by(PeerMilestone.due, PeerMilestone.id)
     )
+    return [
+        milestone
+        for milestone, days in rows
+        if milestone.due <= today + timedelta(days=days or REMINDER_DAYS_DEFAULT)
+    ]
 
 
 def queue_due(today: date | None = None) -> int:

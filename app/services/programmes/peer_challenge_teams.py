@@ -17,13 +17,22 @@ the member slots). An unfilled slot is said with its reason: too few peers of th
 there, or all who can are taken.
 
 Adjusting keeps the engine's hard rules (`eligible`, capacity, a free slot of the role, and every
-team of two or more from at least two sectors); a refusal names the rule and the people.
+team of two or more from at least two sectors); a refusal names the rule and the people. Each
+adjustment checks and writes under the round's lock (programmes.locked_programme), so two
+organisers changing the same teams at once are served one after the other, the second checked
+against what the first wrote.
 Publishing (once, after asking) tells every peer their team(s), role and host, and every host its
-team, through the outbox, in the transaction that marks the round published.
+team, through the outbox, in the transaction that marks the round published; each host keeps the
+team as told (HostDetails.published_team). The teams can still change afterwards: a peer
+withdraws or is removed (their team is told at once: peer_challenge_members.withdraw), or the
+organiser fills the open slot, takes out or swaps. Each team then shows what changed against the
+team as told, until the organiser publishes the changes: only the people of a changed team are
+told (its host; a peer new on it their team, role, host and dates; the others the team as it is
+now; a peer taken off it that they are no longer on it).
 
-May import: models, planning.jobs (the protocol its planners follow), planning.summaries (a
-job's words, figures), programmes.peer_challenge_members, organisations.directory (names),
-messaging.outbox, formatting, scheduler.
+May import: models, programmes.programmes (the round's lock), planning.jobs (the protocol its
+planners follow), planning.summaries (a job's words, figures), programmes.peer_challenge_members,
+organisations.directory (names), messaging.outbox, formatting, scheduler.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, inspect, select
 
 from app.extensions import db
 from app.formatting import plural
@@ -53,7 +62,14 @@ from app.services.organisations.directory import existing_organisation
 from app.services.planning import jobs
 from app.services.planning.jobs import JobError, Planner, Reporter
 from app.services.planning.summaries import STATES, Figure, JobSummary, seconds_run
-from app.services.programmes.peer_challenge_members import ROLE_WORDS, a_role, hosts, members
+from app.services.programmes.peer_challenge_members import (
+    ROLE_WORDS,
+    a_role,
+    hosts,
+    member_by_token,
+    members,
+)
+from app.services.programmes.programmes import locked_programme
 from scheduler.peer_teams import (
     ROLES,
     Host,
@@ -239,6 +255,7 @@ class Team:
     places: list[PeerPlace]
     open_slots: list[str] = field(default_factory=list)
     sectors: set[str] = field(default_factory=set)
+    changed: list[str] = field(default_factory=list)  # since published, not yet told
 
 
 @dataclass
@@ -272,6 +289,7 @@ def review(programme: Programme) -> Review:
         )
         team = Team(host, mine, sectors={p.peer.sector.casefold() for p in mine})
         team.open_slots = _open_slots(engine_hosts[host.id], host, mine, engine_peers, peers, load)
+        team.changed = _changes(host, mine)
         teams.append(team)
     problem = PeerProblem(tuple(engine_peers.values()), tuple(engine_hosts.values()))
     short, filled_bound, _ = shortages(problem)
@@ -291,6 +309,45 @@ def review(programme: Programme) -> Review:
         load=load,
         run=db.session.get(PeerTeamsRun, programme.id),
     )
+
+
+def _told_team(host: Member) -> list[list] | None:
+    """The host's team as its people were last told, [[role, peer token, name], ...]: None
+    before publishing; empty for a host that came after (it has been told nothing). Peers are
+    known by their token, never reused (SQLite may give a withdrawn peer's id to the next)."""
+    told = host.host_details.published_team
+    if told is None and host.programme.status == ProgrammeStatus.PUBLISHED:
+        return []
+    return told
+
+
+def _told(host: Member) -> set[tuple[str, str]] | None:
+    told = _told_team(host)
+    return None if told is None else {(role, token) for role, token, _ in told}
+
+
+def _as_told(places: list[PeerPlace]) -> set[tuple[str, str]]:
+    return {(p.role, p.peer.token) for p in places}
+
+
+def _changes(host: Member, places: list[PeerPlace]) -> list[str]:
+    """What changed on a published team since its people were told, in words."""
+    told = _told_team(host)
+    if told is None:
+        return []
+    now = _as_told(places)
+    lines = [
+        f"{name} ({ROLE_WORDS[role][0]}) has left the team"
+        for role, token, name in told
+        if (role, token) not in now
+    ]
+    was = {(role, token) for role, token, _ in told}
+    lines += [
+        f"{p.peer.name} ({ROLE_WORDS[p.role][0]}) is new on the team"
+        for p in places
+        if (p.role, p.peer.token) not in was
+    ]
+    return lines
 
 
 def _open_slots(
@@ -435,14 +492,32 @@ def _team(host: Member) -> list[PeerPlace]:
     return list(db.session.scalars(select(PeerPlace).where(PeerPlace.host_id == host.id)))
 
 
-def _check_open(programme: Programme) -> None:
-    if programme.status == ProgrammeStatus.PUBLISHED:
-        raise AdjustRefused("The teams are published: they can no longer be changed here.")
+def _id_of(row: Member | PeerPlace) -> int:
+    """A loaded row's id without reading it again (it may have been deleted meanwhile)."""
+    return inspect(row).identity[0]
+
+
+def _still_here(programme: Programme, model: type, row_id: int):
+    """The row read again under the lock; AdjustRefused when someone removed it meanwhile."""
+    found = db.session.get(model, row_id)
+    if found is None or found.programme_id != programme.id:
+        raise AdjustRefused("Someone changed the teams meanwhile: look again and choose again.")
+    return found
 
 
 def put(programme: Programme, host: Member, peer: Member) -> PeerPlace:
-    """Put a peer on a host's team, in their role; commits. AdjustRefused naming the rule."""
-    _check_open(programme)
+    """Put a peer on a host's team, in their role; commits. AdjustRefused naming the rule.
+    Checked and written under the round's lock: two organisers filling the same last place,
+    or giving a peer more teams than offered, at the same moment cannot both succeed."""
+    host_id, peer_id = _id_of(host), _id_of(peer)
+    with locked_programme(programme.id) as programme:
+        host = _still_here(programme, Member, host_id)
+        peer = _still_here(programme, Member, peer_id)
+        place = _put(programme, host, peer)
+    return place
+
+
+def _put(programme: Programme, host: Member, peer: Member) -> PeerPlace:
     team = _team(host)
     engine, engine_h = engine_peer(peer), engine_host(host)
     name = host.organisation.name
@@ -467,27 +542,35 @@ def put(programme: Programme, host: Member, peer: Member) -> PeerPlace:
         raise AdjustRefused(f"{reason} Put in someone from another sector first.")
     place = PeerPlace(programme=programme, host_id=host.id, peer_id=peer.id, role=engine.role)
     db.session.add(place)
-    db.session.commit()
     return place
 
 
 def take_out(programme: Programme, place: PeerPlace) -> None:
     """Take a peer off a team; commits. Refused when it would leave two or more peers of one
     sector (swap instead)."""
-    _check_open(programme)
-    rest = [p.peer for p in _team(place.host) if p.id != place.id]
-    if reason := _one_sector(place.host, rest):
-        raise AdjustRefused(
-            f"Taking {place.peer.name} out: {reason} Swap {place.peer.name} for someone from "
-            "another sector instead."
-        )
-    db.session.delete(place)
-    db.session.commit()
+    place_id = _id_of(place)
+    with locked_programme(programme.id) as programme:
+        place = _still_here(programme, PeerPlace, place_id)
+        rest = [p.peer for p in _team(place.host) if p.id != place.id]
+        if reason := _one_sector(place.host, rest):
+            raise AdjustRefused(
+                f"Taking {place.peer.name} out: {reason} Swap {place.peer.name} for someone "
+                "from another sector instead."
+            )
+        db.session.delete(place)
 
 
 def swap(programme: Programme, first: PeerPlace, second: PeerPlace) -> None:
-    """Exchange the peers of two places of the same role on different teams; commits."""
-    _check_open(programme)
+    """Exchange the peers of two places of the same role on different teams; commits. Checked
+    and written under the round's lock, as `put`."""
+    first_id, second_id = _id_of(first), _id_of(second)
+    with locked_programme(programme.id) as programme:
+        first = _still_here(programme, PeerPlace, first_id)
+        second = _still_here(programme, PeerPlace, second_id)
+        _swap(first, second)
+
+
+def _swap(first: PeerPlace, second: PeerPlace) -> None:
     if first.host_id == second.host_id:
         raise AdjustRefused("Both are on the same team: choose peers on two different teams.")
     if first.role != second.role:
@@ -506,7 +589,6 @@ def swap(programme: Programme, first: PeerPlace, second: PeerPlace) -> None:
         if reason := _one_sector(host, after):
             raise AdjustRefused(reason)
     first.peer_id, second.peer_id = second.peer_id, first.peer_id
-    db.session.commit()
 
 
 # --- publishing ----------------------------------------------------------------------------------
@@ -516,21 +598,64 @@ def publish(programme: Programme) -> int:
     """Mark the teams published and tell every peer and host theirs (one message each, once);
     commits. Returns how many were told. AdjustRefused when published already or a place
     breaks a rule."""
-    programme = db.session.scalar(
-        select(Programme)
-        .where(Programme.id == programme.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if programme.status == ProgrammeStatus.PUBLISHED:
-        db.session.rollback()
-        raise AdjustRefused("The teams are published already.")
-    if broken := review(programme).broken:
-        db.session.rollback()
-        raise AdjustRefused(f"A team breaks a rule: {broken[0][1]} Change it first.")
-    everyone = [*members(programme, PEER), *hosts(programme)]
-    programme.status, programme.published_at = ProgrammeStatus.PUBLISHED, utcnow()
-    for member in everyone:
-        outbox.queue(MailKind.PEER_CHALLENGE_TEAM, member)
-    db.session.commit()
+    with locked_programme(programme.id) as programme:
+        if programme.status == ProgrammeStatus.PUBLISHED:
+            raise AdjustRefused("The teams are published already.")
+        if broken := review(programme).broken:
+            raise AdjustRefused(f"A team breaks a rule: {broken[0][1]} Change it first.")
+        everyone = [*members(programme, PEER), *hosts(programme)]
+        programme.status, programme.published_at = ProgrammeStatus.PUBLISHED, utcnow()
+        for member in everyone:
+            outbox.queue(MailKind.PEER_CHALLENGE_TEAM, member)
+        for host in hosts(programme):
+            _mark_told(host)
     return len(everyone)
+
+
+def _mark_told(host: Member) -> None:
+    host.host_details.published_team = [
+        [p.role, p.peer.token, p.peer.name] for p in sorted(_team(host), key=lambda p: p.id)
+    ]
+
+
+def changed_teams(programme: Programme) -> list[Team]:
+    """The published teams that changed since their people were told."""
+    if programme.status != ProgrammeStatus.PUBLISHED:
+        return []
+    return [team for team in review(programme).teams if team.changed]
+
+
+def publish_changes(programme: Programme) -> int:
+    """Tell the people of each team that changed since publishing (module docstring), once;
+    commits. Returns how many messages. AdjustRefused when the round is not published, nothing
+    changed, or a place breaks a rule."""
+    with locked_programme(programme.id) as programme:
+        if programme.status != ProgrammeStatus.PUBLISHED:
+            raise AdjustRefused("The teams are not published yet: publish them first.")
+        if broken := review(programme).broken:
+            raise AdjustRefused(f"A team breaks a rule: {broken[0][1]} Change it first.")
+        changed = []
+        for host in hosts(programme):
+            told, now = _told(host), _as_told(_team(host))
+            if told is not None and told != now:
+                changed.append((host, told, now))
+        if not changed:
+            raise AdjustRefused("No team has changed since the teams were published.")
+        # A peer new on a team is told all their teams (with roles, hosts and dates) at once.
+        newcomers = {token for _, told, now in changed for _, token in now - told}
+        queued = 0
+        for token in sorted(newcomers):
+            outbox.queue(MailKind.PEER_CHALLENGE_TEAM, member_by_token(token))
+            queued += 1
+        for host, told, now in changed:
+            others = [member_by_token(t) for t in sorted({t for _, t in told | now} - newcomers)]
+            if host.host_details.published_team is None:  # a host that came after publishing
+                outbox.queue(MailKind.PEER_CHALLENGE_TEAM, host)
+                queued += 1
+            else:
+                others.insert(0, host)
+            for person in filter(None, others):  # (a peer who withdrew is gone)
+                outbox.queue(MailKind.PEER_CHALLENGE_TEAM_CHANGED, person, host_id=host.id)
+                queued += 1
+            _mark_told(host)
+    return queued

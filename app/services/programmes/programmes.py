@@ -2,15 +2,28 @@
 not exist (the pages answer 404, with no hint that it does). Each side of a programme has its
 own join link (JoinLink), made with the programme: JOIN_SIDES says which sides a kind has.
 
-May import: models, tokens.
+Changes that check a programme's places and then write them (a peer onto a team's last slot, a
+swap) run inside `locked_programme`, as changes to an event's seats run inside capacity's
+`locked_event` (its docstring is the contract): the programme's row is locked first (SELECT ...
+FOR UPDATE on PostgreSQL; SQLite's write lock, BEGIN IMMEDIATE, taken by the transaction's first
+statement), so such changes to one programme run one after another and what the check read is
+still true when the write is committed.
+
+May import: models, tokens, registration.capacity (its write-locked transaction),
+messaging.outbox (to send what the locked transaction queued).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import JoinLink, Programme, ProgrammeKind, User
+from app.services.messaging import outbox
+from app.services.registration.capacity import begin_writing
 from app.services.tokens import new_token
 
 NAME_LENGTH = 200
@@ -85,3 +98,29 @@ def join_link(token: str) -> JoinLink | None:
 def join_token(programme: Programme, side: str) -> str:
     """The token of the programme's join link for `side`."""
     return next(link.token for link in programme.join_links if link.side == side)
+
+
+@contextmanager
+def locked_programme(programme_id: int) -> Iterator[Programme]:
+    """A transaction holding the programme's write lock (module docstring): every read inside
+    sees what earlier holders committed. Commits on leaving (then sends mail queued inside),
+    rolls back on an error. The session may hold no unsaved changes when it is entered; objects
+    loaded before are read again inside."""
+    session = begin_writing()
+    session.expire_all()
+    programme = session.scalar(
+        select(Programme)
+        .where(Programme.id == programme_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if programme is None:
+        session.rollback()
+        raise LookupError(f"no programme with id {programme_id}")
+    try:
+        yield programme
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    outbox.send_committed()

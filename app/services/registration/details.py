@@ -70,6 +70,7 @@ LABELS = {
     "consent": "Consent",
     "share_tablemates": "Show me the people I sat with",
     "hear_of_programmes": "Tell me about mentoring schemes and secondments",
+    "hear_of_peer_challenges": "Tell me about peer challenges",
 }
 
 
@@ -98,6 +99,7 @@ class Details:
     consent: bool = False
     share_tablemates: bool = False
     hear_of_programmes: bool = False
+    hear_of_peer_challenges: bool = False
     by_organiser: bool = False  # a new organisation in them is then confirmed
 
 
@@ -195,6 +197,7 @@ def check_details(
     consent = _flag(raw, "consent", errors)
     share_tablemates = _flag(raw, "share_tablemates", errors)
     hear_of_programmes = _flag(raw, "hear_of_programmes", errors)
+    hear_of_peer_challenges = _flag(raw, "hear_of_peer_challenges", errors)
     if require_consent and not consent and "consent" not in errors:
         errors["consent"] = ["We can only register you if you agree to how we use your details."]
     preferences = _preferences(event, raw, errors)
@@ -214,6 +217,7 @@ def check_details(
         consent=consent,
         share_tablemates=share_tablemates,
         hear_of_programmes=hear_of_programmes,
+        hear_of_peer_challenges=hear_of_peer_challenges,
         by_organiser=by_organiser,
     )
 
@@ -234,6 +238,7 @@ def details_of(registration: Registration) -> dict[str, Any]:
         "consent": registration.consent,
         "share_tablemates": registration.share_tablemates,
         "hear_of_programmes": registration.hear_of_programmes,
+        "hear_of_peer_challenges": registration.hear_of_peer_challenges,
     }
 
 
@@ -255,6 +260,7 @@ def apply_details(registration: Registration, details: Details) -> None:
     registration.consent = details.consent
     registration.share_tablemates = details.share_tablemates
     registration.hear_of_programmes = details.hear_of_programmes
+    registration.hear_of_peer_challenges = details.hear_of_peer_challenges
     wanted = {b: rank for rank, b in enumerate(details.preferences, start=1)}
     current = [(p.breakout_id, p.rank) for p in registration.preferences]
     if current != list(wanted.items()):

@@ -155,6 +155,15 @@ def set_hear_of_programmes(registration: Registration, hear: bool) -> None:
     db.session.commit()
 
 
+def set_hear_of_peer_challenges(registration: Registration, hear: bool) -> None:
+    """The registrant gives or withdraws consent to be invited to peer challenges; as
+    set_hear_of_programmes."""
+    if registration.erased_at is not None:
+        raise RegistrationClosed("This registration can no longer be changed.")
+    registration.hear_of_peer_challenges = hear
+    db.session.commit()
+
+
 def set_share_tablemates(registration: Registration, share: bool) -> None:
     """The registrant gives or withdraws consent to be listed to the people they sat with (and
     to see those who agreed); at any time, even after the event, but not once erased."""
@@ -215,6 +224,7 @@ def update_by_organiser(registration: Registration, raw: Mapping[str, Any]) -> R
         "consent": registration.consent,
         "share_tablemates": registration.share_tablemates,
         "hear_of_programmes": registration.hear_of_programmes,
+        "hear_of_peer_challenges": registration.hear_of_peer_challenges,
     }
     details = check_details(registration.event, raw, require_consent=False, by_organiser=True)
     registration_id = registration.id
@@ -291,6 +301,7 @@ def _erase_fields(registration: Registration, now: datetime) -> None:
     registration.consent = False
     registration.share_tablemates = False
     registration.hear_of_programmes = False
+    registration.hear_of_peer_challenges = False
     registration.preferences.clear()
     registration.token = new_token()
     registration.erased_at = now
