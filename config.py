@@ -64,6 +64,10 @@ class Config:
     EXTRA_TRUSTED_HOSTS: list[str] = []
     # Development and tests also answer on both loopback names (browser tests serve 127.0.0.1).
     ANSWERS_ON_LOOPBACK = False
+    # How passwords are hashed: Werkzeug's scrypt at its default cost (N=32768, r=8, p=1:
+    # about 0.1 s and 32 MB a hash, so guessing from a stolen database is slow). Each hash
+    # names its own parameters, so changing this never stops a stored password working.
+    PASSWORD_HASH_METHOD = "scrypt:32768:8:1"
     WTF_CSRF_TIME_LIMIT = None
     # Pages say Referrer-Policy: no-referrer (app/security.py), so browsers send no Referer with
     # our own forms; Flask-WTF's HTTPS Referer check would refuse them all. The CSRF token (tied
@@ -148,6 +152,9 @@ class TestingConfig(Config):
     # Tests opt in to Redis and SMTP themselves; CI's REDIS_URL must not reroute every solve.
     REDIS_URL = None
     MAIL_SERVER = None
+    # The same scrypt at 1/32 of the cost: tests hash and check a password hundreds of times
+    # (every organiser and sign-in), at 0.1-0.3 s each on a busy machine at full cost.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
     # The Flask test client's default address.
     PUBLIC_URL = "http://localhost"

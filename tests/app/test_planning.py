@@ -23,7 +23,13 @@ from app.models import (
 )
 from app.services.messaging.transport import outbox_messages
 from app.services.planning import edits, jobs, plans, publishing, rules, summaries
-from tests.app.planning_helpers import add_attendees, golf_event, wait_for, wait_until_running
+from tests.app.planning_helpers import (
+    PLAN_SECONDS,
+    add_attendees,
+    golf_event,
+    wait_for,
+    wait_until_running,
+)
 from tests.conftest import PASSWORD
 
 
@@ -138,7 +144,7 @@ def golfers(organiser):
 
 
 def test_cancel_a_running_job_keeps_the_previous_plan(signed_in, golfers):
-    previous = run_now(golfers, PlanKind.TABLES, time_limit=1)
+    previous = run_now(golfers, PlanKind.TABLES, time_limit=PLAN_SECONDS)
     publishing.publish(previous)
     overview = f"/organise/events/{golfers.slug}/planning"
     response = signed_in.submit(
@@ -292,7 +298,9 @@ def test_resolve_keeps_locked_seats(event, attendees):
     edits.swap(plan, a, b, first_round.id)
     edits.set_locked(plan, a, first_round.id, True)
     where = seats(plan)[(a, first_round.id)]
-    again = run_now(event, PlanKind.TABLES, base_plan_id=plan.id, mode="resolve")
+    again = run_now(
+        event, PlanKind.TABLES, base_plan_id=plan.id, mode="resolve", time_limit=PLAN_SECONDS
+    )
     assert seats(again)[(a, first_round.id)] == where
     assert next(
         x.locked
@@ -307,7 +315,9 @@ def test_repair_moves_few_people_after_late_changes(event, attendees):
     attendees[0].status = RegistrationStatus.CANCELLED
     db.session.commit()
     [newcomer] = add_attendees(event, 1)
-    repaired = run_now(event, PlanKind.TABLES, base_plan_id=plan.id, mode="repair")
+    repaired = run_now(
+        event, PlanKind.TABLES, base_plan_id=plan.id, mode="repair", time_limit=PLAN_SECONDS
+    )
     before, after = seats(plan), seats(repaired)
     stayed = {key for key in after if key in before}
     moved = sum(1 for key in stayed if before[key] != after[key])

@@ -269,6 +269,20 @@ def test_passwords_are_stored_as_scrypt_hashes(organiser):
     assert PASSWORD not in organiser.password_hash
 
 
+def test_outside_tests_passwords_are_hashed_at_scrypts_full_cost(tmp_path, monkeypatch):
+    """Tests hash at a lower cost (config.TestingConfig); a real site never does."""
+    monkeypatch.setenv("SECRET_KEY", "s" * 64)
+    monkeypatch.setenv("PUBLIC_URL", "https://convene.example")
+    monkeypatch.setenv("CONVENE_INSTANCE_PATH", str(tmp_path))
+    settings = config.ProductionConfig()
+    settings.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'prod.sqlite3'}"
+    with create_app(settings).app_context():
+        user = User(email="someone@example.org")
+        user.set_password(PASSWORD)
+    assert user.password_hash.startswith("scrypt:32768:8:1$")
+    assert user.check_password(PASSWORD)
+
+
 # --- cookies and headers ----------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Plan, PlanKind, SessionKind, SolveJob
 from app.services.events.demo import seed_demo
 from app.services.planning import edits, publishing
-from tests.app.planning_helpers import add_attendees, wait_for
+from tests.app.planning_helpers import PLAN_SECONDS, add_attendees, wait_for
 from tests.app.test_planning import run_now, seats
 
 
@@ -64,7 +64,7 @@ def tablemates(plan: Plan, session_id: int) -> list[list[int]]:
 
 @pytest.mark.slow
 def test_resolve_after_a_hand_swap_and_a_new_rule_keeps_nearly_every_seat(signed_in, demo):
-    plan = run_now(demo, PlanKind.TABLES, time_limit=2)
+    plan = run_now(demo, PlanKind.TABLES, time_limit=PLAN_SECONDS)
     rounds = demo.sessions_of(SessionKind.TABLE_ROUND)
     first = tablemates(plan, rounds[0].id)
     a, b = first[0][0], first[-1][0]
@@ -119,8 +119,10 @@ def test_resolve_after_a_hand_swap_and_a_new_rule_keeps_nearly_every_seat(signed
 
 
 def test_hand_edits_are_measured_again_and_a_worsening_is_said(signed_in, demo):
-    plan = run_now(demo, PlanKind.TABLES, time_limit=2)
-    draft = run_now(demo, PlanKind.TABLES, base_plan_id=plan.id, mode="repair", time_limit=2)
+    plan = run_now(demo, PlanKind.TABLES, time_limit=PLAN_SECONDS)
+    draft = run_now(
+        demo, PlanKind.TABLES, base_plan_id=plan.id, mode="repair", time_limit=PLAN_SECONDS
+    )
     assert draft.metrics["moves"] == 0
     first, second = (s.id for s in demo.sessions_of(SessionKind.TABLE_ROUND)[:2])
     # a and b share a table in round 1; in round 2, b swaps with one of a's tablemates there.
@@ -148,15 +150,15 @@ def test_hand_edits_are_measured_again_and_a_worsening_is_said(signed_in, demo):
 
 @pytest.mark.slow
 def test_start_again_from_scratch_asks_first(signed_in, demo):
-    run_now(demo, PlanKind.TABLES, time_limit=2)
+    run_now(demo, PlanKind.TABLES, time_limit=PLAN_SECONDS)
     overview = f"/organise/events/{demo.slug}/planning"
     assert "Start again from scratch" in signed_in.get(overview).get_data(as_text=True)
-    settings = {"time_limit": "3", "seed": "2", "same_org": "1000", "repeats": "100"}
+    settings = {"time_limit": str(PLAN_SECONDS), "seed": "2", "same_org": "1000", "repeats": "100"}
     settings |= {"sector": "10", "profession": "1"}
     asked = signed_in.submit(f"{overview}/tables", settings, form_url=overview)
     page = asked.get_data(as_text=True)
     assert asked.status_code == 200 and "again from scratch?" in page
-    assert 'name="time_limit" value="3"' in page and 'name="seed" value="2"' in page
+    assert f'name="time_limit" value="{PLAN_SECONDS}"' in page and 'name="seed" value="2"' in page
     assert len(plans_of(demo)) == 1 and jobs_of(demo) == 1  # nothing started yet
 
     confirmed = signed_in.submit(
@@ -168,9 +170,11 @@ def test_start_again_from_scratch_asks_first(signed_in, demo):
 
 @pytest.mark.slow
 def test_plan_page_counts_seats_changed_against_published_and_earlier_plans(signed_in, demo):
-    published = run_now(demo, PlanKind.TABLES, time_limit=2)
+    published = run_now(demo, PlanKind.TABLES, time_limit=PLAN_SECONDS)
     publishing.publish(published)
-    draft = run_now(demo, PlanKind.TABLES, base_plan_id=published.id, mode="repair", time_limit=2)
+    draft = run_now(
+        demo, PlanKind.TABLES, base_plan_id=published.id, mode="repair", time_limit=PLAN_SECONDS
+    )
     first = demo.sessions_of(SessionKind.TABLE_ROUND)[0].id
     tables = tablemates(draft, first)
     edits.swap(draft, tables[0][0], tables[-1][0], first)
@@ -178,7 +182,9 @@ def test_plan_page_counts_seats_changed_against_published_and_earlier_plans(sign
     assert f"Against the published plan #{published.id}" in page  # also the earlier: said once
     assert "2 seats changed (2 people)." in page and "Against the earlier" not in page
 
-    again = run_now(demo, PlanKind.TABLES, base_plan_id=draft.id, mode="repair", time_limit=2)
+    again = run_now(
+        demo, PlanKind.TABLES, base_plan_id=draft.id, mode="repair", time_limit=PLAN_SECONDS
+    )
     page = words(signed_in.get(plan_url(again)))
     assert f"Against the earlier plan #{draft.id}" in page and "no seat changed." in page
     assert "2 seats changed (2 people)." in page  # the locked swap, against the published plan
@@ -186,7 +192,7 @@ def test_plan_page_counts_seats_changed_against_published_and_earlier_plans(sign
 
 
 def test_a_walk_in_joins_a_breakout_with_room_and_nobody_else_moves(signed_in, demo):
-    plan = run_now(demo, PlanKind.BREAKOUTS, time_limit=2)
+    plan = run_now(demo, PlanKind.BREAKOUTS, time_limit=PLAN_SECONDS)
     [walk_in] = add_attendees(demo, 1)
     url = plan_url(plan)
     response = signed_in.submit(f"{url}/resolve", form_url=url)

@@ -226,6 +226,14 @@ DIRECTION = """el => {
     return at.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING ? 1 : -1;
 }"""
 
+# After a press of Tab: what has focus now (FOCUS_STATE), which way on to `el` (DIRECTION) and
+# whether `el` is in the main content, read in one call: a journey presses Tab hundreds of times.
+AFTER_TAB = f"""el => ({{
+    state: ({FOCUS_STATE})(),
+    direction: ({DIRECTION})(el),
+    inMain: !!el.closest('main'),
+}})"""
+
 
 class KeyboardUser:
     """Someone using the keyboard alone: Tab and Shift+Tab to move, typing, arrows in selects,
@@ -247,22 +255,24 @@ class KeyboardUser:
         handle = target.element_handle()
         path = []
         went_back = False
+        direction = handle.evaluate(DIRECTION)
         for _ in range(self.MAX_TABS):
-            direction = handle.evaluate(DIRECTION)
             if direction == 0:
                 break
             went_back = direction < 0
             self.page.keyboard.press("Tab" if direction > 0 else "Shift+Tab")
-            state = self.page.evaluate(FOCUS_STATE)
+            after = handle.evaluate(AFTER_TAB)
+            state, direction = after["state"], after["direction"]
             if state is None:
                 continue
             path.append(state["what"])
             assert state["shown"] and state["indicated"], (
                 f"focus is not visible on {state['what']} at {self.journey.path}"
             )
-            if state["skipLink"] and handle.evaluate("el => !!el.closest('main')"):
+            if state["skipLink"] and after["inMain"]:
                 # Straight into the content, as keyboard users do on each new page.
                 self.page.keyboard.press("Enter")
+                direction = handle.evaluate(DIRECTION)
         else:
             raise AssertionError(
                 f"{self.MAX_TABS} presses of Tab never reached {target} on {self.journey.path};"

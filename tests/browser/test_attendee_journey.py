@@ -1,6 +1,8 @@
 """Journey 2: someone finds the event, registers with breakout preferences, sees the confirmation
 (on screen and in the mail, whose link they open), changes their details, and downloads their
-invite for their calendar — with the mouse and with the keyboard alone, every page checked."""
+invite for their calendar — with the mouse and with the keyboard alone, every page checked.
+The one journey taken both ways: most people register with a mouse or a finger, and the mouse
+way follows the error summary's link and downloads the invite by clicking."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Registration, RegistrationStatus
 from app.services.messaging.transport import outbox_messages
+from tests.browser.conftest import BOTH_WAYS
 
 MANAGE_LINK = re.compile(r"https?://[^/\s]+(/r/[A-Za-z0-9_-]+)")
 
@@ -30,6 +33,7 @@ def only_mail(folder: Path, within: float = 10.0) -> EmailMessage:
     return mail
 
 
+@BOTH_WAYS
 def test_attendee_registers_edits_and_downloads_the_invite(user, journey, learning_day, live_app):
     page = journey.page
     journey.goto("/")

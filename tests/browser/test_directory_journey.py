@@ -1,6 +1,6 @@
 """Journey: registrants typed one council three ways; the organiser sees the likely duplicates on
 the directory page, is asked before merging, merges, and the registrations count as one body —
-with the mouse and with the keyboard alone, every page checked with axe."""
+with the keyboard alone, every page checked with axe."""
 
 from __future__ import annotations
 

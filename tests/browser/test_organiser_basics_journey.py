@@ -1,7 +1,7 @@
 """Journey: the organiser lowers capacity below the people already confirmed (asked first, told
 what happens to them), the public page then says the event is full before anyone registers, the
 organiser writes to everyone confirmed (told how many will get it before sending) and copies the
-event into a new draft — with the mouse and with the keyboard alone, every page checked with axe."""
+event into a new draft — with the keyboard alone, every page checked with axe."""
 
 from __future__ import annotations
 

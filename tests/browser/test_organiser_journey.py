@@ -1,6 +1,6 @@
 """Journey 1: an organiser signs in, sets up a co-convened event (three table rounds and a slot of
-breakouts), adds tables and publishes it — in a real browser, with the mouse and with the
-keyboard alone, every page checked with axe."""
+breakouts), adds tables and publishes it — in a real browser, with the keyboard alone, every
+page checked with axe."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Journey 3: the organiser plans tables and breakouts for an event people have registered for,
 watches each solve's progress page until it is done, swaps two people in the table plan,
 publishes both plans and opens the printable table plan; then an attendee sees their table in
-each round and their breakout on their own page — mouse and keyboard alone, every page checked."""
+each round and their breakout on their own page — with the keyboard alone, every page checked."""
 
 from __future__ import annotations
 

@@ -12,8 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
 
 from app.extensions import db
@@ -181,6 +179,11 @@ def _by_words(cards: list[Card]) -> list[Suggestion]:
     texts = [card_text(c) for c in cards]
     if len(cards) < 2:
         return []
+    # Imported on first use, as WeasyPrint is: scikit-learn takes seconds to import, which every
+    # process (each gunicorn worker, each CLI command) would otherwise pay at start-up.
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1)
     try:
         matrix = vectorizer.fit_transform(texts)
