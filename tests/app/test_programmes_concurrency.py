@@ -7,7 +7,8 @@ the others refused in plain words, never an error page."""
 from __future__ import annotations
 
 from app.extensions import db
-from app.models import MentoringPair
+from app.models import MailKind, Member, MentoringPair, OutgoingMail
+from app.services.programmes import mentoring_review
 from tests.app import test_concurrency
 from tests.app.programme_helpers import add_member, make_programme
 from tests.app.test_concurrency import Browser, all_at_once
@@ -75,3 +76,50 @@ def test_two_organisers_pairing_one_mentee_at_once_pair_them_once(server, organi
     said = [flashed(browser, page) for browser in browsers]
     assert sum("Dan Mentee is now with" in words for words in said) == 1
     assert sum("Dan Mentee already has a mentor" in words for words in said) == 1
+
+
+def test_two_organisers_unpairing_one_pair_at_once_are_told_it_changed(server, organiser):
+    programme = make_programme(organiser)
+    ann = add_member(programme, "mentor", "Ann Mentor", "Kent Police", "Police and justice")
+    dan = add_member(programme, "mentee", "Dan Mentee", "Medway NHS", "NHS and health")
+    made = mentoring_review.pair(programme, ann, dan)
+    page = f"/organise/programmes/{programme.id}"
+    browsers = [signed_in_browser(server, organiser.email) for _ in range(2)]
+    action = f"{page}/pairs/{made.id}/unpair"
+
+    def unpair(i: int) -> int:
+        return post_from(browsers[i], page, action, {})
+
+    # The second either finds the pair gone at once (404) or, waiting on the lock, is told.
+    answers = all_at_once(len(browsers), unpair)
+    assert sorted(answers) in ([302, 302], [302, 404])
+    assert pairs() == []
+    if answers == [302, 302]:
+        said = [flashed(browser, page) for browser in browsers]
+        assert sum("Someone changed the matches meanwhile" in words for words in said) == 1
+
+
+def test_two_organisers_removing_a_matched_member_at_once_tell_the_partner_once(server, organiser):
+    programme = make_programme(organiser)
+    ann = add_member(programme, "mentor", "Ann Mentor", "Kent Police", "Police and justice")
+    dan = add_member(programme, "mentee", "Dan Mentee", "Medway NHS", "NHS and health")
+    mentoring_review.pair(programme, ann, dan)
+    mentoring_review.publish(programme)
+    page = f"/organise/programmes/{programme.id}"
+    browsers = [signed_in_browser(server, organiser.email) for _ in range(2)]
+    action = f"{page}/members/{dan.id}/remove"
+    ann_id = ann.id
+
+    def remove(i: int) -> int:
+        return post_from(browsers[i], page, action, {})
+
+    # The second either finds Dan gone at once (404) or, waiting on the lock, finds him gone.
+    assert sorted(all_at_once(len(browsers), remove)) in ([302, 302], [302, 404])
+    assert pairs() == []
+    assert db.session.scalars(db.select(Member.name)).all() == ["Ann Mentor"]
+    told = db.session.scalars(
+        db.select(OutgoingMail.member_id).where(
+            OutgoingMail.kind == MailKind.MENTORING_PARTNER_LEFT.value
+        )
+    ).all()
+    assert told == [ann_id]
