@@ -3,11 +3,12 @@ not exist (the pages answer 404, with no hint that it does). Each side of a prog
 own join link (JoinLink), made with the programme: JOIN_SIDES says which sides a kind has.
 
 Changes that check a programme's places and then write them (a peer onto a team's last slot, a
-swap) run inside `locked_programme`, as changes to an event's seats run inside capacity's
-`locked_event` (its docstring is the contract): the programme's row is locked first (SELECT ...
-FOR UPDATE on PostgreSQL; SQLite's write lock, BEGIN IMMEDIATE, taken by the transaction's first
-statement), so such changes to one programme run one after another and what the check read is
-still true when the write is committed.
+swap, a mentee onto a mentor's last place, publishing) run inside `locked_programme`, as
+changes to an event's seats run inside capacity's `locked_event` (its docstring is the
+contract): the programme's row is locked first (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+write lock, BEGIN IMMEDIATE, taken by the transaction's first statement), so such changes to one
+programme run one after another and what the check read is still true when the write is
+committed.
 
 May import: models, tokens, registration.capacity (its write-locked transaction),
 messaging.outbox (to send what the locked transaction queued).
