@@ -4,10 +4,10 @@ One package per domain; each module's docstring says what it owns and what it ma
 imports run one way, from the top of this list down (tests/test_architecture.py keeps it so):
 
     series.overview          commitments.actions
-    programmes.mentoring_review  programmes.{mentoring_matching, mentoring_members},
-                             messaging.outbox, planning.summaries, scheduler
-    programmes.mentoring_matching  planning.{jobs, summaries}, programmes.mentoring_members,
-                             scheduler
+    programmes.mentoring_review  programmes.{programmes, mentoring_matching,
+                             mentoring_members}, messaging.outbox, planning.summaries, scheduler
+    programmes.mentoring_matching  planning.{jobs, summaries}, programmes.{programmes,
+                             mentoring_members}, scheduler
     programmes.mentoring_check_ins  commitments.follow_ups (months_after), messaging.outbox,
                              tokens
     programmes.mentoring_messages  programmes.{programmes, mentoring_members},

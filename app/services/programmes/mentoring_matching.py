@@ -11,10 +11,12 @@ leaves them as they were.
 Once the matches are published, a run is a repair: the published pairs that still keep the
 rules are the engine's fixed pairs (MentoringProblem.fixed) and stay; only the rest (the
 people whose match left, those never matched, and published pairs that now break a rule) is
-matched again, as changes for the organiser to publish (mentoring_review).
+matched again, as changes for the organiser to publish (mentoring_review). The result is
+stored under the programme's lock (programmes.lock), as the organisers' adjustments are made:
+a pair made by hand or a change published while it is stored waits, and is kept to.
 
 May import: models, planning.jobs (the protocol its planners follow), planning.summaries (a
-job's words), programmes.mentoring_members, scheduler.
+job's words), programmes.{programmes (the programme's lock), mentoring_members}, scheduler.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from app.models.mentoring import MENTEE, MENTOR
 from app.services.planning import jobs
 from app.services.planning.jobs import JobError, Planner, Reporter
 from app.services.planning.summaries import STATES, JobSummary, seconds_run
+from app.services.programmes import programmes
 from app.services.programmes.mentoring_members import members, words
 from scheduler.mentoring import (
     MODES,
@@ -174,8 +177,9 @@ def solve(prepared: Prepared, reporter: Reporter) -> MentoringResult:
 def store(job: SolveJob, prepared: Prepared, result: MentoringResult) -> None:
     """Replace the programme's pairs and figures: every pair not published (and, in a repair,
     the published ones that broke a rule) by the result's, keeping the rules against the pairs
-    there are now (someone may have withdrawn, or a change been published, while it ran)."""
-    programme = job.programme
+    there are now (someone may have withdrawn, or a change been published, while it ran),
+    read under the programme's lock."""
+    programme = programmes.lock(job.programme_id)
     still_here = set(
         db.session.scalars(select(Member.id).where(Member.programme_id == programme.id))
     )

@@ -12,8 +12,9 @@ readers, so the rules stay in one place) with two more columns, `email` (require
 Any bad row stops it with one message naming the file and row, and nothing is imported; each
 member imported is sent their private link, as if they had joined.
 
-May import: models, programmes.programmes, organisations.{directory, sectors},
-accounts.organisers (email addresses), messaging.outbox, tokens, scheduler (CSV readers).
+May import: models, programmes.programmes (the programme's lock), organisations.{directory,
+sectors}, accounts.organisers (email addresses), messaging.outbox, tokens, scheduler (CSV
+readers).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from app.services.organisations.directory import (
     find_or_create_organisation,
     is_publicly_known,
 )
+from app.services.programmes.programmes import locked_programme, row_id
 from app.services.tokens import new_token
 from scheduler.cli_matching import read_mentee_rows, read_mentor_rows
 from scheduler.people import InputError
@@ -419,13 +421,19 @@ def update(member: Member, profile: Profile) -> None:
 def withdraw(member: Member) -> None:
     """Take a member out of the programme, with their preferences and any pair; commits. Once
     the matches are published, whoever they were matched with is told kindly, and marked for
-    the organisers to match again (in the same transaction)."""
-    if member.programme.status == ProgrammeStatus.PUBLISHED:
-        for partner in partners(member):
-            partner.partner_left_at = utcnow()
-            outbox.queue(MailKind.MENTORING_PARTNER_LEFT, partner, left=member.name)
-    db.session.delete(member)
-    db.session.commit()
+    the organisers to match again (in the same transaction). Under the programme's lock, as
+    the organisers' adjustments (mentoring_review): a publishing at the same moment is served
+    before or after, never half; a member gone meanwhile (withdrawn twice at once) is gone."""
+    member_id, programme_id = row_id(member), member.programme_id
+    with locked_programme(programme_id) as programme:
+        member = db.session.get(Member, member_id)
+        if member is None:
+            return
+        if programme.status == ProgrammeStatus.PUBLISHED:
+            for partner in partners(member):
+                partner.partner_left_at = utcnow()
+                outbox.queue(MailKind.MENTORING_PARTNER_LEFT, partner, left=member.name)
+        db.session.delete(member)
 
 
 # --- the organisers' CSV import ------------------------------------------------------------------

@@ -17,8 +17,15 @@ matched with is marked to be matched again (mentoring_members.withdraw); the org
 them by hand, or matches again around the published pairs (mentoring_matching), and then
 publishes the changes: the new pairs are marked published and only their members are told.
 
-May import: models, programmes.{mentoring_members, mentoring_matching}, messaging.outbox,
-planning.summaries (figures' words), formatting, scheduler.
+Each adjustment and each publishing checks and writes under the programme's lock
+(programmes.locked_programme), so two organisers changing the same matches at once are served
+one after the other, the second checked against what the first wrote: a mentor's last place
+is given once, a mentee paired once. A member or pair someone removed meanwhile is refused in
+plain words, never an error page.
+
+May import: models, programmes.{programmes (the programme's lock), mentoring_members,
+mentoring_matching}, messaging.outbox, planning.summaries (figures' words), formatting,
+scheduler.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from app.services.messaging import outbox
 from app.services.planning.summaries import Figure, ordinal
 from app.services.programmes.mentoring_matching import problem_of
 from app.services.programmes.mentoring_members import members, words
+from app.services.programmes.programmes import locked_programme, row_id
 from scheduler.mentoring_pairs import (
     blocking_pairs,
     matched_bound,
@@ -57,6 +65,9 @@ BLOCKING_SHOWN = 20
 
 class AdjustRefused(ValueError):
     """An adjustment that would break a hard rule; the message says which, in plain words."""
+
+
+CHANGED_MEANWHILE = "Someone changed the matches meanwhile: look again and choose again."
 
 
 @dataclass
@@ -244,9 +255,26 @@ def _pair_of(programme: Programme, mentee: Member) -> MentoringPair | None:
     )
 
 
+def _still_here(programme: Programme, model: type, row_id: int):
+    """The row read again under the lock; AdjustRefused when someone removed it meanwhile."""
+    found = db.session.get(model, row_id)
+    if found is None or found.programme_id != programme.id:
+        raise AdjustRefused(CHANGED_MEANWHILE)
+    return found
+
+
 def pair(programme: Programme, mentor: Member, mentee: Member) -> MentoringPair:
     """Pair a mentor with an unmatched mentee (after publishing too: a change to publish);
-    commits. AdjustRefused if a rule forbids it."""
+    commits. AdjustRefused if a rule forbids it, checked under the programme's lock."""
+    mentor_id, mentee_id = row_id(mentor), row_id(mentee)
+    with locked_programme(programme.id) as programme:
+        mentor = _still_here(programme, Member, mentor_id)
+        mentee = _still_here(programme, Member, mentee_id)
+        made = _make_pair(programme, mentor, mentee)
+    return made
+
+
+def _make_pair(programme: Programme, mentor: Member, mentee: Member) -> MentoringPair:
     if mentor.side != MENTOR or mentee.side != MENTEE:
         raise AdjustRefused("Choose one from each side.")
     if (current := _pair_of(programme, mentee)) is not None:
@@ -257,37 +285,47 @@ def pair(programme: Programme, mentor: Member, mentee: Member) -> MentoringPair:
     _check_mentor(programme, mentor, mentee)
     made = MentoringPair(programme_id=programme.id, mentor_id=mentor.id, mentee_id=mentee.id)
     db.session.add(made)
-    db.session.commit()
     return made
 
 
 def unpair(programme: Programme, pair: MentoringPair) -> None:
-    _check_unpublished(pair)
-    db.session.delete(pair)
-    db.session.commit()
+    """Undo a pair not yet published; commits."""
+    pair_id = row_id(pair)
+    with locked_programme(programme.id) as programme:
+        pair = _still_here(programme, MentoringPair, pair_id)
+        _check_unpublished(pair)
+        db.session.delete(pair)
 
 
 def move(programme: Programme, mentee: Member, mentor: Member) -> MentoringPair:
-    """Give a matched mentee another mentor; commits. AdjustRefused if a rule forbids it."""
-    current = _pair_of(programme, mentee)
-    if current is None:
-        raise AdjustRefused(f"{mentee.name} has no {words(programme, MENTOR).one} to move from.")
-    _check_unpublished(current)
-    if mentor.side != MENTOR:
-        raise AdjustRefused("Choose one from each side.")
-    if current.mentor_id == mentor.id:
-        raise AdjustRefused(f"{mentee.name} is already with {mentor.name}.")
-    _check_mentor(programme, mentor, mentee)
-    current.mentor_id = mentor.id
-    db.session.commit()
+    """Give a matched mentee another mentor; commits. AdjustRefused if a rule forbids it,
+    checked under the programme's lock."""
+    mentee_id, mentor_id = row_id(mentee), row_id(mentor)
+    with locked_programme(programme.id) as programme:
+        mentee = _still_here(programme, Member, mentee_id)
+        mentor = _still_here(programme, Member, mentor_id)
+        current = _pair_of(programme, mentee)
+        if current is None:
+            raise AdjustRefused(
+                f"{mentee.name} has no {words(programme, MENTOR).one} to move from."
+            )
+        _check_unpublished(current)
+        if mentor.side != MENTOR:
+            raise AdjustRefused("Choose one from each side.")
+        if current.mentor_id == mentor.id:
+            raise AdjustRefused(f"{mentee.name} is already with {mentor.name}.")
+        _check_mentor(programme, mentor, mentee)
+        current.mentor_id = mentor.id
     return current
 
 
 def no_rematch(member: Member) -> None:
     """The organiser will not match this member again (e.g. a mentor content with the
     mentees left): they leave the list to match again; commits."""
-    member.partner_left_at = None
-    db.session.commit()
+    member_id, programme_id = row_id(member), member.programme_id
+    with locked_programme(programme_id) as programme:
+        member = _still_here(programme, Member, member_id)
+        member.partner_left_at = None
 
 
 # --- publishing ----------------------------------------------------------------------------------
@@ -296,40 +334,34 @@ def no_rematch(member: Member) -> None:
 def publish(programme: Programme) -> int:
     """Mark the matches published and tell every member theirs (one message each, once); once
     published, publish the changes since (publish_changes). Commits; returns how many were
-    told. AdjustRefused when there is nothing to publish or a pair breaks a rule."""
-    programme = db.session.scalar(
-        select(Programme)
-        .where(Programme.id == programme.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if programme.status == ProgrammeStatus.PUBLISHED:
-        return _publish_changes(programme)
-    broken = review(programme).broken
-    if broken:
-        db.session.rollback()
-        raise AdjustRefused(f"A pair breaks a rule: {broken[0][1]} Unpair or move them first.")
-    everyone = list(db.session.scalars(select(Member).where(Member.programme_id == programme.id)))
-    now = utcnow()
-    programme.status, programme.published_at = ProgrammeStatus.PUBLISHED, now
-    for made in pairs_of(programme):
-        made.published_at = now
-    for member in everyone:
-        outbox.queue(MailKind.MENTORING_MATCH, member)
-    db.session.commit()
+    told. AdjustRefused when there is nothing to publish or a pair breaks a rule. Under the
+    programme's lock: two organisers publishing at once tell everyone once."""
+    with locked_programme(programme.id) as programme:
+        if programme.status == ProgrammeStatus.PUBLISHED:
+            return _publish_changes(programme)
+        if broken := review(programme).broken:
+            raise AdjustRefused(f"A pair breaks a rule: {broken[0][1]} Unpair or move them first.")
+        everyone = list(
+            db.session.scalars(select(Member).where(Member.programme_id == programme.id))
+        )
+        now = utcnow()
+        programme.status, programme.published_at = ProgrammeStatus.PUBLISHED, now
+        for made in pairs_of(programme):
+            made.published_at = now
+        for member in everyone:
+            outbox.queue(MailKind.MENTORING_MATCH, member)
     return len(everyone)
 
 
 def _publish_changes(programme: Programme) -> int:
     """Publish the pairs made since publishing: only their members are told (each once, of
-    all their new pairs), and they are no longer to be matched again."""
+    all their new pairs), and they are no longer to be matched again. Runs under publish's
+    lock."""
     changes = unpublished_changes(programme)
     if not changes:
-        db.session.rollback()
         raise AdjustRefused("There are no changes to publish.")
     new_ids = {p.id for p in changes}
     if broken := [why for p, why in review(programme).broken if p.id in new_ids]:
-        db.session.rollback()
         raise AdjustRefused(f"A pair breaks a rule: {broken[0]} Unpair or move them first.")
     now = utcnow()
     told: dict[int, tuple[Member, list[int]]] = {}
@@ -340,5 +372,4 @@ def _publish_changes(programme: Programme) -> int:
     for member, pair_ids in told.values():
         member.partner_left_at = None
         outbox.queue(MailKind.MENTORING_REMATCH, member, pair_ids=pair_ids)
-    db.session.commit()
     return len(told)

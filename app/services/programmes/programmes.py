@@ -3,11 +3,12 @@ not exist (the pages answer 404, with no hint that it does). Each side of a prog
 own join link (JoinLink), made with the programme: JOIN_SIDES says which sides a kind has.
 
 Changes that check a programme's places and then write them (a peer onto a team's last slot, a
-swap) run inside `locked_programme`, as changes to an event's seats run inside capacity's
-`locked_event` (its docstring is the contract): the programme's row is locked first (SELECT ...
-FOR UPDATE on PostgreSQL; SQLite's write lock, BEGIN IMMEDIATE, taken by the transaction's first
-statement), so such changes to one programme run one after another and what the check read is
-still true when the write is committed.
+swap, a mentee onto a mentor's last place, publishing) run inside `locked_programme`, as
+changes to an event's seats run inside capacity's `locked_event` (its docstring is the
+contract): the programme's row is locked first (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+write lock, BEGIN IMMEDIATE, taken by the transaction's first statement), so such changes to one
+programme run one after another and what the check read is still true when the write is
+committed.
 
 May import: models, tokens, registration.capacity (its write-locked transaction),
 messaging.outbox (to send what the locked transaction queued).
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from app.extensions import db
 from app.models import JoinLink, Programme, ProgrammeKind, User
@@ -108,12 +109,7 @@ def locked_programme(programme_id: int) -> Iterator[Programme]:
     loaded before are read again inside."""
     session = begin_writing()
     session.expire_all()
-    programme = session.scalar(
-        select(Programme)
-        .where(Programme.id == programme_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    programme = lock(programme_id)
     if programme is None:
         session.rollback()
         raise LookupError(f"no programme with id {programme_id}")
@@ -124,3 +120,22 @@ def locked_programme(programme_id: int) -> Iterator[Programme]:
         raise
     session.commit()
     outbox.send_committed()
+
+
+def lock(programme_id: int) -> Programme | None:
+    """The programme, its row locked until the transaction under way ends (on PostgreSQL; on
+    SQLite the write lock is the transaction's, taken as it began: begin_writing); None if it
+    has gone. For a transaction begun elsewhere, as a matching's result is stored in the one
+    that marks its job succeeded."""
+    return db.session.scalar(
+        select(Programme)
+        .where(Programme.id == programme_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def row_id(row: object) -> int:
+    """A loaded row's id without reading it again (someone may have deleted it meanwhile):
+    taken before `locked_programme`, to read the row again inside."""
+    return inspect(row).identity[0]
