@@ -42,8 +42,11 @@ from app.models import (
 )
 from app.services.accounts import api_tokens
 from app.services.organisations import sectors
+from app.services.programmes import mentoring_review, peer_challenge_teams
 from app.services.tokens import new_token
 from tests.app.browsers import browser
+from tests.app.peer_challenge_helpers import add_host, add_peer, make_round
+from tests.app.programme_helpers import add_member, make_programme
 from tests.app.test_api_registration import URL as API_REGISTER
 from tests.app.test_api_registration import person
 from tests.conftest import PASSWORD, Client, drop_everything, make_config
@@ -96,6 +99,14 @@ def world(event, organiser) -> dict:
     db.session.commit()
     db.session.execute(event_harvest_editors.insert().values(event_id=event.id, user_id=editor.id))
     db.session.commit()
+    scheme = make_programme(organiser)
+    mentor = add_member(scheme, "mentor", "Ann Mentor", "Kent Police", "Police and justice")
+    mentee = add_member(scheme, "mentee", "Dan Mentee", "Medway NHS", "NHS and health")
+    pair = mentoring_review.pair(scheme, mentor, mentee)
+    peer_round = make_round(organiser)
+    host = add_host(peer_round, "Westshire Council", "Local government", {"officer": 1})
+    peer = add_peer(peer_round, "Oli Officer", "Kent Police", "Police and justice", "officer")
+    place = peer_challenge_teams.put(peer_round, host, peer)
     return {
         "slug": event.slug,
         "session_id": slot.id,
@@ -118,6 +129,11 @@ def world(event, organiser) -> dict:
         "event_id": event.id,
         "statement_id": statement.id,
         "action_id": action.id,
+        "programme_id": scheme.id,
+        "member_id": mentor.id,
+        "pair_id": pair.id,
+        # a place of another programme's round: its addresses answer 404, never 500
+        "place_id": place.id,
     }
 
 

@@ -11,7 +11,7 @@ def sign_in(user, journey) -> None:
     page = journey.page
     journey.goto("/")
     user.follow(page.get_by_role("link", name="Organiser sign-in"))
-    user.fill(page.get_by_label("Email"), ORGANISER_EMAIL)
+    user.fill(page.get_by_label("Email", exact=True), ORGANISER_EMAIL)
     user.fill(page.get_by_label("Password"), ORGANISER_PASSWORD)
     user.press(page.get_by_role("button", name="Sign in"))
     assert page.get_by_role("heading", name="Your events", level=1).is_visible()

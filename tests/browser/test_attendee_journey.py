@@ -42,7 +42,7 @@ def test_attendee_registers_edits_and_downloads_the_invite(user, journey, learni
     journey.assert_reflows()
 
     user.fill(page.get_by_label("Full name"), "Ada Lovelace")
-    user.fill(page.get_by_label("Email"), "ada@example.org")
+    user.fill(page.get_by_label("Email", exact=True), "ada@example.org")
     user.fill(page.get_by_label("Organisation", exact=True), "Riverside NHS Trust")
     user.fill(page.get_by_label("Profession"), "Nurse")
     user.fill(page.get_by_label("Role or job title"), "Head of nursing")

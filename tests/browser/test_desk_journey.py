@@ -75,7 +75,7 @@ def test_checking_people_in_at_the_desk_on_a_phone_and_a_laptop(journey, live_ap
     page.set_viewport_size({"width": 390, "height": 844})
     journey.goto(seated_day["Amara Okafor"].removeprefix(journey.server.url))
     assert journey.path.startswith("/login")
-    user.fill(page.get_by_label("Email"), ORGANISER_EMAIL)
+    user.fill(page.get_by_label("Email", exact=True), ORGANISER_EMAIL)
     user.fill(page.get_by_label("Password"), ORGANISER_PASSWORD)
     user.press(page.get_by_role("button", name="Sign in"))
     assert page.get_by_role("status").filter(has_text="Scanned code: Amara Okafor.").is_visible()
@@ -128,7 +128,7 @@ def test_checking_people_in_at_the_desk_on_a_phone_and_a_laptop(journey, live_ap
     # A walk-in, registered, checked in and seated where there is room.
     user.follow(page.get_by_role("link", name="Register a walk-in"))
     user.fill(page.get_by_label("Full name"), "Wanda Walker")
-    user.fill(page.get_by_label("Email"), "wanda@example.org")
+    user.fill(page.get_by_label("Email", exact=True), "wanda@example.org")
     user.fill(page.get_by_label("Organisation", exact=True), "Riverside Housing")
     user.select(page.get_by_label("Sector of their organisation"), "Housing")
     user.fill(page.get_by_label("Profession"), "Housing officer")

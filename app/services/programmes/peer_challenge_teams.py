@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.formatting import plural
@@ -69,7 +69,7 @@ from app.services.programmes.peer_challenge_members import (
     member_by_token,
     members,
 )
-from app.services.programmes.programmes import locked_programme
+from app.services.programmes.programmes import locked_programme, row_id
 from scheduler.peer_teams import (
     ROLES,
     Host,
@@ -492,14 +492,9 @@ def _team(host: Member) -> list[PeerPlace]:
     return list(db.session.scalars(select(PeerPlace).where(PeerPlace.host_id == host.id)))
 
 
-def _id_of(row: Member | PeerPlace) -> int:
-    """A loaded row's id without reading it again (it may have been deleted meanwhile)."""
-    return inspect(row).identity[0]
-
-
-def _still_here(programme: Programme, model: type, row_id: int):
+def _still_here(programme: Programme, model: type, identity: int):
     """The row read again under the lock; AdjustRefused when someone removed it meanwhile."""
-    found = db.session.get(model, row_id)
+    found = db.session.get(model, identity)
     if found is None or found.programme_id != programme.id:
         raise AdjustRefused("Someone changed the teams meanwhile: look again and choose again.")
     return found
@@ -509,7 +504,7 @@ def put(programme: Programme, host: Member, peer: Member) -> PeerPlace:
     """Put a peer on a host's team, in their role; commits. AdjustRefused naming the rule.
     Checked and written under the round's lock: two organisers filling the same last place,
     or giving a peer more teams than offered, at the same moment cannot both succeed."""
-    host_id, peer_id = _id_of(host), _id_of(peer)
+    host_id, peer_id = row_id(host), row_id(peer)
     with locked_programme(programme.id) as programme:
         host = _still_here(programme, Member, host_id)
         peer = _still_here(programme, Member, peer_id)
@@ -548,7 +543,7 @@ def _put(programme: Programme, host: Member, peer: Member) -> PeerPlace:
 def take_out(programme: Programme, place: PeerPlace) -> None:
     """Take a peer off a team; commits. Refused when it would leave two or more peers of one
     sector (swap instead)."""
-    place_id = _id_of(place)
+    place_id = row_id(place)
     with locked_programme(programme.id) as programme:
         place = _still_here(programme, PeerPlace, place_id)
         rest = [p.peer for p in _team(place.host) if p.id != place.id]
@@ -563,7 +558,7 @@ def take_out(programme: Programme, place: PeerPlace) -> None:
 def swap(programme: Programme, first: PeerPlace, second: PeerPlace) -> None:
     """Exchange the peers of two places of the same role on different teams; commits. Checked
     and written under the round's lock, as `put`."""
-    first_id, second_id = _id_of(first), _id_of(second)
+    first_id, second_id = row_id(first), row_id(second)
     with locked_programme(programme.id) as programme:
         first = _still_here(programme, PeerPlace, first_id)
         second = _still_here(programme, PeerPlace, second_id)
