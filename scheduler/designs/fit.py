@@ -1,8 +1,9 @@
 """A starting seating from a known design, for a compiled table problem it (nearly) fits.
 
-1. Candidates (designs.nearby_designs), for tight rotations only (people meet at least half
-   of everyone they could): tables of the problem's one table size, about as many points as
-   people. A design with more points leaves the spare seats empty: the empty points are put in
+1. Candidates (designs.nearby_designs): for tight rotations (people meet at least half of
+   everyone they could), tables of the problem's one table size, about as many points as
+   people; for looser ones only a design that fits exactly (a point per person, a block per
+   table, a round per round), as 120 people in 12 tables of 10 for 4 rounds. A design with more points leaves the spare seats empty: the empty points are put in
    one group of the design (they never meet, so a table loses at most one person per round,
    within the balance rule); the groups are the larger of the design's two kinds (its
    never-meeting groups, or the tables of a round it does not use). A design with fewer points
@@ -56,15 +57,17 @@ def design_start(
     """The best seating built from a nearby design (lowest penalty), or None."""
     size = instance.capacity[0]
     if (
-        not tight(instance.people, size, instance.rounds)
-        or instance.previous is not None
+        instance.previous is not None
         or any(c != size for c in instance.capacity)
         or any(len(unit) > 1 for unit in instance.units)
     ):
         return None
+    designs = nearby_designs(instance.people, size, instance.tables, instance.rounds)
+    if not tight(instance.people, size, instance.rounds):
+        designs = [d for d in designs if exact_fit(instance, d)]
     deadline = time.monotonic() + seconds
     best = None
-    for design in nearby_designs(instance.people, size, instance.tables)[:3]:
+    for design in designs[:3]:
         if time.monotonic() > deadline:
             break
         seating = fit_design(instance, design, weights, rng, deadline, workers)
@@ -77,6 +80,17 @@ def tight(people: int, size: int, rounds: int) -> bool:
     """Rounds that seat each person with at least half of everyone they could meet: the
     rotations where a design's structure matters (looser ones the search handles alone)."""
     return 2 * rounds * (size - 1) >= people - 1
+
+
+def exact_fit(instance: Instance, design: Design) -> bool:
+    """A design with a point for each person, a block for each table and a round for each
+    round: it leaves no repeat however loose the rotation, where the search may still leave
+    some (120 people in tables of 10 for 4 rounds)."""
+    return (
+        design.points == instance.people
+        and design.tables == instance.tables
+        and len(design.rounds) >= instance.rounds
+    )
 
 
 def fit_design(
