@@ -3,9 +3,10 @@
 1. Candidates (designs.nearby_designs): for tight rotations (people meet at least half of
    everyone they could), tables of the problem's one table size, about as many points as
    people; for looser ones only a design that fits exactly (a point per person, a block per
-   table, a round per round), as 120 people in 12 tables of 10 for 4 rounds. A design with more points leaves the spare seats empty: the empty points are put in
-   one group of the design (they never meet, so a table loses at most one person per round,
-   within the balance rule); the groups are the larger of the design's two kinds (its
+   table, a round per round), as 120 people in 12 tables of 10 for 4 rounds. A design with
+   more points leaves the spare seats empty: the empty points are put in one group of the
+   design (they never meet, so a table loses at most one person per round, within the
+   balance rule); the groups are the larger of the design's two kinds (its
    never-meeting groups, or the tables of a round it does not use). A design with fewer points
    (and so fewer tables) leaves extra people: each other table is made by splitting one design
    table in two, each part taking one extra (split_tables), or by gathering people of one group
