@@ -20,7 +20,7 @@ not: Z_T of even order has no complete mapping (Hall & Paige 1955), so with T ev
 k = T array over 3 rounds or more is impossible and is not tried.
 
 The vectors are FOUND BY SEARCH HERE, when a shape is asked for: a depth-first search over
-Z_T^(r-1) in lexicographic order, bounded in steps (0.15 s for 12 tables of 10 over 4 rounds,
+Z_T^(r-1) in lexicographic order, bounded in work (0.15 s for 12 tables of 10 over 4 rounds,
 the 120-person scale point; shapes it cannot settle within the bound are simply not offered).
 
 Why not MacNeish's product (MOLS of order 12 from GF(3) x GF(4), componentwise): it gives only
@@ -35,42 +35,52 @@ finds no third square orthogonal to MacNeish's pair either.
 from __future__ import annotations
 
 from functools import cache
-from itertools import combinations, product
+from itertools import combinations
 
 from scheduler.designs.geometry import Resolution
 
-SEARCH_STEPS = 100_000  # candidate vectors tried before a shape is given up (about 0.3 s)
+SEARCH_WORK = 600_000  # differences compared before a shape is given up (well under a second)
 
 
 @cache
 def difference_rows(tables: int, size: int, rounds: int) -> tuple[tuple[int, ...], ...] | None:
     """`size` vectors of Z_tables^rounds, first coordinate 0, whose differences between any two
     coordinates are distinct over the vectors; None when the bounded search finds none."""
-    if size > tables or rounds < 2 or (size == tables and tables % 2 == 0 and rounds > 2):
+    # two vectors need `rounds` distinct coordinates (the zero vector is one of them); T rows of
+    # even T need a complete mapping from 3 rounds on
+    if size > tables or rounds > tables or (size == tables and tables % 2 == 0 and rounds > 2):
         return None
     pairs = list(combinations(range(rounds), 2))
     taken: list[set[int]] = [set() for _ in pairs]
     chosen: list[tuple[int, ...]] = []
-    candidates = [(0, *rest) for rest in product(range(tables), repeat=rounds - 1)]
-    steps = 0
+    work = 0
+
+    def candidate(n: int) -> tuple[int, ...]:
+        """The n-th vector (0, ...) in lexicographic order."""
+        digits = []
+        for _ in range(rounds - 1):
+            n, digit = divmod(n, tables)
+            digits.append(digit)
+        return (0, *reversed(digits))
 
     def differences(vector: tuple[int, ...]) -> list[int]:
         return [(vector[b] - vector[c]) % tables for b, c in pairs]
 
     def extend(start: int) -> bool:
-        nonlocal steps
+        nonlocal work
         if len(chosen) == size:
             return True
-        for n in range(start, len(candidates)):
-            steps += 1
-            if steps > SEARCH_STEPS:
+        for n in range(start, tables ** (rounds - 1)):
+            work += len(pairs)
+            if work > SEARCH_WORK:
                 return False
-            found = differences(candidates[n])
+            vector = candidate(n)
+            found = differences(vector)
             if any(d in seen for d, seen in zip(found, taken, strict=True)):
                 continue
             for d, seen in zip(found, taken, strict=True):
                 seen.add(d)
-            chosen.append(candidates[n])
+            chosen.append(vector)
             if extend(n + 1):
                 return True
             chosen.pop()
