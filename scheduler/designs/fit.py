@@ -310,7 +310,7 @@ def relabel(seating: Seating, rounds: int, rng: random.Random, deadline: float) 
     a relabelling of the design's points, so it never adds a repeat among those rounds, while
     it mixes organisations, sectors and professions (penalty down). Swaps that leave the
     penalty as it is are kept too: most swaps change nothing, and walking across them reaches
-    better ones (120 people in tables of 10: 23 more professions at tables than a strict
+    better ones (120 people in tables of 10: 15 to 23 more professions at tables than a strict
     climb). Plain problems only: with no hard rule beyond balance, every such swap is
     allowed."""
     people = seating.instance.people
