@@ -9,6 +9,8 @@ is in its module's docstring):
 - geometry.affine_lines(3, 3): AG(3, 3), the Kirkman triple system on 27 points (13 rounds);
 - geometry.grid(S, G): the finite-field grid, S*G people in G tables of S for G (+1) rounds,
   G a prime power, S <= G; its rows never meet (a resolvable group divisible design);
+- rectangles.latin_rectangles(S, T, R): the same grid over Z_T for T no prime power (12 tables
+  of 10 for 4 rounds: 120 people), from vectors found by a bounded search when asked for;
 - packings.projective_packing(q): packings of PG(3, 2) and PG(3, 3), 15 people in triples for
   7 rounds and 40 people in fours for 13 rounds;
 - cyclic.FOUND: the Kirkman triple system on 21 points (10 rounds), the resolvable
@@ -36,8 +38,10 @@ from functools import cache
 
 from scheduler.designs.cyclic import FOUND, develop
 from scheduler.designs.doubling import doubled_affine_planes, unmet_pairs
+from scheduler.designs.field import GaloisField
 from scheduler.designs.geometry import Resolution, affine_lines, affine_plane, grid
 from scheduler.designs.packings import projective_packing
+from scheduler.designs.rectangles import latin_rectangles
 
 AFFINE_ORDERS = (3, 4, 5, 7, 8, 9)
 GRID_ORDERS = (2, 3, 4, 5, 7, 8, 9, 11, 13, 16, 17, 19, 23, 25, 27, 29, 31, 32, 37, 41, 43, 47)
@@ -103,15 +107,36 @@ def grid_design(size: int, groups: int) -> Design | None:
     return Design(f"grid {size} x {groups}", rounds, rows * groups)
 
 
-def nearby_designs(people: int, table_size: int, tables: int) -> list[Design]:
+@cache
+def rectangle_design(size: int, tables: int, rounds: int) -> Design | None:
+    """The grid over Z_tables (rectangles.py) for size*tables people in tables of `size` for
+    `rounds` rounds, its rows as groups, or None."""
+    classes = latin_rectangles(size, tables, rounds)
+    if classes is None:
+        return None
+    rows = [[tuple(i * tables + g for g in range(tables)) for i in range(size)]]
+    return Design(f"Latin rectangles {size} x {tables}", classes, rows * rounds)
+
+
+def nearby_designs(
+    people: int, table_size: int, tables: int, rounds: int | None = None
+) -> list[Design]:
     """Designs with tables of `table_size`, no more tables than `tables`, and about `people`
-    points (within a table's worth above, or a sixth below), nearest first."""
+    points (within a table's worth above, or a sixth below), nearest first. Given `rounds`,
+    also the Latin rectangles for table counts that are no prime power (made for that many
+    rounds)."""
     found = [d for d in catalogue() if d.block_size == table_size]
-    for groups in GRID_ORDERS:
-        if table_size <= groups <= tables and groups * table_size >= people * 5 // 6:
+    for groups in range(table_size, tables + 1):
+        if groups * table_size < people * 5 // 6:
+            continue
+        if groups in GRID_ORDERS:
             design = grid_design(table_size, groups)
-            if design is not None:
-                found.append(design)
+        elif rounds is not None and GaloisField.of_order(groups) is None:
+            design = rectangle_design(table_size, groups, rounds)
+        else:
+            design = None
+        if design is not None:
+            found.append(design)
     fits = [
         d
         for d in found

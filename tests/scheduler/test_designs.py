@@ -9,8 +9,15 @@ from itertools import combinations
 
 import pytest
 
-from benchmarks.instances import golfers
-from scheduler.designs import Design, catalogue, grid_design, nearby_designs, search
+from benchmarks.instances import golfers, national_people
+from scheduler.designs import (
+    Design,
+    catalogue,
+    grid_design,
+    nearby_designs,
+    rectangle_design,
+    search,
+)
 from scheduler.designs.cyclic import FOUND, CyclicSpec, develop
 from scheduler.designs.doubling import (
     doubled_affine_planes,
@@ -21,6 +28,8 @@ from scheduler.designs.doubling import (
 )
 from scheduler.designs.field import GaloisField
 from scheduler.designs.geometry import affine_plane, projective_lines
+from scheduler.designs.rectangles import difference_rows
+from scheduler.metrics import same_label_pairs_lower_bound
 from scheduler.people import Person
 from scheduler.tables import SolveOptions, Table, TableProblem, plan_tables
 from tests.scheduler.test_tables_planner import assert_hard_constraints
@@ -117,6 +126,48 @@ def test_the_grid_never_seats_row_mates_together(size: int, groups: int) -> None
     met = meetings(design.rounds[:groups])
     assert not any(pair in met for row in rows for pair in combinations(row, 2))
     assert grid_design(size, 6) is None and grid_design(groups + 1, groups) is None
+
+
+@pytest.mark.parametrize(
+    ("size", "tables", "rounds"), [(10, 12, 4), (5, 6, 3), (8, 10, 4), (10, 14, 4), (10, 15, 4)]
+)
+def test_latin_rectangles_seat_tables_no_prime_power_with_nobody_meeting_twice(
+    size: int, tables: int, rounds: int
+) -> None:
+    """Every round a partition of everyone into `tables` tables of `size`, no pair meeting
+    twice, row-mates never meeting and each row holding one seat at every table (so an
+    organisation in one row never has two people at a table)."""
+    design = rectangle_design(size, tables, rounds)
+    assert design is not None and len(design.rounds) == rounds
+    assert design.points == size * tables and design.tables == tables
+    assert_resolvable(design, every_pair=False)
+    rows = design.groups_for(rounds)
+    assert rows is not None and sorted(len(row) for row in rows) == [tables] * size
+    met = meetings(design.rounds)
+    assert not any(pair in met for row in rows for pair in combinations(row, 2))
+    for tables_of_round in design.rounds:
+        for table in tables_of_round:
+            assert all(len(set(table) & set(row)) == 1 for row in rows)
+
+
+def test_latin_rectangles_are_not_tried_where_no_complete_mapping_exists() -> None:
+    """Z_T of even order has no complete mapping (Hall & Paige): T rows of T never work."""
+    assert difference_rows(12, 12, 3) is None and difference_rows(12, 13, 3) is None
+    assert difference_rows(12, 12, 2) is not None
+
+
+def test_120_people_in_tables_of_ten_for_four_rounds_meet_nobody_twice() -> None:
+    """The scale curve's first point (12 tables, no prime power): the Latin rectangles seat it
+    with no repeat, colleagues (organisations of up to 31) no closer than the pigeonhole
+    bound."""
+    people = national_people(120, 1)
+    assert nearby_designs(120, 10, 12, 4)[0].name == "Latin rectangles 10 x 12"
+    problem = TableProblem.with_table_size(people, 4, 10)
+    plan = plan_tables(problem, SolveOptions(time_limit=2, seed=0, workers=1, effort=0.1))
+    assert_hard_constraints(problem, plan)
+    assert plan.metrics["repeat_pairs"] == {"value": 0, "bound": 0}
+    sizes = Counter(p.organisation for p in people).values()
+    assert plan.metrics["same_org_pairs"]["value"] == 4 * same_label_pairs_lower_bound(sizes, 12)
 
 
 @pytest.mark.parametrize("q", [4, 8, 9, 16])
