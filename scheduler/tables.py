@@ -35,18 +35,19 @@ proven optimal and the search stops.
 
 Method: a greedy start (construct.py; when it repeats, a known design too if the problem is near
 one: an affine plane, a projective packing, a Kirkman system, the finite-field grid ...,
-scheduler/designs; for a large plain event the stride construction instead, shown at once; a
-CP-SAT model of the hard constraints alone when the greedy gets stuck, which also names
-conflicting constraints, feasibility.py), on large plans a descent that moves people sharing a
-sector or profession needlessly to tables missing it (tabu.mend_mixes), then cycles of tabu
-search on swaps (tabu.py), rotations of three people to seats among people new to them
-(tabu.cycle_descent), CP-SAT large-neighbourhood search over a few tables of one round at a
-time, hinted with the current plan (lns.py), and tabu again; each cycle after the first starts
-from the best plan so far, shaken. While the plan is above its bound the search uses the whole
-time limit, then returns the best plan found; `plan.stop_reason` says why it stopped. Within a
-cycle, work is counted in move evaluations and deterministic solver time, and the clock is only
-consulted to stop, so a run that reaches its bound before `time_limit` is reproducible for a
-fixed seed and worker count.
+scheduler/designs; for a large plain event the stride construction instead, shown at once; a CP-SAT
+model of the hard constraints alone when the greedy gets stuck, which also names conflicting
+constraints, feasibility.py), on large plans a descent that moves people sharing a sector or
+profession needlessly to tables missing it (tabu.mend_mixes), then cycles of tabu search on swaps
+(tabu.py), rotations of three people to seats among people new to them (tabu.cycle_descent), on
+plain plans (no groups, hosts, pins, access needs, keep-apart rules) a CP-SAT model of each round
+still short of a mix bound re-seating the whole round at every bound (lns.reseat_round_at_bounds),
+CP-SAT large-neighbourhood search over a few tables of one round at a time, hinted with the current
+plan (lns.py), and tabu again; each cycle after the first starts from the best plan so far, shaken.
+While the plan is above its bound the search uses the whole time limit, then returns the best plan
+found; `plan.stop_reason` says why it stopped. Within a cycle, work is counted in move evaluations
+and deterministic solver time, and the clock is only consulted to stop, so a run that reaches its
+bound before `time_limit` is reproducible for a fixed seed and worker count.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from dataclasses import dataclass, field
 from scheduler.construct import TABLE_SAMPLE, facilitator_tables, greedy_plan, stride_plan
 from scheduler.designs.fit import design_start
 from scheduler.feasibility import solve_hard_constraints
-from scheduler.lns import lns_search
+from scheduler.lns import lns_search, plain, reseat_round_at_bounds, short_rounds
 from scheduler.metrics import (
     balanced_sizes,
     excess_meetings_lower_bound,
@@ -75,6 +76,7 @@ from scheduler.tabu import cycle_descent, mend_mixes, movable, shake, tabu_searc
 TABU_BUDGET = 400_000  # move evaluations of a cycle's first tabu search, at effort 1
 LNS_STEPS = 60  # CP-SAT neighbourhoods of a cycle, at effort 1
 ROTATION_BUDGET = 2_000_000  # rotations of three people a cycle looks at, at effort 1
+ROUND_TIME = 10.0  # deterministic solver seconds for re-seating one whole round, at effort 1
 
 __all__ = [
     "Progress",
@@ -169,11 +171,12 @@ def _search(
     """Search until the penalty reaches `target`, the deadline passes or the caller cancels;
     leave the best plan found in `seating` and return why it stopped.
 
-    On large plans, first a descent on the mixes (tabu.mend_mixes: quick, and often all the
-    search needs); then cycles. One cycle is tabu search, rotations of three, CP-SAT
-    neighbourhoods, tabu again. Each later cycle starts from the best plan so far, shaken by a
-    few random moves (more the longer nothing improves), so the time left is spent leaving the
-    basin the last cycle ended in."""
+    On large plans, first a descent on the mixes (tabu.mend_mixes: quick, and often all the search
+    needs); then cycles. One cycle is tabu search, rotations of three, CP-SAT neighbourhoods, tabu
+    again; on plain plans, before the neighbourhoods, each round still short of a sector or
+    profession is re-seated whole at every bound if CP-SAT finds how. Each later cycle starts from
+    the best plan so far, shaken by a few random moves (more the longer nothing improves), so the
+    time left is spent leaving the basin the last cycle ended in."""
     inst = seating.instance
     if inst.tables < 2 or not any(
         movable(seating, r, u) for r in range(inst.rounds) for u in range(len(inst.units))
@@ -194,6 +197,13 @@ def _search(
         if not finished():
             rotations = int(options.effort * ROTATION_BUDGET)
             cycle_descent(seating, rng, rotations, deadline, target, reporter.report)
+        if plain(seating):
+            for r in short_rounds(seating):
+                if finished():
+                    break
+                seed, solver_time = rng.randrange(1 << 30), options.effort * ROUND_TIME
+                if reseat_round_at_bounds(seating, r, seed, options.workers, solver_time, deadline):
+                    reporter.report()
         if not finished():
             lns_search(
                 seating,
