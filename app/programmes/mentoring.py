@@ -9,7 +9,6 @@ from flask import (
     Response,
     abort,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -27,9 +26,15 @@ from app.models import (
     Programme,
     ProgrammeKind,
     ProgrammeStatus,
-    SolveJob,
 )
-from app.programmes.common import organisers_programme
+from app.programmes.common import (
+    JobWords,
+    cancel_job,
+    job_page,
+    organisers_programme,
+    programme_job,
+)
+from app.programmes.common import job_status as job_status_json
 from app.programmes.mentoring_forms import (
     ImportForm,
     MatchForm,
@@ -52,6 +57,8 @@ from app.services.urls import external_url
 from app.shared import ActionForm, database_id, organisers_only
 
 bp = Blueprint("mentoring", __name__)
+
+MATCHING = JobWords("Matching", "Matching", "matches", jobs.kept(True))
 KINDS = (ProgrammeKind.MENTORING, ProgrammeKind.SECONDMENT)
 SIDES = ("mentor", "mentee")
 
@@ -210,52 +217,24 @@ def match(programme_id: int):
     return redirect(url_for(".job", programme_id=programme.id, job_id=job.id))
 
 
-def _job(programme: Programme, job_id: int) -> SolveJob:
-    jobs.expire_lapsed(programme)  # a job whose process died is shown as ended, never "running"
-    job = db.session.get(SolveJob, job_id)
-    if job is None or job.programme_id != programme.id:
-        abort(404)
-    return job
-
-
 @bp.get("/programmes/<int:programme_id>/jobs/<int:job_id>")
 def job(programme_id: int, job_id: int):
     programme = _programme(programme_id)
-    job = _job(programme, job_id)
-    return render_template(
-        "programmes/mentoring_job.html",
-        programme=programme,
-        job=job,
-        summary=mentoring_matching.job_summary(job),
-        action=ActionForm(),
-        JobState=JobState,
-    )
+    job = programme_job(programme, job_id)
+    return job_page(programme, job, mentoring_matching.job_summary(job), MATCHING)
 
 
 @bp.get("/programmes/<int:programme_id>/jobs/<int:job_id>.json")
 def job_status(programme_id: int, job_id: int):
-    programme = _programme(programme_id)
-    job = _job(programme, job_id)
-    return jsonify(
-        state=job.state.value,
-        **mentoring_matching.job_summary(job).as_json(),
-        time_limit=job.params.get("time_limit"),
-        error=job.error,
-        cancel_requested=job.cancel_requested,
-    )
+    job = programme_job(_programme(programme_id), job_id)
+    return job_status_json(job, mentoring_matching.job_summary(job))
 
 
 @bp.post("/programmes/<int:programme_id>/jobs/<int:job_id>/cancel")
 def cancel(programme_id: int, job_id: int):
     programme = _programme(programme_id)
-    job = _job(programme, job_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    jobs.cancel(job)
-    if job.state == JobState.RUNNING:
-        flash(f"Cancelling: {jobs.kept(programme)}.", "info")
-    else:  # cancelled at once, or it had ended already
-        flash(job.error or f"This matching had already {job.state.value}.", "info")
+    job = programme_job(programme, job_id)
+    cancel_job(job, MATCHING)
     return redirect(url_for(".job", programme_id=programme.id, job_id=job.id))
 
 

@@ -5,11 +5,13 @@ changed."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 
 from app.extensions import db
-from app.models import JobState, PeerPlace, Programme, SolveJob
+from app.models import PeerPlace, Programme
 from app.models.peer_challenge import HOST, PEER
+from app.programmes.common import JobWords, cancel_job, job_page, programme_job
+from app.programmes.common import job_status as job_status_json
 from app.programmes.peer_challenge import member_of, programme_of
 from app.programmes.peer_challenge_forms import (
     PlaceForm,
@@ -24,6 +26,10 @@ from app.services.programmes.peer_challenge_teams import AdjustRefused
 from app.shared import ActionForm, organisers_only
 
 bp = Blueprint("peer_teams", __name__)
+
+TEAM_BUILDING = JobWords(
+    "Building teams", "Building the teams of", "teams", "the previous teams are kept"
+)
 
 
 @bp.before_request
@@ -52,52 +58,24 @@ def build(programme_id: int):
     return redirect(url_for(".job", programme_id=programme.id, job_id=job.id))
 
 
-def _job(programme: Programme, job_id: int) -> SolveJob:
-    jobs.expire_lapsed(programme)  # a job whose process died is shown as ended, never "running"
-    job = db.session.get(SolveJob, job_id)
-    if job is None or job.programme_id != programme.id:
-        abort(404)
-    return job
-
-
 @bp.get("/programmes/<int:programme_id>/peer-challenge/jobs/<int:job_id>")
 def job(programme_id: int, job_id: int):
     programme = programme_of(programme_id)
-    job = _job(programme, job_id)
-    return render_template(
-        "programmes/peer_job.html",
-        programme=programme,
-        job=job,
-        summary=teams.job_summary(job),
-        action=ActionForm(),
-        JobState=JobState,
-    )
+    job = programme_job(programme, job_id)
+    return job_page(programme, job, teams.job_summary(job), TEAM_BUILDING)
 
 
 @bp.get("/programmes/<int:programme_id>/peer-challenge/jobs/<int:job_id>.json")
 def job_status(programme_id: int, job_id: int):
-    programme = programme_of(programme_id)
-    job = _job(programme, job_id)
-    return jsonify(
-        state=job.state.value,
-        **teams.job_summary(job).as_json(),
-        time_limit=job.params.get("time_limit"),
-        error=job.error,
-        cancel_requested=job.cancel_requested,
-    )
+    job = programme_job(programme_of(programme_id), job_id)
+    return job_status_json(job, teams.job_summary(job))
 
 
 @bp.post("/programmes/<int:programme_id>/peer-challenge/jobs/<int:job_id>/cancel")
 def cancel(programme_id: int, job_id: int):
     programme = programme_of(programme_id)
-    job = _job(programme, job_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    jobs.cancel(job)
-    if job.state == JobState.RUNNING:
-        flash("Cancelling: the previous teams are kept.", "info")
-    else:  # cancelled at once, or it had ended already
-        flash(job.error or f"This run had already {job.state.value}.", "info")
+    job = programme_job(programme, job_id)
+    cancel_job(job, TEAM_BUILDING)
     return redirect(url_for(".job", programme_id=programme.id, job_id=job.id))
 
 
