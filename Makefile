@@ -36,7 +36,10 @@ bench: install
 	$(BIN)/python -m benchmarks.breakouts
 	$(BIN)/python -m benchmarks.repair
 	$(BIN)/python -m benchmarks.harvest
+	$(BIN)/python -m benchmarks.series
+	$(BIN)/python -m benchmarks.voting
 	$(BIN)/python -m benchmarks.matching
+	$(BIN)/python -m benchmarks.peer_challenge
 
 load: install
 	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
