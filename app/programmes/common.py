@@ -1,18 +1,20 @@
 """What the programmes pages of every kind share: finding the signed-in organiser's programme,
-and the page, status and cancelling of its background job (a matching or a team building)."""
+inviting past registrants, and the page, status and cancelling of its background job (a
+matching or a team building)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from flask import Response, abort, flash, jsonify, render_template, request
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.extensions import db
 from app.models import JobState, Programme, ProgrammeKind, SolveJob
 from app.services.planning import jobs
-from app.services.programmes.programmes import programme_for_organiser
+from app.services.programmes import invitations
+from app.services.programmes.programmes import ProgrammeError, programme_for_organiser
 from app.shared import ActionForm
 
 
@@ -82,3 +84,23 @@ def cancel_job(job: SolveJob, words: JobWords) -> None:
         flash(f"Cancelling: {words.kept}.", "info")
     else:  # cancelled at once, or it had ended already
         flash(job.error or f"This run had already {job.state.value}.", "info")
+
+
+def invite_page(programme: Programme, template: str) -> Response | str:
+    """GET shows who would be invited (registrants of the organiser's past events who asked to
+    hear of this kind of programme) and asks first; POST mails them the join links."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            count = invitations.invite(programme, current_user)
+        except ProgrammeError as error:
+            flash(str(error), "error")
+        else:
+            flash(f"Invited {count} people by email.", "success")
+        return redirect(url_for("programmes.show", programme_id=programme.id))
+    return render_template(
+        template,
+        programme=programme,
+        people=invitations.invitable(programme, current_user),
+        form=form,
+    )

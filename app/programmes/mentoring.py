@@ -14,7 +14,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 
 from app.extensions import db
 from app.models import (
@@ -30,6 +29,7 @@ from app.models import (
 from app.programmes.common import (
     JobWords,
     cancel_job,
+    invite_page,
     job_page,
     organisers_programme,
     programme_job,
@@ -44,7 +44,6 @@ from app.programmes.mentoring_forms import (
 )
 from app.services.planning import jobs
 from app.services.programmes import (
-    invitations,
     mentoring_check_ins,
     mentoring_matching,
     mentoring_members,
@@ -52,7 +51,7 @@ from app.services.programmes import (
 )
 from app.services.programmes.mentoring_members import MemberInvalid, Words, words
 from app.services.programmes.mentoring_review import AdjustRefused
-from app.services.programmes.programmes import ProgrammeError, join_token
+from app.services.programmes.programmes import join_token
 from app.services.urls import external_url
 from app.shared import ActionForm, database_id, organisers_only
 
@@ -352,20 +351,4 @@ def publish(programme_id: int):
 
 @bp.route("/programmes/<int:programme_id>/invite", methods=["GET", "POST"])
 def invite(programme_id: int):
-    """GET shows who would be invited and asks first; POST mails them the join links."""
-    programme = _programme(programme_id)
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            count = invitations.invite(programme, current_user)
-        except ProgrammeError as error:
-            flash(str(error), "error")
-        else:
-            flash(f"Invited {count} people by email.", "success")
-        return redirect(url_for("programmes.show", programme_id=programme.id))
-    return render_template(
-        "programmes/mentoring_invite.html",
-        programme=programme,
-        people=invitations.invitable(programme, current_user),
-        form=form,
-    )
+    return invite_page(_programme(programme_id), "programmes/mentoring_invite.html")

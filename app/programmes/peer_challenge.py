@@ -5,11 +5,10 @@ dated milestones. Building, adjusting and publishing the teams are in peer_chall
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from app.models import JobState, Member, Programme, ProgrammeKind
 from app.models.peer_challenge import HOST, PEER
-from app.programmes.common import organisers_programme
+from app.programmes.common import invite_page, organisers_programme
 from app.programmes.mentoring_forms import organisation_suggestions
 from app.programmes.peer_challenge_forms import (
     ConfirmForm,
@@ -23,13 +22,12 @@ from app.programmes.peer_challenge_forms import (
     StartForm,
     SwapForm,
 )
-from app.services.programmes import invitations
 from app.services.programmes import peer_challenge_members as members
 from app.services.programmes import peer_challenge_milestones as milestones
 from app.services.programmes import peer_challenge_teams as teams
 from app.services.programmes.peer_challenge_members import EntryInvalid, role_words
 from app.services.programmes.peer_challenge_milestones import MilestoneError
-from app.services.programmes.programmes import ProgrammeError, join_token
+from app.services.programmes.programmes import join_token
 from app.services.urls import external_url
 from app.shared import ActionForm, organisers_only
 
@@ -222,21 +220,4 @@ def reminders(programme_id: int):
 
 @bp.route("/programmes/<int:programme_id>/peer-challenge/invite", methods=["GET", "POST"])
 def invite(programme_id: int):
-    """GET shows who would be invited (registrants of the organiser's past events who asked to
-    hear of peer challenges) and asks first; POST mails them the join links."""
-    programme = programme_of(programme_id)
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            count = invitations.invite(programme, current_user)
-        except ProgrammeError as error:
-            flash(str(error), "error")
-        else:
-            flash(f"Invited {count} people by email.", "success")
-        return redirect(url_for("programmes.show", programme_id=programme.id))
-    return render_template(
-        "programmes/peer_invite.html",
-        programme=programme,
-        people=invitations.invitable(programme, current_user),
-        form=form,
-    )
+    return invite_page(programme_of(programme_id), "programmes/peer_invite.html")

@@ -254,6 +254,20 @@ def job_summary(job: SolveJob) -> JobSummary:
     return JobSummary(state, seconds_run(job), "Getting started")
 
 
+def staged_job_summary(job: SolveJob, stage_words: dict[str, str]) -> JobSummary:
+    """A matching job (mentoring or peer teams) in words: while it runs, which of its stages
+    it is on, each named by `stage_words`."""
+    state = STATES[job.state]
+    if job.state != JobState.RUNNING:
+        return JobSummary(state, seconds_run(job), "")
+    progress = job.progress or {}
+    if step := progress.get("stage"):
+        doing = stage_words.get(step, step.replace("_", " "))
+        heading = f"Step {progress['stage_number']} of {progress['stage_count']}: {doing}"
+        return JobSummary(state, seconds_run(job), heading)
+    return JobSummary(state, seconds_run(job), "Getting started")
+
+
 def seconds_run(job: SolveJob) -> float:
     """Seconds the job has run: until now while it runs, until it ended once it has."""
     if job.started_at is None:

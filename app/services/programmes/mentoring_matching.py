@@ -30,7 +30,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import (
     JobKind,
-    JobState,
     Member,
     MentoringMatching,
     MentoringPair,
@@ -42,7 +41,7 @@ from app.models import (
 from app.models.mentoring import MENTEE, MENTOR
 from app.services.planning import jobs
 from app.services.planning.jobs import JobError, Planner, Reporter
-from app.services.planning.summaries import STATES, JobSummary, seconds_run
+from app.services.planning.summaries import JobSummary, staged_job_summary
 from app.services.programmes import programmes
 from app.services.programmes.mentoring_members import members, words
 from scheduler.mentoring import (
@@ -224,12 +223,4 @@ PLANNERS = {JobKind.MENTORING: Planner(prepare, solve, store, explain)}
 
 def job_summary(job: SolveJob) -> JobSummary:
     """The matching job in words (for its page and JSON status, as planning's job page)."""
-    state = STATES[job.state]
-    if job.state != JobState.RUNNING:
-        return JobSummary(state, seconds_run(job), "")
-    progress = job.progress or {}
-    if step := progress.get("stage"):
-        doing = STAGE_WORDS.get(step, step.replace("_", " "))
-        heading = f"Step {progress['stage_number']} of {progress['stage_count']}: {doing}"
-        return JobSummary(state, seconds_run(job), heading)
-    return JobSummary(state, seconds_run(job), "Getting started")
+    return staged_job_summary(job, STAGE_WORDS)

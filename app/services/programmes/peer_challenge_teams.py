@@ -46,7 +46,6 @@ from app.extensions import db
 from app.formatting import plural
 from app.models import (
     JobKind,
-    JobState,
     MailKind,
     Member,
     PeerPlace,
@@ -61,7 +60,11 @@ from app.services.messaging import outbox
 from app.services.organisations.directory import existing_organisation
 from app.services.planning import jobs
 from app.services.planning.jobs import JobError, Planner, Reporter
-from app.services.planning.summaries import STATES, Figure, JobSummary, seconds_run
+from app.services.planning.summaries import (
+    Figure,
+    JobSummary,
+    staged_job_summary,
+)
 from app.services.programmes.peer_challenge_members import (
     ROLE_WORDS,
     a_role,
@@ -232,15 +235,7 @@ PLANNERS = {JobKind.PEER_TEAMS: Planner(prepare, solve, store, explain)}
 
 def job_summary(job: SolveJob) -> JobSummary:
     """The team-building job in words (for its page and JSON status)."""
-    state = STATES[job.state]
-    if job.state != JobState.RUNNING:
-        return JobSummary(state, seconds_run(job), "")
-    progress = job.progress or {}
-    if step := progress.get("stage"):
-        doing = STAGE_WORDS.get(step, step.replace("_", " "))
-        heading = f"Step {progress['stage_number']} of {progress['stage_count']}: {doing}"
-        return JobSummary(state, seconds_run(job), heading)
-    return JobSummary(state, seconds_run(job), "Getting started")
+    return staged_job_summary(job, STAGE_WORDS)
 
 
 # --- the review ----------------------------------------------------------------------------------
