@@ -13,9 +13,6 @@ are freed and everyone else stays put. The sub-model, built in three steps:
   linear cost to x[u, t]; d[t, s] <= sum_{u with sector s} x[u, t] earns w_sec for each sector
   new to table t (and likewise professions); a moved person pays w_moves in repair mode.
 
-`reseat_round_at_bounds` is the other neighbourhood: one whole round of a plain plan, as a
-feasibility model with every measure of the round at its bound.
-
 The current seating is the hint, so CP-SAT starts from it and only returns something at least as
 good. Each solve is limited in deterministic time (max_deterministic_time) and seeded, so for a
 fixed seed and worker count the search is reproducible; the wall-clock deadline is only a guard.
@@ -218,91 +215,3 @@ def add_objective(seating: Seating, r: int, sub: SubModel) -> None:
                 sub.model.add(d <= sum(xs))
                 terms.append(-weight * d)
     sub.model.minimize(sum(terms))
-
-
-def plain(seating: Seating) -> bool:
-    """Everyone seated alone, anywhere, every round: no groups, hosts, pins, access needs,
-    keep-apart rules or earlier plan (what `reseat_round_at_bounds` models)."""
-    inst = seating.instance
-    return (
-        all(len(u) == 1 for u in inst.units)
-        and not any(inst.facilitator)
-        and not any(inst.pins)
-        and not any(inst.needs_accessible)
-        and not any(inst.apart)
-        and inst.previous is None
-    )
-
-
-def short_rounds(seating: Seating) -> list[int]:
-    """Rounds where some sector or profession reaches fewer tables than it could."""
-    return [
-        r
-        for r in range(seating.instance.rounds)
-        if any(n < most for n, most in zip(seating.sec_tables[r], seating.sec_most, strict=True))
-        or any(n < most for n, most in zip(seating.prof_tables[r], seating.prof_most, strict=True))
-    ]
-
-
-def reseat_round_at_bounds(
-    seating: Seating, r: int, seed: int, workers: int, step_time: float, deadline: float
-) -> bool:
-    """Re-seat all of round r (a plain plan) so that it meets every bound, if CP-SAT finds how
-    within `step_time` (deterministic seconds); True if it did (the round is then changed).
-
-    Where people must avoid many earlier tablemates (an event of a series), the last missing
-    professions need a chain of moves through many tables and often through other rounds'
-    meetings too, which neither swaps, rotations of three nor a few tables at a time find; the
-    whole round as one feasibility model does. With x[p, t] = 1 if p sits at table t in round r:
-
-        sum_t x[p, t] = 1;  lo_t <= sum_p x[p, t] <= hi_t;
-        x[p, t] + x[q, t] <= 1   for p, q who met in another round or at an earlier event;
-        floor(m_o / T) <= sum_{p in o} x[p, t] <= ceil(m_o / T)   for each organisation o
-            (colleagues spread evenly: the pigeonhole bound);
-        sum_{p of label v} x[p, t] <= 1  if m_v <= T, else >= 1   for each sector and
-            profession v (so v reaches min(T, m_v) tables, its most).
-
-    A solution contributes no repeat or met-before pair, the fewest colleagues and the most
-    sectors and professions round r can have, so it never makes the plan worse. The current
-    seating is the hint."""
-    inst = seating.instance
-    people, tables = range(inst.people), range(inst.tables)
-    model = cp_model.CpModel()
-    x = [[model.new_bool_var(f"x_{p}_{t}") for t in tables] for p in people]
-    for p in people:
-        model.add_exactly_one(x[p])
-        model.add_hint(x[p][seating.table_of[r][p]], True)
-    for t in tables:
-        model.add_linear_constraint(sum(x[p][t] for p in people), inst.lo[t], inst.hi[t])
-    for p in people:
-        here, row, before = seating.table_of[r], seating.meet[p], inst.met_before[p]
-        for q in range(p + 1, inst.people):
-            if row[q] - (here[p] == here[q]) > 0 or q in before:
-                for t in tables:
-                    model.add_bool_or([x[p][t].Not(), x[q][t].Not()])
-    for labels, spread in ((inst.org, True), (inst.sector, False), (inst.profession, False)):
-        members: dict[int, list[int]] = {}
-        for p in people:
-            members.setdefault(labels[p], []).append(p)
-        for group in members.values():
-            m = len(group)
-            for t in tables:
-                seated = sum(x[p][t] for p in group)
-                if spread:
-                    model.add_linear_constraint(seated, m // inst.tables, -(-m // inst.tables))
-                elif m <= inst.tables:
-                    model.add(seated <= 1)
-                else:
-                    model.add(seated >= 1)
-    solver = cp_model.CpSolver()
-    solver.parameters.random_seed = seed
-    solver.parameters.num_workers = workers
-    solver.parameters.max_deterministic_time = step_time
-    solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False
-    for p in people:
-        table = next(t for t in tables if solver.boolean_value(x[p][t]))
-        if table != seating.table_of[r][p]:
-            seating.move(r, inst.unit_of[p], table)
-    return True

@@ -39,11 +39,12 @@ scheduler/designs; for a large plain event the stride construction instead, show
 model of the hard constraints alone when the greedy gets stuck, which also names conflicting
 constraints, feasibility.py), on large plans a descent that moves people sharing a sector or
 profession needlessly to tables missing it (tabu.mend_mixes), then cycles of tabu search on swaps
-(tabu.py), rotations of three people to seats among people new to them (tabu.cycle_descent), on
-plain plans (no groups, hosts, pins, access needs, keep-apart rules) a CP-SAT model of each round
-still short of a mix bound re-seating the whole round at every bound (lns.reseat_round_at_bounds),
-CP-SAT large-neighbourhood search over a few tables of one round at a time, hinted with the current
-plan (lns.py), and tabu again; each cycle after the first starts from the best plan so far, shaken.
+(tabu.py), rotations of three people to seats among people new to them (tabu.cycle_descent),
+re-seating one person from every table of a round at once, optimally, as an assignment problem
+(assignment.py), CP-SAT large-neighbourhood search over a few tables of one round at a time,
+hinted with the current plan (lns.py; skipped in cycles after one where it found nothing, but for
+every LNS_RETRY-th), and tabu again; each cycle after the first starts from the best plan so far,
+shaken.
 While the plan is above its bound the search uses the whole time limit, then returns the best plan
 found; `plan.stop_reason` says why it stopped. Within a cycle, work is counted in move evaluations
 and deterministic solver time, and the clock is only consulted to stop, so a run that reaches its
@@ -58,10 +59,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from scheduler.assignment import assignment_descent
 from scheduler.construct import TABLE_SAMPLE, facilitator_tables, greedy_plan, stride_plan
 from scheduler.designs.fit import design_start
 from scheduler.feasibility import solve_hard_constraints
-from scheduler.lns import lns_search, plain, reseat_round_at_bounds, short_rounds
+from scheduler.lns import lns_search
 from scheduler.metrics import (
     balanced_sizes,
     excess_meetings_lower_bound,
@@ -76,7 +78,8 @@ from scheduler.tabu import cycle_descent, mend_mixes, movable, shake, tabu_searc
 TABU_BUDGET = 400_000  # move evaluations of a cycle's first tabu search, at effort 1
 LNS_STEPS = 60  # CP-SAT neighbourhoods of a cycle, at effort 1
 ROTATION_BUDGET = 2_000_000  # rotations of three people a cycle looks at, at effort 1
-ROUND_TIME = 10.0  # deterministic solver seconds for re-seating one whole round, at effort 1
+ASSIGNMENT_BUDGET = 200_000  # one-per-table re-seatings of a round a cycle tries, at effort 1
+LNS_RETRY = 4  # after neighbourhoods that found nothing, the cycles until they are tried again
 
 __all__ = [
     "Progress",
@@ -172,9 +175,8 @@ def _search(
     leave the best plan found in `seating` and return why it stopped.
 
     On large plans, first a descent on the mixes (tabu.mend_mixes: quick, and often all the search
-    needs); then cycles. One cycle is tabu search, rotations of three, CP-SAT neighbourhoods, tabu
-    again; on plain plans, before the neighbourhoods, each round still short of a sector or
-    profession is re-seated whole at every bound if CP-SAT finds how. Each later cycle starts from
+    needs); then cycles. One cycle is tabu search, rotations of three, re-seating by assignment,
+    CP-SAT neighbourhoods (while they pay), tabu again. Each later cycle starts from
     the best plan so far, shaken by a few random moves (more the longer nothing improves), so the
     time left is spent leaving the basin the last cycle ended in."""
     inst = seating.instance
@@ -187,24 +189,23 @@ def _search(
         reporter.report()
     budget = int(options.effort * TABU_BUDGET)
     best_penalty, best = seating.penalty, seating.snapshot()
-    fruitless = 0
+    fruitless = cycle = 0
+    lns_paid = True
 
     def finished() -> bool:
         return seating.penalty <= target or reporter.cancelled or time.monotonic() >= deadline
 
     while not finished():
+        cycle += 1
         tabu_search(seating, rng, budget, deadline, target, reporter.report, reporter.tick)
         if not finished():
             rotations = int(options.effort * ROTATION_BUDGET)
             cycle_descent(seating, rng, rotations, deadline, target, reporter.report)
-        if plain(seating):
-            for r in short_rounds(seating):
-                if finished():
-                    break
-                seed, solver_time = rng.randrange(1 << 30), options.effort * ROUND_TIME
-                if reseat_round_at_bounds(seating, r, seed, options.workers, solver_time, deadline):
-                    reporter.report()
         if not finished():
+            assignments = int(options.effort * ASSIGNMENT_BUDGET)
+            assignment_descent(seating, rng, assignments, deadline, target, reporter.report)
+        if not finished() and (lns_paid or cycle % LNS_RETRY == 0):
+            before = seating.penalty
             lns_search(
                 seating,
                 rng,
@@ -215,6 +216,7 @@ def _search(
                 on_best=reporter.report,
                 on_tick=reporter.tick,
             )
+            lns_paid = seating.penalty < before
         if not finished():
             tabu_search(seating, rng, budget // 2, deadline, target, reporter.report, reporter.tick)
         if seating.penalty < best_penalty:

@@ -124,6 +124,8 @@ def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1
     (min(T, m) for m people): three of a large sector at every table is no conflict."""
     inst, w = seating.instance, seating.weights
     sec_tables, prof_tables = seating.sec_tables[r], seating.prof_tables[r]
+    # with no repeat or met-before pair anywhere, nobody's tablemates need counting
+    meetings = seating.repeats > 0 or seating.met_again > 0
     people, shares = [], []
     for t, table in enumerate(seating.members[r]):
         org_n, sec_n, prof_n = seating.org_n[r][t], seating.sec_n[r][t], seating.prof_n[r][t]
@@ -136,8 +138,12 @@ def pick_conflicted(seating: Seating, r: int, rng: random.Random, count: int = 1
             share = (
                 # colleagues up to the pigeonhole ceiling are forced: not a conflict to resolve
                 w.same_org * (colleagues - 1) * (colleagues > seating.org_ceiling[inst.org[p]])
-                + w.repeats * sum(1 for x in table if row[x] >= 2)
-                + w.history * sum(1 for x in table if x in inst.met_before[p])
+                + (
+                    w.repeats * sum(1 for x in table if row[x] >= 2)
+                    + w.history * sum(1 for x in table if x in inst.met_before[p])
+                    if meetings
+                    else 0
+                )
                 + w.sector * _needless(sec_n, sec_tables, seating.sec_most, s)
                 + w.profession * _needless(prof_n, prof_tables, seating.prof_most, v)
             )
