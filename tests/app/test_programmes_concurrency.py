@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import MailKind, Member, MentoringPair, OutgoingMail
 from app.services.programmes import mentoring_review
 from tests.app import test_concurrency
-from tests.app.programme_helpers import add_member, make_programme
+from tests.app.programme_helpers import add_member, join_path, make_programme
 from tests.app.test_concurrency import Browser, all_at_once
 from tests.app.test_peer_challenge_concurrency import post_from, signed_in_browser
 
@@ -123,3 +123,34 @@ def test_two_organisers_removing_a_matched_member_at_once_tell_the_partner_once(
         )
     ).all()
     assert told == [ann_id]
+
+
+def test_the_same_email_joining_twice_at_once_makes_one_member(server, organiser):
+    """The join form sent from several tabs at once: the email is checked and the member
+    written under the programme's lock, so one joins and the others are told they had joined
+    already (and sent the same private link); nothing fails."""
+    programme = make_programme(organiser)
+    path = join_path(programme, "mentee")
+    browsers = [Browser(server) for _ in range(4)]
+    fields = {
+        "name": "Maya Mentee",
+        "email": "maya@example.org",
+        "organisation": "Riverside Housing Trust",
+        "sector": "Housing",
+        "profession": "Housing officer",
+        "topics": "leading change",
+    }
+
+    def join(i: int) -> int:
+        return post_from(browsers[i], path, path, fields)
+
+    assert sorted(all_at_once(len(browsers), join)) == [200] * (len(browsers) - 1) + [302]
+    db.session.rollback()  # see what the server's threads committed
+    (maya,) = db.session.scalars(db.select(Member)).all()
+    assert maya.email == "maya@example.org"
+    sent = db.session.scalars(
+        db.select(OutgoingMail.member_id).where(
+            OutgoingMail.kind == MailKind.PROGRAMME_JOINED.value
+        )
+    ).all()
+    assert sent == [maya.id] * len(browsers)  # each asker is sent the one private link

@@ -397,25 +397,33 @@ def join(link: JoinLink, profile: Profile) -> tuple[Member, bool]:
     """Add a member to the link's side and queue the message with their private link; commits.
     (member, True) when added. If their email has joined that side already, nothing changes
     and that member is sent their link again: (member, False). Nobody learns whether someone
-    else has joined."""
-    programme, side = link.programme, link.side
-    existing = _email_taken(programme, side, profile.email, None)
-    if existing is not None:
-        outbox.queue(MailKind.PROGRAMME_JOINED, existing)
-        db.session.commit()
-        return existing, False
-    member = _new_member(programme, side, profile)
-    outbox.queue(MailKind.PROGRAMME_JOINED, member)
-    db.session.commit()
-    return member, True
+    else has joined. Under the programme's lock, so the same email joining twice at once
+    makes one member."""
+    side = link.side
+    with locked_programme(link.programme_id) as programme:
+        member = _email_taken(programme, side, profile.email, None)
+        added = member is None
+        if added:
+            member = _new_member(programme, side, profile)
+        outbox.queue(MailKind.PROGRAMME_JOINED, member)
+    return member, added
 
 
 def update(member: Member, profile: Profile) -> None:
-    """Change a member's details (and preferences, if given); commits."""
-    if _email_taken(member.programme, member.side, profile.email, member) is not None:
-        raise MemberInvalid({"email": ["Someone on this side already uses this email address."]})
-    _apply(member, profile)
-    db.session.commit()
+    """Change a member's details (and preferences, if given); commits. Under the programme's
+    lock, as the organisers' adjustments: a mentor's places or a member's choices change before
+    or after a pairing is checked against them, never while. A member gone meanwhile (withdrawn
+    in another window) stays gone."""
+    member_id = row_id(member)
+    with locked_programme(member.programme_id):
+        member = db.session.get(Member, member_id)
+        if member is None:
+            return
+        if _email_taken(member.programme, member.side, profile.email, member) is not None:
+            raise MemberInvalid(
+                {"email": ["Someone on this side already uses this email address."]}
+            )
+        _apply(member, profile)
 
 
 def withdraw(member: Member) -> None:

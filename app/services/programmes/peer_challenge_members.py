@@ -52,6 +52,7 @@ from app.services.organisations.directory import (
     find_or_create_organisation,
     is_publicly_known,
 )
+from app.services.programmes.programmes import locked_programme, row_id
 from app.services.tokens import new_token
 from scheduler.cli_matching import read_host_rows, read_peer_rows
 from scheduler.peer_teams import ROLES
@@ -349,56 +350,67 @@ def join(link: JoinLink, entry: Entry) -> tuple[Member, bool]:
     """Add a peer or host to the link's side and queue the message with their private link;
     commits. (member, True) when added. If their email has joined that side already, nothing
     changes and that member is sent their link again: (member, False). Nobody learns whether
-    someone else has joined."""
-    programme = link.programme
-    existing = _email_taken(programme, link.side, entry.email, None)
-    if existing is not None:
-        outbox.queue(MailKind.PEER_CHALLENGE_JOINED, existing)
-        db.session.commit()
-        return existing, False
-    member = _new_member(programme, entry)
-    outbox.queue(MailKind.PEER_CHALLENGE_JOINED, member)
-    db.session.commit()
-    return member, True
+    someone else has joined. Under the round's lock, so the same email joining twice at once
+    makes one member."""
+    with locked_programme(link.programme_id) as programme:
+        member = _email_taken(programme, link.side, entry.email, None)
+        added = member is None
+        if added:
+            member = _new_member(programme, entry)
+        outbox.queue(MailKind.PEER_CHALLENGE_JOINED, member)
+    return member, added
 
 
 def update(member: Member, entry: Entry) -> None:
     """Change a peer's or host's details; commits. Their places on teams stay: the review page
-    shows any that the change has made break a rule."""
-    if _email_taken(member.programme, member.side, entry.email, member) is not None:
-        raise EntryInvalid({"email": ["Someone on this side already uses this email address."]})
-    _apply(member, entry)
-    db.session.commit()
+    shows any that the change has made break a rule. Under the round's lock, as the organisers'
+    adjustments (peer_challenge_teams); a member gone meanwhile stays gone."""
+    member_id = row_id(member)
+    with locked_programme(member.programme_id):
+        member = db.session.get(Member, member_id)
+        if member is None:
+            return
+        if _email_taken(member.programme, member.side, entry.email, member) is not None:
+            raise EntryInvalid({"email": ["Someone on this side already uses this email address."]})
+        _apply(member, entry)
 
 
 def withdraw(member: Member) -> None:
     """Take a peer or host out of the round, with their places on teams; commits. Once the
     teams are published, the rest of each team they were on is told kindly, in the same
     transaction: a peer's host and fellow peers (the organisers then see the open slot to fill
-    again, peer_challenge_teams), or a host's peers (the challenge there will not go ahead)."""
-    if member.programme.status == ProgrammeStatus.PUBLISHED:
-        for place in places_of(member):
-            if member.side == PEER:
-                rest = [place.host] + [
-                    p.peer for p in places_of(place.host) if p.peer_id != member.id
-                ]
-                for person in rest:
-                    outbox.queue(
-                        MailKind.PEER_CHALLENGE_WITHDRAWAL,
-                        person,
-                        name=member.name,
-                        role=place.role,
-                        host_id=place.host_id,
-                    )
-            else:
+    again, peer_challenge_teams), or a host's peers (the challenge there will not go ahead).
+    Under the round's lock: a publishing at the same moment is served before or after, never
+    half; a member gone meanwhile (withdrawn twice at once) is gone."""
+    member_id = row_id(member)
+    with locked_programme(member.programme_id) as programme:
+        member = db.session.get(Member, member_id)
+        if member is None:
+            return
+        if programme.status == ProgrammeStatus.PUBLISHED:
+            _tell_team_of_withdrawal(member)
+        db.session.delete(member)
+
+
+def _tell_team_of_withdrawal(member: Member) -> None:
+    for place in places_of(member):
+        if member.side == PEER:
+            rest = [place.host] + [p.peer for p in places_of(place.host) if p.peer_id != member.id]
+            for person in rest:
                 outbox.queue(
                     MailKind.PEER_CHALLENGE_WITHDRAWAL,
-                    place.peer,
+                    person,
                     name=member.name,
-                    organisation=member.organisation.name,
+                    role=place.role,
+                    host_id=place.host_id,
                 )
-    db.session.delete(member)
-    db.session.commit()
+        else:
+            outbox.queue(
+                MailKind.PEER_CHALLENGE_WITHDRAWAL,
+                place.peer,
+                name=member.name,
+                organisation=member.organisation.name,
+            )
 
 
 # --- the organisers' CSV import ------------------------------------------------------------------
