@@ -154,19 +154,29 @@ def assignment_descent(
     target: int,
     on_best: Callable[[], bool] | None = None,
 ) -> None:
-    """Re-seat rounds by assignment (reassign_round) while some round has someone in a
-    penalty, until the penalty reaches `target`, `budget` assignments are spent, STALL of them
-    in a row change nothing for the better, or the deadline passes; on_best after each
-    improvement (True stops)."""
+    """Re-seat rounds by assignment (reassign_round), a round drawn with weight one more than
+    the sectors and professions it has short of their most tables, until the penalty reaches
+    `target`, `budget` assignments are spent, STALL of them in a row change nothing for the
+    better, or the deadline passes; on_best after each improvement (True stops)."""
     inst = seating.instance
     stale = 0
     for _ in range(budget):
         if seating.penalty <= target or stale >= STALL or time.monotonic() > deadline:
             return
-        r = rng.randrange(inst.rounds)
+        r = rng.choices(range(inst.rounds), weights=_short_labels_per_round(seating))[0]
         if reassign_round(seating, r, rng):
             stale = 0
             if on_best is not None and on_best():
                 return
         else:
             stale += 1
+
+
+def _short_labels_per_round(seating: Seating) -> list[int]:
+    """Per round, one more than the sectors and professions short of their most tables."""
+    return [
+        1
+        + sum(n < most for n, most in zip(seating.sec_tables[r], seating.sec_most, strict=True))
+        + sum(n < most for n, most in zip(seating.prof_tables[r], seating.prof_most, strict=True))
+        for r in range(seating.instance.rounds)
+    ]
