@@ -50,7 +50,14 @@ from app.services.organisations.directory import (
     find_or_create_organisation,
     is_publicly_known,
 )
-from app.services.programmes.programmes import locked_programme, row_id
+from app.services.programmes.programmes import (
+    EMAIL_TAKEN,
+    change_member,
+    join_side,
+    locked_programme,
+    member_with_email,
+    row_id,
+)
 from app.services.tokens import new_token
 from scheduler.cli_matching import read_mentee_rows, read_mentor_rows
 from scheduler.people import InputError
@@ -350,15 +357,6 @@ def details_of(member: Member) -> dict[str, Any]:
 # --- changing ------------------------------------------------------------------------------------
 
 
-def _email_taken(programme: Programme, side: str, email: str, but: Member | None) -> Member | None:
-    found = db.session.scalar(
-        select(Member).where(
-            Member.programme_id == programme.id, Member.side == side, Member.email == email
-        )
-    )
-    return None if found is None or found is but else found
-
-
 def _new_member(programme: Programme, side: str, profile: Profile) -> Member:
     """A member made from a profile, added to the session (with its organisation first: finding
     a new one writes it, and the member with it)."""
@@ -397,33 +395,20 @@ def join(link: JoinLink, profile: Profile) -> tuple[Member, bool]:
     """Add a member to the link's side and queue the message with their private link; commits.
     (member, True) when added. If their email has joined that side already, nothing changes
     and that member is sent their link again: (member, False). Nobody learns whether someone
-    else has joined. Under the programme's lock, so the same email joining twice at once
-    makes one member."""
-    side = link.side
-    with locked_programme(link.programme_id) as programme:
-        member = _email_taken(programme, side, profile.email, None)
-        added = member is None
-        if added:
-            member = _new_member(programme, side, profile)
-        outbox.queue(MailKind.PROGRAMME_JOINED, member)
-    return member, added
+    else has joined. Under the programme's lock (programmes.join_side)."""
+
+    def new_member(programme: Programme) -> Member:
+        return _new_member(programme, link.side, profile)
+
+    return join_side(link, profile.email, new_member, MailKind.PROGRAMME_JOINED)
 
 
 def update(member: Member, profile: Profile) -> None:
     """Change a member's details (and preferences, if given); commits. Under the programme's
-    lock, as the organisers' adjustments: a mentor's places or a member's choices change before
-    or after a pairing is checked against them, never while. A member gone meanwhile (withdrawn
-    in another window) stays gone."""
-    member_id = row_id(member)
-    with locked_programme(member.programme_id):
-        member = db.session.get(Member, member_id)
-        if member is None:
-            return
-        if _email_taken(member.programme, member.side, profile.email, member) is not None:
-            raise MemberInvalid(
-                {"email": ["Someone on this side already uses this email address."]}
-            )
-        _apply(member, profile)
+    lock (programmes.change_member): a mentor's places or a member's choices change before or
+    after a pairing is checked against them, never while."""
+    if not change_member(member, profile.email, lambda member: _apply(member, profile)):
+        raise MemberInvalid({"email": [EMAIL_TAKEN]})
 
 
 def withdraw(member: Member) -> None:
@@ -501,7 +486,7 @@ def _add_rows(programme: Programme, rows: dict[str, list[tuple[int, dict, Any]]]
             except MemberInvalid as error:
                 field_name, messages = next(iter(error.errors.items()))
                 raise MemberInvalid({"file": [f"{where}: {field_name}: {messages[0]}"]}) from None
-            if profile.email in emails or _email_taken(programme, side, profile.email, None):
+            if profile.email in emails or member_with_email(programme, side, profile.email):
                 raise MemberInvalid(
                     {
                         "file": [

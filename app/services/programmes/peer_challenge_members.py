@@ -52,7 +52,13 @@ from app.services.organisations.directory import (
     find_or_create_organisation,
     is_publicly_known,
 )
-from app.services.programmes.programmes import locked_programme, row_id
+from app.services.programmes.programmes import (
+    EMAIL_TAKEN,
+    change_member,
+    join_side,
+    locked_programme,
+    row_id,
+)
 from app.services.tokens import new_token
 from scheduler.cli_matching import read_host_rows, read_peer_rows
 from scheduler.peer_teams import ROLES
@@ -303,15 +309,6 @@ def check_entry(
 # --- changing ------------------------------------------------------------------------------------
 
 
-def _email_taken(programme: Programme, side: str, email: str, but: Member | None) -> Member | None:
-    found = db.session.scalar(
-        select(Member).where(
-            Member.programme_id == programme.id, Member.side == side, Member.email == email
-        )
-    )
-    return None if found is None or found is but else found
-
-
 def _organisation(entry: Entry) -> Organisation:
     return find_or_create_organisation(
         entry.organisation, entry.sector, confirmed=entry.by_organiser
@@ -350,29 +347,20 @@ def join(link: JoinLink, entry: Entry) -> tuple[Member, bool]:
     """Add a peer or host to the link's side and queue the message with their private link;
     commits. (member, True) when added. If their email has joined that side already, nothing
     changes and that member is sent their link again: (member, False). Nobody learns whether
-    someone else has joined. Under the round's lock, so the same email joining twice at once
-    makes one member."""
-    with locked_programme(link.programme_id) as programme:
-        member = _email_taken(programme, link.side, entry.email, None)
-        added = member is None
-        if added:
-            member = _new_member(programme, entry)
-        outbox.queue(MailKind.PEER_CHALLENGE_JOINED, member)
-    return member, added
+    someone else has joined. Under the round's lock (programmes.join_side)."""
+
+    def new_member(programme: Programme) -> Member:
+        return _new_member(programme, entry)
+
+    return join_side(link, entry.email, new_member, MailKind.PEER_CHALLENGE_JOINED)
 
 
 def update(member: Member, entry: Entry) -> None:
     """Change a peer's or host's details; commits. Their places on teams stay: the review page
-    shows any that the change has made break a rule. Under the round's lock, as the organisers'
-    adjustments (peer_challenge_teams); a member gone meanwhile stays gone."""
-    member_id = row_id(member)
-    with locked_programme(member.programme_id):
-        member = db.session.get(Member, member_id)
-        if member is None:
-            return
-        if _email_taken(member.programme, member.side, entry.email, member) is not None:
-            raise EntryInvalid({"email": ["Someone on this side already uses this email address."]})
-        _apply(member, entry)
+    shows any that the change has made break a rule. Under the round's lock
+    (programmes.change_member)."""
+    if not change_member(member, entry.email, lambda member: _apply(member, entry)):
+        raise EntryInvalid({"email": [EMAIL_TAKEN]})
 
 
 def withdraw(member: Member) -> None:

@@ -16,13 +16,13 @@ messaging.outbox (to send what the locked transaction queued).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import inspect, select
 
 from app.extensions import db
-from app.models import JoinLink, Programme, ProgrammeKind, User
+from app.models import JoinLink, MailKind, Member, Programme, ProgrammeKind, User
 from app.services.messaging import outbox
 from app.services.registration.capacity import begin_writing
 from app.services.tokens import new_token
@@ -38,6 +38,9 @@ JOIN_SIDES: dict[ProgrammeKind, tuple[str, ...]] = {
     ProgrammeKind.SECONDMENT: ("mentor", "mentee"),
     ProgrammeKind.PEER_CHALLENGE: ("peer", "host"),
 }
+
+
+EMAIL_TAKEN = "Someone on this side already uses this email address."
 
 
 class ProgrammeError(ValueError):
@@ -139,3 +142,49 @@ def row_id(row: object) -> int:
     """A loaded row's id without reading it again (someone may have deleted it meanwhile):
     taken before `locked_programme`, to read the row again inside."""
     return inspect(row).identity[0]
+
+
+def member_with_email(
+    programme: Programme, side: str, email: str, but: Member | None = None
+) -> Member | None:
+    """The member of that side of the programme with this (normalised) email, other than `but`."""
+    found = db.session.scalar(
+        select(Member).where(
+            Member.programme_id == programme.id, Member.side == side, Member.email == email
+        )
+    )
+    return None if found is None or found is but else found
+
+
+def join_side(
+    link: JoinLink, email: str, new_member: Callable[[Programme], Member], joined: MailKind
+) -> tuple[Member, bool]:
+    """Add the member `new_member` makes to the link's side, unless this email has joined it
+    already, and queue `joined` (the message with their private link) to whichever it is;
+    commits. (member, True) when added. Under the programme's lock, so the same email joining
+    twice at once (a form sent from two tabs) makes one member."""
+    side = link.side
+    with locked_programme(link.programme_id) as programme:
+        member = member_with_email(programme, side, email)
+        added = member is None
+        if added:
+            member = new_member(programme)
+        outbox.queue(joined, member)
+    return member, added
+
+
+def change_member(member: Member, email: str, apply: Callable[[Member], None]) -> bool:
+    """Apply a member's changed details under the programme's lock, as the organisers'
+    adjustments: what they check (a mentor's places, a member's choices, a team's rules) is
+    read before or after the change, never during it. Commits. False if another member of that
+    side has this email (nothing changes); True otherwise, also when the member has gone
+    meanwhile (withdrawn in another window: they stay gone)."""
+    member_id = row_id(member)
+    with locked_programme(member.programme_id):
+        member = db.session.get(Member, member_id)
+        if member is None:
+            return True
+        if member_with_email(member.programme, member.side, email, but=member) is not None:
+            return False
+        apply(member)
+    return True
