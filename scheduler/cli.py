@@ -44,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     mentoring.add_argument("mentees", type=Path, metavar="MENTEES.csv")
     mentoring.add_argument("--mode", choices=("most-matched", "stable"), default="most-matched")
     mentoring.add_argument("--allow-same-sector", action="store_true")
+    mentoring.add_argument(
+        "--fixed",
+        type=Path,
+        metavar="FIXED.csv",
+        help="pairs that stay as they are (header mentor,mentee), the rest matched around them",
+    )
     mentoring.add_argument("--time-limit", type=float, default=30.0, metavar="S")
     mentoring.add_argument("--out", type=Path, metavar="MATCH.json")
 

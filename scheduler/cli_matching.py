@@ -5,8 +5,10 @@ MENTORS.csv: `id,name,organisation,sector,profession,capacity,offers[,prefs]`; M
 ids of the other side best first, and `!id` rules that person out. PEERS.csv:
 `id,name,organisation,sector,role,skills,capacity,exclude[,group]` (skills and excluded
 organisations `;`-separated); HOSTS.csv: `id,organisation,sector,slots,themes` with slots like
-`chief-executive:1;officer:2`. Every problem with the input raises InputError with one line
-naming the file and row, or the person or rule at fault.
+`chief-executive:1;officer:2`. FIXED.csv (optional, `--fixed`): `mentor,mentee`, pairs that
+stay as they are (matches already published) while the rest are matched around them. Every
+problem with the input raises InputError with one line naming the file and row, or the person or
+rule at fault.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ from scheduler.mentoring import (
     match_mentoring,
 )
 from scheduler.peer_teams import ROLES, Host, Peer, PeerOptions, PeerProblem, build_teams
-from scheduler.people import InputError, read_csv_rows, whole_number
+from scheduler.people import InputError, read_csv_rows, read_id_pairs_csv, whole_number
 
 MENTOR_COLUMNS = ("id", "name", "organisation", "sector", "profession", "capacity", "offers")
 MENTEE_COLUMNS = ("id", "name", "organisation", "sector", "profession", "wants")
 PEER_COLUMNS = ("id", "name", "organisation", "sector", "role", "skills", "capacity", "exclude")
 HOST_COLUMNS = ("id", "organisation", "sector", "slots", "themes")
+FIXED_COLUMNS = ("mentor", "mentee")
 
 
 def run_mentoring(args: argparse.Namespace) -> dict:
@@ -36,11 +39,17 @@ def run_mentoring(args: argparse.Namespace) -> dict:
     "status": ...}` (plus "message" when there is something to say)."""
     if args.time_limit <= 0:
         raise InputError(f"--time-limit must be positive, not {args.time_limit}")
+    mentors, mentees = read_mentors_csv(args.mentors), read_mentees_csv(args.mentees)
     problem = MentoringProblem(
-        mentors=read_mentors_csv(args.mentors),
-        mentees=read_mentees_csv(args.mentees),
+        mentors=mentors,
+        mentees=mentees,
         allow_same_sector=args.allow_same_sector,
+        fixed=read_fixed_csv(args.fixed, mentors, mentees) if args.fixed else (),
     )
+    try:
+        _ = problem.fixed_pairs  # checked (and kept for the match) here, to name the file
+    except InputError as error:
+        raise InputError(f"{args.fixed}: {error}") from None
     result = match_mentoring(problem, MentoringOptions(mode=args.mode, time_limit=args.time_limit))
     metrics = {"mode": args.mode, **asdict(result.metrics)}
     document = {
@@ -78,6 +87,17 @@ def run_peer_teams(args: argparse.Namespace) -> dict:
     if result.message:
         document["message"] = result.message
     return document
+
+
+def read_fixed_csv(
+    path: str | Path, mentors: tuple[Mentor, ...], mentees: tuple[Mentee, ...]
+) -> tuple[tuple[str, str], ...]:
+    """Read FIXED.csv (module docstring): (mentor id, mentee id) pairs of the two files."""
+    known = ({m.id for m in mentors}, {m.id for m in mentees})
+    return tuple(
+        (mentor, mentee)
+        for _, mentor, mentee in read_id_pairs_csv(path, FIXED_COLUMNS, known, FIXED_COLUMNS)
+    )
 
 
 def read_mentors_csv(path: str | Path) -> tuple[Mentor, ...]:

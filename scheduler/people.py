@@ -76,27 +76,41 @@ def whole_number(path: str | Path, line: int, column: str, text: str) -> int:
 def read_history_csv(path: str | Path, people: Sequence[Person]) -> list[tuple[str, str]]:
     """Read HISTORY.csv: header `a,b`, one pair of person ids (of PEOPLE.csv) per row who sat
     together at an earlier event. A pair given twice, in either order, counts once."""
-    text = _read_text(path)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if [name.strip() for name in reader.fieldnames or []] != ["a", "b"]:
-        found = ",".join(reader.fieldnames or [])
-        raise InputError(f"{path}: the header must be a,b, not {found or 'empty'!r}")
     known = {person.id for person in people}
     pairs: dict[frozenset[str], tuple[str, str]] = {}
+    for line, a, b in read_id_pairs_csv(path, ("a", "b"), (known, known), ("person", "person")):
+        if a == b:
+            raise InputError(f"{path}: row {line} pairs {a!r} with themselves")
+        pairs.setdefault(frozenset((a, b)), (a, b))
+    return list(pairs.values())
+
+
+def read_id_pairs_csv(
+    path: str | Path,
+    header: tuple[str, str],
+    known: tuple[set[str], set[str]],
+    nouns: tuple[str, str],
+) -> list[tuple[int, str, str]]:
+    """The rows (line, first id, second id) of a CSV file of two columns, `header` exactly,
+    each id one of the `known` ids of its column (else InputError naming the row and the id,
+    as its column's noun: "row 3 names unknown person '99'")."""
+    reader = csv.DictReader(io.StringIO(_read_text(path), newline=""))
+    if [name.strip() for name in reader.fieldnames or []] != list(header):
+        found = ",".join(reader.fieldnames or [])
+        raise InputError(f"{path}: the header must be {','.join(header)}, not {found or 'empty'!r}")
+    rows = []
     try:
         for line, row in enumerate(reader, start=2):
             if None in row:
                 raise InputError(f"{path}: row {line} has more cells than the header")
-            a, b = ((value or "").strip() for value in row.values())
-            for person_id in (a, b):
-                if person_id not in known:
-                    raise InputError(f"{path}: row {line} names unknown person {person_id!r}")
-            if a == b:
-                raise InputError(f"{path}: row {line} pairs {a!r} with themselves")
-            pairs.setdefault(frozenset((a, b)), (a, b))
+            ids = [(value or "").strip() for value in row.values()]
+            for noun, given, ids_known in zip(nouns, ids, known, strict=True):
+                if given not in ids_known:
+                    raise InputError(f"{path}: row {line} names unknown {noun} {given!r}")
+            rows.append((line, *ids))
     except csv.Error as exc:
         raise InputError(f"{path}: row {reader.line_num} is not valid CSV ({exc})") from None
-    return list(pairs.values())
+    return rows
 
 
 def _read_text(path: str | Path) -> str:

@@ -150,3 +150,45 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert stderr.count("\n") == 1, stderr
     assert expected in stderr
     assert not out.parent.exists()
+
+
+def test_fixed_pairs_stay_and_the_rest_are_matched_around_them(tmp_path: Path) -> None:
+    """Ann (capacity 2) keeps Gus, whom nobody chose; the others are matched beside them."""
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text("mentor,mentee\nm1,e4\n", encoding="utf-8")
+    result, out = run_cli(tmp_path, "mentoring", MENTORS, MENTEES, "--fixed", str(fixed))
+    assert result.returncode == 0, result.stderr
+    document = json.loads(out.read_text(encoding="utf-8"))
+    pairs = {tuple(pair) for pair in document["pairs"]}
+    assert ("m1", "e4") in pairs
+    assert sum(1 for mentor, _ in pairs if mentor == "m1") <= 2
+    assert len({mentee for _, mentee in pairs}) == len(pairs)
+    metrics = document["metrics"]
+    assert metrics["matched"] == metrics["matched_bound"] == 4
+
+
+@pytest.mark.parametrize(
+    ("fixed_text", "expected"),
+    [
+        ("mentee,mentor\ne4,m1\n", "the header must be mentor,mentee"),
+        ("mentor,mentee\nm9,e4\n", "row 2 names unknown mentor 'm9'"),
+        ("mentor,mentee\nm1,e9\n", "row 2 names unknown mentee 'e9'"),
+        ("mentor,mentee\nm1,e4\nm2,e4\n", "mentee 'e4' is in two fixed pairs"),
+        ("mentor,mentee\nm3,e4\nm3,e2\n", "mentor 'm3' has more fixed pairs than capacity"),
+        ("mentor,mentee\nm3,e3\n", "fixed pair ('m3', 'e3')"),
+    ],
+)
+def test_a_bad_fixed_file_is_one_line_naming_it_and_writes_nothing(
+    tmp_path: Path, capsys, fixed_text: str, expected: str
+) -> None:
+    (tmp_path / "first.csv").write_text(MENTORS, encoding="utf-8")
+    (tmp_path / "second.csv").write_text(MENTEES, encoding="utf-8")
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text(fixed_text, encoding="utf-8")
+    out = tmp_path / "out" / "result.json"
+    argv = ["mentoring", str(tmp_path / "first.csv"), str(tmp_path / "second.csv")]
+    assert main([*argv, "--fixed", str(fixed), "--out", str(out)]) == 2
+    stderr = capsys.readouterr().err
+    assert stderr.count("\n") == 1, stderr
+    assert str(fixed) in stderr and expected in stderr
+    assert not out.parent.exists()
