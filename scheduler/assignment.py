@@ -90,7 +90,8 @@ def _take_one_per_table(
     tables = list(range(inst.tables))
     if inst.tables > TABLE_SAMPLE:
         with_hot = list(dict.fromkeys(seating.table_of[r][p] for p in hot))[: TABLE_SAMPLE // 2]
-        rest = [t for t in tables if t not in set(with_hot)]
+        chosen = set(with_hot)
+        rest = [t for t in tables if t not in chosen]
         tables = with_hot + rng.sample(rest, TABLE_SAMPLE - len(with_hot))
     taken = []
     for t in tables:
