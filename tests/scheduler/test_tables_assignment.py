@@ -67,3 +67,23 @@ def test_a_plain_event_with_history_reaches_every_bound() -> None:
     for name in ("sector_mix", "profession_mix"):
         assert plan.metrics[name]["distinct"] == plan.metrics[name]["bound"], plan.metrics
     assert plan.objective == plan.bound and plan.stop_reason == "bound reached"
+
+
+def test_on_a_plan_of_many_tables_a_sample_of_them_is_reassigned() -> None:
+    """Above TABLE_SAMPLE tables, each assignment takes one person from each of a sample of
+    tables; the same guarantees hold."""
+    people = [
+        Person(str(i), f"P{i}", f"org{i % 30}", f"s{i % 7}", f"p{i % 11}") for i in range(180)
+    ]
+    problem = TableProblem(people, rounds=3, tables=[Table(4)] * 45)
+    instance = compile_problem(problem)
+    start = solve_hard_constraints(instance, 10, 0, 1).unit_table
+    seating = seating_from(instance, Weights(), start)
+    rng = random.Random(0)
+    before = seating.penalty
+    for _ in range(30):
+        reassign_round(seating, rng.randrange(3), rng)
+        assert seating_from(instance, Weights(), seating.snapshot()).penalty == seating.penalty
+    assert seating.penalty < before
+    plan = TablePlan(rounds=seating.table_ids(), metrics={}, status="feasible")
+    assert_hard_constraints(problem, plan)
