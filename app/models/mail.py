@@ -50,6 +50,7 @@ class MailKind(enum.StrEnum):
     MENTORING_CHECK_IN = "mentoring_check_in"
     MENTORING_PARTNER_LEFT = "mentoring_partner_left"
     MENTORING_REMATCH = "mentoring_rematch"
+    MENTORING_MATCH_ENDED = "mentoring_match_ended"
     MENTORING_AT_RISK = "mentoring_at_risk"  # to a programme's organiser
     # To a peer or host of a peer-challenge round (programmes/peer_challenge_messages.py).
     PEER_CHALLENGE_JOINED = "peer_challenge_joined"

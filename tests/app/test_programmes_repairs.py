@@ -19,7 +19,11 @@ from app.services.programmes import (
     mentoring_members,
     mentoring_review,
 )
-from app.services.programmes.mentoring_messages import partner_left_message, rematch_message
+from app.services.programmes.mentoring_messages import (
+    match_ended_message,
+    partner_left_message,
+    rematch_message,
+)
 from app.services.programmes.mentoring_review import AdjustRefused
 from tests.app.planning_helpers import wait_for
 from tests.app.programme_helpers import add_member, make_programme, prefer
@@ -171,3 +175,35 @@ def test_pairing_by_hand_before_any_matching(signed_in, organiser):
     assert pair_of(dan).mentor_id == ann.id
     signed_in.submit(f"{base}/publish")
     assert sorted(m.member_id for m in queued(MailKind.MENTORING_MATCH)) == sorted([ann.id, dan.id])
+
+
+def test_a_published_pair_that_breaks_a_rule_is_replaced_and_both_are_told(app, published):
+    """Dan moves to Ann's organisation after publishing: matches are across organisations, so
+    matching again replaces his pair (Cy, new, takes him). Ann and Dan are each told kindly that
+    their match has ended, without the reason (it may be the other's change); Bob and Eve, whose
+    pair keeps the rules, hear nothing."""
+    programme, p = published
+    dan = p["dan"]
+    profile = mentoring_members.check_profile(
+        programme,
+        "mentee",
+        {**mentoring_members.details_of(dan), "organisation": "Kent Police"},
+        by_organiser=True,
+    )
+    mentoring_members.update(dan, profile)
+    cy = add_member(programme, "mentor", "Cy", "Kent Homes", "Housing", capacity=2)
+    job = wait_for(mentoring_matching.start(programme, "most-matched", 5).id)
+    assert job.state.value == "succeeded", job.error
+    db.session.expire_all()
+    assert pair_of(dan).mentor_id == cy.id and pair_of(dan).published_at is None
+    ended = queued(MailKind.MENTORING_MATCH_ENDED)
+    assert sorted(m.member_id for m in ended) == sorted([p["ann"].id, dan.id])
+    to_ann = next(m for m in ended if m.member_id == p["ann"].id)
+    text = match_ended_message(p["ann"], **to_ann.options).get_content()
+    assert "Your match with Dan in Mentoring 2027 has ended" in text
+    assert "Your place is free again" in text
+    assert "Police and justice" not in text and "Kent Police" not in text
+    to_dan = next(m for m in ended if m.member_id == dan.id)
+    text = match_ended_message(dan, **to_dan.options).get_content()
+    assert "Your match with Ann" in text and "finding you another mentor" in text
+    assert pair_of(p["eve"]).published_at is not None

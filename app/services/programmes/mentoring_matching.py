@@ -11,12 +11,15 @@ leaves them as they were.
 Once the matches are published, a run is a repair: the published pairs that still keep the
 rules are the engine's fixed pairs (MentoringProblem.fixed) and stay; only the rest (the
 people whose match left, those never matched, and published pairs that now break a rule) is
-matched again, as changes for the organiser to publish (mentoring_review). The result is
-stored under the programme's lock (programmes.lock), as the organisers' adjustments are made:
-a pair made by hand or a change published while it is stored waits, and is kept to.
+matched again, as changes for the organiser to publish (mentoring_review). Both members of a
+published pair so replaced are told, kindly, that it has ended, in the transaction that
+replaces it. The result is stored under the programme's lock (programmes.lock), as the
+organisers' adjustments are made: a pair made by hand or a change published while it is stored
+waits, and is kept to.
 
-May import: models, planning.jobs (the protocol its planners follow), planning.summaries (a
-job's words), programmes.{programmes (the programme's lock), mentoring_members}, scheduler.
+May import: models, messaging.outbox (the match-ended messages), planning.jobs (the protocol its
+planners follow), planning.summaries (a job's words), programmes.{programmes (the programme's
+lock), mentoring_members}, scheduler.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import (
     JobKind,
+    MailKind,
     Member,
     MentoringMatching,
     MentoringPair,
@@ -39,6 +43,7 @@ from app.models import (
     SolveJob,
 )
 from app.models.mentoring import MENTEE, MENTOR
+from app.services.messaging import outbox
 from app.services.planning import jobs
 from app.services.planning.jobs import JobError, Planner, Reporter
 from app.services.planning.summaries import JobSummary, staged_job_summary
@@ -190,9 +195,15 @@ def store(job: SolveJob, prepared: Prepared, result: MentoringResult) -> None:
     for pair in current:
         replaceable = pair.published_at is None or pair.id in prepared.replaced
         if replaceable and (pair.mentor_id, pair.mentee_id) not in wanted:
+            if pair.published_at is not None:  # they were told of it: tell them it ended
+                outbox.queue(MailKind.MENTORING_MATCH_ENDED, pair.mentor, other=pair.mentee.name)
+                outbox.queue(MailKind.MENTORING_MATCH_ENDED, pair.mentee, other=pair.mentor.name)
             db.session.delete(pair)
         else:
             staying.append(pair)
+    # the deletions first: a flush inserts before it deletes, and a mentee whose pair is
+    # replaced would otherwise be in two pairs for a moment (the unique constraint refuses it)
+    db.session.flush()
     paired = {p.mentee_id for p in staying}
     load = Counter(p.mentor_id for p in staying)
     capacity = {int(m.id): m.capacity for m in prepared.problem.mentors}

@@ -129,6 +129,35 @@ def partner_left_message(member: Member, left: str) -> EmailMessage | None:
     )
 
 
+def match_ended_message(member: Member, other: str) -> EmailMessage | None:
+    """To someone whose published match a repair replaced because it no longer kept the
+    scheme's rules (`other`: the partner's name). Which rule is not said: it may be what the
+    other person changed or asked for."""
+    programme = member.programme
+    theirs = words(programme, _other(member.side))
+    name = one_line(programme.name)
+    if member.side == MENTOR:
+        next_step = (
+            f"Your place is free again: the organisers may match you with another "
+            f"{theirs.one}, and if they do, we will write to you with their details."
+        )
+    else:
+        next_step = (
+            f"The organisers are finding you another {theirs.one}; we will write to you with "
+            "their details as soon as they do."
+        )
+    return _message(
+        member.email,
+        member.name,
+        f"A change to your match in {name}",
+        f"Your match with {one_line(other)} in {name} has ended: since it was made, a detail "
+        "of one of your entries has changed (an organisation, a sector, the places offered or "
+        "a choice), and the scheme's rules no longer allow the match.",
+        next_step,
+        f"Your page:\n{entry_url(member)}",
+    )
+
+
 def rematch_message(member: Member, pair_ids: list[int]) -> EmailMessage | None:
     """Their new match once the organisers publish a change (`pair_ids`: the new pairs); None
     when none of those pairs is theirs any more."""
@@ -247,6 +276,7 @@ BUILDERS: dict[MailKind, Callable[..., EmailMessage | None]] = {
     MailKind.MENTORING_CHECK_IN: check_in_message,
     MailKind.MENTORING_PARTNER_LEFT: partner_left_message,
     MailKind.MENTORING_REMATCH: rematch_message,
+    MailKind.MENTORING_MATCH_ENDED: match_ended_message,
     MailKind.MENTORING_AT_RISK: at_risk_message,
     MailKind.PROGRAMME_INVITATION: invitation_message,
 }
