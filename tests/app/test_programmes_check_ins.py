@@ -101,12 +101,13 @@ def test_a_pair_said_not_to_work_is_flagged_to_the_organiser(
     page = signed_in.get(f"/organise/programmes/{programme.id}").get_data(as_text=True)
     assert "Pairs at risk (1)" in page
     assert "Dan said at 1 month it is not working: “We never met.”" in page
-    # The daily command also emails the organisers, once for this round.
-    runner = signed_in.application.test_cli_runner()
-    output = runner.invoke(args=["check-in-programmes"]).output
-    assert output.endswith("Emailed the organisers about 1 pair newly at risk.\n")
-    assert runner.invoke(args=["check-in-programmes"]).output == "Queued 0 check-in messages.\n"
+    # The organisers are emailed at once, and once for this round: not again by the daily
+    # command, nor when Dan changes his note.
     (told,) = at_risk_queued()
+    runner = signed_in.application.test_cli_runner()
+    assert runner.invoke(args=["check-in-programmes"]).output == "Queued 0 check-in messages.\n"
+    client.submit(url, {"working": "no", "note": "We never met, still."})
+    assert at_risk_queued() == [told]
     assert told.user_id == organiser.id
     text = at_risk_message(organiser, **told.options).get_content()
     assert "- Ann and Dan: Dan said at 1 month it is not working: “We never met.”." in text

@@ -6,8 +6,9 @@ run finds several due for a pair (the command had not run for months), only the 
 
 A pair is at risk when either side's latest answer says it is not working, or when nobody
 answered its latest check-in within UNANSWERED_AFTER of it being sent. It is flagged on the
-programme's page, and the same daily command emails the programme's organisers the pairs newly
-at risk (`tell_organisers`: once per check-in round, marked on its check-ins).
+programme's page, and the programme's organisers are emailed the pairs newly at risk, once per
+check-in round (marked on its check-ins): at once when someone answers that it is not working
+(`answer`), and by the same daily command for the rest (`tell_organisers`).
 
 May import: models, commitments.follow_ups (months_after), messaging.outbox, tokens.
 """
@@ -88,9 +89,15 @@ def check_in_by_token(token: str) -> MentoringCheckIn | None:
 
 
 def answer(check_in: MentoringCheckIn, working: bool, note: str) -> None:
-    """Record (or change) the answer; commits."""
+    """Record (or change) the answer; commits. "Not working" puts the pair at risk, and the
+    organisers are told at once (unless they have been of this round)."""
+    now = utcnow()
     check_in.working, check_in.note = working, note.strip()[:1000]
-    check_in.answered_at = utcnow()
+    check_in.answered_at = now
+    if not working:
+        pair = check_in.pair
+        risk = _risk_of(pair, now)
+        _tell(pair.programme, [risk] if risk else [], now)
     db.session.commit()
 
 
@@ -103,33 +110,37 @@ class AtRisk:
 def at_risk(programme: Programme, now: datetime | None = None) -> list[AtRisk]:
     """The programme's pairs at risk (module docstring), each with why in words."""
     now = now or utcnow()
-    found = []
     pairs = db.session.scalars(
         select(MentoringPair).where(MentoringPair.programme_id == programme.id)
     ).all()
-    for pair in pairs:
-        if not pair.check_ins:
-            continue
-        reasons = []
-        for member in (pair.mentor, pair.mentee):
-            answered = [c for c in pair.check_ins if c.member_id == member.id and c.answered_at]
-            if answered:
-                latest = max(answered, key=lambda c: (c.months, c.answered_at))
-                if latest.working is False:
-                    said = f": “{latest.note}”" if latest.note else ""
-                    reasons.append(
-                        f"{member.name} said at {latest.months} month"
-                        f"{'s' if latest.months != 1 else ''} it is not working{said}"
-                    )
-        last = max(c.months for c in pair.check_ins)
-        latest_round = [c for c in pair.check_ins if c.months == last]
-        if all(c.answered_at is None for c in latest_round) and all(
-            c.queued_at + UNANSWERED_AFTER <= now for c in latest_round
-        ):
-            reasons.append(f"nobody answered the {last}-month check-in")
-        if reasons:
-            found.append(AtRisk(pair, reasons))
-    return found
+    return [risk for pair in pairs if (risk := _risk_of(pair, now)) is not None]
+
+
+def _risk_of(pair: MentoringPair, now: datetime) -> AtRisk | None:
+    if not pair.check_ins:
+        return None
+    reasons = []
+    for member in (pair.mentor, pair.mentee):
+        answered = [c for c in pair.check_ins if c.member_id == member.id and c.answered_at]
+        if answered:
+            latest = max(answered, key=lambda c: (c.months, c.answered_at))
+            if latest.working is False:
+                said = f": “{latest.note}”" if latest.note else ""
+                reasons.append(
+                    f"{member.name} said at {latest.months} month"
+                    f"{'s' if latest.months != 1 else ''} it is not working{said}"
+                )
+    latest_round = _latest_round(pair)
+    if all(c.answered_at is None for c in latest_round) and all(
+        c.queued_at + UNANSWERED_AFTER <= now for c in latest_round
+    ):
+        reasons.append(f"nobody answered the {latest_round[0].months}-month check-in")
+    return AtRisk(pair, reasons) if reasons else None
+
+
+def _latest_round(pair: MentoringPair) -> list[MentoringCheckIn]:
+    last = max(c.months for c in pair.check_ins)
+    return [c for c in pair.check_ins if c.months == last]
 
 
 def tell_organisers(now: datetime | None = None) -> int:
@@ -144,21 +155,27 @@ def tell_organisers(now: datetime | None = None) -> int:
         )
     ).all()
     for programme in programmes:
-        news = []
-        for risk in at_risk(programme, now):
-            last = max(c.months for c in risk.pair.check_ins)
-            latest_round = [c for c in risk.pair.check_ins if c.months == last]
-            if any(c.organisers_told_at is not None for c in latest_round):
-                continue
-            for check_in in latest_round:
-                check_in.organisers_told_at = now
-            pair = risk.pair
-            news.append([pair.id, f"{pair.mentor.name} and {pair.mentee.name}", risk.reasons])
-        if news:
-            for organiser in programme.organisers:
-                outbox.queue(
-                    MailKind.MENTORING_AT_RISK, organiser, programme_id=programme.id, pairs=news
-                )
+        if count := _tell(programme, at_risk(programme, now), now):
             db.session.commit()
-            told += len(news)
+            told += count
     return told
+
+
+def _tell(programme: Programme, risks: list[AtRisk], now: datetime) -> int:
+    """Queue to the programme's organisers the pairs of `risks` not yet told of for their
+    latest check-in round, and mark that round told; how many pairs. Does not commit."""
+    news = []
+    for risk in risks:
+        latest_round = _latest_round(risk.pair)
+        if any(c.organisers_told_at is not None for c in latest_round):
+            continue
+        for check_in in latest_round:
+            check_in.organisers_told_at = now
+        pair = risk.pair
+        news.append([pair.id, f"{pair.mentor.name} and {pair.mentee.name}", risk.reasons])
+    if news:
+        for organiser in programme.organisers:
+            outbox.queue(
+                MailKind.MENTORING_AT_RISK, organiser, programme_id=programme.id, pairs=news
+            )
+    return len(news)
