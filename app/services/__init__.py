@@ -7,14 +7,14 @@ imports run one way, from the top of this list down (tests/test_architecture.py 
     programmes.mentoring_review  programmes.{programmes, mentoring_matching,
                              mentoring_members}, messaging.outbox, planning.summaries, scheduler
     programmes.mentoring_matching  planning.{jobs, summaries}, programmes.{programmes,
-                             mentoring_members}, scheduler
+                             mentoring_members}, messaging.outbox, scheduler
     programmes.mentoring_check_ins  commitments.follow_ups (months_after), messaging.outbox,
                              tokens
     programmes.mentoring_messages  programmes.{programmes, mentoring_members},
                              messaging.transport, urls
     programmes.invitations   programmes.programmes, messaging.outbox
-    programmes.mentoring_members  programmes.programmes, organisations.{directory, sectors},
-                             accounts.organisers, messaging.outbox, tokens, scheduler
+    programmes.mentoring_members  programmes.programmes, registration.details (check_contact),
+                             organisations.directory, messaging.outbox, tokens, scheduler
     programmes.programmes    tokens, registration.capacity (its write-locked transaction),
                              messaging.outbox
     programmes.peer_challenge_messages  programmes.{programmes, peer_challenge_members,
@@ -24,7 +24,8 @@ imports run one way, from the top of this list down (tests/test_architecture.py 
                              planning.{jobs, summaries}, organisations.directory,
                              messaging.outbox, scheduler
     programmes.peer_challenge_milestones  commitments.follow_ups (months_after), messaging.outbox
-    programmes.peer_challenge_members  organisations.{directory, sectors}, accounts.organisers,
+    programmes.peer_challenge_members  programmes.programmes, registration.details
+                             (check_contact), organisations.{directory, sectors},
                              messaging.outbox, tokens, scheduler
     series.grouping          series.history
     voting.results           voting.ballots, registration.csv_files (neutralise)

@@ -12,9 +12,9 @@ readers, so the rules stay in one place) with two more columns, `email` (require
 Any bad row stops it with one message naming the file and row, and nothing is imported; each
 member imported is sent their private link, as if they had joined.
 
-May import: models, programmes.programmes (the programme's lock), organisations.{directory,
-sectors}, accounts.organisers (email addresses), messaging.outbox, tokens, scheduler (CSV
-readers).
+May import: models, programmes.programmes (the programme's lock), registration.details
+(check_contact: email, sector and organisation, as registration checks them),
+organisations.directory, messaging.outbox, tokens, scheduler (CSV readers).
 """
 
 from __future__ import annotations
@@ -42,13 +42,9 @@ from app.models import (
 )
 from app.models.mentoring import MENTEE, MENTOR
 from app.models.types import utcnow
-from app.services.accounts.organisers import AccountError, normalise_email
 from app.services.messaging import outbox
-from app.services.organisations import sectors
 from app.services.organisations.directory import (
-    existing_organisation,
     find_or_create_organisation,
-    is_publicly_known,
 )
 from app.services.programmes.programmes import (
     EMAIL_TAKEN,
@@ -58,6 +54,7 @@ from app.services.programmes.programmes import (
     member_with_email,
     row_id,
 )
+from app.services.registration.details import check_contact
 from app.services.tokens import new_token
 from scheduler.cli_matching import read_mentee_rows, read_mentor_rows
 from scheduler.people import InputError
@@ -303,24 +300,7 @@ def check_profile(
     `by_organiser`: an organiser's edit, whose new organisation's sector is confirmed."""
     errors: dict[str, list[str]] = {}
     text = {name: _text(raw, name, errors) for name in TEXT_LIMITS}
-    email = text["email"]
-    if email and "email" not in errors:
-        try:
-            email = normalise_email(email)
-        except AccountError:
-            errors["email"] = ["Enter a valid email address, like name@example.org."]
-    sector = text["sector"]
-    if sector and "sector" not in errors:
-        meant = sectors.resolve(sector)
-        if meant is None:
-            offered = ", ".join(s.name for s in sectors.offered())
-            errors["sector"] = [f"“{sector}” is not one of the sectors; choose one of: {offered}."]
-        else:
-            sector = meant.name
-    if text["organisation"] and "organisation" not in errors and not sector:
-        known = existing_organisation(text["organisation"])
-        if known is None or not (by_organiser or is_publicly_known(known)):
-            errors["sector"] = [f"“{text['organisation']}” is new to us: give its sector."]
+    email, sector = check_contact(text, errors, by_organiser=by_organiser)
     topics = _topics(text["topics"], errors) if "topics" not in errors else ()
     capacity = _capacity(raw, side, errors)
     choices = _choices(programme, side, raw, errors)

@@ -14,8 +14,9 @@ readers (so the rules stay in one place) plus an `email` column (and for hosts a
 `contact`, the contact's name). Any bad row stops it with one message naming the file and row,
 and nothing is imported; everyone imported is sent their private link, as if they had joined.
 
-May import: models, programmes.programmes, organisations.{directory, sectors},
-accounts.organisers (email addresses), messaging.outbox, tokens, scheduler (roles, CSV readers).
+May import: models, programmes.programmes, registration.details (check_contact: email, sector
+and organisation, as registration checks them), organisations.{directory, sectors},
+messaging.outbox, tokens, scheduler (roles, CSV readers).
 """
 
 from __future__ import annotations
@@ -44,13 +45,10 @@ from app.models import (
     Sector,
 )
 from app.models.peer_challenge import HOST, PEER
-from app.services.accounts.organisers import AccountError, normalise_email
 from app.services.messaging import outbox
 from app.services.organisations import sectors
 from app.services.organisations.directory import (
-    existing_organisation,
     find_or_create_organisation,
-    is_publicly_known,
 )
 from app.services.programmes.programmes import (
     EMAIL_TAKEN,
@@ -59,6 +57,7 @@ from app.services.programmes.programmes import (
     locked_programme,
     row_id,
 )
+from app.services.registration.details import check_contact
 from app.services.tokens import new_token
 from scheduler.cli_matching import read_host_rows, read_peer_rows
 from scheduler.peer_teams import ROLES
@@ -260,24 +259,9 @@ def check_entry(
     `resolve_sector`: the sector a name means (an import remembers each name's)."""
     errors: dict[str, list[str]] = {}
     text = {name: _text(raw, name, errors) for name in TEXT_LIMITS}
-    email = text["email"]
-    if email and "email" not in errors:
-        try:
-            email = normalise_email(email)
-        except AccountError:
-            errors["email"] = ["Enter a valid email address, like name@example.org."]
-    sector = text["sector"]
-    if sector and "sector" not in errors:
-        meant = resolve_sector(sector)
-        if meant is None:
-            offered = ", ".join(s.name for s in sectors.offered())
-            errors["sector"] = [f"“{sector}” is not one of the sectors; choose one of: {offered}."]
-        else:
-            sector = meant.name
-    if text["organisation"] and "organisation" not in errors and not sector:
-        known = existing_organisation(text["organisation"])
-        if known is None or not (by_organiser or is_publicly_known(known)):
-            errors["sector"] = [f"“{text['organisation']}” is new to us: give its sector."]
+    email, sector = check_contact(
+        text, errors, by_organiser=by_organiser, resolve_sector=resolve_sector
+    )
     topics = _items(text["topics"], "topics", TOPICS_WORDS[side], errors)
     if not topics and "topics" not in errors:
         errors["topics"] = [

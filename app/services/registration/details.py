@@ -15,7 +15,7 @@ May import: models, accounts.organisers (email addresses), organisations.{direct
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from app.models import (
     BreakoutPreference,
     Event,
     Registration,
+    Sector,
     Session,
     SessionKind,
 )
@@ -160,6 +161,42 @@ def _preferences(event: Event, raw: Mapping[str, Any], errors: dict[str, list[st
     return value
 
 
+def check_contact(
+    text: Mapping[str, str],
+    errors: dict[str, list[str]],
+    *,
+    by_organiser: bool,
+    resolve_sector: Callable[[str], Sector | None] = sectors.resolve,
+) -> tuple[str, str]:
+    """The email (normalised) and the sector (its name) of cleaned `text` fields email,
+    organisation and sector, as registration and every programme's join form and import check
+    them; what is wrong goes into `errors`: an email that is not one, a sector that is not one
+    of the sectors, or an organisation new to us without its sector (one only organisers have
+    seen counts as new, unless `by_organiser`). `resolve_sector`: what a sector name means (an
+    import remembers each name's)."""
+    email = text["email"]
+    if email and "email" not in errors:
+        try:
+            email = normalise_email(email)
+        except AccountError:
+            errors["email"] = ["Enter a valid email address, like name@example.org."]
+    sector = text["sector"]
+    if sector and "sector" not in errors:
+        meant = resolve_sector(sector)
+        if meant is None:
+            offered = ", ".join(s.name for s in sectors.offered())
+            errors["sector"] = [f"“{sector}” is not one of the sectors; choose one of: {offered}."]
+        else:
+            sector = meant.name
+    if text["organisation"] and "organisation" not in errors and not sector:
+        known = existing_organisation(text["organisation"])
+        if known is None or not (by_organiser or is_publicly_known(known)):
+            errors.setdefault("sector", []).append(
+                f"“{text['organisation']}” is new to us: give its sector."
+            )
+    return email, sector
+
+
 def check_details(
     event: Event,
     raw: Mapping[str, Any],
@@ -171,28 +208,7 @@ def check_details(
     `by_organiser` for details an organiser gives (see the module's docstring)."""
     errors: dict[str, list[str]] = {}
     text = {name: _text(raw, name, errors) for name in TEXT_LIMITS}
-    email = text["email"]
-    if email and "email" not in errors:
-        try:
-            email = normalise_email(email)
-        except AccountError:
-            errors["email"] = ["Enter a valid email address, like name@example.org."]
-    known = None
-    if text["organisation"] and "organisation" not in errors:
-        known = existing_organisation(text["organisation"])
-    sector = text["sector"]
-    if sector and "sector" not in errors:
-        meant = sectors.resolve(sector)
-        if meant is None:
-            offered = ", ".join(s.name for s in sectors.offered())
-            errors["sector"] = [f"“{sector}” is not one of the sectors; choose one of: {offered}."]
-        else:
-            sector = meant.name
-    sector_known = known is not None and (by_organiser or is_publicly_known(known))
-    if text["organisation"] and not sector and not sector_known:
-        errors.setdefault("sector", []).append(
-            f"“{text['organisation']}” is new to us: give its sector."
-        )
+    email, sector = check_contact(text, errors, by_organiser=by_organiser)
     needs_accessible_table = _flag(raw, "needs_accessible_table", errors)
     consent = _flag(raw, "consent", errors)
     share_tablemates = _flag(raw, "share_tablemates", errors)
