@@ -90,7 +90,7 @@ def check_in_by_token(token: str) -> MentoringCheckIn | None:
 
 def answer(check_in: MentoringCheckIn, working: bool, note: str) -> None:
     """Record (or change) the answer; commits. "Not working" puts the pair at risk, and the
-    organisers are told at once (unless they have been of this round)."""
+    organisers are told at once (unless they have been told of this round)."""
     now = utcnow()
     check_in.working, check_in.note = working, note.strip()[:1000]
     check_in.answered_at = now
