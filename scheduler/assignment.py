@@ -28,7 +28,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from scheduler.seating import Seating
-from scheduler.tabu import TABLE_SAMPLE, movable, pick_conflicted
+from scheduler.tabu import TABLE_SAMPLE, label_counts, movable, pick_conflicted
 
 FORBIDDEN = 1 << 40  # a table the person may not sit at (access, keep-apart)
 TIE_BREAK = 1000  # random part of a cost, below one penalty point summed over every table
@@ -59,23 +59,25 @@ def reassign_round(seating: Seating, r: int, rng: random.Random) -> bool:
     return seating.penalty < before
 
 
-def _short_label_people(seating: Seating, r: int, rng: random.Random) -> set[int]:
-    """The people of one sector or profession (drawn at random) that reaches fewer tables
-    in round r than it could, or nobody if none does."""
-    inst = seating.instance
-    short = [
+def _short_labels(seating: Seating, r: int) -> list[tuple[list[int], int]]:
+    """(everyone's labels, label) for each sector and profession that reaches fewer tables in
+    round r than it could."""
+    return [
         (labels, label)
-        for labels, present, most in (
-            (inst.sector, seating.sec_tables[r], seating.sec_most),
-            (inst.profession, seating.prof_tables[r], seating.prof_most),
-        )
+        for _, present, most, labels in label_counts(seating, r)
         for label, (n, m) in enumerate(zip(present, most, strict=True))
         if n < m
     ]
+
+
+def _short_label_people(seating: Seating, r: int, rng: random.Random) -> set[int]:
+    """The people of one sector or profession (drawn at random) that reaches fewer tables
+    in round r than it could, or nobody if none does."""
+    short = _short_labels(seating, r)
     if not short:
         return set()
     labels, label = rng.choice(short)
-    return {p for p in range(inst.people) if labels[p] == label}
+    return {p for p, own in enumerate(labels) if own == label}
 
 
 def _take_one_per_table(
@@ -175,9 +177,4 @@ def assignment_descent(
 
 def _short_labels_per_round(seating: Seating) -> list[int]:
     """Per round, one more than the sectors and professions short of their most tables."""
-    return [
-        1
-        + sum(n < most for n, most in zip(seating.sec_tables[r], seating.sec_most, strict=True))
-        + sum(n < most for n, most in zip(seating.prof_tables[r], seating.prof_most, strict=True))
-        for r in range(seating.instance.rounds)
-    ]
+    return [1 + len(_short_labels(seating, r)) for r in range(seating.instance.rounds)]

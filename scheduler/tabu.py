@@ -168,14 +168,14 @@ def tables_lacking(seating: Seating, r: int, p: int, rng: random.Random) -> list
     (pick_conflicted): where moving p gains a mix. Up to TABLE_SAMPLE / 2 of each."""
     t = seating.table_of[r][p]
     lacking: list[int] = []
-    for counts, present, most, labels in _label_counts(seating, r):
+    for counts, present, most, labels in label_counts(seating, r):
         if _needless(counts[t], present, most, labels[p]):
             missing = [b for b, table in enumerate(counts) if table[labels[p]] == 0]
             lacking += rng.sample(missing, min(len(missing), TABLE_SAMPLE // 2))
     return lacking
 
 
-def _label_counts(seating: Seating, r: int) -> tuple[tuple, tuple]:
+def label_counts(seating: Seating, r: int) -> tuple[tuple, tuple]:
     """For sectors, then professions, in round r: the per-table counts of each label, the
     tables each is present at, the most tables each can reach, and each person's label."""
     inst = seating.instance
@@ -386,7 +386,7 @@ def mend_mixes(
         for r in range(inst.rounds):
             if time.monotonic() > deadline or (on_tick is not None and on_tick()):
                 return
-            views = _label_counts(seating, r)
+            views = label_counts(seating, r)
             lacking = [_tables_missing_each_label(counts) for counts, _, _, _ in views]
             for p in range(inst.people):
                 u = inst.unit_of[p]
