@@ -81,6 +81,11 @@ def test_a_mentoring_scheme_from_joining_to_published_matches(journey, live_app)
     join(user, journey, links["mentors"], MENTORS[0], "Topics you can mentor on", capacity="1")
     join(user, journey, links["mentors"], MENTORS[1], "Topics you can mentor on", capacity="1")
     journey.goto(links["mentees"])
+    # On a phone the mentors' profiles scroll within their table: the form keeps the screen's
+    # width (a fieldset grows to its widest content unless told not to).
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
     ann = page.locator("table.profiles tr", has_text="Ann Achebe").inner_text()
     assert "Kent Police" in ann and "Police and justice" in ann and "housing; data" in ann
     assert "ann@example.org" not in page.content() and "bob@example.org" not in page.content()
