@@ -143,8 +143,8 @@ def match_ended_message(member: Member, other: str) -> EmailMessage | None:
         )
     else:
         next_step = (
-            f"The organisers are finding you another {theirs.one}; we will write to you with "
-            "their details as soon as they do."
+            f"The organisers will try to find you another {theirs.one}; we will write to you "
+            "with their details as soon as they do."
         )
     return _message(
         member.email,
