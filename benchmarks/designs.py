@@ -7,7 +7,8 @@ For each design in the table planner's catalogue (scheduler/designs) with D peop
 S for R rounds, every N within 10% of D (pure social-golfer people: nobody shares an
 organisation) is planned for R rounds in tables of S. Printed per run: the design the planner
 tries first (it keeps the greedy start when that is better), excess meetings
-(pairs meeting more than once, counted max(0, meetings - 1)), the counting lower bound, the
+(pairs meeting more than once, counted max(0, meetings - 1)), their lower bound (counting, or
+metrics.full_tables_bar_no_repeats where that proves a repeat), the
 seconds taken and how the run ended. Timings on a shared machine are noisy.
 """
 

@@ -50,9 +50,55 @@ def mix_ratio(groups: Sequence[Sequence[str]]) -> float:
 
 def excess_meetings_lower_bound(group_sizes_per_round: Sequence[Sequence[int]], people: int) -> int:
     """Counting bound on repeat encounters: W rounds create sum_w sum_t C(s_t, 2) meetings among
-    only C(N, 2) pairs, so at least that many minus C(N, 2) are repeats."""
+    only C(N, 2) pairs, so at least that many minus C(N, 2) are repeats. Where that allows
+    none but full_tables_bar_no_repeats proves some pair must meet twice, the bound is 1."""
     meetings = sum(comb(s, 2) for sizes in group_sizes_per_round for s in sizes)
-    return max(0, meetings - comb(people, 2))
+    counted = max(0, meetings - comb(people, 2))
+    if counted == 0 and full_tables_bar_no_repeats(group_sizes_per_round, people):
+        return 1
+    return counted
+
+
+def full_tables_bar_no_repeats(group_sizes_per_round: Sequence[Sequence[int]], people: int) -> bool:
+    """True when no plan of these sizes can keep every pair to one meeting, by the argument
+    below; False says nothing.
+
+    It applies when every one of R >= 2 rounds has T tables, b of them full (T people, as many
+    as there are tables) and s = T - b short (T - 1 people), 0 < b < T: N = T(T - 1) + b, as
+    with 23 people in fives, or 45 to 48 in sevens. Suppose nobody meets twice. The T people of
+    a full table then sit at T different tables in every other round, one at each; so a short
+    table of round r' holds one person from each full table of round r and T - 1 - b of the
+    people F_r at round r's short tables, and |F_r & F_r'| = s (T - 1 - b) for any two rounds.
+    Counting, for each person p, the pairs of rounds in which p sits at a short table (d_p
+    rounds): sum_p C(d_p, 2) = C(R, 2) s (T - 1 - b), with sum_p d_p = R s (T - 1). p meets
+    R (T - 1) - d_p people, at most N - 1, so d_p >= R (T - 1) - N + 1, and d_p <= R. By
+    convexity sum_p C(d_p, 2) is smallest with the d_p as even as possible and largest with
+    as many as possible at R; if the count needed lies outside that range, some pair meets
+    twice. (23 people in fives for 6 rounds need 30, and no d_p give more than 28.)
+    """
+    rounds = len(group_sizes_per_round)
+    if rounds < 2 or len({tuple(sorted(sizes)) for sizes in group_sizes_per_round}) != 1:
+        return False
+    sizes = group_sizes_per_round[0]
+    tables = len(sizes)
+    full = sum(1 for size in sizes if size == tables)
+    short = tables - full
+    if not 0 < full < tables or any(size not in (tables, tables - 1) for size in sizes):
+        return False
+    needed = comb(rounds, 2) * short * (tables - 1 - full)
+    seats = rounds * short * (tables - 1)  # sum_p d_p
+    fewest = max(0, rounds * (tables - 1) - people + 1)
+    if not people * fewest <= seats <= people * rounds:
+        return True
+    even, more = divmod(seats, people)
+    smallest = more * comb(even + 1, 2) + (people - more) * comb(even, 2)
+    at_most, rest = divmod(seats - people * fewest, rounds - fewest) if rounds > fewest else (0, 0)
+    largest = (
+        at_most * comb(rounds, 2)
+        + comb(fewest + rest, 2)
+        + (people - at_most - 1) * comb(fewest, 2)
+    )
+    return not smallest <= needed <= largest
 
 
 def repeat_pairs(rounds: Iterable[Iterable[Sequence[str]]]) -> int:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from itertools import combinations, product
+from math import comb
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from scheduler.metrics import (
     balanced_size_ranges,
     balanced_sizes,
+    excess_meetings_lower_bound,
+    full_tables_bar_no_repeats,
     repeat_pairs,
     size_spread,
     table_plan_metrics,
@@ -82,3 +89,76 @@ def test_measures_never_beat_their_bounds(raw_rounds) -> None:
     for name in ("sector_mix", "profession_mix"):
         assert metrics[name]["distinct"] <= metrics[name]["bound"]
         assert 0 < metrics[name]["value"] <= 1
+
+
+def fourteen_golfers_meet_nobody_twice(rounds: int) -> bool | None:
+    """An exact CP-SAT model, independent of the planner: can 14 people at tables of 4, 4, 3
+    and 3 play `rounds` rounds without any pair meeting twice? None if it cannot tell."""
+    sizes, people = [4, 4, 3, 3], range(14)
+    model = cp_model.CpModel()
+    seat = {
+        (p, r, t): model.new_bool_var(f"x{p}_{r}_{t}")
+        for p in people
+        for r in range(rounds)
+        for t in range(4)
+    }
+    for p in people:
+        for r in range(rounds):
+            model.add_exactly_one(seat[p, r, t] for t in range(4))
+    for r in range(rounds):
+        for t, size in enumerate(sizes):
+            model.add(sum(seat[p, r, t] for p in people) == size)
+    first_round = [t for t, size in enumerate(sizes) for _ in range(size)]
+    for p, t in zip(people, first_round, strict=True):
+        model.add(seat[p, 0, t] == 1)  # the first round's tables only name the people
+    for p, q in combinations(people, 2):
+        for (r1, r2), t1, t2 in product(combinations(range(rounds), 2), range(4), range(4)):
+            model.add_bool_or(
+                [~seat[p, r1, t1], ~seat[q, r1, t1], ~seat[p, r2, t2], ~seat[q, r2, t2]]
+            )
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 60
+    solver.parameters.num_workers = 2
+    status = solver.solve(model)
+    if status == cp_model.INFEASIBLE:
+        return False
+    return True if status in (cp_model.FEASIBLE, cp_model.OPTIMAL) else None
+
+
+def test_a_full_table_argument_proves_a_repeat_where_counting_does_not() -> None:
+    """14 people at tables of 4, 4, 3 and 3: 5 rounds make 75 meetings among 91 pairs, so
+    counting allows none twice, yet an exact model finds no such plan; the bound says 1. Four
+    rounds can be played without a repeat, and the bound stays 0 there."""
+    sizes = [4, 4, 3, 3]
+    assert sum(comb(s, 2) for s in sizes) * 5 <= comb(14, 2)
+    assert excess_meetings_lower_bound([sizes] * 5, 14) == 1
+    assert fourteen_golfers_meet_nobody_twice(5) is False
+    assert excess_meetings_lower_bound([sizes] * 4, 14) == 0
+    assert fourteen_golfers_meet_nobody_twice(4) is True
+
+
+@pytest.mark.parametrize(
+    ("people", "table_size", "rounds"), [(23, 5, 6), (46, 7, 8), (47, 7, 8), (14, 4, 5)]
+)
+def test_near_design_sizes_where_nobody_meeting_twice_is_impossible(
+    people: int, table_size: int, rounds: int
+) -> None:
+    tables = -(-people // table_size)
+    sizes = balanced_sizes(people, [table_size] * tables)
+    assert full_tables_bar_no_repeats([sizes] * rounds, people)
+    assert excess_meetings_lower_bound([sizes] * rounds, people) == 1
+
+
+@pytest.mark.parametrize(
+    ("people", "table_size", "rounds"),
+    # known plans without a repeat: designs, 45 in sevens (the argument's count fits exactly),
+    # 15 and 14 in fours (found by the exact model above), and uneven rounds
+    [(16, 4, 5), (25, 5, 6), (49, 7, 8), (45, 7, 8), (15, 4, 5), (14, 4, 4), (24, 4, 5)],
+)
+def test_the_argument_stays_silent_where_it_proves_nothing(
+    people: int, table_size: int, rounds: int
+) -> None:
+    tables = -(-people // table_size)
+    sizes = balanced_sizes(people, [table_size] * tables)
+    assert not full_tables_bar_no_repeats([sizes] * rounds, people)
+    assert not full_tables_bar_no_repeats([[4, 4, 3, 3]] * 4 + [[4, 4, 4, 2]], 14)
