@@ -14,8 +14,8 @@ is in its module's docstring):
 - packings.projective_packing(q): packings of PG(3, 2) and PG(3, 3), 15 people in triples for
   7 rounds and 40 people in fours for 13 rounds;
 - cyclic.FOUND: the Kirkman triple system on 21 points (10 rounds), the resolvable
-  2-(28, 4, 1) design (28 in fours for 9 rounds) and 18 people in triples for 8 rounds,
-  developed from base blocks found by search here (cyclic.py);
+  2-(28, 4, 1) design (28 in fours for 9 rounds), 18 people in triples for 8 rounds and 44
+  in fours for 13 rounds, developed from base blocks found by search here (cyclic.py);
 - doubling.doubled_affine_planes(): 32 people in fours for 10 rounds (the social golfer
   instance 8-4-10), two affine planes of order 4 doubled; its 16 pairs that never meet are its
   groups (a resolvable 4-GDD of type 2^16).
@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from scheduler.designs.cyclic import FOUND, develop
+from scheduler.designs.cyclic import FOUND, develop, develop_groups
 from scheduler.designs.doubling import doubled_affine_planes, unmet_pairs
 from scheduler.designs.field import GaloisField
 from scheduler.designs.geometry import Resolution, affine_lines, affine_plane, grid
@@ -91,7 +91,8 @@ def catalogue() -> tuple[Design, ...]:
     for q in (2, 3):
         designs.append(Design(f"PG(3, {q})", projective_packing(q)))
     for name, spec in FOUND.items():
-        designs.append(Design(name, develop(spec)))
+        rounds, groups = develop(spec), develop_groups(spec)
+        designs.append(Design(name, rounds, groups and [groups] * len(rounds)))
     doubled = doubled_affine_planes()
     designs.append(Design("doubled AG(2, 4)", doubled, [unmet_pairs()] * len(doubled)))
     return tuple(designs)

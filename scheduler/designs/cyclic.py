@@ -32,6 +32,8 @@ class CyclicSpec:
     short_blocks: tuple[tuple[int, ...], ...] = ()
     full_count: int = 0
     short_count: int = 0
+    # a transversal of some rows whose members never meet: its shifts are the design's groups
+    group_base: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.full_classes and not self.full_count:
@@ -46,6 +48,18 @@ def shift(spec: CyclicSpec, point: int, s: int) -> int:
         return point
     row, x = divmod(point, spec.modulus)
     return row * spec.modulus + (x + s) % spec.modulus
+
+
+def develop_groups(spec: CyclicSpec) -> list[tuple[int, ...]] | None:
+    """The shifts of the group base and everyone else alone: a partition of the points whose
+    members never meet (the tests check it), or None without a group base."""
+    if not spec.group_base:
+        return None
+    base = spec.group_base
+    groups = [tuple(sorted(shift(spec, p, s) for p in base)) for s in range(spec.modulus)]
+    grouped = {p for group in groups for p in group}
+    points = spec.modulus * spec.rows + spec.fixed
+    return groups + [(p,) for p in range(points) if p not in grouped]
 
 
 def develop(spec: CyclicSpec) -> Resolution:
@@ -100,6 +114,32 @@ FOUND: dict[str, CyclicSpec] = {
                 (8, 11, 26, 27),
             ),
         ),
+    ),
+    # 44 people in fours for 13 rounds: Z_11 x 4 rows, one base class and two short blocks
+    # (search.find_with_short_blocks); the shifts of {(0, 0), (4, 2), (8, 3)} never meet, so 41
+    # to 43 people leave their empty seats there
+    "44/4/13": CyclicSpec(
+        11,
+        4,
+        0,
+        4,
+        full_classes=(
+            (
+                (0, 4, 5, 25),
+                (1, 21, 29, 31),
+                (3, 15, 19, 26),
+                (6, 9, 22, 38),
+                (13, 14, 27, 30),
+                (11, 17, 20, 37),
+                (23, 24, 28, 36),
+                (32, 35, 42, 43),
+                (2, 16, 39, 41),
+                (7, 18, 34, 40),
+                (8, 10, 12, 33),
+            ),
+        ),
+        short_blocks=((0, 17, 29, 35), (0, 18, 22, 42)),
+        group_base=(0, 26, 41),
     ),
     # 18 people in triples for 8 rounds (a resolvable packing; 9 pairs never meet): Z_4 x 4 rows
     # + 2 fixed points, two base classes
