@@ -8,7 +8,8 @@ the tests and the organiser's screen. A "grouping" is a list of groups, each a l
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from functools import cache
 from math import comb
 
 
@@ -71,10 +72,11 @@ def full_tables_bar_no_repeats(group_sizes_per_round: Sequence[Sequence[int]], p
     people F_r at round r's short tables, and |F_r & F_r'| = s (T - 1 - b) for any two rounds.
     Counting, for each person p, the pairs of rounds in which p sits at a short table (d_p
     rounds): sum_p C(d_p, 2) = C(R, 2) s (T - 1 - b), with sum_p d_p = R s (T - 1). p meets
-    R (T - 1) - d_p people, at most N - 1, so d_p >= R (T - 1) - N + 1, and d_p <= R. By
-    convexity sum_p C(d_p, 2) is smallest with the d_p as even as possible and largest with
-    as many as possible at R; if the count needed lies outside that range, some pair meets
-    twice. (23 people in fives for 6 rounds need 30, and no d_p give more than 28.)
+    R (T - 1) - d_p people, so never meets u_p = d_p - (R (T - 1) - N + 1) >= 0 of them, and
+    the u_p must be the degrees of a simple graph (Erdos-Gallai). If no d_p in [0, R] pass,
+    some pair meets twice. (23 people in fives for 6 rounds need 30, and no d_p give more than
+    28; 45 in sevens for 8 rounds reach 336 only with three people at short tables in every
+    round, each missing four people, but only those three miss anyone.)
     """
     rounds = len(group_sizes_per_round)
     if rounds < 2 or len({tuple(sorted(sizes)) for sizes in group_sizes_per_round}) != 1:
@@ -82,23 +84,66 @@ def full_tables_bar_no_repeats(group_sizes_per_round: Sequence[Sequence[int]], p
     sizes = group_sizes_per_round[0]
     tables = len(sizes)
     full = sum(1 for size in sizes if size == tables)
-    short = tables - full
     if not 0 < full < tables or any(size not in (tables, tables - 1) for size in sizes):
         return False
+    return _no_short_table_counts(tables, full, rounds, people)
+
+
+@cache
+def _no_short_table_counts(tables: int, full: int, rounds: int, people: int) -> bool:
+    short = tables - full
     needed = comb(rounds, 2) * short * (tables - 1 - full)
     seats = rounds * short * (tables - 1)  # sum_p d_p
-    fewest = max(0, rounds * (tables - 1) - people + 1)
-    if not people * fewest <= seats <= people * rounds:
-        return True
-    even, more = divmod(seats, people)
-    smallest = more * comb(even + 1, 2) + (people - more) * comb(even, 2)
-    at_most, rest = divmod(seats - people * fewest, rounds - fewest) if rounds > fewest else (0, 0)
-    largest = (
-        at_most * comb(rounds, 2)
-        + comb(fewest + rest, 2)
-        + (people - at_most - 1) * comb(fewest, 2)
+    missed = rounds * (tables - 1) - people + 1  # u_p = d_p - missed
+    for counts in _counts_of(people, seats, needed, max(0, missed), rounds):
+        degrees = [d - missed for d, count in counts.items() for _ in range(count)]
+        if _graphical(degrees):
+            return False
+    return True
+
+
+def _pair_sum_range(count: int, total: int, low: int, high: int) -> tuple[int, int] | None:
+    """The smallest and largest sum of C(d, 2) over `count` integers d in [low, high] adding up
+    to `total` (as even as can be, and as many as can be at `high`), or None if none do."""
+    if not count * low <= total <= count * high:
+        return None
+    even, more = divmod(total, count) if count else (0, 0)
+    smallest = more * comb(even + 1, 2) + (count - more) * comb(even, 2)
+    if high == low:
+        return smallest, smallest
+    top, rest = divmod(total - count * low, high - low)
+    largest = top * comb(high, 2)
+    if top < count:
+        largest += comb(low + rest, 2) + (count - top - 1) * comb(low, 2)
+    return smallest, largest
+
+
+def _counts_of(
+    count: int, total: int, needed: int, low: int, high: int
+) -> Iterator[dict[int, int]]:
+    """Every multiset of `count` integers d in [low, high] with sum d = total and sum C(d, 2) =
+    needed, as {d: how many}."""
+    if high == low:
+        if count * low == total and count * comb(low, 2) == needed:
+            yield {low: count} if count else {}
+        return
+    for at_high in range(count, -1, -1):
+        left, rest = total - at_high * high, needed - at_high * comb(high, 2)
+        span = _pair_sum_range(count - at_high, left, low, high - 1)
+        if span and span[0] <= rest <= span[1]:
+            for counts in _counts_of(count - at_high, left, rest, low, high - 1):
+                yield {high: at_high, **counts} if at_high else counts
+
+
+def _graphical(degrees: list[int]) -> bool:
+    """Erdos-Gallai: some simple graph has these degrees."""
+    degrees = sorted(degrees, reverse=True)
+    if sum(degrees) % 2:
+        return False
+    return all(
+        sum(degrees[:k]) <= k * (k - 1) + sum(min(d, k) for d in degrees[k:])
+        for k in range(1, len(degrees) + 1)
     )
-    return not smallest <= needed <= largest
 
 
 def repeat_pairs(rounds: Iterable[Iterable[Sequence[str]]]) -> int:

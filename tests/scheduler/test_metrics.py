@@ -91,20 +91,20 @@ def test_measures_never_beat_their_bounds(raw_rounds) -> None:
         assert 0 < metrics[name]["value"] <= 1
 
 
-def fourteen_golfers_meet_nobody_twice(rounds: int) -> bool | None:
-    """An exact CP-SAT model, independent of the planner: can 14 people at tables of 4, 4, 3
-    and 3 play `rounds` rounds without any pair meeting twice? None if it cannot tell."""
-    sizes, people = [4, 4, 3, 3], range(14)
+def nobody_meets_twice(sizes: list[int], rounds: int) -> bool | None:
+    """An exact CP-SAT model, independent of the planner: can people at tables of these sizes
+    play `rounds` rounds without any pair meeting twice? None if it cannot tell."""
+    people, tables = range(sum(sizes)), range(len(sizes))
     model = cp_model.CpModel()
     seat = {
         (p, r, t): model.new_bool_var(f"x{p}_{r}_{t}")
         for p in people
         for r in range(rounds)
-        for t in range(4)
+        for t in tables
     }
     for p in people:
         for r in range(rounds):
-            model.add_exactly_one(seat[p, r, t] for t in range(4))
+            model.add_exactly_one(seat[p, r, t] for t in tables)
     for r in range(rounds):
         for t, size in enumerate(sizes):
             model.add(sum(seat[p, r, t] for p in people) == size)
@@ -112,7 +112,7 @@ def fourteen_golfers_meet_nobody_twice(rounds: int) -> bool | None:
     for p, t in zip(people, first_round, strict=True):
         model.add(seat[p, 0, t] == 1)  # the first round's tables only name the people
     for p, q in combinations(people, 2):
-        for (r1, r2), t1, t2 in product(combinations(range(rounds), 2), range(4), range(4)):
+        for (r1, r2), t1, t2 in product(combinations(range(rounds), 2), tables, tables):
             model.add_bool_or(
                 [~seat[p, r1, t1], ~seat[q, r1, t1], ~seat[p, r2, t2], ~seat[q, r2, t2]]
             )
@@ -125,20 +125,28 @@ def fourteen_golfers_meet_nobody_twice(rounds: int) -> bool | None:
     return True if status in (cp_model.FEASIBLE, cp_model.OPTIMAL) else None
 
 
-def test_a_full_table_argument_proves_a_repeat_where_counting_does_not() -> None:
-    """14 people at tables of 4, 4, 3 and 3: 5 rounds make 75 meetings among 91 pairs, so
-    counting allows none twice, yet an exact model finds no such plan; the bound says 1. Four
-    rounds can be played without a repeat, and the bound stays 0 there."""
-    sizes = [4, 4, 3, 3]
-    assert sum(comb(s, 2) for s in sizes) * 5 <= comb(14, 2)
-    assert excess_meetings_lower_bound([sizes] * 5, 14) == 1
-    assert fourteen_golfers_meet_nobody_twice(5) is False
-    assert excess_meetings_lower_bound([sizes] * 4, 14) == 0
-    assert fourteen_golfers_meet_nobody_twice(4) is True
+@pytest.mark.parametrize(
+    ("sizes", "rounds"),
+    # 14 at tables of 4, 4, 3, 3: 75 meetings among 91 pairs; 7 at 3, 2, 2: 20 among 21; the
+    # first fails the count of short tables, the second the graph of who never meets
+    [([4, 4, 3, 3], 5), ([3, 2, 2], 4)],
+)
+def test_a_full_table_argument_proves_a_repeat_where_counting_does_not(
+    sizes: list[int], rounds: int
+) -> None:
+    """Counting allows nobody to meet twice, yet an exact model finds no such plan; the bound
+    says 1. One round fewer can be played without a repeat, and the bound stays 0 there."""
+    people = sum(sizes)
+    assert sum(comb(s, 2) for s in sizes) * rounds <= comb(people, 2)
+    assert excess_meetings_lower_bound([sizes] * rounds, people) == 1
+    assert nobody_meets_twice(sizes, rounds) is False
+    assert excess_meetings_lower_bound([sizes] * (rounds - 1), people) == 0
+    assert nobody_meets_twice(sizes, rounds - 1) is True
 
 
 @pytest.mark.parametrize(
-    ("people", "table_size", "rounds"), [(23, 5, 6), (46, 7, 8), (47, 7, 8), (14, 4, 5)]
+    ("people", "table_size", "rounds"),
+    [(23, 5, 6), (22, 5, 6), (45, 7, 8), (46, 7, 8), (47, 7, 8), (14, 4, 5), (7, 3, 4)],
 )
 def test_near_design_sizes_where_nobody_meeting_twice_is_impossible(
     people: int, table_size: int, rounds: int
@@ -151,9 +159,8 @@ def test_near_design_sizes_where_nobody_meeting_twice_is_impossible(
 
 @pytest.mark.parametrize(
     ("people", "table_size", "rounds"),
-    # known plans without a repeat: designs, 45 in sevens (the argument's count fits exactly),
-    # 15 and 14 in fours (found by the exact model above), and uneven rounds
-    [(16, 4, 5), (25, 5, 6), (49, 7, 8), (45, 7, 8), (15, 4, 5), (14, 4, 4), (24, 4, 5)],
+    # known plans without a repeat: designs, and plans found by the exact model above
+    [(16, 4, 5), (25, 5, 6), (49, 7, 8), (15, 4, 5), (14, 4, 4), (24, 4, 5), (7, 3, 3)],
 )
 def test_the_argument_stays_silent_where_it_proves_nothing(
     people: int, table_size: int, rounds: int
