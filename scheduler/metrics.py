@@ -73,10 +73,11 @@ def full_tables_bar_no_repeats(group_sizes_per_round: Sequence[Sequence[int]], p
     Counting, for each person p, the pairs of rounds in which p sits at a short table (d_p
     rounds): sum_p C(d_p, 2) = C(R, 2) s (T - 1 - b), with sum_p d_p = R s (T - 1). p meets
     R (T - 1) - d_p people, so never meets u_p = d_p - (R (T - 1) - N + 1) >= 0 of them, and
-    the u_p must be the degrees of a simple graph (Erdos-Gallai). If no d_p in [0, R] pass,
-    some pair meets twice. (23 people in fives for 6 rounds need 30, and no d_p give more than
-    28; 45 in sevens for 8 rounds reach 336 only with three people at short tables in every
-    round, each missing four people, but only those three miss anyone.)
+    the u_p must be the degrees of a simple graph (Erdos-Gallai). If no d_p (whole numbers
+    from max(0, R (T - 1) - N + 1) to R) pass all three, some pair meets twice. (23 people in
+    fives for 6 rounds need 30, and no d_p give more than 28; 45 in sevens for 8 rounds reach
+    336 only with three people at short tables in every round, each missing four people, but
+    only those three miss anyone.)
     """
     rounds = len(group_sizes_per_round)
     if rounds < 2 or len({tuple(sorted(sizes)) for sizes in group_sizes_per_round}) != 1:
