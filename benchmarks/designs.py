@@ -1,7 +1,7 @@
 """Known designs and the people around them: how far from the bound the planner lands when an
 event has a few more or fewer people than a design seats.
 
-    python -m benchmarks.designs [--time-limit 20] [--seed 0] [--quick]
+    python -m benchmarks.designs [--time-limit 20] [--seed 0] [--quick] [--only 49/7/8 ...]
 
 For each design in the table planner's catalogue (scheduler/designs) with D people in tables of
 S for R rounds, every N within 10% of D (pure social-golfer people: nobody shares an
@@ -50,13 +50,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="the two smallest designs only")
+    parser.add_argument(
+        "--only", action="append", metavar="D/S/R", help="one design's runs (repeatable)"
+    )
     args = parser.parse_args(argv)
+    designs = QUICK if args.quick else DESIGNS
+    if args.only:
+        designs = [d for d in designs if "/".join(map(str, d)) in args.only]
     print(
         "| near | N | table size | rounds | design tried first | excess meetings | bound "
         "| seconds | status |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
-    for people, size, rounds in QUICK if args.quick else DESIGNS:
+    for people, size, rounds in designs:
         low, high = math.ceil(people * 0.9), math.floor(people * 1.1)
         for n in range(low, high + 1):
             problem = TableProblem.with_table_size(golfers(n), rounds, size)
