@@ -27,7 +27,7 @@ class CyclicSpec:
     modulus: int
     rows: int
     fixed: int
-    block_size: int
+    block_size: int  # the largest, where a class has blocks of two sizes
     full_classes: tuple[tuple[tuple[int, ...], ...], ...] = ()
     short_blocks: tuple[tuple[int, ...], ...] = ()
     full_count: int = 0
@@ -140,6 +140,24 @@ FOUND: dict[str, CyclicSpec] = {
         ),
         short_blocks=((0, 17, 29, 35), (0, 18, 22, 42)),
         group_base=(0, 26, 41),
+    ),
+    # 26 people at two tables of 5 and four of 4 for 6 rounds: Z_6 x 4 rows + 2 fixed points,
+    # one base class of blocks of both sizes (search.find with sizes)
+    "26/5/6": CyclicSpec(
+        6,
+        4,
+        2,
+        5,
+        full_classes=(
+            (
+                (0, 8, 10, 12, 21),
+                (3, 9, 14, 19, 24),
+                (2, 4, 7, 22),
+                (5, 6, 13, 15),
+                (1, 16, 18, 20),
+                (11, 17, 23, 25),
+            ),
+        ),
     ),
     # 18 people in triples for 8 rounds (a resolvable packing; 9 pairs never meet): Z_4 x 4 rows
     # + 2 fixed points, two base classes

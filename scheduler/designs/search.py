@@ -45,21 +45,23 @@ def pair_orbit(spec: CyclicSpec, a: int, b: int) -> tuple | None:
 
 
 def _base_blocks(
-    spec: CyclicSpec, short_count: int
+    spec: CyclicSpec, short_count: int, sizes: tuple[int, ...] = ()
 ) -> tuple[cp_model.CpModel, list[list], dict[tuple, list]]:
-    """The model's variables: spec.full_count base classes, then `short_count` short blocks,
-    each a list of membership literals; and, per pair orbit, the literals of its pairs inside
-    a base block (pairs whose orbit is short are forbidden outright)."""
+    """The model's variables: spec.full_count base classes (of blocks of these sizes, or all of
+    spec.block_size), then `short_count` short blocks, each a list of membership literals; and,
+    per pair orbit, the literals of its pairs inside a base block (pairs whose orbit is short
+    are forbidden outright)."""
     m, rows, k = spec.modulus, spec.rows, spec.block_size
     points = m * rows + spec.fixed
+    sizes = sizes or (k,) * (points // k)
     model = cp_model.CpModel()
     blocks = []
     for _ in range(spec.full_count):
-        members = [[model.new_bool_var("") for _ in range(points)] for _ in range(points // k)]
+        members = [[model.new_bool_var("") for _ in range(points)] for _ in sizes]
         for p in range(points):
             model.add_exactly_one(block[p] for block in members)
-        for block in members:
-            model.add(sum(block) == k)
+        for block, size in zip(members, sizes, strict=True):
+            model.add(sum(block) == size)
         # symmetry: block j holds the j-th smallest "first point"
         model.add(members[0][0] == 1)
         blocks.extend(members)
@@ -94,7 +96,7 @@ def _solver(seconds: float, seed: int) -> cp_model.CpSolver:
 
 
 def _spec(spec: CyclicSpec, full: list[tuple[int, ...]], short: list[tuple[int, ...]]):
-    per_class = (spec.modulus * spec.rows + spec.fixed) // spec.block_size
+    per_class = len(full) // spec.full_count if spec.full_count else 0
     return CyclicSpec(
         spec.modulus,
         spec.rows,
@@ -107,8 +109,12 @@ def _spec(spec: CyclicSpec, full: list[tuple[int, ...]], short: list[tuple[int, 
     )
 
 
-def find(spec: CyclicSpec, exact: bool, seconds: float, seed: int = 0) -> CyclicSpec | None:
-    model, blocks, hits = _base_blocks(spec, spec.short_count)
+def find(
+    spec: CyclicSpec, exact: bool, seconds: float, seed: int = 0, sizes: tuple[int, ...] = ()
+) -> CyclicSpec | None:
+    """Base blocks of this shape (full classes of blocks of `sizes` when given: tables of two
+    sizes, as 26 people in fives), or None if none turn up within `seconds`."""
+    model, blocks, hits = _base_blocks(spec, spec.short_count, sizes)
     for literals in hits.values():
         if exact:
             model.add_exactly_one(literals)
@@ -170,6 +176,8 @@ TARGETS: dict[str, tuple[CyclicSpec, bool]] = {
 }
 # found by find_with_short_blocks instead
 WITH_SHORT_BLOCKS = {"44/4/13": CyclicSpec(11, 4, 0, 4, full_count=1, short_count=2)}
+# found by find with tables of these sizes
+MIXED_SIZES = {"26/5/6": (CyclicSpec(6, 4, 2, 5, full_count=1), (5, 5, 4, 4, 4, 4))}
 
 
 def main() -> None:
@@ -180,6 +188,9 @@ def main() -> None:
     for name, shape in WITH_SHORT_BLOCKS.items():
         found = find_with_short_blocks(shape, seconds=600.0)
         print(name, found and (found.full_classes, found.short_blocks))
+    for name, (shape, sizes) in MIXED_SIZES.items():
+        found = find(shape, exact=False, seconds=600.0, sizes=sizes)
+        print(name, found and found.full_classes)
     for q in (2, 3):
         spreads = find_packing(projective_lines(3, q), (q**4 - 1) // (q - 1), seconds=600.0)
         print(f"PG(3, {q})", spreads and "".join("0123456789abc"[s] for s in spreads))

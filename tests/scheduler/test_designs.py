@@ -47,12 +47,15 @@ def meetings(rounds) -> dict[tuple[int, int], int]:
 
 
 def assert_resolvable(design: Design, every_pair: bool) -> None:
-    """Every round seats every point once at tables of one size; no pair meets twice; with
-    every_pair, everyone meets everyone."""
+    """Every round seats every point once at balanced tables (of one size, or of two a seat
+    apart, the same in every round); no pair meets twice; with every_pair, everyone meets
+    everyone."""
     points = design.points
+    sizes = sorted(len(table) for table in design.rounds[0])
+    assert sizes[-1] == design.block_size and sizes[-1] - sizes[0] <= 1  # balanced tables
     for tables in design.rounds:
         assert sorted(p for table in tables for p in table) == list(range(points))
-        assert {len(table) for table in tables} == {design.block_size}
+        assert sorted(len(table) for table in tables) == sizes
     met = meetings(design.rounds)
     assert max(met.values()) == 1
     if every_pair:
@@ -61,15 +64,15 @@ def assert_resolvable(design: Design, every_pair: bool) -> None:
 
 @pytest.mark.parametrize("design", catalogue(), ids=lambda d: d.name)
 def test_every_catalogued_design_is_a_resolvable_design(design: Design) -> None:
-    pairs_seated = len(design.rounds) * design.tables * design.block_size * (design.block_size - 1)
-    complete = pairs_seated == design.points * (design.points - 1)
+    pairs_seated = sum(len(table) * (len(table) - 1) for table in design.rounds[0])
+    complete = len(design.rounds) * pairs_seated == design.points * (design.points - 1)
     assert_resolvable(design, every_pair=complete)
     groups = design.groups_for(len(design.rounds))
     if not complete and groups is not None:  # a partition whose members never meet
         assert sorted(p for group in groups for p in group) == list(range(design.points))
         unmet = set(combinations(range(design.points), 2)) - set(meetings(design.rounds))
         assert {pair for group in groups for pair in combinations(group, 2)} <= unmet
-    assert complete or design.name in ("18/3/8", "doubled AG(2, 4)", "44/4/13")
+    assert complete or design.name in ("18/3/8", "doubled AG(2, 4)", "44/4/13", "26/5/6")
     most_rounds = (design.points - 1) // (design.block_size - 1)
     # 44 people for 14 rounds would be a resolvable 4-GDD of type 2^22: not found here
     assert len(design.rounds) == most_rounds - (design.name == "44/4/13")
@@ -203,6 +206,10 @@ def test_the_searches_that_found_the_shipped_data_still_find_designs() -> None:
     with_short_blocks = search.find_with_short_blocks(shape, seconds=20)
     assert with_short_blocks is not None and len(develop(with_short_blocks)) == 9
     assert_resolvable(Design("found", develop(with_short_blocks)), every_pair=True)
+    shape, sizes = search.MIXED_SIZES["26/5/6"]
+    two_sizes = search.find(shape, exact=False, seconds=20, sizes=sizes)
+    assert two_sizes is not None and len(develop(two_sizes)) == 6
+    assert_resolvable(Design("found", develop(two_sizes)), every_pair=False)
     spreads = search.find_packing(projective_lines(3, 2), 15, seconds=20)
     assert spreads is not None and sorted(Counter(spreads).values()) == [5] * 7
 
@@ -217,7 +224,7 @@ def test_nearby_designs_are_nearest_first_and_never_need_more_tables() -> None:
 
 @pytest.mark.parametrize(
     ("people", "size", "rounds"),
-    [(40, 4, 13), (32, 4, 10), (28, 4, 9), (21, 3, 10), (18, 3, 8), (44, 4, 13)],
+    [(40, 4, 13), (32, 4, 10), (28, 4, 9), (21, 3, 10), (18, 3, 8), (44, 4, 13), (26, 5, 6)],
 )
 def test_design_sized_golfers_meet_nobody_twice_at_once(people: int, size: int, rounds: int):
     problem = TableProblem.with_table_size(golfers(people), rounds, size)
