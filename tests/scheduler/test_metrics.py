@@ -159,7 +159,8 @@ def test_near_design_sizes_where_nobody_meeting_twice_is_impossible(
 
 @pytest.mark.parametrize(
     ("people", "table_size", "rounds"),
-    # known plans without a repeat: designs, and plans found by the exact model above
+    # sizes with a known plan without a repeat: designs (16, 25, 49 people), the planner's
+    # (24 in fours, test_tables_budget) and the exact model's (the rest, run once here)
     [(16, 4, 5), (25, 5, 6), (49, 7, 8), (15, 4, 5), (14, 4, 4), (24, 4, 5), (7, 3, 3)],
 )
 def test_the_argument_stays_silent_where_it_proves_nothing(
