@@ -144,6 +144,12 @@ def test_a_full_table_argument_proves_a_repeat_where_counting_does_not(
     assert nobody_meets_twice(sizes, rounds - 1) is True
 
 
+def sizes_per_round(people: int, table_size: int, rounds: int) -> list[list[int]]:
+    """The balanced table sizes of `people` at tables of `table_size`, for every round."""
+    tables = -(-people // table_size)
+    return [balanced_sizes(people, [table_size] * tables)] * rounds
+
+
 @pytest.mark.parametrize(
     ("people", "table_size", "rounds"),
     [(23, 5, 6), (22, 5, 6), (45, 7, 8), (46, 7, 8), (47, 7, 8), (14, 4, 5), (7, 3, 4)],
@@ -151,10 +157,9 @@ def test_a_full_table_argument_proves_a_repeat_where_counting_does_not(
 def test_near_design_sizes_where_nobody_meeting_twice_is_impossible(
     people: int, table_size: int, rounds: int
 ) -> None:
-    tables = -(-people // table_size)
-    sizes = balanced_sizes(people, [table_size] * tables)
-    assert full_tables_bar_no_repeats([sizes] * rounds, people)
-    assert excess_meetings_lower_bound([sizes] * rounds, people) == 1
+    sizes = sizes_per_round(people, table_size, rounds)
+    assert full_tables_bar_no_repeats(sizes, people)
+    assert excess_meetings_lower_bound(sizes, people) == 1
 
 
 @pytest.mark.parametrize(
@@ -166,7 +171,5 @@ def test_near_design_sizes_where_nobody_meeting_twice_is_impossible(
 def test_the_argument_stays_silent_where_it_proves_nothing(
     people: int, table_size: int, rounds: int
 ) -> None:
-    tables = -(-people // table_size)
-    sizes = balanced_sizes(people, [table_size] * tables)
-    assert not full_tables_bar_no_repeats([sizes] * rounds, people)
+    assert not full_tables_bar_no_repeats(sizes_per_round(people, table_size, rounds), people)
     assert not full_tables_bar_no_repeats([[4, 4, 3, 3]] * 4 + [[4, 4, 4, 2]], 14)
