@@ -119,14 +119,7 @@ def partner_left_message(member: Member, left: str) -> EmailMessage | None:
             f"The organisers have been told and will try to find you another {theirs.one}; "
             "we will write to you with their details as soon as they do."
         )
-    return _message(
-        member.email,
-        member.name,
-        f"A change to your match in {name}",
-        news,
-        next_step,
-        f"Your page:\n{entry_url(member)}",
-    )
+    return _match_change_message(member, news, next_step)
 
 
 def match_ended_message(member: Member, other: str) -> EmailMessage | None:
@@ -146,13 +139,22 @@ def match_ended_message(member: Member, other: str) -> EmailMessage | None:
             f"The organisers will try to find you another {theirs.one}; we will write to you "
             "with their details as soon as they do."
         )
+    news = (
+        f"Your match with {one_line(other)} in {name} has ended: since it was made, a detail "
+        "of one of your entries has changed (an organisation, a sector, the places offered or "
+        "a choice), and the scheme's rules no longer allow the match."
+    )
+    return _match_change_message(member, news, next_step)
+
+
+def _match_change_message(member: Member, news: str, next_step: str) -> EmailMessage | None:
+    """A change to a published match: what happened, what happens next, and their page."""
+    name = one_line(member.programme.name)
     return _message(
         member.email,
         member.name,
         f"A change to your match in {name}",
-        f"Your match with {one_line(other)} in {name} has ended: since it was made, a detail "
-        "of one of your entries has changed (an organisation, a sector, the places offered or "
-        "a choice), and the scheme's rules no longer allow the match.",
+        news,
         next_step,
         f"Your page:\n{entry_url(member)}",
     )
