@@ -60,6 +60,78 @@ def excess_meetings_lower_bound(group_sizes_per_round: Sequence[Sequence[int]], 
     return counted
 
 
+def seat_excess_lower_bound(
+    group_sizes_per_round: Sequence[Sequence[int]], reachable: Sequence[int]
+) -> int:
+    """Least possible sum over people of (tablemates counted once per round - distinct
+    tablemates), when person p can have at most reachable[p] distinct tablemates.
+
+    Person p sits with S_p = sum_r (s_pr - 1) people, so meets at least S_p - reachable[p] of
+    them again. Each S_p lies between S_lo = sum_r (smallest s_r - 1) and S_hi = sum_r (largest
+    s_r - 1), and they add up to sum_r sum_t s_rt (s_rt - 1); the least sum of
+    max(0, S_p - reachable[p]) first gives each person a_p = min(max(reachable[p], S_lo), S_hi),
+    which costs max(0, S_lo - reachable[p]), and every seat beyond those costs one.
+    Each repeat is seen from both sides, so repeats >= half of it."""
+    low = sum(min(sizes) - 1 for sizes in group_sizes_per_round if sizes)
+    high = sum(max(sizes) - 1 for sizes in group_sizes_per_round if sizes)
+    seats = sum(s * (s - 1) for sizes in group_sizes_per_round for s in sizes)
+    free = [min(max(r, low), high) for r in reachable]
+    return sum(max(0, low - r) for r in reachable) + max(0, seats - sum(free))
+
+
+def repeat_lower_bounds(
+    group_sizes_per_round: Sequence[Sequence[int]],
+    organisations: Sequence[str],
+    never: Sequence[Collection[int]],
+) -> tuple[int, int]:
+    """(lower bound on repeat_pairs, lower bound on repeat_pairs + same_org_pairs), over all
+    rounds, for people of these organisations where person p never shares a table with the
+    people never[p] (keep-apart pairs; two facilitators, each keeping one table).
+
+    The first is the larger of excess_meetings_lower_bound and seat_excess_lower_bound with
+    reachable[p] = N - 1 - |never[p]|. For the second, p meets at most reachable[p] - g_p
+    others (g_p: p's colleagues outside never[p]) plus the colleagues p does sit with, each
+    such meeting counted in same_org_pairs, from both sides. So where colleagues are kept apart
+    it bounds the repeats alone: 23 people in fives for 6 rounds, in 3 organisations of 3 and 7
+    of 2, meet someone again at least 15 times."""
+    people = len(organisations)
+    org_size = Counter(organisations)
+    reachable = [people - 1 - len(unmet) for unmet in never]
+    apart_from_colleagues = [
+        reachable[p] - (org_size[org] - 1 - sum(organisations[q] == org for q in never[p]))
+        for p, org in enumerate(organisations)
+    ]
+    sizes = group_sizes_per_round
+    repeats = max(
+        excess_meetings_lower_bound(sizes, people),
+        (seat_excess_lower_bound(sizes, reachable) + 1) // 2,
+        _strangers_excess(sizes, reachable, never),
+    )
+    together = max(
+        (seat_excess_lower_bound(sizes, apart_from_colleagues) + 1) // 2,
+        _strangers_excess(sizes, apart_from_colleagues, never),
+    )
+    return repeats, together
+
+
+def _strangers_excess(
+    group_sizes_per_round: Sequence[Sequence[int]],
+    reachable: Sequence[int],
+    never: Sequence[Collection[int]],
+) -> int:
+    """Sum of max(0, S_lo - reachable[p]) over people who never meet one another (as
+    facilitators do): no repeat is counted twice in it, so it bounds the repeats, not twice
+    them. (9 people at 3 tables of 3 for 4 rounds, each table hosted: each host sits with 8
+    of only 6 people they may meet, so 3 hosts repeat 6 times; halving would say 3.) The
+    set is chosen greedily, largest excess first."""
+    low = sum(min(sizes) - 1 for sizes in group_sizes_per_round if sizes)
+    chosen: list[int] = []
+    for p in sorted(range(len(reachable)), key=lambda p: reachable[p]):
+        if reachable[p] < low and all(q in never[p] for q in chosen):
+            chosen.append(p)
+    return sum(low - reachable[p] for p in chosen)
+
+
 def full_tables_bar_no_repeats(group_sizes_per_round: Sequence[Sequence[int]], people: int) -> bool:
     """True when no plan of these sizes can keep every pair to one meeting, by the argument
     below; False says nothing.
@@ -223,6 +295,7 @@ def table_plan_metrics(
     rounds: Sequence[Sequence[Sequence[tuple[str, str, str, str]]]],
     capacities: Sequence[int],
     met_before: Collection[tuple[str, str]] = (),
+    apart: Collection[tuple[str, str]] = (),
 ) -> dict[str, dict[str, float | int]]:
     """Every DESIGN.md measure of a table plan, each beside its bound.
 
@@ -230,7 +303,11 @@ def table_plan_metrics(
     person seated there; `capacities` the capacity of each table.
 
     - same_org_pairs: value and pigeonhole lower bound, summed over rounds.
-    - repeat_pairs: excess meetings and the counting lower bound.
+    - repeat_pairs: excess meetings and repeat_lower_bounds: the bound on repeats, or the one
+      on repeats + same-org pairs less this plan's same-org pairs, whichever is larger (with
+      colleagues apart, what any plan keeping them apart must repeat). `apart` lists pairs of
+      ids who may never share a table (keep-apart rules, two facilitators); a pair that does
+      share one in this plan is not counted as apart.
     - sector_mix, profession_mix: distinct (table, label) pairs summed over rounds, their upper
       bound, and value = distinct / bound.
     - balance: the largest size spread in any round, and the spread the capacities force.
@@ -249,9 +326,13 @@ def table_plan_metrics(
             Counter(o for table in orgs for o in table).values(), table_count
         )
     result["same_org_pairs"] = {"value": org_value, "bound": org_bound}
+    ids = [[[p[0] for p in table] for table in tables] for tables in rounds]
+    repeats_lb, together_lb = repeat_lower_bounds(
+        sizes_per_round, *_organisations_and_never(rounds, ids, apart)
+    )
     result["repeat_pairs"] = {
-        "value": repeat_pairs([[[p[0] for p in table] for table in tables] for tables in rounds]),
-        "bound": excess_meetings_lower_bound(sizes_per_round, people),
+        "value": repeat_pairs(ids),
+        "bound": max(repeats_lb, together_lb - org_value),
     }
     for name, field in (("sector_mix", 2), ("profession_mix", 3)):
         distinct = bound = 0
@@ -271,7 +352,6 @@ def table_plan_metrics(
         "bound": size_spread(balanced_sizes(people, capacities)),
     }
     if met_before:
-        ids = [[[p[0] for p in table] for table in tables] for tables in rounds]
         result["met_before_pairs"] = {
             "value": met_before_pairs(ids, met_before),
             "bound": _met_before_bound(ids, capacities, met_before),
@@ -295,3 +375,26 @@ def _met_before_bound(
     sizes += [len(table) for tables in rounds for table in tables if table]
     smallest = min(sizes, default=0)
     return met_before_lower_bound(len(seated), smallest, (len(m) for m in met.values()))
+
+
+def _organisations_and_never(
+    rounds: Sequence[Sequence[Sequence[tuple[str, str, str, str]]]],
+    ids: Sequence[Sequence[Sequence[str]]],
+    apart: Collection[tuple[str, str]],
+) -> tuple[list[str], list[set[int]]]:
+    people = [p for table in rounds[0] for p in table] if rounds else []
+    index = {p[0]: i for i, p in enumerate(people)}
+    never: list[set[int]] = [set() for _ in people]
+    if apart:
+        together = {
+            frozenset((a, b))
+            for tables in ids
+            for table in tables
+            for i, a in enumerate(table)
+            for b in table[i + 1 :]
+        }
+        for a, b in apart:
+            if a in index and b in index and a != b and frozenset((a, b)) not in together:
+                never[index[a]].add(index[b])
+                never[index[b]].add(index[a])
+    return [p[1] for p in people], never

@@ -30,8 +30,10 @@ Objective (minimised; Weights, largest first):
 where `moved` counts (person, round) seats that differ from `previous` (repair mode only) and
 `met_before_pairs` the pairs of `met_before` (people who sat together at an earlier event) who
 share a table in at least one round. Its lower bound, `plan.bound`, is w_org*(pigeonhole bound)
-+ w_rep*(counting bound) + w_hist*(met-before bound); when the objective reaches it the plan is
-proven optimal and the search stops.
++ w_rep*(repeat bound) + w_hist*(met-before bound), where the repeat bound counts meetings
+against pairs and, person by person, seats against the people each may meet: not keep-apart
+partners, nor other facilitators, nor (traded against same-org pairs) colleagues
+(objective_bound); when the objective reaches it the plan is proven optimal and the search stops.
 
 Method: a greedy start (construct.py; when it repeats, a known design too if the problem is near
 one: an affine plane, a projective packing, a Kirkman system, the finite-field grid ...,
@@ -66,8 +68,8 @@ from scheduler.feasibility import solve_hard_constraints
 from scheduler.lns import lns_search
 from scheduler.metrics import (
     balanced_sizes,
-    excess_meetings_lower_bound,
     met_before_lower_bound,
+    repeat_lower_bounds,
     same_label_pairs_lower_bound,
     table_plan_metrics,
 )
@@ -238,13 +240,19 @@ def objective_bound(instance: Instance, weights: Weights) -> tuple[int, int]:
     Per round: same-org pairs >= the pigeonhole bound; distinct sectors (professions) <=
     min(max_sizes sum_t min(s_t, V), sum_v min(T, m_v)), the first term maximised over the
     balanced size ranges by giving the spare people to tables still below V. Over all rounds,
-    repeats >= max(counting bound, pairs inside keep-together groups times (R - 1)), and
-    met-before pairs >= max(metrics.met_before_lower_bound, such pairs inside a group)."""
+    repeats >= max(counting bound, pairs inside keep-together groups times (R - 1), the
+    seat-excess bound of people who can never meet some others), repeats + same-org pairs >=
+    the same bound with colleagues counted among those (_repeat_bounds), and met-before
+    pairs >= max(metrics.met_before_lower_bound, such pairs inside a group). The weighted
+    sum of same-org pairs and repeats is least at one of the two corners of those three
+    bounds."""
     rounds, tables = instance.rounds, instance.tables
-    sizes = balanced_sizes(instance.people, instance.capacity)
     org_lb = rounds * same_label_pairs_lower_bound(Counter(instance.org).values(), tables)
-    forced = sum(len(u) * (len(u) - 1) // 2 for u in instance.units) * (rounds - 1)
-    repeat_lb = max(excess_meetings_lower_bound([sizes] * rounds, instance.people), forced)
+    repeat_lb, together_lb = _repeat_bounds(instance)
+    corners = (
+        (org_lb, max(repeat_lb, together_lb - org_lb)),
+        (max(org_lb, together_lb - repeat_lb), repeat_lb),
+    )
     history_lb = _met_before_bound(instance)
     offset = 0
     for labels, weight in (
@@ -252,8 +260,32 @@ def objective_bound(instance: Instance, weights: Weights) -> tuple[int, int]:
         (instance.profession, weights.profession),
     ):
         offset += weight * rounds * _distinct_upper_bound(instance, Counter(labels).values())
-    bound = weights.same_org * org_lb + weights.repeats * repeat_lb + weights.history * history_lb
-    return bound, offset
+    bound = min(weights.same_org * org + weights.repeats * rep for org, rep in corners)
+    return bound + weights.history * history_lb, offset
+
+
+def _repeat_bounds(instance: Instance) -> tuple[int, int]:
+    """(lower bound on repeats, lower bound on repeats + same-org pairs): the larger of
+    metrics.repeat_lower_bounds, for people who never meet keep-apart partners nor other
+    facilitators, and the pairs inside keep-together groups, who meet in every round."""
+    rounds = instance.rounds
+    sizes = [balanced_sizes(instance.people, instance.capacity)] * rounds
+    forced = sum(len(u) * (len(u) - 1) // 2 for u in instance.units) * (rounds - 1)
+    repeats, together = repeat_lower_bounds(
+        sizes, [str(org) for org in instance.org], _never_meet(instance)
+    )
+    return max(repeats, forced), max(together, forced)
+
+
+def _never_meet(instance: Instance) -> list[set[int]]:
+    """Per person, the people they can never share a table with."""
+    hosting = {u for u, host in enumerate(instance.facilitator) if host}
+    never = []
+    for p in range(instance.people):
+        u = instance.unit_of[p]
+        units = instance.apart[u] | (hosting - {u} if u in hosting else set())
+        never.append({q for v in units for q in instance.units[v]})
+    return never
 
 
 def _met_before_bound(instance: Instance) -> int:
@@ -374,7 +406,13 @@ def plan_metrics(seating: Seating) -> dict:
     met_before = [
         (inst.ids[p], inst.ids[q]) for p, met in enumerate(inst.met_before) for q in met if p < q
     ]
-    metrics = table_plan_metrics(labelled, inst.capacity, met_before)
+    apart = [
+        (inst.ids[p], inst.ids[q])
+        for p, never in enumerate(_never_meet(inst))
+        for q in never
+        if p < q
+    ]
+    metrics = table_plan_metrics(labelled, inst.capacity, met_before, apart)
     if inst.previous is not None:
         metrics["moves"] = {"value": seating.moved, "bound": 0}
     return metrics

@@ -285,6 +285,32 @@ def test_hand_edits_keep_the_planners_facilitator_and_accessibility_rules(event,
     assert seats(breakouts)[(a.registration_id, slot.id)] == other.id
 
 
+def test_hosts_who_keep_their_tables_force_repeats_and_the_page_says_so(signed_in, golfers):
+    """32 people from 8 organisations of 4 at 8 hosted tables of 4 for 9 rounds. A host sits
+    with 27 people but may meet only the 21 who are neither hosts nor colleagues, so with
+    colleagues apart the 8 hosts alone repeat 8 * 6 = 48 times. The planner's figures and
+    those recomputed after a hand edit both know it."""
+    hosts = sorted(golfers.registrations, key=lambda r: r.id)[:8]
+    assert len({h.organisation_id for h in hosts}) == 8
+    for table, host in zip(golfers.tables, hosts, strict=True):
+        table.facilitator = host
+    db.session.commit()
+    plan = run_now(golfers, PlanKind.TABLES, time_limit=PLAN_SECONDS)
+    colleagues = plan.metrics["same_org_pairs"]["value"]
+    assert plan.metrics["repeat_pairs"]["bound"] == max(24, 48 - colleagues)
+    first_round = golfers.sessions_of(SessionKind.TABLE_ROUND)[0]
+    guests = [
+        [p for p in people if p not in {h.id for h in hosts}]
+        for people in by_table(plan, first_round.id).values()
+    ]
+    edits.swap(plan, guests[0][0], guests[1][0], first_round.id)
+    colleagues = plan.metrics["same_org_pairs"]["value"]
+    assert plan.metrics["repeat_pairs"]["bound"] == max(24, 48 - colleagues)
+    page = signed_in.get(f"/organise/events/{golfers.slug}/plans/{plan.id}").get_data(as_text=True)
+    best = summaries.table_figures(plan.metrics)[1].best
+    assert best == f"{max(24, 48 - colleagues)} repeat meetings" and best in page
+
+
 def test_every_kind_of_plan_needs_a_planner_at_start_up(app):
     with pytest.raises(RuntimeError, match="breakouts"):
         jobs.init_app(app, planners={PlanKind.TABLES: object()})

@@ -15,6 +15,7 @@ from scheduler.metrics import (
     balanced_sizes,
     excess_meetings_lower_bound,
     full_tables_bar_no_repeats,
+    repeat_lower_bounds,
     repeat_pairs,
     size_spread,
     table_plan_metrics,
@@ -89,6 +90,103 @@ def test_measures_never_beat_their_bounds(raw_rounds) -> None:
     for name in ("sector_mix", "profession_mix"):
         assert metrics[name]["distinct"] <= metrics[name]["bound"]
         assert 0 < metrics[name]["value"] <= 1
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_repeats_never_beat_their_bound_with_colleagues_and_strangers(data) -> None:
+    """Random plans over random organisations and random pairs who should never meet (some of
+    whom do meet here, and so are not counted as apart): repeats stay at or above the bound,
+    and repeats plus same-organisation pairs above the joint one."""
+    sizes = data.draw(st.lists(st.integers(2, 4), min_size=2, max_size=4))
+    people = [f"p{i}" for i in range(sum(sizes))]
+    orgs = data.draw(st.lists(st.sampled_from("ABC"), min_size=len(people), max_size=len(people)))
+    rounds = []
+    for _ in range(data.draw(st.integers(2, 6))):
+        order = data.draw(st.permutations(range(len(people))))
+        cuts = [sum(sizes[:t]) for t in range(len(sizes) + 1)]
+        rounds.append(
+            [
+                [(people[p], orgs[p], "s", "x") for p in order[cuts[t] : cuts[t + 1]]]
+                for t in range(len(sizes))
+            ]
+        )
+    apart = data.draw(st.lists(st.tuples(st.sampled_from(people), st.sampled_from(people))))
+    metrics = table_plan_metrics(rounds, sizes, apart=apart)
+    assert metrics["repeat_pairs"]["value"] >= metrics["repeat_pairs"]["bound"]
+
+
+def least_repeats(sizes: list[int], rounds: int, organisations: list[int], hosts: int) -> int:
+    """An exact CP-SAT model, independent of the planner: the fewest repeats of any plan at
+    tables of these sizes where no two colleagues share a table and person h < hosts keeps
+    table h in every round."""
+    people, tables = range(len(organisations)), range(len(sizes))
+    model = cp_model.CpModel()
+    seat = {
+        (p, r, t): model.new_bool_var("") for p in people for r in range(rounds) for t in tables
+    }
+    for p in people:
+        for r in range(rounds):
+            model.add_exactly_one(seat[p, r, t] for t in tables)
+            if p < hosts:
+                model.add(seat[p, r, p] == 1)
+    for r in range(rounds):
+        for t, size in enumerate(sizes):
+            model.add(sum(seat[p, r, t] for p in people) == size)
+    excess = []
+    for p, q in combinations(people, 2):
+        if organisations[p] == organisations[q]:
+            for r, t in product(range(rounds), tables):
+                model.add(seat[p, r, t] + seat[q, r, t] <= 1)
+            continue
+        meetings = []
+        for r, t in product(range(rounds), tables):
+            meet = model.new_bool_var("")
+            model.add(meet >= seat[p, r, t] + seat[q, r, t] - 1)
+            meetings.append(meet)
+        extra = model.new_int_var(0, rounds, "")
+        model.add(extra >= sum(meetings) - 1)
+        excess.append(extra)
+    model.minimize(sum(excess))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 60
+    solver.parameters.num_workers = 2
+    assert solver.solve(model) == cp_model.OPTIMAL
+    return round(solver.objective_value)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "rounds", "organisations", "hosts"),
+    [
+        # 8 people in 4 pairs of colleagues at 2 tables of 4 for 3 rounds: each sits with 9
+        # people but may meet only 6, so 8 * 3 / 2 = 12 repeats; counting says 8
+        ([4, 4], 3, [0, 0, 1, 1, 2, 2, 3, 3], 0),
+        # 9 strangers at 3 hosted tables of 3 for 4 rounds: each host sits with 8 people but
+        # may meet only the 6 who are not hosts; counting says 0
+        ([3, 3, 3], 4, list(range(9)), 3),
+    ],
+)
+def test_who_may_never_meet_forces_repeats_that_counting_misses(
+    sizes: list[int], rounds: int, organisations: list[int], hosts: int
+) -> None:
+    people = len(organisations)
+    never = [set(range(hosts)) - {p} if p < hosts else set() for p in range(people)]
+    repeats, with_colleagues = repeat_lower_bounds(
+        [sizes] * rounds, [str(o) for o in organisations], never
+    )
+    bound = with_colleagues if len(set(organisations)) < people else repeats
+    assert bound > excess_meetings_lower_bound([sizes] * rounds, people)
+    assert least_repeats(sizes, rounds, organisations, hosts) == bound
+
+
+def test_colleagues_kept_apart_at_a_near_design_size() -> None:
+    """23 people in fives for 6 rounds, in 3 organisations of 3 and 7 of 2: a person may meet
+    20 or 21 others but sits with 18 + f, f the rounds at a table of 5, whose 90 seats a
+    round need 30 more than 9 * 2 + 14 * 3, so 15 repeats; counting (with the full-table
+    argument) says 1."""
+    organisations = [f"a{i // 3}" for i in range(9)] + [f"b{i // 2}" for i in range(14)]
+    sizes = sizes_per_round(23, 5, 6)
+    assert repeat_lower_bounds(sizes, organisations, [set()] * 23) == (1, 15)
 
 
 def nobody_meets_twice(sizes: list[int], rounds: int) -> bool | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.instances import golfers, realistic_people
 from scheduler.people import Person
 from scheduler.tables import SolveOptions, TableProblem, plan_tables
@@ -49,3 +51,28 @@ def test_realistic_event_meets_the_quality_bars() -> None:
     assert_hard_constraints(problem, plan)
     assert at_bound(plan, "same_org_pairs", "repeat_pairs", "balance")
     assert plan.metrics["sector_mix"]["value"] >= 0.98
+
+
+@pytest.mark.parametrize(
+    ("people", "table_size", "rounds", "organisation_size", "hosts"),
+    [
+        (9, 3, 4, 3, 0),  # colleagues apart leave 6 people to meet in 8 seats
+        (16, 4, 5, 4, 0),  # the same: 12 people to meet in 15 seats
+        (9, 3, 4, 1, 3),  # a host at every table may meet only the 6 others
+        (16, 4, 9, 1, 4),
+    ],
+)
+def test_a_plan_at_the_repeats_that_colleagues_or_hosts_force_is_proven_best(
+    people: int, table_size: int, rounds: int, organisation_size: int, hosts: int
+) -> None:
+    """Counting alone says these need fewer repeats (or none); with the bound that knows who
+    may not meet, the planner proves its plan the best and stops long before its limit."""
+    crowd = [
+        Person(f"p{i}", f"P{i}", f"o{i // organisation_size}", "s", "x", facilitator=i < hosts)
+        for i in range(people)
+    ]
+    problem = TableProblem.with_table_size(crowd, rounds, table_size)
+    plan = plan_tables(problem, SolveOptions(time_limit=30, seed=0, workers=1))
+    assert_hard_constraints(problem, plan)
+    assert at_bound(plan, "same_org_pairs", "repeat_pairs") and plan.status == "optimal"
+    assert plan.metrics["repeat_pairs"]["bound"] > 0 and plan.stop_reason == "bound reached"

@@ -307,7 +307,21 @@ def table_metrics(plan: Plan) -> dict[str, Any]:
     ]
     seated = {people[a.registration_id] for a in plan.assignments}
     capacities = [t.capacity for t in plan.event.tables]
-    return table_plan_metrics(rounds, capacities, _met_before(plan.event, list(seated)))
+    return table_plan_metrics(
+        rounds, capacities, _met_before(plan.event, list(seated)), _never_together(plan.event)
+    )
+
+
+def _never_together(event: Event) -> list[tuple[str, str]]:
+    """Pairs who may never share a table: keep-apart rules, and any two facilitators."""
+    hosts = sorted(facilitators(event))
+    pairs = [(person_id(a), person_id(b)) for i, a in enumerate(hosts) for b in hosts[i + 1 :]]
+    pairs += [
+        (person_id(rule.first_id), person_id(rule.second_id))
+        for rule in seating_rules(event)
+        if rule.kind == SeatingRuleKind.KEEP_APART
+    ]
+    return pairs
 
 
 def _labels(registration: Registration) -> tuple[str, str, str, str]:
