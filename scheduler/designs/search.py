@@ -175,7 +175,10 @@ TARGETS: dict[str, tuple[CyclicSpec, bool]] = {
     "18/3/8": (CyclicSpec(4, 4, 2, 3, full_count=2), False),
 }
 # found by find_with_short_blocks instead
-WITH_SHORT_BLOCKS = {"44/4/13": CyclicSpec(11, 4, 0, 4, full_count=1, short_count=2)}
+WITH_SHORT_BLOCKS = {
+    "44/4/13": CyclicSpec(11, 4, 0, 4, full_count=1, short_count=2),
+    "36/4/11": CyclicSpec(9, 4, 0, 4, full_count=1, short_count=2),
+}
 # found by find with tables of these sizes
 MIXED_SIZES = {"26/5/6": (CyclicSpec(6, 4, 2, 5, full_count=1), (5, 5, 4, 4, 4, 4))}
 

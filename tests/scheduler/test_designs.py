@@ -72,7 +72,13 @@ def test_every_catalogued_design_is_a_resolvable_design(design: Design) -> None:
         assert sorted(p for group in groups for p in group) == list(range(design.points))
         unmet = set(combinations(range(design.points), 2)) - set(meetings(design.rounds))
         assert {pair for group in groups for pair in combinations(group, 2)} <= unmet
-    assert complete or design.name in ("18/3/8", "doubled AG(2, 4)", "44/4/13", "26/5/6")
+    assert complete or design.name in (
+        "18/3/8",
+        "doubled AG(2, 4)",
+        "44/4/13",
+        "26/5/6",
+        "36/4/11",
+    )
     most_rounds = (design.points - 1) // (design.block_size - 1)
     # 44 people for 14 rounds would be a resolvable 4-GDD of type 2^22: not found here
     assert len(design.rounds) == most_rounds - (design.name == "44/4/13")
@@ -224,7 +230,16 @@ def test_nearby_designs_are_nearest_first_and_never_need_more_tables() -> None:
 
 @pytest.mark.parametrize(
     ("people", "size", "rounds"),
-    [(40, 4, 13), (32, 4, 10), (28, 4, 9), (21, 3, 10), (18, 3, 8), (44, 4, 13), (26, 5, 6)],
+    [
+        (40, 4, 13),
+        (32, 4, 10),
+        (28, 4, 9),
+        (21, 3, 10),
+        (18, 3, 8),
+        (44, 4, 13),
+        (26, 5, 6),
+        (36, 4, 11),
+    ],
 )
 def test_design_sized_golfers_meet_nobody_twice_at_once(people: int, size: int, rounds: int):
     problem = TableProblem.with_table_size(golfers(people), rounds, size)
