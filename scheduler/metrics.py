@@ -155,6 +155,8 @@ def full_tables_bar_no_repeats(group_sizes_per_round: Sequence[Sequence[int]], p
     if rounds < 2 or len({tuple(sorted(sizes)) for sizes in group_sizes_per_round}) != 1:
         return False
     sizes = group_sizes_per_round[0]
+    if sum(sizes) != people:
+        return False
     tables = len(sizes)
     full = sum(1 for size in sizes if size == tables)
     if not 0 < full < tables or any(size not in (tables, tables - 1) for size in sizes):
@@ -327,13 +329,15 @@ def table_plan_metrics(
         )
     result["same_org_pairs"] = {"value": org_value, "bound": org_bound}
     ids = [[[p[0] for p in table] for table in tables] for tables in rounds]
-    repeats_lb, together_lb = repeat_lower_bounds(
-        sizes_per_round, *_organisations_and_never(rounds, ids, apart)
-    )
-    result["repeat_pairs"] = {
-        "value": repeat_pairs(ids),
-        "bound": max(repeats_lb, together_lb - org_value),
-    }
+    seated = [{pid for table in tables for pid in table} for tables in ids]
+    if all(people == seated[0] for people in seated):
+        repeats_lb, together_lb = repeat_lower_bounds(
+            sizes_per_round, *_organisations_and_never(rounds, ids, apart)
+        )
+        repeat_bound = max(repeats_lb, together_lb - org_value)
+    else:  # an edited plan that leaves someone out of a round: meetings against all pairs
+        repeat_bound = excess_meetings_lower_bound(sizes_per_round, len(set().union(*seated)))
+    result["repeat_pairs"] = {"value": repeat_pairs(ids), "bound": repeat_bound}
     for name, field in (("sector_mix", 2), ("profession_mix", 3)):
         distinct = bound = 0
         for tables in rounds:
@@ -386,15 +390,14 @@ def _organisations_and_never(
     index = {p[0]: i for i, p in enumerate(people)}
     never: list[set[int]] = [set() for _ in people]
     if apart:
-        together = {
-            frozenset((a, b))
-            for tables in ids
-            for table in tables
-            for i, a in enumerate(table)
-            for b in table[i + 1 :]
-        }
+        # (round, table) of every seat: an edited plan may leave someone out of a round
+        seats: dict[str, set[tuple[int, int]]] = {pid: set() for pid in index}
+        for r, tables in enumerate(ids):
+            for t, table in enumerate(tables):
+                for pid in table:
+                    seats.setdefault(pid, set()).add((r, t))
         for a, b in apart:
-            if a in index and b in index and a != b and frozenset((a, b)) not in together:
+            if a in index and b in index and a != b and not seats[a] & seats[b]:
                 never[index[a]].add(index[b])
                 never[index[b]].add(index[a])
     return [p[1] for p in people], never
