@@ -12,14 +12,16 @@ not the planner's own measures):
   every measure as value/bound, mixes as distinct/bound with the ratio;
 - tight rotations (social golfers, and 40 people in 10 organisations of 4 for 12 rounds), each
   with a zero-repeat schedule: excess meetings = sum over pairs of max(0, meetings - 1) beside
-  the counting bound, colleagues seated together, time and why the planner stopped;
+  the planner's repeat bound and the counting bound alone, colleagues seated together, time and
+  why the planner stopped; then, the same way, rotations where colleagues kept apart or
+  facilitators keeping their tables force repeats that counting alone does not see;
 - the scale curve, 120 to 5,000 people (tables of 10, 4 rounds, organisations of 1-40): time to
   the first full plan, time until the pair measures (colleagues together, repeats, balance)
   are at their bounds, time until every measure is (the search stops, "bound reached"), each
   measure beside its bound (mixes as distinct/bound and ratio), and peak memory (maximum
   resident set of a fresh process per size, so sizes do not share a heap).
 
---only (repeatable) keeps a section ("realistic", "tight", "scale") or one instance
+--only (repeatable) keeps a section ("realistic", "tight", "forced", "scale") or one instance
 ("event-100", "32/4/10", "40/4/12 in organisations of 4", "scale-5000"); --time-limit replaces
 every instance's limit (default: the issue's 60 s for tight rotations and the scale curve).
 """
@@ -34,10 +36,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from itertools import combinations
 
 from benchmarks.instances import golfers, national_people, realistic_people
 from scheduler.construct import facilitator_tables, greedy_plan
+from scheduler.metrics import balanced_sizes, excess_meetings_lower_bound
 from scheduler.people import Person
 from scheduler.seating import Seating
 from scheduler.table_problem import Weights, compile_problem
@@ -50,25 +54,35 @@ REALISTIC = [
     ("event", 600, 10, 5, 0, 120),
 ]
 QUICK_REALISTIC = [("event", 100, 8, 4, 0, 10)]
-# (people, table size, rounds, organisation size or 0 for golfers): each has a zero-repeat
-# schedule (research/planner.md); with organisations, also one with no colleagues together
+# (people, table size, rounds, organisation size or 0 for golfers, facilitators): each has a
+# zero-repeat schedule (research/planner.md); with organisations, also one with no colleagues
+# together
 TIGHT = [
-    (15, 3, 7, 0),
-    (32, 4, 8, 0),
-    (32, 4, 9, 0),
-    (32, 4, 10, 0),
-    (40, 4, 10, 0),
-    (40, 4, 12, 0),
-    (40, 4, 13, 0),
-    (28, 4, 9, 0),
-    (18, 3, 8, 0),
-    (16, 4, 5, 0),
-    (25, 5, 6, 0),
-    (21, 3, 10, 0),
-    (49, 7, 8, 0),
-    (40, 4, 12, 4),
+    (15, 3, 7, 0, 0),
+    (32, 4, 8, 0, 0),
+    (32, 4, 9, 0, 0),
+    (32, 4, 10, 0, 0),
+    (40, 4, 10, 0, 0),
+    (40, 4, 12, 0, 0),
+    (40, 4, 13, 0, 0),
+    (28, 4, 9, 0, 0),
+    (18, 3, 8, 0, 0),
+    (16, 4, 5, 0, 0),
+    (25, 5, 6, 0, 0),
+    (21, 3, 10, 0, 0),
+    (49, 7, 8, 0, 0),
+    (40, 4, 12, 4, 0),
 ]
-QUICK_TIGHT = [(15, 3, 7, 0)]
+QUICK_TIGHT = [(15, 3, 7, 0, 0)]
+# Every round of a design used, so colleagues kept apart must meet someone again; or a
+# facilitator at every table, who can meet only the others
+FORCED = [
+    (16, 4, 5, 4, 0),
+    (25, 5, 6, 5, 0),
+    (40, 4, 13, 4, 0),
+    (16, 4, 9, 0, 4),
+    (32, 4, 9, 0, 8),
+]
 TIGHT_LIMIT = 60.0
 SCALE = [120, 300, 600, 1200, 2400, 5000]
 QUICK_SCALE = [120]
@@ -127,18 +141,21 @@ def row(
     )
 
 
-def tight_name(count: int, size: int, rounds: int, org_size: int) -> str:
+def tight_name(count: int, size: int, rounds: int, org_size: int, hosts: int) -> str:
     name = f"{count}/{size}/{rounds}"
-    return f"{name} in organisations of {org_size}" if org_size else name
+    if org_size:
+        name += f" in organisations of {org_size}"
+    return f"{name} with {hosts} facilitators" if hosts else name
 
 
-def tight_people(count: int, org_size: int) -> list[Person]:
-    if not org_size:
-        return golfers(count)
-    return [
-        Person(f"c{i + 1}", f"Colleague {i + 1}", f"Organisation {i // org_size + 1}", "-", "-")
-        for i in range(count)
-    ]
+def tight_people(count: int, org_size: int, hosts: int) -> list[Person]:
+    people = golfers(count)
+    if org_size:
+        people = [
+            Person(f"c{i + 1}", f"Colleague {i + 1}", f"Organisation {i // org_size + 1}", "-", "-")
+            for i in range(count)
+        ]
+    return [replace(p, facilitator=i < hosts) for i, p in enumerate(people)]
 
 
 def check_plan(problem: TableProblem, rounds: list[list[list[str]]]) -> dict[str, int]:
@@ -162,12 +179,14 @@ def check_plan(problem: TableProblem, rounds: list[list[list[str]]]) -> dict[str
 
 def tight_rows(cases, seeds: list[int], time_limit: float | None) -> None:
     print(
-        "\n| tight rotation | seed | repeat bound | excess meetings | colleagues together "
-        "| time s | stopped |"
+        "\n| tight rotation | seed | repeat bound | counting alone | excess meetings "
+        "| colleagues together | time s | stopped |"
     )
-    print("|" + "---|" * 7)
-    for count, size, rounds, org_size in cases:
-        problem = TableProblem.with_table_size(tight_people(count, org_size), rounds, size)
+    print("|" + "---|" * 8)
+    for count, size, rounds, org_size, hosts in cases:
+        problem = TableProblem.with_table_size(tight_people(count, org_size, hosts), rounds, size)
+        sizes = balanced_sizes(count, [t.capacity for t in problem.tables])
+        counting = excess_meetings_lower_bound([sizes] * rounds, count)
         for seed in seeds:
             started = time.monotonic()
             plan = plan_tables(
@@ -176,8 +195,8 @@ def tight_rows(cases, seeds: list[int], time_limit: float | None) -> None:
             seconds = time.monotonic() - started
             checked = check_plan(problem, plan.rounds)
             print(
-                f"| {tight_name(count, size, rounds, org_size)} | {seed} "
-                f"| {plan.metrics['repeat_pairs']['bound']} | {checked['excess']} "
+                f"| {tight_name(count, size, rounds, org_size, hosts)} | {seed} "
+                f"| {plan.metrics['repeat_pairs']['bound']} | {counting} | {checked['excess']} "
                 f"| {checked['colleagues'] if org_size else '-'} | {seconds:.1f} "
                 f"| {plan.stop_reason} |",
                 flush=True,
@@ -298,11 +317,14 @@ def main(argv: list[str] | None = None) -> None:
     ]
     tight_cases = QUICK_TIGHT if args.quick else TIGHT
     tight = [case for case in tight_cases if wanted("tight", tight_name(*case))]
+    forced = [] if args.quick else [c for c in FORCED if wanted("forced", tight_name(*c))]
     scale = [n for n in (QUICK_SCALE if args.quick else SCALE) if wanted("scale", f"scale-{n}")]
     if realistic:
         realistic_rows(realistic, seeds, args.time_limit)
     if tight:
         tight_rows(tight, seeds, args.time_limit)
+    if forced:
+        tight_rows(forced, seeds, args.time_limit)
     if scale:
         scale_rows(scale, seeds, args.time_limit)
 

@@ -16,7 +16,9 @@
    Extras never sit together.
 2. People onto points. Organisations go into the design's groups (a partition whose members
    never meet over the rounds used: a spare round, or the grid's rows), largest first, so
-   colleagues never sit together: the resolvable group divisible design. With hard rules
+   colleagues never sit together: the resolvable group divisible design. Where the problem
+   needs every round of the design, one fewer is also tried, its spare round giving the
+   groups (rounds_to_follow). With hard rules
    (facilitators, keep-apart, pinned seats, accessible tables) a small CP-SAT model places
    people on points so that facilitators and keep-apart pairs never share a block, pinned people
    meet no one pinned elsewhere, and no round needs more accessible tables than there are,
@@ -74,12 +76,32 @@ def design_start(
     deadline = time.monotonic() + seconds
     best = None
     for design in designs[:3]:
-        if time.monotonic() > deadline:
-            break
-        seating = fit_design(instance, design, weights, rng, deadline, workers)
-        if seating is not None and (best is None or seating.penalty < best.penalty):
-            best = seating
+        for follow in rounds_to_follow(instance, design):
+            if time.monotonic() > deadline:
+                break
+            seating = fit_design(instance, design, weights, rng, deadline, workers, follow)
+            if seating is not None and (best is None or seating.penalty < best.penalty):
+                best = seating
     return best
+
+
+def rounds_to_follow(instance: Instance, design: Design) -> list[int]:
+    """How many of the design's rounds to follow: all the problem has; and, where colleagues
+    would have to meet in them (the design has no never-meeting groups for that many), also
+    one fewer, whose spare round gives the groups, the greedy seating the last round (40
+    people in organisations of 4 for 13 rounds: the 12 rounds of the projective packing
+    with one spread as organisations, then a round that repeats only cross-organisation
+    pairs, at the bound of 60)."""
+    rounds = instance.rounds
+    colleagues = max(Counter(instance.org).values()) > 1
+    if (
+        colleagues
+        and rounds > 1
+        and design.groups_for(rounds) is None
+        and design.groups_for(rounds - 1) is not None
+    ):
+        return [rounds, rounds - 1]
+    return [rounds]
 
 
 def tight(people: int, size: int, rounds: int, share: int = 2) -> bool:
@@ -109,9 +131,11 @@ def fit_design(
     rng: random.Random,
     deadline: float,
     workers: int = 1,
+    follow: int | None = None,
 ) -> Seating | None:
-    """A full seating following `design` as far as the hard rules allow, or None."""
-    used = design.rounds[: instance.rounds]
+    """A full seating following the first `follow` rounds of `design` (all the problem has, by
+    default) as far as the hard rules allow, or None."""
+    used = design.rounds[: follow or instance.rounds]
     groups = design.groups_for(len(used)) or [
         tuple(range(start, min(start + design.block_size, design.points)))
         for start in range(0, design.points, design.block_size)

@@ -260,6 +260,19 @@ def test_fewer_or_more_people_than_a_design_still_meet_nobody_twice(people: int)
     assert plan.status == "optimal"
 
 
+def test_colleagues_apart_for_every_round_of_a_design_repeat_no_more_than_they_must() -> None:
+    """40 people in 10 organisations of 4 for all 13 rounds of the projective packing: the
+    first 12 follow the design with one spread as organisations, so the 13th, with colleagues
+    apart, can only repeat cross-organisation pairs: 10 tables of 6 pairs, the bound."""
+    people = [Person(f"p{i}", f"P{i}", f"Org {i // 4}", "-", "-") for i in range(40)]
+    problem = TableProblem.with_table_size(people, 13, 4)
+    plan = plan_tables(problem, FAST)
+    assert_hard_constraints(problem, plan)
+    assert plan.metrics["same_org_pairs"]["value"] == 0
+    assert plan.metrics["repeat_pairs"] == {"value": 60, "bound": 60}
+    assert plan.status == "optimal" and plan.stop_reason == "bound reached"
+
+
 def test_thirty_two_people_in_pairs_of_colleagues_meet_no_colleague_for_ten_rounds() -> None:
     """16 organisations of 2 go onto the design's groups: colleagues never share a table."""
     people = [Person(f"p{i}", f"P{i}", f"Org {i // 2}", "-", "-") for i in range(32)]
