@@ -177,9 +177,9 @@ def check_plan(problem: TableProblem, rounds: list[list[list[str]]]) -> dict[str
     return {"excess": excess, "colleagues": colleagues}
 
 
-def tight_rows(cases, seeds: list[int], time_limit: float | None) -> None:
+def tight_rows(cases, seeds: list[int], time_limit: float | None, title: str) -> None:
     print(
-        "\n| tight rotation | seed | repeat bound | counting alone | excess meetings "
+        f"\n| {title} | seed | repeat bound | counting alone | excess meetings "
         "| colleagues together | time s | stopped |"
     )
     print("|" + "---|" * 8)
@@ -322,9 +322,9 @@ def main(argv: list[str] | None = None) -> None:
     if realistic:
         realistic_rows(realistic, seeds, args.time_limit)
     if tight:
-        tight_rows(tight, seeds, args.time_limit)
+        tight_rows(tight, seeds, args.time_limit, "tight rotation")
     if forced:
-        tight_rows(forced, seeds, args.time_limit)
+        tight_rows(forced, seeds, args.time_limit, "repeats forced by who may not meet")
     if scale:
         scale_rows(scale, seeds, args.time_limit)
 
