@@ -87,15 +87,16 @@ def design_start(
 
 def rounds_to_follow(instance: Instance, design: Design) -> list[int]:
     """How many of the design's rounds to follow: all the problem has; and, where colleagues
-    would have to meet in them (the design has no never-meeting groups for that many), also
-    one fewer, whose spare round gives the groups, the greedy seating the last round (40
-    people in organisations of 4 for 13 rounds: the 12 rounds of the projective packing
-    with one spread as organisations, then a round that repeats only cross-organisation
-    pairs, at the bound of 60)."""
+    or facilitators (who keep their tables, so never meet) would have to meet in them (the
+    design has no never-meeting groups for that many), also one fewer, whose spare round
+    gives the groups, the greedy seating the last round (40 people in organisations of 4 for
+    13 rounds: the 12 rounds of the projective packing with one spread as organisations,
+    then a round that repeats only cross-organisation pairs, at the bound of 60)."""
     rounds = instance.rounds
     colleagues = max(Counter(instance.org).values()) > 1
+    hosts = sum(instance.facilitator) > 1
     if (
-        colleagues
+        (colleagues or hosts)
         and rounds > 1
         and design.groups_for(rounds) is None
         and design.groups_for(rounds - 1) is not None

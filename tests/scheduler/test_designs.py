@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from dataclasses import replace
 from itertools import combinations
 
 import pytest
@@ -27,10 +28,12 @@ from scheduler.designs.doubling import (
     unmet_pairs,
 )
 from scheduler.designs.field import GaloisField
+from scheduler.designs.fit import design_start
 from scheduler.designs.geometry import affine_plane, projective_lines
 from scheduler.designs.rectangles import difference_rows
-from scheduler.metrics import same_label_pairs_lower_bound
+from scheduler.metrics import repeat_pairs, same_label_pairs_lower_bound
 from scheduler.people import Person
+from scheduler.table_problem import Weights, compile_problem
 from scheduler.tables import SolveOptions, Table, TableProblem, plan_tables
 from tests.scheduler.test_tables_planner import assert_hard_constraints
 
@@ -271,6 +274,20 @@ def test_colleagues_apart_for_every_round_of_a_design_repeat_no_more_than_they_m
     assert plan.metrics["same_org_pairs"]["value"] == 0
     assert plan.metrics["repeat_pairs"] == {"value": 60, "bound": 60}
     assert plan.status == "optimal" and plan.stop_reason == "bound reached"
+
+
+def test_hosts_at_every_table_follow_the_design_but_its_last_round() -> None:
+    """32 people in fours for 9 rounds, a facilitator keeping each of the 8 tables: the
+    design start follows 8 rounds of the 4 x 8 grid, facilitators on one row (which never
+    meets), without a repeat; only the last round, seated greedily, repeats."""
+    people = [replace(p, facilitator=i < 8) for i, p in enumerate(golfers(32))]
+    instance = compile_problem(TableProblem.with_table_size(people, 9, 4))
+    seating = design_start(instance, Weights(), random.Random(0), seconds=10)
+    assert seating is not None
+    rounds = seating.table_ids()
+    assert repeat_pairs(rounds[:8]) == 0 < repeat_pairs(rounds)
+    for host in (p.id for p in people[:8]):
+        assert len({t for tables in rounds for t, table in enumerate(tables) if host in table}) == 1
 
 
 def test_thirty_two_people_in_pairs_of_colleagues_meet_no_colleague_for_ten_rounds() -> None:
