@@ -149,12 +149,13 @@ def tight_name(count: int, size: int, rounds: int, org_size: int, hosts: int) ->
 
 
 def tight_people(count: int, org_size: int, hosts: int) -> list[Person]:
-    people = golfers(count)
     if org_size:
         people = [
             Person(f"c{i + 1}", f"Colleague {i + 1}", f"Organisation {i // org_size + 1}", "-", "-")
             for i in range(count)
         ]
+    else:
+        people = golfers(count)
     return [replace(p, facilitator=i < hosts) for i, p in enumerate(people)]
 
 

@@ -8,7 +8,7 @@ the tests and the organiser's screen. A "grouping" is a list of groups, each a l
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 from functools import cache
 from math import comb
 
@@ -72,16 +72,21 @@ def seat_excess_lower_bound(
     max(0, S_p - reachable[p]) first gives each person a_p = min(max(reachable[p], S_lo), S_hi),
     which costs max(0, S_lo - reachable[p]), and every seat beyond those costs one.
     Each repeat is seen from both sides, so repeats >= half of it."""
-    low = sum(min(sizes) - 1 for sizes in group_sizes_per_round if sizes)
-    high = sum(max(sizes) - 1 for sizes in group_sizes_per_round if sizes)
+    low, high = _tablemates_range(group_sizes_per_round)
     seats = sum(s * (s - 1) for sizes in group_sizes_per_round for s in sizes)
     free = [min(max(r, low), high) for r in reachable]
     return sum(max(0, low - r) for r in reachable) + max(0, seats - sum(free))
 
 
+def _tablemates_range(group_sizes_per_round: Sequence[Sequence[int]]) -> tuple[int, int]:
+    """The fewest and most tablemates, counted once per round, anyone can have."""
+    rounds = [sizes for sizes in group_sizes_per_round if sizes]
+    return sum(min(s) - 1 for s in rounds), sum(max(s) - 1 for s in rounds)
+
+
 def repeat_lower_bounds(
     group_sizes_per_round: Sequence[Sequence[int]],
-    organisations: Sequence[str],
+    organisations: Sequence[Hashable],
     never: Sequence[Collection[int]],
 ) -> tuple[int, int]:
     """(lower bound on repeat_pairs, lower bound on repeat_pairs + same_org_pairs), over all
@@ -124,7 +129,7 @@ def _strangers_excess(
     them. (9 people at 3 tables of 3 for 4 rounds, each table hosted: each host sits with 8
     of only 6 people they may meet, so 3 hosts repeat 6 times; halving would say 3.) The
     set is chosen greedily, largest excess first."""
-    low = sum(min(sizes) - 1 for sizes in group_sizes_per_round if sizes)
+    low, _ = _tablemates_range(group_sizes_per_round)
     chosen: list[int] = []
     for p in sorted(range(len(reachable)), key=lambda p: reachable[p]):
         if reachable[p] < low and all(q in never[p] for q in chosen):

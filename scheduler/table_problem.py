@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from math import ceil
 
 from scheduler.metrics import balanced_size_ranges
@@ -123,6 +124,18 @@ class Instance:
     @property
     def tables(self) -> int:
         return len(self.capacity)
+
+    @cached_property
+    def never_meet(self) -> list[set[int]]:
+        """Per person, the people they can never share a table with: keep-apart partners and,
+        for a facilitator (who keeps one table), the other facilitators."""
+        hosting = {u for u, host in enumerate(self.facilitator) if host}
+        never = []
+        for p in range(self.people):
+            u = self.unit_of[p]
+            units = self.apart[u] | (hosting - {u} if u in hosting else set())
+            never.append({q for v in units for q in self.units[v]})
+        return never
 
     def unit_name(self, unit: int) -> str:
         return "+".join(self.ids[p] for p in self.units[unit])

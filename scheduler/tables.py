@@ -271,21 +271,8 @@ def _repeat_bounds(instance: Instance) -> tuple[int, int]:
     rounds = instance.rounds
     sizes = [balanced_sizes(instance.people, instance.capacity)] * rounds
     forced = sum(len(u) * (len(u) - 1) // 2 for u in instance.units) * (rounds - 1)
-    repeats, together = repeat_lower_bounds(
-        sizes, [str(org) for org in instance.org], _never_meet(instance)
-    )
+    repeats, together = repeat_lower_bounds(sizes, instance.org, instance.never_meet)
     return max(repeats, forced), max(together, forced)
-
-
-def _never_meet(instance: Instance) -> list[set[int]]:
-    """Per person, the people they can never share a table with."""
-    hosting = {u for u, host in enumerate(instance.facilitator) if host}
-    never = []
-    for p in range(instance.people):
-        u = instance.unit_of[p]
-        units = instance.apart[u] | (hosting - {u} if u in hosting else set())
-        never.append({q for v in units for q in instance.units[v]})
-    return never
 
 
 def _met_before_bound(instance: Instance) -> int:
@@ -408,7 +395,7 @@ def plan_metrics(seating: Seating) -> dict:
     ]
     apart = [
         (inst.ids[p], inst.ids[q])
-        for p, never in enumerate(_never_meet(inst))
+        for p, never in enumerate(inst.never_meet)
         for q in never
         if p < q
     ]

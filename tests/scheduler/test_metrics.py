@@ -118,23 +118,36 @@ def test_repeats_never_beat_their_bound_with_colleagues_and_strangers(data) -> N
     assert metrics["repeat_pairs"]["value"] >= metrics["repeat_pairs"]["bound"]
 
 
+def seating_model(sizes: list[int], rounds: int) -> tuple[cp_model.CpModel, dict]:
+    """The exact models' common part: seat[p, r, t] for sum(sizes) people, everyone at one
+    table a round, every table at its size."""
+    people, tables = range(sum(sizes)), range(len(sizes))
+    model = cp_model.CpModel()
+    seat = {
+        (p, r, t): model.new_bool_var("") for p in people for r in range(rounds) for t in tables
+    }
+    for p, r in product(people, range(rounds)):
+        model.add_exactly_one(seat[p, r, t] for t in tables)
+    for r, (t, size) in product(range(rounds), enumerate(sizes)):
+        model.add(sum(seat[p, r, t] for p in people) == size)
+    return model, seat
+
+
+def exact_solver() -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 60
+    solver.parameters.num_workers = 2
+    return solver
+
+
 def least_repeats(sizes: list[int], rounds: int, organisations: list[int], hosts: int) -> int:
     """An exact CP-SAT model, independent of the planner: the fewest repeats of any plan at
     tables of these sizes where no two colleagues share a table and person h < hosts keeps
     table h in every round."""
     people, tables = range(len(organisations)), range(len(sizes))
-    model = cp_model.CpModel()
-    seat = {
-        (p, r, t): model.new_bool_var("") for p in people for r in range(rounds) for t in tables
-    }
-    for p in people:
-        for r in range(rounds):
-            model.add_exactly_one(seat[p, r, t] for t in tables)
-            if p < hosts:
-                model.add(seat[p, r, p] == 1)
-    for r in range(rounds):
-        for t, size in enumerate(sizes):
-            model.add(sum(seat[p, r, t] for p in people) == size)
+    model, seat = seating_model(sizes, rounds)
+    for h, r in product(range(hosts), range(rounds)):
+        model.add(seat[h, r, h] == 1)
     excess = []
     for p, q in combinations(people, 2):
         if organisations[p] == organisations[q]:
@@ -150,9 +163,7 @@ def least_repeats(sizes: list[int], rounds: int, organisations: list[int], hosts
         model.add(extra >= sum(meetings) - 1)
         excess.append(extra)
     model.minimize(sum(excess))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = 60
-    solver.parameters.num_workers = 2
+    solver = exact_solver()
     assert solver.solve(model) == cp_model.OPTIMAL
     return round(solver.objective_value)
 
@@ -195,19 +206,7 @@ def nobody_meets_twice(sizes: list[int], rounds: int) -> bool | None:
     """An exact CP-SAT model, independent of the planner: can people at tables of these sizes
     play `rounds` rounds without any pair meeting twice? None if it cannot tell."""
     people, tables = range(sum(sizes)), range(len(sizes))
-    model = cp_model.CpModel()
-    seat = {
-        (p, r, t): model.new_bool_var(f"x{p}_{r}_{t}")
-        for p in people
-        for r in range(rounds)
-        for t in tables
-    }
-    for p in people:
-        for r in range(rounds):
-            model.add_exactly_one(seat[p, r, t] for t in tables)
-    for r in range(rounds):
-        for t, size in enumerate(sizes):
-            model.add(sum(seat[p, r, t] for p in people) == size)
+    model, seat = seating_model(sizes, rounds)
     first_round = [t for t, size in enumerate(sizes) for _ in range(size)]
     for p, t in zip(people, first_round, strict=True):
         model.add(seat[p, 0, t] == 1)  # the first round's tables only name the people
@@ -216,10 +215,7 @@ def nobody_meets_twice(sizes: list[int], rounds: int) -> bool | None:
             model.add_bool_or(
                 [~seat[p, r1, t1], ~seat[q, r1, t1], ~seat[p, r2, t2], ~seat[q, r2, t2]]
             )
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = 60
-    solver.parameters.num_workers = 2
-    status = solver.solve(model)
+    status = exact_solver().solve(model)
     if status == cp_model.INFEASIBLE:
         return False
     return True if status in (cp_model.FEASIBLE, cp_model.OPTIMAL) else None
