@@ -72,6 +72,8 @@ TIGHT = [
     (21, 3, 10, 0, 0),
     (49, 7, 8, 0, 0),
     (40, 4, 12, 4, 0),
+    (24, 4, 7, 0, 0),
+    (24, 4, 7, 3, 0),
 ]
 QUICK_TIGHT = [(15, 3, 7, 0, 0)]
 # Every round of a design used, so colleagues kept apart must meet someone again; or a

@@ -51,15 +51,17 @@ def shift(spec: CyclicSpec, point: int, s: int) -> int:
 
 
 def develop_groups(spec: CyclicSpec) -> list[tuple[int, ...]] | None:
-    """The shifts of the group base and everyone else alone: a partition of the points whose
-    members never meet (the tests check it), or None without a group base."""
+    """The shifts of the group base, the fixed points (no block holds two of them) and everyone
+    else alone: a partition of the points whose members never meet (the tests check it), or
+    None without a group base."""
     if not spec.group_base:
         return None
-    base = spec.group_base
+    base, moving = spec.group_base, spec.modulus * spec.rows
     groups = [tuple(sorted(shift(spec, p, s) for p in base)) for s in range(spec.modulus)]
+    if spec.fixed:
+        groups.append(tuple(range(moving, moving + spec.fixed)))
     grouped = {p for group in groups for p in group}
-    points = spec.modulus * spec.rows + spec.fixed
-    return groups + [(p,) for p in range(points) if p not in grouped]
+    return groups + [(p,) for p in range(moving) if p not in grouped]
 
 
 def develop(spec: CyclicSpec) -> Resolution:
@@ -164,6 +166,27 @@ FOUND: dict[str, CyclicSpec] = {
         ),
         short_blocks=((0, 14, 25, 27), (0, 16, 22, 30)),
         group_base=(0, 20),
+    ),
+    # 24 people in fours for 7 rounds, everyone meeting all but two: Z_7 x 3 rows + 3 fixed
+    # points, one base class (search.find, exact but for the group orbits); the shifts of
+    # {(0, 0), (0, 1), (0, 2)} and the three fixed points are its eight groups of three that
+    # never meet (a resolvable 4-GDD of type 3^8)
+    "24/4/7": CyclicSpec(
+        7,
+        3,
+        3,
+        4,
+        full_classes=(
+            (
+                (0, 1, 5, 9),
+                (7, 11, 13, 15),
+                (6, 16, 18, 19),
+                (3, 8, 14, 22),
+                (2, 12, 17, 21),
+                (4, 10, 20, 23),
+            ),
+        ),
+        group_base=(0, 7, 14),
     ),
     # 26 people at two tables of 5 and four of 4 for 6 rounds: Z_6 x 4 rows + 2 fixed points,
     # one base class of blocks of both sizes (search.find with sizes)

@@ -18,6 +18,7 @@ hit (every pair meets exactly once: a resolvable 2-design).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import combinations, product
 
 from ortools.sat.python import cp_model
@@ -113,10 +114,15 @@ def find(
     spec: CyclicSpec, exact: bool, seconds: float, seed: int = 0, sizes: tuple[int, ...] = ()
 ) -> CyclicSpec | None:
     """Base blocks of this shape (full classes of blocks of `sizes` when given: tables of two
-    sizes, as 26 people in fives), or None if none turn up within `seconds`."""
+    sizes, as 26 people in fives), or None if none turn up within `seconds`. The orbits of
+    pairs inside spec.group_base stay unhit, so its shifts are groups that never meet; with
+    `exact`, every other orbit is hit once (a resolvable group divisible design)."""
     model, blocks, hits = _base_blocks(spec, spec.short_count, sizes)
-    for literals in hits.values():
-        if exact:
+    apart = {pair_orbit(spec, a, b) for a, b in combinations(spec.group_base, 2)}
+    for orbit, literals in hits.items():
+        if orbit in apart:
+            model.add_bool_and([literal.Not() for literal in literals])
+        elif exact:
             model.add_exactly_one(literals)
         else:
             model.add_at_most_one(literals)
@@ -126,7 +132,7 @@ def find(
     points = spec.modulus * spec.rows + spec.fixed
     chosen = [tuple(p for p in range(points) if solver.boolean_value(x[p])) for x in blocks]
     full = len(blocks) - spec.short_count
-    return _spec(spec, chosen[:full], chosen[full:])
+    return replace(_spec(spec, chosen[:full], chosen[full:]), group_base=spec.group_base)
 
 
 def find_with_short_blocks(spec: CyclicSpec, seconds: float, seed: int = 0) -> CyclicSpec | None:
@@ -173,6 +179,7 @@ TARGETS: dict[str, tuple[CyclicSpec, bool]] = {
     "KTS(21)": (CyclicSpec(7, 3, 0, 3, full_count=1, short_count=3), True),
     "RBIBD(28, 4)": (CyclicSpec(9, 3, 1, 4, full_count=1), True),
     "18/3/8": (CyclicSpec(4, 4, 2, 3, full_count=2), False),
+    "24/4/7": (CyclicSpec(7, 3, 3, 4, full_count=1, group_base=(0, 7, 14)), True),
 }
 # found by find_with_short_blocks instead
 WITH_SHORT_BLOCKS = {

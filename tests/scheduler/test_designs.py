@@ -19,7 +19,7 @@ from scheduler.designs import (
     rectangle_design,
     search,
 )
-from scheduler.designs.cyclic import FOUND, CyclicSpec, develop
+from scheduler.designs.cyclic import FOUND, CyclicSpec, develop, develop_groups
 from scheduler.designs.doubling import (
     doubled_affine_planes,
     lifts,
@@ -81,6 +81,7 @@ def test_every_catalogued_design_is_a_resolvable_design(design: Design) -> None:
         "44/4/13",
         "26/5/6",
         "36/4/11",
+        "24/4/7",
     )
     most_rounds = (design.points - 1) // (design.block_size - 1)
     # 44 people for 14 rounds would be a resolvable 4-GDD of type 2^22: not found here
@@ -219,6 +220,13 @@ def test_the_searches_that_found_the_shipped_data_still_find_designs() -> None:
     two_sizes = search.find(shape, exact=False, seconds=20, sizes=sizes)
     assert two_sizes is not None and len(develop(two_sizes)) == 6
     assert_resolvable(Design("found", develop(two_sizes)), every_pair=False)
+    shape, exact = search.TARGETS["24/4/7"]
+    with_groups = search.find(shape, exact, seconds=20)
+    assert with_groups is not None and with_groups.group_base == (0, 7, 14)
+    design = Design("found", develop(with_groups), [develop_groups(with_groups)] * 7)
+    assert_resolvable(design, every_pair=False)
+    unmet = set(combinations(range(24), 2)) - set(meetings(design.rounds))
+    assert unmet == {pair for group in design.groups_for(7) for pair in combinations(group, 2)}
     spreads = search.find_packing(projective_lines(3, 2), 15, seconds=20)
     assert spreads is not None and sorted(Counter(spreads).values()) == [5] * 7
 
@@ -351,6 +359,21 @@ def test_forty_people_in_ten_organisations_meet_no_colleague_and_nobody_twice() 
     for tables in plan.rounds:
         for table in tables:
             assert len({org[pid] for pid in table}) == len(table)
+
+
+def test_twenty_four_people_in_eight_organisations_of_three_meet_everyone_else_once() -> None:
+    """The resolvable 4-GDD of type 3^8 (cyclic.FOUND["24/4/7"]): its groups of three take the
+    organisations, so over 7 rounds in fours nobody meets a colleague and everyone meets each
+    of the other 21 exactly once."""
+    people = [Person(f"p{i}", f"P{i}", f"Org {i % 8}", "-", "-") for i in range(24)]
+    problem = TableProblem.with_table_size(people, 7, 4)
+    plan = plan_tables(problem, FAST)
+    assert_hard_constraints(problem, plan)
+    assert plan.stop_reason == "bound reached"
+    org = {p.id: p.organisation for p in people}
+    met = meetings(plan.rounds)
+    assert set(met.values()) == {1}
+    assert set(met) == {(a, b) for a, b in combinations(sorted(org), 2) if org[a] != org[b]}
 
 
 def test_colleagues_facilitators_keep_apart_pins_and_access_needs_all_hold_on_a_design() -> None:
