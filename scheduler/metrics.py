@@ -78,6 +78,28 @@ def seat_excess_lower_bound(
     return sum(max(0, low - r) for r in reachable) + max(0, seats - sum(free))
 
 
+def round_overlap_lower_bound(group_sizes_per_round: Sequence[Sequence[int]]) -> int:
+    """Pigeonhole against one reference round of T tables: a table of s people in another
+    round spreads them over those T tables, so at least r*C(q+1, 2) + (T-r)*C(q, 2) of its
+    pairs (q, r = divmod(s, T)) sat together in the reference round. A pair meeting in m
+    rounds, the reference one among them, is counted m - 1 times, so the sum over the other
+    rounds bounds the repeats; the best reference round is taken. It bites where tables are
+    larger than they are many: 12 people at 3 tables of 4 for 3 rounds repeat at least 6
+    times, where counting and seats alone say 0. Everyone must sit in every round."""
+    rounds = [[s for s in sizes if s] for sizes in group_sizes_per_round]
+    return max(
+        (
+            sum(
+                same_label_pairs_lower_bound(other, len(reference))
+                for o, other in enumerate(rounds)
+                if o != r
+            )
+            for r, reference in enumerate(rounds)
+        ),
+        default=0,
+    )
+
+
 def _tablemates_range(group_sizes_per_round: Sequence[Sequence[int]]) -> tuple[int, int]:
     """The fewest and most tablemates, counted once per round, anyone can have."""
     rounds = [sizes for sizes in group_sizes_per_round if sizes]
@@ -93,10 +115,11 @@ def repeat_lower_bounds(
     rounds, for people of these organisations where person p never shares a table with the
     people never[p] (keep-apart pairs; two facilitators, each keeping one table).
 
-    The first is the larger of excess_meetings_lower_bound and seat_excess_lower_bound with
-    reachable[p] = N - 1 - |never[p]|. For the second, p meets at most reachable[p] - g_p
-    others (g_p: p's colleagues outside never[p]) plus the colleagues p does sit with, each
-    such meeting counted in same_org_pairs, from both sides. So where colleagues are kept apart
+    The first is the largest of excess_meetings_lower_bound, round_overlap_lower_bound and
+    seat_excess_lower_bound with reachable[p] = N - 1 - |never[p]|. For the second, p meets
+    at most reachable[p] - g_p others (g_p: p's colleagues outside never[p]) plus the
+    colleagues p does sit with, each such meeting counted in same_org_pairs, from both sides.
+    So where colleagues are kept apart
     it bounds the repeats alone: 23 people in fives for 6 rounds, in 3 organisations of 3 and 7
     of 2, meet someone again at least 15 times."""
     people = len(organisations)
@@ -109,6 +132,7 @@ def repeat_lower_bounds(
     sizes = group_sizes_per_round
     repeats = max(
         excess_meetings_lower_bound(sizes, people),
+        round_overlap_lower_bound(sizes),
         (seat_excess_lower_bound(sizes, reachable) + 1) // 2,
         _strangers_excess(sizes, reachable, never),
     )

@@ -17,6 +17,7 @@ from scheduler.metrics import (
     full_tables_bar_no_repeats,
     repeat_lower_bounds,
     repeat_pairs,
+    round_overlap_lower_bound,
     size_spread,
     table_plan_metrics,
 )
@@ -190,6 +191,18 @@ def test_who_may_never_meet_forces_repeats_that_counting_misses(
     bound = with_colleagues if len(set(organisations)) < people else repeats
     assert bound > excess_meetings_lower_bound([sizes] * rounds, people)
     assert least_repeats(sizes, rounds, organisations, hosts) == bound
+
+
+def test_two_tables_of_three_twice_repeat_twice_though_counting_says_none() -> None:
+    """Each second-round table of 3 takes two people from one first-round table."""
+    sizes = [[3, 3], [3, 3]]
+    assert excess_meetings_lower_bound(sizes, 6) == 0
+    assert round_overlap_lower_bound(sizes) == 2 == least_repeats([3, 3], 2, list(range(6)), 0)
+    # 12 people at 3 tables of 4: per later round 3 tables of 1 pair, less with more tables
+    assert round_overlap_lower_bound([[4, 4, 4]] * 3) == 6
+    assert round_overlap_lower_bound([[4, 4, 4, 0]] * 3) == 6  # an empty table seats nobody
+    assert round_overlap_lower_bound([[3, 3, 3, 3]] * 3) == 0
+    assert round_overlap_lower_bound([[5, 5], [5, 5], [4, 3, 3]]) == 8 + 4  # against round 1
 
 
 def test_colleagues_kept_apart_at_a_near_design_size() -> None:

@@ -76,3 +76,25 @@ def test_a_plan_at_the_repeats_that_colleagues_or_hosts_force_is_proven_best(
     assert_hard_constraints(problem, plan)
     assert at_bound(plan, "same_org_pairs", "repeat_pairs") and plan.status == "optimal"
     assert plan.metrics["repeat_pairs"]["bound"] > 0 and plan.stop_reason == "bound reached"
+
+
+@pytest.mark.parametrize(
+    ("people", "table_size", "rounds", "least"),
+    [
+        (12, 4, 3, 6),  # a table of 4 over 3 earlier tables: 1 pair met, 3 tables, 2 rounds
+        (20, 5, 4, 12),
+        (24, 8, 3, 42),  # 3 + 3 + 1 pairs met at each of 3 tables, in 2 rounds
+    ],
+)
+def test_a_few_large_tables_force_repeats_and_the_plan_reaching_them_is_proven_best(
+    people: int, table_size: int, rounds: int, least: int
+) -> None:
+    """A small workshop with more seats at a table than tables: from the second round on,
+    every table holds people who sat together before (metrics.round_overlap_lower_bound).
+    Counting alone says no repeat is needed; the planner reaches the pigeonhole count, which
+    proves its plan the best, and stops at once."""
+    problem = TableProblem.with_table_size(golfers(people), rounds, table_size)
+    plan = plan_tables(problem, SolveOptions(time_limit=30, seed=0, workers=1))
+    assert_hard_constraints(problem, plan)
+    assert plan.metrics["repeat_pairs"] == {"value": least, "bound": least}
+    assert plan.stop_reason == "bound reached" and plan.elapsed < 30
