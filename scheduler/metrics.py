@@ -119,9 +119,8 @@ def repeat_lower_bounds(
     seat_excess_lower_bound with reachable[p] = N - 1 - |never[p]|. For the second, p meets
     at most reachable[p] - g_p others (g_p: p's colleagues outside never[p]) plus the
     colleagues p does sit with, each such meeting counted in same_org_pairs, from both sides.
-    So where colleagues are kept apart
-    it bounds the repeats alone: 23 people in fives for 6 rounds, in 3 organisations of 3 and 7
-    of 2, meet someone again at least 15 times."""
+    So where colleagues are kept apart it bounds the repeats alone: 23 people in fives for 6
+    rounds, in 3 organisations of 3 and 7 of 2, meet someone again at least 15 times."""
     people = len(organisations)
     org_size = Counter(organisations)
     reachable = [people - 1 - len(unmet) for unmet in never]
