@@ -9,7 +9,7 @@ people meet at most once when the base blocks' pairs hit every pair orbit at mos
 
 The base blocks below were FOUND BY SEARCH HERE, not copied from the literature: a CP-SAT model
 of exactly that difference condition (scheduler/designs/search.py; `python -m
-scheduler.designs.search` finds them again, each in under a second here). Nothing is trusted:
+scheduler.designs.search` finds them again, each within seconds here). Nothing is trusted:
 tests/scheduler/test_designs.py develops each one and checks every round is complete, every
 table full and no two people meet twice (and, for the exact designs, that everyone meets
 everyone).
@@ -166,6 +166,75 @@ FOUND: dict[str, CyclicSpec] = {
         ),
         short_blocks=((0, 14, 25, 27), (0, 16, 22, 30)),
         group_base=(0, 20),
+    ),
+    # 24 people in triples for 11 rounds, everyone meeting all but one: Z_11 x 2 rows + 2
+    # fixed points, one base class; the pairs {(x, 0), (x, 1)} and the two fixed points never
+    # meet (a nearly Kirkman triple system, a resolvable 3-GDD of type 2^12)
+    "24/3/11": CyclicSpec(
+        11,
+        2,
+        2,
+        3,
+        full_classes=(
+            (
+                (0, 18, 19),
+                (1, 2, 8),
+                (11, 15, 20),
+                (3, 6, 16),
+                (7, 9, 12),
+                (5, 17, 22),
+                (4, 13, 21),
+                (10, 14, 23),
+            ),
+        ),
+        group_base=(0, 11),
+    ),
+    # the same for 36 people in triples for 17 rounds: Z_17 x 2 rows + 2 fixed points
+    "36/3/17": CyclicSpec(
+        17,
+        2,
+        2,
+        3,
+        full_classes=(
+            (
+                (0, 20, 26),
+                (27, 29, 30),
+                (6, 15, 17),
+                (3, 5, 10),
+                (4, 7, 22),
+                (11, 12, 19),
+                (2, 33, 34),
+                (1, 24, 31),
+                (9, 13, 25),
+                (8, 14, 18),
+                (23, 28, 32),
+                (16, 21, 35),
+            ),
+        ),
+        group_base=(0, 17),
+    ),
+    # KTS(33): Z_11 x 3 rows, one base class and five short blocks, as KTS(21)
+    "KTS(33)": CyclicSpec(
+        11,
+        3,
+        0,
+        3,
+        full_classes=(
+            (
+                (0, 2, 6),
+                (13, 25, 26),
+                (8, 9, 18),
+                (1, 22, 31),
+                (4, 7, 12),
+                (11, 14, 30),
+                (5, 16, 17),
+                (15, 19, 21),
+                (3, 23, 29),
+                (20, 24, 27),
+                (10, 28, 32),
+            ),
+        ),
+        short_blocks=((0, 13, 24), (0, 18, 27), (0, 15, 25), (0, 14, 28), (0, 17, 23)),
     ),
     # 24 people in fours for 7 rounds, everyone meeting all but two: Z_7 x 3 rows + 3 fixed
     # points, one base class (search.find, exact but for the group orbits); the shifts of

@@ -180,6 +180,9 @@ TARGETS: dict[str, tuple[CyclicSpec, bool]] = {
     "RBIBD(28, 4)": (CyclicSpec(9, 3, 1, 4, full_count=1), True),
     "18/3/8": (CyclicSpec(4, 4, 2, 3, full_count=2), False),
     "24/4/7": (CyclicSpec(7, 3, 3, 4, full_count=1, group_base=(0, 7, 14)), True),
+    "24/3/11": (CyclicSpec(11, 2, 2, 3, full_count=1, group_base=(0, 11)), True),
+    "36/3/17": (CyclicSpec(17, 2, 2, 3, full_count=1, group_base=(0, 17)), True),
+    "KTS(33)": (CyclicSpec(11, 3, 0, 3, full_count=1, short_count=5), True),
 }
 # found by find_with_short_blocks instead
 WITH_SHORT_BLOCKS = {
