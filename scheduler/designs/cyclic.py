@@ -34,6 +34,9 @@ class CyclicSpec:
     short_count: int = 0
     # a transversal of some rows whose members never meet: its shifts are the design's groups
     group_base: tuple[int, ...] = ()
+    # or, for an even modulus, the pairs {(x, i), (x + m/2, i)}, whose orbits are too short
+    # for any block to hold them
+    half_turn_groups: bool = False
 
     def __post_init__(self) -> None:
         if self.full_classes and not self.full_count:
@@ -51,13 +54,18 @@ def shift(spec: CyclicSpec, point: int, s: int) -> int:
 
 
 def develop_groups(spec: CyclicSpec) -> list[tuple[int, ...]] | None:
-    """The shifts of the group base, the fixed points (no block holds two of them) and everyone
-    else alone: a partition of the points whose members never meet (the tests check it), or
-    None without a group base."""
-    if not spec.group_base:
+    """The shifts of the group base (or the half-turn pairs), the fixed points (no block holds
+    two of them) and everyone else alone: a partition of the points whose members never meet
+    (the tests check it), or None without groups."""
+    m, moving = spec.modulus, spec.modulus * spec.rows
+    if spec.half_turn_groups:
+        half = m // 2
+        groups = [(i * m + x, i * m + x + half) for i in range(spec.rows) for x in range(half)]
+    elif spec.group_base:
+        base = spec.group_base
+        groups = [tuple(sorted(shift(spec, p, s) for p in base)) for s in range(m)]
+    else:
         return None
-    base, moving = spec.group_base, spec.modulus * spec.rows
-    groups = [tuple(sorted(shift(spec, p, s) for p in base)) for s in range(spec.modulus)]
     if spec.fixed:
         groups.append(tuple(range(moving, moving + spec.fixed)))
     grouped = {p for group in groups for p in group}
@@ -212,6 +220,30 @@ FOUND: dict[str, CyclicSpec] = {
             ),
         ),
         group_base=(0, 17),
+    ),
+    # 30 people in triples for 14 rounds, everyone meeting all but one: Z_14 x 2 rows + 2
+    # fixed points, one base class; the pairs {(x, i), (x + 7, i)} and the two fixed points
+    # never meet (a resolvable 3-GDD of type 2^15)
+    "30/3/14": CyclicSpec(
+        14,
+        2,
+        2,
+        3,
+        full_classes=(
+            (
+                (0, 8, 9),
+                (15, 16, 19),
+                (5, 14, 23),
+                (3, 24, 28),
+                (4, 6, 20),
+                (7, 11, 17),
+                (10, 22, 29),
+                (1, 18, 26),
+                (2, 13, 21),
+                (12, 25, 27),
+            ),
+        ),
+        half_turn_groups=True,
     ),
     # KTS(33): Z_11 x 3 rows, one base class and five short blocks, as KTS(21)
     "KTS(33)": CyclicSpec(

@@ -132,7 +132,8 @@ def find(
     points = spec.modulus * spec.rows + spec.fixed
     chosen = [tuple(p for p in range(points) if solver.boolean_value(x[p])) for x in blocks]
     full = len(blocks) - spec.short_count
-    return replace(_spec(spec, chosen[:full], chosen[full:]), group_base=spec.group_base)
+    found = _spec(spec, chosen[:full], chosen[full:])
+    return replace(found, group_base=spec.group_base, half_turn_groups=spec.half_turn_groups)
 
 
 def find_with_short_blocks(spec: CyclicSpec, seconds: float, seed: int = 0) -> CyclicSpec | None:
@@ -183,6 +184,7 @@ TARGETS: dict[str, tuple[CyclicSpec, bool]] = {
     "24/3/11": (CyclicSpec(11, 2, 2, 3, full_count=1, group_base=(0, 11)), True),
     "36/3/17": (CyclicSpec(17, 2, 2, 3, full_count=1, group_base=(0, 17)), True),
     "KTS(33)": (CyclicSpec(11, 3, 0, 3, full_count=1, short_count=5), True),
+    "30/3/14": (CyclicSpec(14, 2, 2, 3, full_count=1, half_turn_groups=True), True),
 }
 # found by find_with_short_blocks instead
 WITH_SHORT_BLOCKS = {

@@ -84,6 +84,7 @@ def test_every_catalogued_design_is_a_resolvable_design(design: Design) -> None:
         "24/4/7",
         "24/3/11",
         "36/3/17",
+        "30/3/14",
     )
     most_rounds = (design.points - 1) // (design.block_size - 1)
     # 44 people for 14 rounds would be a resolvable 4-GDD of type 2^22: not found here
@@ -256,6 +257,7 @@ def test_nearby_designs_are_nearest_first_and_never_need_more_tables() -> None:
         (24, 3, 11),
         (33, 3, 16),
         (36, 3, 17),
+        (30, 3, 14),
     ],
 )
 def test_design_sized_golfers_meet_nobody_twice_at_once(people: int, size: int, rounds: int):
