@@ -109,16 +109,17 @@ def one_round_event(
     )
 
 
-def golf_event(organiser: User) -> Event:
-    """32 people from 8 organisations at 8 tables of 4 for 9 rounds: hard to finish early."""
+def rotation_event(organiser: User, slug: str, rounds: int, tables: int, size: int) -> Event:
+    """A published event of `rounds` hourly table rounds at `tables` tables of `size`, with
+    as many attendees as seats, from the 8 organisations in turn."""
     start = future()
     event = Event(
-        slug="golf",
-        title="Golf",
+        slug=slug,
+        title=slug.replace("-", " ").title(),
         timezone="UTC",
         starts_at=start,
-        ends_at=start + timedelta(hours=10),
-        capacity=32,
+        ends_at=start + timedelta(hours=rounds + 1),
+        capacity=tables * size,
         status=EventStatus.PUBLISHED,
         organisers=[organiser],
         sessions=[
@@ -128,14 +129,19 @@ def golf_event(organiser: User) -> Event:
                 starts_at=start + timedelta(hours=r),
                 ends_at=start + timedelta(hours=r, minutes=50),
             )
-            for r in range(9)
+            for r in range(rounds)
         ],
-        tables=[Table(number=n, capacity=4) for n in range(1, 9)],
+        tables=[Table(number=n, capacity=size) for n in range(1, tables + 1)],
     )
     db.session.add(event)
     db.session.commit()
-    add_attendees(event, 32)
+    add_attendees(event, tables * size)
     return event
+
+
+def golf_event(organiser: User) -> Event:
+    """32 people from 8 organisations at 8 tables of 4 for 9 rounds: hard to finish early."""
+    return rotation_event(organiser, "golf", rounds=9, tables=8, size=4)
 
 
 def wait_for(job_id: int, timeout: float = 60) -> SolveJob:

@@ -27,6 +27,7 @@ from tests.app.planning_helpers import (
     PLAN_SECONDS,
     add_attendees,
     golf_event,
+    rotation_event,
     wait_for,
     wait_until_running,
 )
@@ -309,6 +310,20 @@ def test_hosts_who_keep_their_tables_force_repeats_and_the_page_says_so(signed_i
     page = signed_in.get(f"/organise/events/{golfers.slug}/plans/{plan.id}").get_data(as_text=True)
     best = summaries.table_figures(plan.metrics)[1].best
     assert best == f"{max(24, 48 - colleagues)} repeat meetings" and best in page
+
+
+def test_a_small_workshop_at_a_few_large_tables_is_told_its_repeats_are_forced(
+    signed_in, organiser
+):
+    """12 people at 3 tables of 4 for 3 rounds: from the second round on, each table of 4
+    holds two people from one earlier table (pigeonhole), so at least 6 repeat meetings. The
+    planner reaches them, and the page says no plan can do better (it used to say 0)."""
+    workshop = rotation_event(organiser, "workshop", rounds=3, tables=3, size=4)
+    # 0.1 s here; the mixes keep it searching to its limit, which leaves a slower machine room
+    plan = run_now(workshop, PlanKind.TABLES, time_limit=5)
+    assert plan.metrics["repeat_pairs"] == {"value": 6, "bound": 6}
+    page = signed_in.get(f"/organise/events/{workshop.slug}/plans/{plan.id}")
+    assert "<td>6 repeat meetings</td>" in page.get_data(as_text=True)
 
 
 def test_every_kind_of_plan_needs_a_planner_at_start_up(app):
