@@ -289,6 +289,23 @@ FOUND: dict[str, CyclicSpec] = {
         ),
         group_base=(0, 7, 14),
     ),
+    # 30 people in fives for 6 rounds: Z_6 x 5 rows, one base class; each meets 24 of 29
+    "30/5/6": CyclicSpec(
+        6,
+        5,
+        0,
+        5,
+        full_classes=(
+            (
+                (0, 4, 6, 7, 19),
+                (1, 2, 17, 24, 26),
+                (9, 11, 13, 14, 25),
+                (5, 12, 16, 21, 22),
+                (10, 18, 20, 27, 28),
+                (3, 8, 15, 23, 29),
+            ),
+        ),
+    ),
     # 26 people at two tables of 5 and four of 4 for 6 rounds: Z_6 x 4 rows + 2 fixed points,
     # one base class of blocks of both sizes (search.find with sizes)
     "26/5/6": CyclicSpec(

@@ -185,6 +185,7 @@ TARGETS: dict[str, tuple[CyclicSpec, bool]] = {
     "36/3/17": (CyclicSpec(17, 2, 2, 3, full_count=1, group_base=(0, 17)), True),
     "KTS(33)": (CyclicSpec(11, 3, 0, 3, full_count=1, short_count=5), True),
     "30/3/14": (CyclicSpec(14, 2, 2, 3, full_count=1, half_turn_groups=True), True),
+    "30/5/6": (CyclicSpec(6, 5, 0, 5, full_count=1), False),
 }
 # found by find_with_short_blocks instead
 WITH_SHORT_BLOCKS = {
