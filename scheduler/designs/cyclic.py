@@ -9,7 +9,7 @@ people meet at most once when the base blocks' pairs hit every pair orbit at mos
 
 The base blocks below were FOUND BY SEARCH HERE, not copied from the literature: a CP-SAT model
 of exactly that difference condition (scheduler/designs/search.py; `python -m
-scheduler.designs.search` finds them again, each within seconds here). Nothing is trusted:
+scheduler.designs.search` finds them again, in seconds to minutes here). Nothing is trusted:
 tests/scheduler/test_designs.py develops each one and checks every round is complete, every
 table full and no two people meet twice (and, for the exact designs, that everyone meets
 everyone).
