@@ -33,6 +33,7 @@ lint: install
 bench: install
 	$(BIN)/python -m benchmarks.tables
 	$(BIN)/python -m benchmarks.designs
+	$(BIN)/python -m benchmarks.rotations
 	$(BIN)/python -m benchmarks.breakouts
 	$(BIN)/python -m benchmarks.repair
 	$(BIN)/python -m benchmarks.harvest
