@@ -186,6 +186,10 @@ TARGETS: dict[str, tuple[CyclicSpec, bool]] = {
     "KTS(33)": (CyclicSpec(11, 3, 0, 3, full_count=1, short_count=5), True),
     "30/3/14": (CyclicSpec(14, 2, 2, 3, full_count=1, half_turn_groups=True), True),
     "30/5/6": (CyclicSpec(6, 5, 0, 5, full_count=1), False),
+    "KTS(39)": (CyclicSpec(13, 3, 0, 3, full_count=1, short_count=6), True),
+    "KTS(45)": (CyclicSpec(15, 3, 0, 3, full_count=1, short_count=7), True),
+    "42/3/20": (CyclicSpec(20, 2, 2, 3, full_count=1, half_turn_groups=True), True),
+    "48/3/23": (CyclicSpec(23, 2, 2, 3, full_count=1, group_base=(0, 23)), True),
 }
 # found by find_with_short_blocks instead
 WITH_SHORT_BLOCKS = {
