@@ -14,7 +14,7 @@ is in its module's docstring):
 - packings.projective_packing(q): packings of PG(3, 2) and PG(3, 3), 15 people in triples for
   7 rounds and 40 people in fours for 13 rounds;
 - cyclic.FOUND, developed from base blocks found by search here (cyclic.py): the Kirkman
-  triple systems on 21, 33, 39 and 45 points (10, 16, 19 and 22 rounds); the resolvable
+  triple systems on 21, 33, 39, 45 and 51 points (10, 16, 19, 22 and 25 rounds); the resolvable
   2-(28, 4, 1) design (28 in fours for 9 rounds); 18, 24, 30, 36, 42 and 48 people in triples
   for 8, 11, 14, 17, 20 and 23 rounds (each meeting all but one); 24 in fours for 7 rounds
   (in eight groups of three that never meet); 36 in fours for 11 rounds; 44 in fours for 13

@@ -268,8 +268,8 @@ FOUND: dict[str, CyclicSpec] = {
         ),
         short_blocks=((0, 13, 24), (0, 18, 27), (0, 15, 25), (0, 14, 28), (0, 17, 23)),
     ),
-    # KTS(39) and KTS(45): Z_13 x 3 and Z_15 x 3 rows, one base class and six or seven short
-    # blocks, as KTS(21)
+    # KTS(39), KTS(45) and KTS(51): Z_13, Z_15 and Z_17 x 3 rows, one base class and 6, 7 or 8
+    # short blocks, as KTS(21)
     "KTS(39)": CyclicSpec(
         13,
         3,
@@ -326,6 +326,43 @@ FOUND: dict[str, CyclicSpec] = {
             (0, 26, 44),
             (0, 19, 33),
             (0, 23, 42),
+        ),
+    ),
+    "KTS(51)": CyclicSpec(
+        17,
+        3,
+        0,
+        3,
+        full_classes=(
+            (
+                (0, 3, 8),
+                (20, 23, 38),
+                (37, 40, 48),
+                (2, 44, 46),
+                (5, 27, 29),
+                (13, 35, 36),
+                (17, 34, 39),
+                (22, 41, 45),
+                (1, 12, 14),
+                (10, 21, 30),
+                (9, 26, 47),
+                (4, 11, 25),
+                (6, 42, 49),
+                (7, 32, 33),
+                (19, 31, 43),
+                (18, 24, 28),
+                (15, 16, 50),
+            ),
+        ),
+        short_blocks=(
+            (0, 32, 41),
+            (0, 29, 45),
+            (0, 18, 46),
+            (0, 19, 49),
+            (0, 33, 47),
+            (0, 30, 50),
+            (0, 23, 48),
+            (0, 27, 37),
         ),
     ),
     # 42 and 48 people in triples for 20 and 23 rounds, each meeting all but one, as 30/3/14

@@ -188,6 +188,7 @@ TARGETS: dict[str, tuple[CyclicSpec, bool]] = {
     "30/5/6": (CyclicSpec(6, 5, 0, 5, full_count=1), False),
     "KTS(39)": (CyclicSpec(13, 3, 0, 3, full_count=1, short_count=6), True),
     "KTS(45)": (CyclicSpec(15, 3, 0, 3, full_count=1, short_count=7), True),
+    "KTS(51)": (CyclicSpec(17, 3, 0, 3, full_count=1, short_count=8), True),
     "42/3/20": (CyclicSpec(20, 2, 2, 3, full_count=1, half_turn_groups=True), True),
     "48/3/23": (CyclicSpec(23, 2, 2, 3, full_count=1, group_base=(0, 23)), True),
 }

@@ -267,6 +267,7 @@ def test_nearby_designs_are_nearest_first_and_never_need_more_tables() -> None:
         (42, 3, 20),
         (45, 3, 22),
         (48, 3, 23),
+        (51, 3, 25),
     ],
 )
 def test_design_sized_golfers_meet_nobody_twice_at_once(people: int, size: int, rounds: int):
