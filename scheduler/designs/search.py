@@ -97,12 +97,10 @@ def _solver(seconds: float, seed: int) -> cp_model.CpSolver:
 
 
 def _spec(spec: CyclicSpec, full: list[tuple[int, ...]], short: list[tuple[int, ...]]):
+    """The searched shape (groups included) with the base blocks found."""
     per_class = len(full) // spec.full_count if spec.full_count else 0
-    return CyclicSpec(
-        spec.modulus,
-        spec.rows,
-        spec.fixed,
-        spec.block_size,
+    return replace(
+        spec,
         full_classes=tuple(
             tuple(full[c * per_class : (c + 1) * per_class]) for c in range(spec.full_count)
         ),
@@ -132,8 +130,7 @@ def find(
     points = spec.modulus * spec.rows + spec.fixed
     chosen = [tuple(p for p in range(points) if solver.boolean_value(x[p])) for x in blocks]
     full = len(blocks) - spec.short_count
-    found = _spec(spec, chosen[:full], chosen[full:])
-    return replace(found, group_base=spec.group_base, half_turn_groups=spec.half_turn_groups)
+    return _spec(spec, chosen[:full], chosen[full:])
 
 
 def find_with_short_blocks(spec: CyclicSpec, seconds: float, seed: int = 0) -> CyclicSpec | None:
