@@ -15,10 +15,10 @@ is in its module's docstring):
   7 rounds and 40 people in fours for 13 rounds;
 - cyclic.FOUND, developed from base blocks found by search here (cyclic.py): the Kirkman
   triple systems on 21, 33, 39, 45 and 51 points (10, 16, 19, 22 and 25 rounds); the resolvable
-  2-(28, 4, 1) design (28 in fours for 9 rounds); 18, 24, 30, 36, 42 and 48 people in triples
-  for 8, 11, 14, 17, 20 and 23 rounds (each meeting all but one); 24 in fours for 7 rounds
-  (in eight groups of three that never meet); 36 in fours for 11 rounds; 44 in fours for 13
-  rounds; 30 in fives and 26 at tables of 5 and 4 for 6 rounds;
+  2-(28, 4, 1) design (28 in fours for 9 rounds); 18, 24, 30, 36, 42, 48 and 54 people in
+  triples for 8, 11, 14, 17, 20, 23 and 26 rounds (each meeting all but one); 24 in fours for
+  7 rounds (in eight groups of three that never meet); 36 in fours for 11 rounds; 44 in fours
+  for 13 rounds; 30 in fives and 26 at tables of 5 and 4 for 6 rounds;
 - doubling.doubled_affine_planes(): 32 people in fours for 10 rounds (the social golfer
   instance 8-4-10), two affine planes of order 4 doubled; its 16 pairs that never meet are its
   groups (a resolvable 4-GDD of type 2^16).

@@ -419,6 +419,35 @@ FOUND: dict[str, CyclicSpec] = {
         ),
         group_base=(0, 23),
     ),
+    "54/3/26": CyclicSpec(
+        26,
+        2,
+        2,
+        3,
+        full_classes=(
+            (
+                (0, 7, 49),
+                (3, 31, 33),
+                (27, 35, 36),
+                (2, 40, 43),
+                (34, 38, 48),
+                (10, 15, 44),
+                (6, 21, 46),
+                (13, 23, 32),
+                (17, 30, 50),
+                (12, 14, 20),
+                (22, 28, 39),
+                (8, 26, 45),
+                (11, 42, 47),
+                (16, 37, 52),
+                (1, 4, 18),
+                (5, 9, 29),
+                (19, 41, 53),
+                (24, 25, 51),
+            ),
+        ),
+        half_turn_groups=True,
+    ),
     # 24 people in fours for 7 rounds, everyone meeting all but two: Z_7 x 3 rows + 3 fixed
     # points, one base class (search.find, exact but for the group orbits); the shifts of
     # {(0, 0), (0, 1), (0, 2)} and the three fixed points are its eight groups of three that

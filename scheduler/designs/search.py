@@ -188,6 +188,7 @@ TARGETS: dict[str, tuple[CyclicSpec, bool]] = {
     "KTS(51)": (CyclicSpec(17, 3, 0, 3, full_count=1, short_count=8), True),
     "42/3/20": (CyclicSpec(20, 2, 2, 3, full_count=1, half_turn_groups=True), True),
     "48/3/23": (CyclicSpec(23, 2, 2, 3, full_count=1, group_base=(0, 23)), True),
+    "54/3/26": (CyclicSpec(26, 2, 2, 3, full_count=1, half_turn_groups=True), True),
 }
 # found by find_with_short_blocks instead
 WITH_SHORT_BLOCKS = {

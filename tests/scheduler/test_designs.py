@@ -88,6 +88,7 @@ def test_every_catalogued_design_is_a_resolvable_design(design: Design) -> None:
         "30/5/6",
         "42/3/20",
         "48/3/23",
+        "54/3/26",
     )
     most_rounds = (design.points - 1) // (design.block_size - 1)
     # not found here: 44 people for 14 rounds (a resolvable 4-GDD of type 2^22), 30 in fives
@@ -268,6 +269,7 @@ def test_nearby_designs_are_nearest_first_and_never_need_more_tables() -> None:
         (45, 3, 22),
         (48, 3, 23),
         (51, 3, 25),
+        (54, 3, 26),
     ],
 )
 def test_design_sized_golfers_meet_nobody_twice_at_once(people: int, size: int, rounds: int):
