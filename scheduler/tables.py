@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 
 from scheduler.assignment import assignment_descent
 from scheduler.construct import TABLE_SAMPLE, facilitator_tables, greedy_plan, stride_plan
-from scheduler.designs.fit import design_start
+from scheduler.designs.fit import design_start, relabel
 from scheduler.feasibility import solve_hard_constraints
 from scheduler.lns import lns_search
 from scheduler.metrics import (
@@ -157,11 +157,12 @@ def plan_tables(
     bound, offset = objective_bound(instance, options.weights)
     rng = random.Random(options.seed)
     reporter = _Reporter(offset, bound, started, on_progress)
-    seating = _start(instance, options, rng, deadline)
-    if isinstance(seating, list):
-        return _infeasible(seating, started)
+    start = _start(instance, options, rng, deadline)
+    if isinstance(start, list):
+        return _infeasible(start, started)
+    seating, design_rounds = start
     reporter.show(seating)
-    stop_reason = _search(seating, options, rng, deadline, bound - offset, reporter)
+    stop_reason = _search(seating, options, rng, deadline, bound - offset, reporter, design_rounds)
     return _result(seating, offset, bound, started, stop_reason)
 
 
@@ -172,9 +173,14 @@ def _search(
     deadline: float,
     target: int,
     reporter: _Reporter,
+    design_rounds: int = 0,
 ) -> str:
     """Search until the penalty reaches `target`, the deadline passes or the caller cancels;
     leave the best plan found in `seating` and return why it stopped.
+
+    A plain plan started from a design is first relabelled (fit.relabel) for up to a quarter of
+    the time, over its first `design_rounds` rounds: that keeps the design's no-repeat rounds
+    while it mixes, which the moves below, one person in one round, cannot.
 
     On large plans, first a descent on the mixes (tabu.mend_mixes: quick, and often all the search
     needs); then cycles. One cycle is tabu search, rotations of three, re-seating by assignment,
@@ -186,6 +192,18 @@ def _search(
         movable(seating, r, u) for r in range(inst.rounds) for u in range(len(inst.units))
     ):
         return "bound reached" if seating.penalty <= target else "nothing to change"
+    if design_rounds and seating.penalty > target:
+        share = (deadline - time.monotonic()) / 4
+        relabel(
+            seating,
+            design_rounds,
+            rng,
+            time.monotonic() + share,
+            target,
+            reporter.report,
+            reporter.tick,
+        )
+        reporter.report()
     if inst.tables > TABLE_SAMPLE:  # smaller plans: each tabu step weighs every table
         mend_mixes(seating, rng, deadline, reporter.tick)
         reporter.report()
@@ -300,16 +318,17 @@ def _start(
     options: SolveOptions,
     rng: random.Random,
     deadline: float,
-) -> Seating | list[str]:
+) -> tuple[Seating, int] | list[str]:
     """The better of the greedy start and, when that has repeats and the problem is near a known
-    design, the design's (scheduler/designs); the hard-constraint model when the greedy gets
-    stuck; or the list of conflicting constraints. A large plain event gets the stride plan
+    design, the design's (scheduler/designs), with how many rounds relabel may work on (0 unless
+    the design's start wins); the hard-constraint model when the greedy gets stuck; or the list
+    of conflicting constraints. A large plain event gets the stride plan
     (no repeat, colleagues apart, in a second for 5,000 people) instead of the greedy, which
     takes seconds there: the search's first step mends its mixes (tabu.mend_mixes)."""
     weights = options.weights
     stride = stride_plan(instance, rng) if instance.tables > TABLE_SAMPLE else None
     if stride:
-        return seating_from(instance, weights, stride)
+        return seating_from(instance, weights, stride), 0
     hosts = facilitator_tables(instance)
     seating = Seating(instance, weights)
     if hosts is None or not greedy_plan(seating, hosts, rng):
@@ -317,14 +336,14 @@ def _start(
         result = solve_hard_constraints(instance, remaining / 2, options.seed, options.workers)
         if result.unit_table is None:
             return result.conflicts
-        return seating_from(instance, weights, result.unit_table)
+        return seating_from(instance, weights, result.unit_table), 0
     if seating.repeats:  # a tight rotation: a known design may seat it without repeats
         remaining = deadline - time.monotonic()
         own_rng = random.Random(options.seed)  # the greedy start's search stays as it was
         design = design_start(instance, weights, own_rng, remaining / 4, options.workers)
-        if design is not None and design.penalty < seating.penalty:
-            seating = design
-    return seating
+        if design is not None and design[0].penalty < seating.penalty:
+            return design
+    return seating, 0
 
 
 class _Reporter:

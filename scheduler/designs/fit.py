@@ -28,8 +28,10 @@
    with an access need an accessible table.
 4. construct.greedy_plan keeps everyone at their design table where the hard rules allow, moves
    a few to fill tables still short, and seats anyone left and the rounds beyond the design.
-5. Plain problems only: relabel swaps two people in every design round at once, which keeps the
-   design's no-repeat property while mixing organisations, sectors and professions.
+5. Plain problems only: relabel anneals over swaps of two people in every design round at
+   once, which keep the design's no-repeat property while mixing organisations, sectors and
+   professions; only the best start gets it, so it may take what is left of the design's
+   time.
 
 Anything that does not fit (keep-together groups, tables of different sizes, repair mode, no
 mapping found) returns None, and the planner searches from its greedy start as before.
@@ -37,10 +39,11 @@ mapping found) returns None, and the planner searches from its greedy start as b
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import combinations, permutations, product
 
 from ortools.sat.python import cp_model
@@ -51,16 +54,16 @@ from scheduler.seating import Seating
 from scheduler.table_problem import Instance, Weights
 
 CP_SAT_POINTS = 200  # the mapping model stays small up to this many points
-RELABEL_SECONDS = 2.0
-RELABEL_STALE = 20  # relabel stops after this many swaps per person with no gain in a row
-RELABEL_TRIES = 400  # and after this many swaps per person in all
+RELABEL_TRIES = 2000  # relabel's swaps per person
+RELABEL_FLAT = 50  # and after this many per person in a row that change nothing
 ROLE_ORDERS = 4  # gather_tables tries every order of at most this many extra people
 
 
 def design_start(
     instance: Instance, weights: Weights, rng: random.Random, seconds: float, workers: int = 1
-) -> Seating | None:
-    """The best seating built from a nearby design (lowest penalty), or None."""
+) -> tuple[Seating, int] | None:
+    """The best seating built from a nearby design (lowest penalty) and how many of its first
+    rounds `relabel` may then work on (0 where hard rules forbid it), or None."""
     size = instance.capacity[0]
     people, rounds = instance.people, instance.rounds
     if (
@@ -74,15 +77,17 @@ def design_start(
     if not tight(people, size, rounds):
         designs = [d for d in designs if exact_fit(instance, d)]
     deadline = time.monotonic() + seconds
-    best = None
+    best, best_rounds = None, 0
     for design in designs[:3]:
         for follow in rounds_to_follow(instance, design):
             if time.monotonic() > deadline:
                 break
             seating = fit_design(instance, design, weights, rng, deadline, workers, follow)
             if seating is not None and (best is None or seating.penalty < best.penalty):
-                best = seating
-    return best
+                best, best_rounds = seating, len(design.rounds[: follow or rounds])
+    if best is None:
+        return None
+    return best, 0 if hard_rules(instance) else best_rounds
 
 
 def rounds_to_follow(instance: Instance, design: Design) -> list[int]:
@@ -142,13 +147,7 @@ def fit_design(
         for start in range(0, design.points, design.block_size)
     ]
     wanted = preferred_points(instance, groups, design.points)
-    constrained = (
-        any(instance.facilitator)
-        or any(instance.pins)
-        or any(instance.apart)
-        or any(instance.needs_accessible)
-    )
-    if not constrained:
+    if not hard_rules(instance):
         point_of = wanted
     elif design.points <= CP_SAT_POINTS:
         found = map_people(instance, used, groups, wanted, deadline, workers)
@@ -175,9 +174,17 @@ def fit_design(
             best = seating
         if best.penalty == 0 or len(point_of) == instance.people:
             break
-    if best is not None and not constrained:
-        relabel(best, len(used), rng, deadline)
     return best
+
+
+def hard_rules(instance: Instance) -> bool:
+    """Whether anyone is held to a table or kept from someone (beyond balanced sizes)."""
+    return (
+        any(instance.facilitator)
+        or any(instance.pins)
+        or any(instance.apart)
+        or any(instance.needs_accessible)
+    )
 
 
 def extra_seats(
@@ -336,32 +343,60 @@ def gather_tables(
                 return
 
 
-def relabel(seating: Seating, rounds: int, rng: random.Random, deadline: float) -> None:
-    """Hill-climb on swaps of two people in every one of the first `rounds` rounds at once:
-    a relabelling of the design's points, so it never adds a repeat among those rounds, while
-    it mixes organisations, sectors and professions (penalty down). Swaps that leave the
-    penalty as it is are kept too: most swaps change nothing, and walking across them reaches
-    better ones (120 people in tables of 10: 15 to 23 more professions at tables than a strict
-    climb). Plain problems only: with no hard rule beyond balance, every such swap is
-    allowed."""
+def relabel(
+    seating: Seating,
+    rounds: int,
+    rng: random.Random,
+    deadline: float,
+    target: int,
+    on_best: Callable[[], bool] | None = None,
+    on_tick: Callable[[], bool] | None = None,
+) -> None:
+    """Simulated annealing on swaps of two people in every one of the first `rounds` rounds at
+    once: a relabelling of the design's points, so it never adds a repeat among those rounds,
+    while it mixes organisations, sectors and professions (penalty down). Plain problems only:
+    with no hard rule beyond balance, every such swap is allowed.
+
+    A swap that raises the penalty by d is taken with probability exp(-d / temperature); the
+    temperature falls in a straight line from the weight of one profession at a table to a
+    twentieth of it, so the walk first crosses swaps that lose a profession or two and ends
+    climbing, while swaps costing a sector or a colleague pair (10 and 1000 times that weight)
+    are all but never taken. The best seating seen is kept. It makes RELABEL_TRIES swaps per
+    person, cooling faster if the deadline would come first (only then does the outcome depend
+    on the machine's speed), and stops early after RELABEL_FLAT swaps per person in a row that
+    change nothing (nothing to mix, as for golfers), at the target penalty, or when on_best
+    (called at each new best) or on_tick (every 256 swaps) returns True. On 120 people in 12
+    tables of 10 for 4 rounds it reaches every sector a table can hold where the strict climb
+    it replaced stayed 2 short after the planner's whole minute (benchmarks.tables, the scale
+    curve)."""
     people = seating.instance.people
-    stale, tries = 0, 0
-    deadline = min(deadline, time.monotonic() + RELABEL_SECONDS)
-    while (
-        stale < RELABEL_STALE * people
-        and tries < RELABEL_TRIES * people
-        and time.monotonic() < deadline
-    ):
-        tries += 1
+    tries = RELABEL_TRIES * people
+    hot = seating.weights.profession
+    best_penalty, best = seating.penalty, seating.snapshot()
+    start = time.monotonic()
+    span = max(deadline - start, 1e-9)
+    flat = 0  # swaps in a row that changed nothing
+    late = 0.0  # the share of the time to the deadline gone, measured every 256 swaps
+    for done in range(tries):
+        if done % 256 == 0:
+            late = (time.monotonic() - start) / span
+            if on_tick is not None and on_tick():
+                break
+        if flat > RELABEL_FLAT * people or late >= 1 or best_penalty <= target:
+            break
+        temperature = hot * (1 - max(done / tries, late)) + hot / 20
         p, q = rng.sample(range(people), 2)
         before = seating.penalty
         swapped = _swap_everywhere(seating, range(rounds), p, q)
-        if seating.penalty < before:
-            stale = 0
-            continue
-        if seating.penalty > before:
+        rise = seating.penalty - before
+        flat = flat + 1 if rise == 0 else 0
+        if rise > 0 and rng.random() >= math.exp(-rise / temperature):
             _swap_everywhere(seating, swapped, p, q)
-        stale += 1
+        elif seating.penalty < best_penalty:
+            best_penalty, best = seating.penalty, seating.snapshot()
+            if on_best is not None and on_best():
+                break
+    seating.restore(best)
 
 
 def _swap_everywhere(seating: Seating, rounds: Iterable[int], p: int, q: int) -> list[int]:

@@ -4,6 +4,7 @@ planner seating design-sized events from them, with organisations and hard rules
 from __future__ import annotations
 
 import random
+import time
 from collections import Counter
 from dataclasses import replace
 from itertools import combinations
@@ -28,13 +29,13 @@ from scheduler.designs.doubling import (
     unmet_pairs,
 )
 from scheduler.designs.field import GaloisField
-from scheduler.designs.fit import design_start
+from scheduler.designs.fit import design_start, relabel
 from scheduler.designs.geometry import affine_plane, projective_lines
 from scheduler.designs.rectangles import difference_rows
 from scheduler.metrics import repeat_pairs, same_label_pairs_lower_bound
 from scheduler.people import Person
 from scheduler.table_problem import Weights, compile_problem
-from scheduler.tables import SolveOptions, Table, TableProblem, plan_tables
+from scheduler.tables import SolveOptions, Table, TableProblem, plan_metrics, plan_tables
 from tests.scheduler.test_tables_planner import assert_hard_constraints
 
 FAST = SolveOptions(time_limit=5, seed=0, workers=1, effort=0.1)
@@ -193,6 +194,27 @@ def test_120_people_in_tables_of_ten_for_four_rounds_meet_nobody_twice() -> None
     assert plan.metrics["same_org_pairs"]["value"] == 4 * same_label_pairs_lower_bound(sizes, 12)
 
 
+def test_relabelling_a_design_start_mixes_every_sector_in_and_adds_no_repeat() -> None:
+    """70 people of a national event (organisations of 1 to 40) in 10 tables of 7 for 4 rounds,
+    from the Latin rectangles: the annealing relabel keeps the design's rounds free of repeats,
+    brings colleagues down to their pigeonhole bound and every sector to every table it can
+    reach (both bounds counted from the sizes), and more professions to the tables."""
+    instance = compile_problem(TableProblem.with_table_size(national_people(70, 1), 4, 7))
+    start = design_start(instance, Weights(), random.Random(0), seconds=10)
+    assert start is not None
+    seating, rounds = start
+    assert rounds == 4
+    before = plan_metrics(seating)
+    relabel(seating, rounds, random.Random(0), time.monotonic() + 60, target=-(10**9))
+    after = plan_metrics(seating)
+    assert after["repeat_pairs"] == {"value": 0, "bound": 0}
+    colleagues = after["same_org_pairs"]
+    assert before["same_org_pairs"]["value"] > colleagues["value"] == colleagues["bound"]
+    sectors, professions = after["sector_mix"], after["profession_mix"]
+    assert before["sector_mix"]["distinct"] < sectors["distinct"] == sectors["bound"]
+    assert before["profession_mix"]["distinct"] < professions["distinct"]
+
+
 @pytest.mark.parametrize("q", [4, 8, 9, 16])
 def test_small_fields_are_fields(q: int) -> None:
     field = GaloisField.of_order(q)
@@ -310,8 +332,10 @@ def test_hosts_at_every_table_follow_the_design_but_its_last_round() -> None:
     meets), without a repeat; only the last round, seated greedily, repeats."""
     people = [replace(p, facilitator=i < 8) for i, p in enumerate(golfers(32))]
     instance = compile_problem(TableProblem.with_table_size(people, 9, 4))
-    seating = design_start(instance, Weights(), random.Random(0), seconds=10)
-    assert seating is not None
+    start = design_start(instance, Weights(), random.Random(0), seconds=10)
+    assert start is not None
+    seating, relabel_rounds = start
+    assert relabel_rounds == 0  # facilitators hold their tables
     rounds = seating.table_ids()
     assert repeat_pairs(rounds[:8]) == 0 < repeat_pairs(rounds)
     for host in (p.id for p in people[:8]):
