@@ -39,10 +39,12 @@ Method: a greedy start (construct.py; when it repeats, a known design too if the
 one: an affine plane, a projective packing, a Kirkman system, the finite-field grid ...,
 scheduler/designs; for a large plain event the stride construction instead, shown at once; a CP-SAT
 model of the hard constraints alone when the greedy gets stuck, which also names conflicting
-constraints, feasibility.py), on large plans a descent that moves people sharing a sector or
-profession needlessly to tables missing it (tabu.mend_mixes), then cycles of tabu search on swaps
-(tabu.py), rotations of three people to seats among people new to them (tabu.cycle_descent),
-re-seating one person from every table of a round at once, optimally, as an assignment problem
+constraints, feasibility.py); a plain plan from a design is first annealed over swaps of two
+people in every design round at once, which keep its rounds free of repeats (designs/fit.py
+relabel); on large plans a descent that moves people sharing a sector or profession needlessly
+to tables missing it (tabu.mend_mixes), then cycles of tabu search on swaps (tabu.py),
+rotations of three people to seats among people new to them (tabu.cycle_descent), re-seating one
+person from every table of a round at once, optimally, as an assignment problem
 (assignment.py), CP-SAT large-neighbourhood search over a few tables of one round at a time,
 hinted with the current plan (lns.py; skipped in cycles after one where it found nothing, but for
 every LNS_RETRY-th), and tabu again; each cycle after the first starts from the best plan so far,
@@ -178,9 +180,10 @@ def _search(
     """Search until the penalty reaches `target`, the deadline passes or the caller cancels;
     leave the best plan found in `seating` and return why it stopped.
 
-    A plain plan started from a design is first relabelled (fit.relabel) for up to a quarter of
-    the time, over its first `design_rounds` rounds: that keeps the design's no-repeat rounds
-    while it mixes, which the moves below, one person in one round, cannot.
+    A plain plan started from a design is first relabelled (fit.relabel) over its first
+    `design_rounds` rounds: swapping two people in all of them at once keeps the design's
+    rounds free of repeats while it mixes, which the moves below, one person in one round,
+    cannot.
 
     On large plans, first a descent on the mixes (tabu.mend_mixes: quick, and often all the search
     needs); then cycles. One cycle is tabu search, rotations of three, re-seating by assignment,
@@ -193,13 +196,13 @@ def _search(
     ):
         return "bound reached" if seating.penalty <= target else "nothing to change"
     if design_rounds and seating.penalty > target:
-        share = (deadline - time.monotonic()) / 4
         relabel(
             seating,
             design_rounds,
             rng,
-            time.monotonic() + share,
+            deadline,
             target,
+            options.effort,
             reporter.report,
             reporter.tick,
         )

@@ -30,8 +30,8 @@
    a few to fill tables still short, and seats anyone left and the rounds beyond the design.
 5. Plain problems only: relabel anneals over swaps of two people in every design round at
    once, which keep the design's no-repeat property while mixing organisations, sectors and
-   professions; only the best start gets it, so it may take what is left of the design's
-   time.
+   professions. The planner runs it on the start it keeps, as its search's first step
+   (tables._search), so the first full plan shows at once.
 
 Anything that does not fit (keep-together groups, tables of different sizes, repair mode, no
 mapping found) returns None, and the planner searches from its greedy start as before.
@@ -54,8 +54,8 @@ from scheduler.seating import Seating
 from scheduler.table_problem import Instance, Weights
 
 CP_SAT_POINTS = 200  # the mapping model stays small up to this many points
-RELABEL_TRIES = 2000  # relabel's swaps per person
-RELABEL_FLAT = 50  # and after this many per person in a row that change nothing
+RELABEL_TRIES = 2000  # relabel's swaps per person (at effort 1)
+RELABEL_FLAT = 50  # relabel stops after this many swaps per person in a row that change nothing
 ROLE_ORDERS = 4  # gather_tables tries every order of at most this many extra people
 
 
@@ -349,6 +349,7 @@ def relabel(
     rng: random.Random,
     deadline: float,
     target: int,
+    effort: float = 1.0,
     on_best: Callable[[], bool] | None = None,
     on_tick: Callable[[], bool] | None = None,
 ) -> None:
@@ -361,30 +362,27 @@ def relabel(
     temperature falls in a straight line from the weight of one profession at a table to a
     twentieth of it, so the walk first crosses swaps that lose a profession or two and ends
     climbing, while swaps costing a sector or a colleague pair (10 and 1000 times that weight)
-    are all but never taken. The best seating seen is kept. It makes RELABEL_TRIES swaps per
-    person, cooling faster if the deadline would come first (only then does the outcome depend
-    on the machine's speed), and stops early after RELABEL_FLAT swaps per person in a row that
-    change nothing (nothing to mix, as for golfers), at the target penalty, or when on_best
-    (called at each new best) or on_tick (every 256 swaps) returns True. On 120 people in 12
+    are all but never taken. The best seating seen is kept. It makes effort * RELABEL_TRIES
+    swaps per person, the clock only consulted to stop at the deadline (so it is reproducible
+    for a seed when it ends before), and stops early after RELABEL_FLAT swaps per person in a
+    row that change nothing (nothing to mix, as for golfers), at the target penalty, or when
+    on_best (called at each new best) or on_tick (every 256 swaps) returns True. On 120 people in 12
     tables of 10 for 4 rounds it reaches every sector a table can hold where the strict climb
     it replaced stayed 2 short after the planner's whole minute (benchmarks.tables, the scale
     curve)."""
     people = seating.instance.people
-    tries = RELABEL_TRIES * people
+    tries = max(1, int(effort * RELABEL_TRIES * people))
     hot = seating.weights.profession
     best_penalty, best = seating.penalty, seating.snapshot()
-    start = time.monotonic()
-    span = max(deadline - start, 1e-9)
     flat = 0  # swaps in a row that changed nothing
-    late = 0.0  # the share of the time to the deadline gone, measured every 256 swaps
     for done in range(tries):
-        if done % 256 == 0:
-            late = (time.monotonic() - start) / span
-            if on_tick is not None and on_tick():
-                break
-        if flat > RELABEL_FLAT * people or late >= 1 or best_penalty <= target:
+        if done % 256 == 0 and (
+            time.monotonic() >= deadline or (on_tick is not None and on_tick())
+        ):
             break
-        temperature = hot * (1 - max(done / tries, late)) + hot / 20
+        if flat > RELABEL_FLAT * people or best_penalty <= target:
+            break
+        temperature = hot * (1 - done / tries) + hot / 20
         p, q = rng.sample(range(people), 2)
         before = seating.penalty
         swapped = _swap_everywhere(seating, range(rounds), p, q)

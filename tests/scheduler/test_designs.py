@@ -215,6 +215,17 @@ def test_relabelling_a_design_start_mixes_every_sector_in_and_adds_no_repeat() -
     assert before["profession_mix"]["distinct"] < professions["distinct"]
 
 
+def test_a_relabelled_design_plan_that_reaches_its_bound_comes_back_the_same_for_its_seed():
+    """60 people in 10 tables of 6 for 4 rounds: the relabel's annealing is counted in swaps,
+    not seconds, so the organiser's "variation" number gives the same plan again."""
+    problem = TableProblem.with_table_size(national_people(60, 2), 4, 6)
+    options = SolveOptions(time_limit=30, seed=0, workers=1, effort=0.25)
+    first, second = plan_tables(problem, options), plan_tables(problem, options)
+    assert first.stop_reason == second.stop_reason == "bound reached"
+    assert first.metrics["repeat_pairs"] == {"value": 0, "bound": 0}
+    assert first.rounds == second.rounds
+
+
 @pytest.mark.parametrize("q", [4, 8, 9, 16])
 def test_small_fields_are_fields(q: int) -> None:
     field = GaloisField.of_order(q)
