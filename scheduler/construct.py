@@ -247,7 +247,7 @@ def _keep_seats(seating: Seating, r: int, fixed: dict[int, int], preferred: dict
         seating.unseat(r, min(spare, key=lambda u: (len(inst.units[u]), u)))
 
 
-def _plain(instance: Instance) -> bool:
+def plain(instance: Instance) -> bool:
     """No rule but the table sizes: single people, no facilitator, pin, keep-apart, access
     need or earlier plan."""
     return (
@@ -266,7 +266,7 @@ def stride_plan(instance: Instance, rng: random.Random) -> list[list[int]] | Non
     tables, rounds, people = instance.tables, instance.rounds, instance.people
     level = max(instance.hi)
     if (
-        not _plain(instance)
+        not plain(instance)
         or len(set(instance.capacity)) != 1
         or tables <= (level - 1) * (rounds - 1)
         or not (level - 1) * tables < people <= level * tables

@@ -48,7 +48,7 @@ from itertools import combinations, permutations, product
 
 from ortools.sat.python import cp_model
 
-from scheduler.construct import facilitator_tables, greedy_plan
+from scheduler.construct import facilitator_tables, greedy_plan, plain
 from scheduler.designs import Design, nearby_designs
 from scheduler.seating import Seating
 from scheduler.table_problem import Instance, Weights
@@ -87,7 +87,7 @@ def design_start(
                 best, best_rounds = seating, len(design.rounds[: follow or rounds])
     if best is None:
         return None
-    return best, 0 if hard_rules(instance) else best_rounds
+    return best, best_rounds if plain(instance) else 0
 
 
 def rounds_to_follow(instance: Instance, design: Design) -> list[int]:
@@ -147,7 +147,7 @@ def fit_design(
         for start in range(0, design.points, design.block_size)
     ]
     wanted = preferred_points(instance, groups, design.points)
-    if not hard_rules(instance):
+    if plain(instance):
         point_of = wanted
     elif design.points <= CP_SAT_POINTS:
         found = map_people(instance, used, groups, wanted, deadline, workers)
@@ -175,16 +175,6 @@ def fit_design(
         if best.penalty == 0 or len(point_of) == instance.people:
             break
     return best
-
-
-def hard_rules(instance: Instance) -> bool:
-    """Whether anyone is held to a table or kept from someone (beyond balanced sizes)."""
-    return (
-        any(instance.facilitator)
-        or any(instance.pins)
-        or any(instance.apart)
-        or any(instance.needs_accessible)
-    )
 
 
 def extra_seats(
