@@ -202,7 +202,23 @@ class Seating:
                 rep += (rp[y] >= 1) - (rq[y] >= 2)
                 if hp or hq:
                     history += (rp[y] == 0 and y in hp) - (rq[y] == 1 and y in hq)
-        delta = w.repeats * rep + w.history * history
+        delta = w.repeats * rep + w.history * history + self.label_swap_delta(r, p, q)
+        if inst.previous is not None:
+            bp, bq = inst.previous[r][p], inst.previous[r][q]
+            moved = 0
+            if bp != -1:
+                moved += (b != bp) - (a != bp)
+            if bq != -1:
+                moved += (a != bq) - (b != bq)
+            delta += w.moves * moved
+        return delta
+
+    def label_swap_delta(self, r: int, p: int, q: int) -> int:
+        """The same-organisation, sector and profession part of swap_delta: all of it for a swap
+        made in every round, which keeps who meets whom up to the two names."""
+        inst, w = self.instance, self.weights
+        a, b = self.table_of[r][p], self.table_of[r][q]
+        delta = 0
         na, nb = self.org_n[r][a], self.org_n[r][b]
         op, oq = inst.org[p], inst.org[q]
         if op != oq:
@@ -215,14 +231,6 @@ class Seating:
         vp, vq = inst.profession[p], inst.profession[q]
         if vp != vq:
             delta -= w.profession * ((nb[vp] == 0) - (na[vp] == 1) + (na[vq] == 0) - (nb[vq] == 1))
-        if inst.previous is not None:
-            bp, bq = inst.previous[r][p], inst.previous[r][q]
-            moved = 0
-            if bp != -1:
-                moved += (b != bp) - (a != bp)
-            if bq != -1:
-                moved += (a != bq) - (b != bq)
-            delta += w.moves * moved
         return delta
 
     def unit_change_delta(self, r: int, changes: list[tuple[int, int]]) -> int:

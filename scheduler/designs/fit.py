@@ -360,7 +360,8 @@ def relabel(
     tables of 10 for 4 rounds it reaches every sector a table can hold where the strict climb
     it replaced stayed 2 short after the planner's whole minute (benchmarks.tables, the scale
     curve)."""
-    people = seating.instance.people
+    inst = seating.instance
+    people = inst.people
     tries = max(1, int(effort * RELABEL_TRIES * people))
     hot = seating.weights.profession
     best_penalty, best = seating.penalty, seating.snapshot()
@@ -374,13 +375,27 @@ def relabel(
             break
         temperature = hot * (1 - done / tries) + hot / 20
         p, q = rng.sample(range(people), 2)
-        before = seating.penalty
-        swapped = _swap_everywhere(seating, range(rounds), p, q)
-        rise = seating.penalty - before
-        flat = flat + 1 if rise == 0 else 0
-        if rise > 0 and rng.random() >= math.exp(-rise / temperature):
-            _swap_everywhere(seating, swapped, p, q)
-        elif seating.penalty < best_penalty:
+        if rounds == inst.rounds and not (inst.met_before[p] or inst.met_before[q]):
+            # a swap in every round keeps who meets whom, so only the labels change: weigh
+            # it without making it (most swaps are turned down)
+            rise = sum(
+                seating.label_swap_delta(r, p, q)
+                for r in range(rounds)
+                if seating.table_of[r][p] != seating.table_of[r][q]
+            )
+            flat = flat + 1 if rise == 0 else 0
+            if rise > 0 and rng.random() >= math.exp(-rise / temperature):
+                continue
+            _swap_everywhere(seating, range(rounds), p, q)
+        else:
+            before = seating.penalty
+            swapped = _swap_everywhere(seating, range(rounds), p, q)
+            rise = seating.penalty - before
+            flat = flat + 1 if rise == 0 else 0
+            if rise > 0 and rng.random() >= math.exp(-rise / temperature):
+                _swap_everywhere(seating, swapped, p, q)
+                continue
+        if seating.penalty < best_penalty:
             best_penalty, best = seating.penalty, seating.snapshot()
             if on_best is not None and on_best():
                 break
