@@ -42,7 +42,9 @@ model of the hard constraints alone when the greedy gets stuck, which also names
 constraints, feasibility.py); a plain plan from a design is first annealed over swaps of two
 people in every design round at once, which keep its rounds free of repeats (designs/fit.py
 relabel); on large plans a descent that moves people sharing a sector or profession needlessly
-to tables missing it (tabu.mend_mixes), then cycles of tabu search on swaps (tabu.py),
+to tables missing it (tabu.mend_mixes), then cycles of relabelling every round (plain plans of
+up to TABLE_SAMPLE tables with no history; while it pays, and every LNS_RETRY-th cycle after
+one where it found nothing), tabu search on swaps (tabu.py),
 rotations of three people to seats among people new to them (tabu.cycle_descent), re-seating one
 person from every table of a round at once, optimally, as an assignment problem
 (assignment.py), CP-SAT large-neighbourhood search over a few tables of one round at a time,
@@ -64,7 +66,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scheduler.assignment import assignment_descent
-from scheduler.construct import TABLE_SAMPLE, facilitator_tables, greedy_plan, stride_plan
+from scheduler.construct import (
+    TABLE_SAMPLE,
+    facilitator_tables,
+    greedy_plan,
+    plain,
+    stride_plan,
+)
 from scheduler.designs.fit import design_start, relabel
 from scheduler.feasibility import solve_hard_constraints
 from scheduler.lns import lns_search
@@ -83,6 +91,7 @@ TABU_BUDGET = 400_000  # move evaluations of a cycle's first tabu search, at eff
 LNS_STEPS = 60  # CP-SAT neighbourhoods of a cycle, at effort 1
 ROTATION_BUDGET = 2_000_000  # rotations of three people a cycle looks at, at effort 1
 ASSIGNMENT_BUDGET = 200_000  # one-per-table re-seatings of a round a cycle tries, at effort 1
+RELABEL_PATIENCE = 3  # relabel runs in a row that find nothing before the search moves on
 LNS_RETRY = 4  # after neighbourhoods that found nothing, the cycles until they are tried again
 
 __all__ = [
@@ -186,10 +195,11 @@ def _search(
     cannot.
 
     On large plans, first a descent on the mixes (tabu.mend_mixes: quick, and often all the search
-    needs); then cycles. One cycle is tabu search, rotations of three, re-seating by assignment,
-    CP-SAT neighbourhoods (while they pay), tabu again. Each later cycle starts from
-    the best plan so far, shaken by a few random moves (more the longer nothing improves), so the
-    time left is spent leaving the basin the last cycle ended in."""
+    needs); then cycles. One cycle is, on plain plans of up to TABLE_SAMPLE tables without
+    history, relabelling every round (while it pays), then tabu search, rotations of three,
+    re-seating by assignment, CP-SAT neighbourhoods (while they pay), tabu again. Each later
+    cycle starts from the best plan so far, shaken by a few random moves (more the longer
+    nothing improves), so the time left is spent leaving the basin the last cycle ended in."""
     inst = seating.instance
     if inst.tables < 2 or not any(
         movable(seating, r, u) for r in range(inst.rounds) for u in range(len(inst.units))
@@ -213,14 +223,18 @@ def _search(
     budget = int(options.effort * TABU_BUDGET)
     best_penalty, best = seating.penalty, seating.snapshot()
     fruitless = cycle = 0
-    lns_paid = True
+    lns_paid = relabel_paid = True
+    relabels = plain(inst) and not any(inst.met_before) and inst.tables <= TABLE_SAMPLE
 
     def finished() -> bool:
         return seating.penalty <= target or reporter.cancelled or time.monotonic() >= deadline
 
     while not finished():
         cycle += 1
-        tabu_search(seating, rng, budget, deadline, target, reporter.report, reporter.tick)
+        if relabels and (relabel_paid or cycle % LNS_RETRY == 0):
+            relabel_paid = _relabel_while_paying(seating, options, rng, deadline, target, reporter)
+        if not finished():
+            tabu_search(seating, rng, budget, deadline, target, reporter.report, reporter.tick)
         if not finished():
             rotations = int(options.effort * ROTATION_BUDGET)
             cycle_descent(seating, rng, rotations, deadline, target, reporter.report)
@@ -253,6 +267,39 @@ def _search(
     if seating.penalty <= target:
         return "bound reached"
     return "cancelled" if reporter.cancelled else "time limit"
+
+
+def _relabel_while_paying(
+    seating: Seating,
+    options: SolveOptions,
+    rng: random.Random,
+    deadline: float,
+    target: int,
+    reporter: _Reporter,
+) -> bool:
+    """Relabel every round (fit.relabel) again and again while each run lowers the penalty;
+    True if any did. Swapping two people in every round keeps who meets whom, so no repeat is
+    added while the labels move, which plain problems allow, and each run's walk starts where
+    the last one's best plan left off: on 120 people in 12 tables of 10, runs in a row gain
+    professions that fresh runs from the same start do not."""
+    start = best = seating.penalty
+    fruitless = 0
+    while fruitless < RELABEL_PATIENCE and seating.penalty > target and not reporter.cancelled:
+        relabel(
+            seating,
+            seating.instance.rounds,
+            rng,
+            deadline,
+            target,
+            options.effort,
+            reporter.report,
+            reporter.tick,
+        )
+        if time.monotonic() >= deadline:
+            break
+        fruitless = fruitless + 1 if seating.penalty >= best else 0
+        best = min(best, seating.penalty)
+    return seating.penalty < start
 
 
 def objective_bound(instance: Instance, weights: Weights) -> tuple[int, int]:
