@@ -277,11 +277,11 @@ def _relabel_while_paying(
     target: int,
     reporter: _Reporter,
 ) -> bool:
-    """Relabel every round (fit.relabel) again and again while each run lowers the penalty;
-    True if any did. Swapping two people in every round keeps who meets whom, so no repeat is
-    added while the labels move, which plain problems allow, and each run's walk starts where
-    the last one's best plan left off: on 120 people in 12 tables of 10, runs in a row gain
-    professions that fresh runs from the same start do not."""
+    """Relabel every round (fit.relabel) run after run, until RELABEL_PATIENCE runs in a row
+    find nothing; True if any lowered the penalty. Swapping two people in every round keeps who
+    meets whom, so no repeat is added while the labels move, which plain problems allow. Each
+    run's walk starts from the last one's best plan: on 120 people in 12 tables of 10, runs in
+    a row gain professions that fresh runs from the same start do not."""
     start = best = seating.penalty
     fruitless = 0
     while fruitless < RELABEL_PATIENCE and seating.penalty > target and not reporter.cancelled:
