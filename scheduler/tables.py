@@ -282,9 +282,10 @@ def _relabel_while_paying(
     meets whom, so no repeat is added while the labels move, which plain problems allow. Each
     run's walk starts from the last one's best plan: on 120 people in 12 tables of 10, runs in
     a row gain professions that fresh runs from the same start do not."""
-    start = best = seating.penalty
+    start = seating.penalty
     fruitless = 0
     while fruitless < RELABEL_PATIENCE and seating.penalty > target and not reporter.cancelled:
+        before = seating.penalty
         relabel(
             seating,
             seating.instance.rounds,
@@ -297,8 +298,7 @@ def _relabel_while_paying(
         )
         if time.monotonic() >= deadline:
             break
-        fruitless = fruitless + 1 if seating.penalty >= best else 0
-        best = min(best, seating.penalty)
+        fruitless = fruitless + 1 if seating.penalty == before else 0
     return seating.penalty < start
 
 
