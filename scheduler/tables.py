@@ -41,16 +41,16 @@ scheduler/designs; for a large plain event the stride construction instead, show
 model of the hard constraints alone when the greedy gets stuck, which also names conflicting
 constraints, feasibility.py); a plain plan from a design is first annealed over swaps of two
 people in every design round at once, which keep its rounds free of repeats (designs/fit.py
-relabel); on large plans a descent that moves people sharing a sector or profession needlessly
-to tables missing it (tabu.mend_mixes), then cycles of relabelling every round (plain plans of
-up to TABLE_SAMPLE tables with no history; while it pays, and every LNS_RETRY-th cycle after
-one where it found nothing), tabu search on swaps (tabu.py),
-rotations of three people to seats among people new to them (tabu.cycle_descent), re-seating one
-person from every table of a round at once, optimally, as an assignment problem
-(assignment.py), CP-SAT large-neighbourhood search over a few tables of one round at a time,
-hinted with the current plan (lns.py; skipped in cycles after one where it found nothing, but for
-every LNS_RETRY-th), and tabu again; each cycle after the first starts from the best plan so far,
-shaken.
+relabel), then over every round while that pays; on large plans a descent that moves people
+sharing a sector or profession needlessly to tables missing it (tabu.mend_mixes), then cycles
+of tabu search on swaps (tabu.py), relabelling every round (from the second cycle, on plain
+plans of up to TABLE_SAMPLE tables with no history; while it pays, and every LNS_RETRY-th cycle
+after one where it found nothing), rotations of three people to seats among people new to
+them (tabu.cycle_descent), re-seating one person from every table of a round at once,
+optimally, as an assignment problem (assignment.py), CP-SAT large-neighbourhood search over a
+few tables of one round at a time, hinted with the current plan (lns.py; skipped in cycles after
+one where it found nothing, but for every LNS_RETRY-th), and tabu again; each cycle after the
+first starts from the best plan so far, shaken.
 While the plan is above its bound the search uses the whole time limit, then returns the best plan
 found; `plan.stop_reason` says why it stopped. Within a cycle, work is counted in move evaluations
 and deterministic solver time, and the clock is only consulted to stop, so a run that reaches its
@@ -192,19 +192,23 @@ def _search(
     A plain plan started from a design is first relabelled (fit.relabel) over its first
     `design_rounds` rounds: swapping two people in all of them at once keeps the design's
     rounds free of repeats while it mixes, which the moves below, one person in one round,
-    cannot.
+    cannot; then over every round, run after run, while it pays (_relabel_while_paying).
 
     On large plans, first a descent on the mixes (tabu.mend_mixes: quick, and often all the search
-    needs); then cycles. One cycle is, on plain plans of up to TABLE_SAMPLE tables without
-    history, relabelling every round (while it pays), then tabu search, rotations of three,
-    re-seating by assignment, CP-SAT neighbourhoods (while they pay), tabu again. Each later
-    cycle starts from the best plan so far, shaken by a few random moves (more the longer
-    nothing improves), so the time left is spent leaving the basin the last cycle ended in."""
+    needs); then cycles. One cycle is tabu search, then, from the second cycle on plain plans
+    of up to TABLE_SAMPLE tables without history, relabelling every round (while it pays: it
+    cannot mend who meets whom, so it waits for the others), rotations of three, re-seating by
+    assignment, CP-SAT
+    neighbourhoods (while they pay), tabu again. Each later cycle starts from the best plan so
+    far, shaken by a few random moves (more the longer nothing improves), so the time left is
+    spent leaving the basin the last cycle ended in."""
     inst = seating.instance
     if inst.tables < 2 or not any(
         movable(seating, r, u) for r in range(inst.rounds) for u in range(len(inst.units))
     ):
         return "bound reached" if seating.penalty <= target else "nothing to change"
+    relabels = plain(inst) and not any(inst.met_before) and inst.tables <= TABLE_SAMPLE
+    relabel_paid = True
     if design_rounds and seating.penalty > target:
         relabel(
             seating,
@@ -216,6 +220,8 @@ def _search(
             reporter.report,
             reporter.tick,
         )
+        if relabels:
+            relabel_paid = _relabel_while_paying(seating, options, rng, deadline, target, reporter)
         reporter.report()
     if inst.tables > TABLE_SAMPLE:  # smaller plans: each tabu step weighs every table
         mend_mixes(seating, rng, deadline, reporter.tick)
@@ -223,18 +229,16 @@ def _search(
     budget = int(options.effort * TABU_BUDGET)
     best_penalty, best = seating.penalty, seating.snapshot()
     fruitless = cycle = 0
-    lns_paid = relabel_paid = True
-    relabels = plain(inst) and not any(inst.met_before) and inst.tables <= TABLE_SAMPLE
+    lns_paid = True
 
     def finished() -> bool:
         return seating.penalty <= target or reporter.cancelled or time.monotonic() >= deadline
 
     while not finished():
         cycle += 1
-        if relabels and (relabel_paid or cycle % LNS_RETRY == 0):
+        tabu_search(seating, rng, budget, deadline, target, reporter.report, reporter.tick)
+        if relabels and cycle > 1 and (relabel_paid or cycle % LNS_RETRY == 0) and not finished():
             relabel_paid = _relabel_while_paying(seating, options, rng, deadline, target, reporter)
-        if not finished():
-            tabu_search(seating, rng, budget, deadline, target, reporter.report, reporter.tick)
         if not finished():
             rotations = int(options.effort * ROTATION_BUDGET)
             cycle_descent(seating, rng, rotations, deadline, target, reporter.report)
