@@ -198,10 +198,9 @@ def _search(
     needs); then cycles. One cycle is tabu search, then, from the second cycle on plain plans
     of up to TABLE_SAMPLE tables without history, relabelling every round (while it pays: it
     cannot mend who meets whom, so it waits for the others), rotations of three, re-seating by
-    assignment, CP-SAT
-    neighbourhoods (while they pay), tabu again. Each later cycle starts from the best plan so
-    far, shaken by a few random moves (more the longer nothing improves), so the time left is
-    spent leaving the basin the last cycle ended in."""
+    assignment, CP-SAT neighbourhoods (while they pay), tabu again. Each later cycle starts
+    from the best plan so far, shaken by a few random moves (more the longer nothing improves),
+    so the time left is spent leaving the basin the last cycle ended in."""
     inst = seating.instance
     if inst.tables < 2 or not any(
         movable(seating, r, u) for r in range(inst.rounds) for u in range(len(inst.units))
