@@ -377,26 +377,26 @@ def relabel(
             break
         temperature = hot * (1 - done / tries) + hot / 20
         p, q = rng.sample(range(people), 2)
-        if rounds == inst.rounds and not (inst.met_before[p] or inst.met_before[q]):
-            # a swap in every round keeps who meets whom, so only the labels change: weigh
-            # it without making it (most swaps are turned down)
+        # a swap in every round keeps who meets whom, so only the labels change: weigh it
+        # without making it (most swaps are turned down); otherwise make it and measure
+        quick = rounds == inst.rounds and not (inst.met_before[p] or inst.met_before[q])
+        if quick:
             rise = sum(
                 seating.label_swap_delta(r, p, q)
                 for r in range(rounds)
                 if seating.table_of[r][p] != seating.table_of[r][q]
             )
-            flat = flat + 1 if rise == 0 else 0
-            if rise > 0 and rng.random() >= math.exp(-rise / temperature):
-                continue
-            _swap_everywhere(seating, range(rounds), p, q)
         else:
             before = seating.penalty
             swapped = _swap_everywhere(seating, range(rounds), p, q)
             rise = seating.penalty - before
-            flat = flat + 1 if rise == 0 else 0
-            if rise > 0 and rng.random() >= math.exp(-rise / temperature):
+        flat = flat + 1 if rise == 0 else 0
+        if rise > 0 and rng.random() >= math.exp(-rise / temperature):
+            if not quick:
                 _swap_everywhere(seating, swapped, p, q)
-                continue
+            continue
+        if quick:
+            _swap_everywhere(seating, range(rounds), p, q)
         if seating.penalty < best_penalty:
             best_penalty, best = seating.penalty, seating.snapshot()
             if on_best is not None and on_best():
